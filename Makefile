@@ -1,0 +1,56 @@
+# Two commands for a fresh clone:  make run  (demo server)  ·  make test  (the whole suite)
+VENV    ?= .venv
+PYTHON  ?= python3
+BIN      = $(VENV)/bin
+FLASK    = $(BIN)/flask --app timebank
+STAMP    = $(VENV)/.installed
+HOST    ?= 127.0.0.1
+PORT    ?= 5000
+
+.PHONY: run test install translations chromium lint serve extract-messages bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev,postgres,redis,server,e2e]'
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+# Compiled catalogues are build output, not committed.
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -q -d timebank/translations
+
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Browser tests drive Debian's chromium; install it when missing (root only, as in CI).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+
+test: install chromium
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(FLASK) db check
+
+# Production-style server: several gunicorn workers (see deploy/gunicorn.conf.py).
+serve: install
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
+
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o timebank/translations/messages.pot .
+	$(BIN)/pybabel update -q -i timebank/translations/messages.pot -d timebank/translations --no-fuzzy-matching
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,16 @@
+"""gunicorn settings for production: ``make serve`` or ``gunicorn -c deploy/gunicorn.conf.py wsgi:app``.
+
+Run with TIMEBANK_ENV=production, TIMEBANK_DATABASE_URL=postgresql+psycopg://…,
+TIMEBANK_RATELIMIT_STORAGE_URL=redis://127.0.0.1:6379/0 and a secret key."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("TIMEBANK_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("TIMEBANK_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+timeout = 60
+accesslog = "-"
+# No request URLs with personal data are logged: Timebank keeps personal data out of URLs.
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(L)ss'
+forwarded_allow_ips = os.environ.get("TIMEBANK_FORWARDED_ALLOW_IPS", "127.0.0.1")

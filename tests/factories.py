@@ -1,0 +1,47 @@
+"""Callable factories with sensible defaults. They write through the services where a
+rule matters, and commit, as a request would."""
+
+from __future__ import annotations
+
+import itertools
+
+from timebank.extensions import db
+from timebank.models import Community, Membership, MembershipStatus, Role, User
+from timebank.services import accounts, communities, memberships
+
+PASSWORD = "correct horse battery staple"
+_counter = itertools.count(1)
+
+
+def make_user(*, email: str | None = None, name: str | None = None, password: str = PASSWORD,
+              admin: bool = False, locale: str | None = "en") -> User:
+    n = next(_counter)
+    user = accounts.create_user(email=email or f"user{n}@example.org",
+                                display_name=name or f"Person {n}", password=password,
+                                is_admin=admin, locale=locale)
+    db.session.commit()
+    return user
+
+
+def make_community(*, slug: str | None = None, name: str | None = None) -> Community:
+    n = next(_counter)
+    community = communities.create(actor=None, slug=slug or f"bank-{n}",
+                                   name=name or f"Bank {n}", name_ar=f"بنك {n}")
+    db.session.commit()
+    return community
+
+
+def make_member(community: Community, *, role: Role = Role.MEMBER,
+                status: MembershipStatus = MembershipStatus.ACTIVE,
+                user: User | None = None, **user_kwargs) -> Membership:
+    """A user with a membership in ``community`` in the given role and status."""
+    user = user or make_user(**user_kwargs)
+    membership = Membership(user=user, community=community, role=role,
+                            status=MembershipStatus.APPLYING)
+    db.session.add(membership)
+    db.session.flush()
+    if status != MembershipStatus.APPLYING:
+        membership.member_number = memberships.allocate_member_number(community)
+        membership.status = status
+    db.session.commit()
+    return membership

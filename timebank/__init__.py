@@ -1,0 +1,61 @@
+"""Timebank: a bilingual platform for community time banks."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Application factory: configuration, extensions, blueprints, CLI and error pages."""
+    from timebank import cli, database, errors, i18n, security
+    from timebank import config as settings
+    from timebank.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    app = Flask(__name__, instance_relative_config=True)
+    production = os.environ.get("TIMEBANK_ENV", "").lower() == "production"
+    app.config.from_object(settings.ProductionConfig if production else settings.Config)
+    app.config.from_pyfile("config.py", silent=True)
+    settings.apply_environment(app.config)
+    app.config.update(config or {})
+
+    instance = Path(app.instance_path)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = settings.load_secret_key(instance, production)
+    if production:
+        settings.check_secret_key(app.config["SECRET_KEY"])
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        instance.mkdir(parents=True, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'timebank.sqlite3'}"
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RATELIMIT_STORAGE_URL"])
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            database.configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(__file__).parent.parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app, babel)
+    security.init_app(app, login_manager)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    from timebank.account import bp as account_bp
+    from timebank.admin import bp as admin_bp
+    from timebank.auth import bp as auth_bp
+    from timebank.community import bp as community_bp
+    from timebank.main import bp as main_bp
+
+    for blueprint in (main_bp, auth_bp, account_bp, admin_bp, community_bp):
+        app.register_blueprint(blueprint)
+    return app

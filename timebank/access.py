@@ -1,0 +1,83 @@
+"""Route access decisions. Every view declares one (a test walks ``app.url_map`` to prove
+it): ``public``, ``login`` (any logged-in user), ``site_admin``, or a community level
+(``member`` / ``coordinator`` / ``community_admin``) for routes under ``/c/<slug>/``.
+
+Community routes answer 404 to anyone who is not an active member, so the existence of a
+community's pages is not revealed; a member lacking the role gets 403."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort, g
+from flask_login import current_user
+from sqlalchemy import select
+
+from timebank.extensions import db, login_manager
+from timebank.models import Community
+from timebank.services import permissions
+
+ACCESS_ATTRIBUTE = "_timebank_access"
+
+
+def _mark(view: Callable, level: str) -> Callable:
+    setattr(view, ACCESS_ATTRIBUTE, level)
+    return view
+
+
+def public(view: Callable) -> Callable:
+    return _mark(view, "public")
+
+
+def login_required(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return view(*args, **kwargs)
+
+    return _mark(wrapped, "login")
+
+
+def site_admin_required(view: Callable) -> Callable:
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not permissions.is_site_admin(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+
+    return _mark(wrapped, "site_admin")
+
+
+_COMMUNITY_CHECKS: dict[str, Callable] = {
+    "member": permissions.can_view_community,
+    "coordinator": permissions.can_manage_members,
+    "community_admin": permissions.can_change_roles,
+}
+
+
+def community_required(level: str = "member") -> Callable[[Callable], Callable]:
+    """Load ``g.community`` from the ``slug`` URL part and check the actor's level."""
+    check = _COMMUNITY_CHECKS[level]
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(slug: str, *args, **kwargs):
+            community = db.session.scalar(select(Community).where(Community.slug == slug))
+            if community is None:
+                abort(404)
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not permissions.can_view_community(current_user, community):
+                abort(404)
+            if not check(current_user, community):
+                abort(403)
+            g.community = community
+            return view(community, *args, **kwargs)
+
+        return _mark(wrapped, f"community:{level}")
+
+    return decorator

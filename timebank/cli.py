@@ -1,0 +1,78 @@
+"""Command-line tasks: ``flask --app timebank demo | create-admin | create-community``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from timebank.database import transaction
+from timebank.extensions import db
+from timebank.models import Community, Role, User
+from timebank.services import accounts, communities
+from timebank.services.exceptions import DomainError
+
+
+def _fail(error: DomainError) -> None:
+    raise click.ClickException(str(error.message))
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.command("create-admin")
+    @click.option("--email", required=True)
+    @click.option("--name", "display_name", required=True)
+    @click.password_option()
+    def create_admin(email: str, display_name: str, password: str) -> None:
+        """Create an installation administrator."""
+        try:
+            transaction(
+                lambda: accounts.create_user(
+                    email=email, display_name=display_name, password=password, is_admin=True
+                )
+            )
+        except DomainError as error:
+            _fail(error)
+        click.echo(f"Administrator {email} created.")
+
+    @app.cli.command("create-community")
+    @click.option("--slug", required=True)
+    @click.option("--name", required=True)
+    @click.option("--name-ar", default=None)
+    @click.option("--locale", type=click.Choice(["en", "ar"]), default="en")
+    @click.option(
+        "--coordinator",
+        "coordinator_email",
+        default=None,
+        help="E-mail of an existing account to appoint as coordinator.",
+    )
+    def create_community(
+        slug: str, name: str, name_ar: str | None, locale: str, coordinator_email: str | None
+    ) -> None:
+        """Create a community (time bank), optionally appointing its first coordinator."""
+
+        def work() -> Community:
+            community = communities.create(
+                actor=None, slug=slug, name=name, name_ar=name_ar, locale=locale
+            )
+            if coordinator_email:
+                communities.appoint(
+                    community, email=coordinator_email, role=Role.COORDINATOR, actor=None
+                )
+            return community
+
+        try:
+            community = transaction(work)
+        except DomainError as error:
+            _fail(error)
+        click.echo(f"Community /c/{community.slug}/ created.")
+
+    @app.cli.command("demo")
+    def demo() -> None:
+        """Load the demo community into an empty database (does nothing otherwise)."""
+        from timebank.demo import load_demo
+
+        if db.session.scalar(select(func.count()).select_from(User)):
+            click.echo("The database already has accounts; the demo was not loaded.")
+            return
+        summary = transaction(load_demo)
+        click.echo(summary)

@@ -1,0 +1,117 @@
+"""Settings. Every value can be overridden by a ``TIMEBANK_<NAME>`` environment variable
+or by ``instance/config.py``; the secret key lives in ``instance/secret_key``."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class Config:
+    ENV = "development"
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_TIMEZONE = "UTC"
+    LANGUAGES = ("en", "ar")
+
+    # Security baseline (DESIGN.md §8)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 500 * 1024
+    MAX_FORM_PARTS = 1000
+    WTF_CSRF_TIME_LIMIT = 3600 * 8
+    PASSWORD_RESET_MAX_AGE = 3600
+    LOGIN_LOCKOUT_THRESHOLD = 5
+    LOGIN_LOCKOUT_MINUTES = 15
+    LOGIN_RATE_LIMIT = "20 per minute"
+    RATELIMIT_STORAGE_URL = "memory://"
+    RATELIMIT_ENABLED = True
+
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 587
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_TLS = True
+    MAIL_SENDER = "timebank@localhost"
+
+    PER_PAGE = 25
+
+
+class ProductionConfig(Config):
+    ENV = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+_BOOL = {
+    "1": True,
+    "true": True,
+    "yes": True,
+    "on": True,
+    "0": False,
+    "false": False,
+    "no": False,
+    "off": False,
+}
+
+
+def _coerce(raw: str, current: object) -> object:
+    if isinstance(current, bool):
+        return _BOOL.get(raw.strip().lower(), current)
+    if isinstance(current, int):
+        return int(raw)
+    return raw
+
+
+def apply_environment(settings: dict, environ: os._Environ | dict = os.environ) -> None:
+    """Copy ``TIMEBANK_*`` variables over the settings (``TIMEBANK_DATABASE_URL`` is the
+    database URI)."""
+    for key, raw in environ.items():
+        if not key.startswith("TIMEBANK_") or key == "TIMEBANK_ENV":
+            continue
+        name = key.removeprefix("TIMEBANK_")
+        if name == "DATABASE_URL":
+            name = "SQLALCHEMY_DATABASE_URI"
+        settings[name] = _coerce(raw, settings.get(name))
+
+
+def load_secret_key(instance_path: Path, production: bool) -> str:
+    """Read the key from ``instance/secret_key``; create it (mode 0600) on first run.
+
+    Production refuses to generate one silently, and refuses a short key."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    if production:
+        raise RuntimeError(
+            "No secret key: set TIMEBANK_SECRET_KEY or create instance/secret_key "
+            f"(at least {MIN_SECRET_KEY_LENGTH} characters)."
+        )
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def check_secret_key(key: str | None) -> None:
+    weak = {"dev", "secret", "changeme", "change-me", "development"}
+    if not key or len(key) < MIN_SECRET_KEY_LENGTH or key.lower() in weak:
+        raise RuntimeError(
+            f"Refusing to start: the secret key must be at least {MIN_SECRET_KEY_LENGTH} "
+            "random characters."
+        )

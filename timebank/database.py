@@ -1,0 +1,83 @@
+"""Engine set-up and the one way a request changes data: ``transaction()``.
+
+SQLite gets WAL, ``synchronous=FULL``, ``foreign_keys=ON``, a busy timeout and
+``BEGIN IMMEDIATE`` for write transactions (DESIGN.md §4), so concurrent writers queue
+instead of failing with "database is locked". Conflicts that a retry can resolve (SQLite
+busy, PostgreSQL serialization failure or deadlock) are retried a bounded number of times.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+
+from timebank.extensions import db
+from timebank.services.exceptions import Conflict
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# True while serving a request that must not write (GET/HEAD): its SQLite transactions
+# begin DEFERRED so readers do not queue behind writers.
+read_only: contextvars.ContextVar[bool] = contextvars.ContextVar("read_only", default=False)
+
+RETRY_ATTEMPTS = 6
+_PG_RETRYABLE = {"40001", "40P01"}
+
+
+def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    """Pragmas on every new connection; explicit BEGIN so pysqlite does not defer it."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_conn.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN" if read_only.get() else "BEGIN IMMEDIATE")
+
+
+def is_retryable(exc: DBAPIError) -> bool:
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if code in _PG_RETRYABLE:
+        return True
+    message = str(orig).lower()
+    return "database is locked" in message or "database is busy" in message
+
+
+def transaction(work: Callable[[], T], *, attempts: int = RETRY_ATTEMPTS) -> T:
+    """Run ``work`` and commit once; retry on a transient conflict, else roll back.
+
+    Raises ``Conflict`` (a friendly, translated "try again") when retries run out."""
+    for attempt in range(1, attempts + 1):
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except DBAPIError as exc:
+            db.session.rollback()
+            if not is_retryable(exc):
+                raise
+            log.warning("database conflict, attempt %d of %d", attempt, attempts)
+            if attempt == attempts:
+                raise Conflict() from exc
+            time.sleep(random.uniform(0.005, 0.02) * attempt)
+        except BaseException:
+            db.session.rollback()
+            raise
+    raise AssertionError("unreachable")

@@ -1,0 +1,75 @@
+"""Language: the reader's choice (per user when logged in), else the browser's
+``Accept-Language``; Arabic pages are right-to-left."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, current_app, request, session
+from flask_babel import Babel, format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+LANGUAGE_NAMES = {"en": "English", "ar": "العربية"}
+_ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+def current_language() -> str:
+    return str(get_locale() or "en")
+
+
+def text_direction() -> str:
+    locale = get_locale()
+    return locale.text_direction if locale else "ltr"
+
+
+def local_digits(value: object) -> str:
+    """Numbers in the reader's digits (CLDR gives Latin digits for Arabic; we want ٠-٩)."""
+    text = str(value)
+    return text.translate(_ARABIC_INDIC) if current_language() == "ar" else text
+
+
+def format_minutes(minutes: int | None) -> str:
+    """A duration as the reader says it: "1 h 30 min" / "١ س ٣٠ د"."""
+    if minutes is None:
+        return ""
+    sign = "−" if minutes < 0 else ""
+    hours, mins = divmod(abs(int(minutes)), 60)
+    if hours and mins:
+        text = str(_l("%(h)d h %(m)d min", h=hours, m=mins))
+    elif hours:
+        text = str(_l("%(h)d h", h=hours))
+    else:
+        text = str(_l("%(m)d min", m=mins))
+    return local_digits(sign + text)
+
+
+def format_when(value: date | datetime | None, style: str = "medium") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return local_digits(format_datetime(value, style))
+    return local_digits(format_date(value, style))
+
+
+def init_app(app: Flask, babel: Babel) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.globals.update(
+        current_language=current_language,
+        text_direction=text_direction,
+        LANGUAGE_NAMES=LANGUAGE_NAMES,
+    )
+    app.jinja_env.filters.update(minutes=format_minutes, when=format_when, digits=local_digits)

@@ -1,0 +1,19 @@
+"""All models, imported here so Alembic and the app see the whole schema."""
+
+from timebank.models.audit import AuditEvent
+from timebank.models.base import Base, utcnow
+from timebank.models.community import Community, Membership, MembershipStatus, Role
+from timebank.models.mail import OutboxMessage
+from timebank.models.user import User
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Community",
+    "Membership",
+    "MembershipStatus",
+    "OutboxMessage",
+    "Role",
+    "User",
+    "utcnow",
+]

@@ -1,0 +1,103 @@
+"""Communities (time banks) and memberships of users in them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from timebank.models.base import Base, utcnow
+
+if TYPE_CHECKING:
+    from timebank.models.user import User
+
+
+class Role(enum.StrEnum):
+    MEMBER = "member"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+class MembershipStatus(enum.StrEnum):
+    APPLYING = "applying"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    LEFT = "left"
+    DECLINED = "declined"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=20,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+        create_constraint=True,
+    )
+
+
+class Community(Base):
+    __tablename__ = "communities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_ar: Mapped[str | None] = mapped_column(String(120))
+    description: Mapped[str | None] = mapped_column(Text)
+    locale: Mapped[str] = mapped_column(String(5), default="en")
+    accepting_applications: Mapped[bool] = mapped_column(default=True)
+    next_member_number: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="community")
+
+    __table_args__ = (
+        CheckConstraint("length(slug) >= 2", name="slug_length"),
+        CheckConstraint("next_member_number >= 1", name="next_member_number_positive"),
+    )
+
+    def display_name(self, locale: str) -> str:
+        return self.name_ar if locale == "ar" and self.name_ar else self.name
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    role: Mapped[Role] = mapped_column(_enum(Role, "membership_role"), default=Role.MEMBER)
+    status: Mapped[MembershipStatus] = mapped_column(
+        _enum(MembershipStatus, "membership_status"), default=MembershipStatus.APPLYING
+    )
+    member_number: Mapped[int | None]
+    motivation: Mapped[str | None] = mapped_column(Text)
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], back_populates="memberships")
+    community: Mapped[Community] = relationship(back_populates="memberships")
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "community_id"),
+        UniqueConstraint("community_id", "member_number"),
+        CheckConstraint(
+            "(status = 'applying' OR status = 'declined') OR member_number IS NOT NULL",
+            name="member_number_when_admitted",
+        ),
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == MembershipStatus.ACTIVE
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.is_active and self.role in (Role.COORDINATOR, Role.ADMIN)

@@ -1,0 +1,70 @@
+"""Login identities."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from timebank.models.base import Base, utcnow
+
+if TYPE_CHECKING:
+    from timebank.models.community import Membership
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    display_name: Mapped[str] = mapped_column(String(80))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    locale: Mapped[str | None] = mapped_column(String(5))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    is_disabled: Mapped[bool] = mapped_column(default=False)
+    # Rotated on logout and password change: every session cookie carries it, so a
+    # cookie captured before that no longer authenticates (DESIGN.md §8).
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", foreign_keys="Membership.user_id"
+    )
+
+    __table_args__ = (
+        # E-mail addresses are stored lower-cased, so plain uniqueness is case-insensitive.
+        UniqueConstraint("email"),
+        CheckConstraint("email = lower(email)", name="email_lower_case"),
+        CheckConstraint("failed_logins >= 0", name="failed_logins_non_negative"),
+    )
+
+    # Flask-Login protocol
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return not self.is_disabled
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    def membership_in(self, community_id: int) -> Membership | None:
+        for membership in self.memberships:
+            if membership.community_id == community_id:
+                return membership
+        return None

@@ -1,0 +1,72 @@
+"""Outgoing mail. Every message is stored in the outbox first (readable in the app by
+coordinators and admins); it is delivered over SMTP after the commit when SMTP is set."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app
+from sqlalchemy import select
+
+from timebank.extensions import db
+from timebank.models import OutboxMessage, User, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def queue(
+    recipient: User, subject: str, body: str, *, community_id: int | None = None
+) -> OutboxMessage | None:
+    """Store a message for ``recipient`` (no-op for a member without an e-mail address)."""
+    if not recipient.email:
+        return None
+    message = OutboxMessage(
+        recipient_id=recipient.id,
+        to_address=recipient.email,
+        subject=str(subject)[:200],
+        body=str(body),
+        community_id=community_id,
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def deliver_pending() -> int:
+    """Send unsent outbox messages when SMTP is configured; otherwise log that they wait
+    in the outbox. Called after the commit, never inside a service."""
+    config = current_app.config
+    pending = db.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.error.is_(None))
+        .limit(100)
+    ).all()
+    if not config.get("MAIL_SERVER"):
+        for message in pending:
+            log.info(
+                "mail #%d kept in the outbox (no SMTP configured): %s", message.id, message.subject
+            )
+        return 0
+    sent = 0
+    for message in pending:
+        email = EmailMessage()
+        email["From"] = config["MAIL_SENDER"]
+        email["To"] = message.to_address
+        email["Subject"] = message.subject
+        email.set_content(message.body)
+        try:
+            with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+                if config.get("MAIL_USE_TLS"):
+                    smtp.starttls()
+                if config.get("MAIL_USERNAME"):
+                    smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+                smtp.send_message(email)
+            message.sent_at = utcnow()
+            sent += 1
+        except (OSError, smtplib.SMTPException) as exc:
+            message.error = type(exc).__name__
+            log.warning("mail #%d could not be sent: %s", message.id, type(exc).__name__)
+    db.session.commit()
+    return sent
