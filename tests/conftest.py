@@ -39,7 +39,8 @@ def _worker() -> str:
 
 def _pg_database_url() -> str:
     url = sa.engine.make_url(PG_URL)
-    name = f"{url.database or 'timebank'}_{_worker()}"
+    # One database per run and worker, so parallel runs on one server never collide.
+    name = f"{url.database or 'timebank'}_{_worker()}_{os.getpid()}"
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -66,7 +67,13 @@ def database_template(tmp_path_factory) -> str:
     else:
         uri = f"sqlite:///{base / 'template.sqlite3'}"
     _migrate(uri, base)
-    return uri
+    yield uri
+    if PG_URL:
+        url = sa.engine.make_url(uri)
+        admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _empty_postgres(uri: str) -> None:
