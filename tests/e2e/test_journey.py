@@ -6,37 +6,26 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.e2e.conftest import RESULTS
+from tests.e2e.helpers import (
+    LOGIN_LINK,
+    LOGOUT,
+    OTHER,
+    RESULTS,
+    SUBMIT,
+    SWITCHER,
+    expect_language,
+    log_in,
+)
 
 pytestmark = pytest.mark.e2e
 
-DIRECTION = {"en": "ltr", "ar": "rtl"}
-OTHER = {"en": "ar", "ar": "en"}
 APPLICANT = {
     "en": ("Nadia Saleh", "nadia@example.org"),
     "ar": ("سمير الحلبي", "samir@example.org"),
 }
 APPLICANT_PASSWORD = "a long sentence to remember"
-
-LOGOUT = "header form[action='/auth/logout'] button[type=submit]"
-LOGIN_LINK = "header a[href='/auth/login']"
-SUBMIT = "main form.form button[type=submit]"
-
-
-def expect_language(page: Page, lang: str) -> None:
-    html = page.locator("html")
-    expect(html).to_have_attribute("lang", lang)
-    expect(html).to_have_attribute("dir", DIRECTION[lang])
-
-
-def log_in(page: Page, email: str, password: str) -> None:
-    page.goto("/auth/login")
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(password)
-    page.locator(SUBMIT).click()
-    expect(page.locator(LOGOUT)).to_be_visible()
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
@@ -104,12 +93,12 @@ def test_register_approve_log_in_switch_language_log_out(
     visitor.screenshot(path=RESULTS / f"community-home-{lang}.png", full_page=True)
 
     # The visible switcher changes the language and keeps the member on the same page.
-    switcher = visitor.locator(f"header form.lang-switch button[name=lang][value={OTHER[lang]}]")
+    switcher = visitor.locator(f"{SWITCHER}[value={OTHER[lang]}]")
     expect(switcher).to_have_attribute("lang", OTHER[lang])
     switcher.click()
     expect_language(visitor, OTHER[lang])
     expect(visitor).to_have_url(re.compile(re.escape(home) + "$"))
-    expect(visitor.locator(f"header form.lang-switch button[value={lang}]")).to_be_visible()
+    expect(visitor.locator(f"{SWITCHER}[value={lang}]")).to_be_visible()
     assert_accessible(visitor)
 
     # Logging out ends the session.
