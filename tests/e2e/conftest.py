@@ -7,7 +7,10 @@ and can do in a browser; both database engines are covered by the other tests.
 The server's state is made with the real commands: ``flask db upgrade``, ``flask demo``
 (the Old Town Time Bank, Arabic-first, accounts as in the README) and ``flask
 create-community`` for an English-speaking second community whose coordinator is the demo
-member Grace Miller. Each browser test gets its own browser context (fresh cookies)."""
+member Grace Miller. Each browser test gets its own browser context (fresh cookies).
+
+The server keeps its real login rate limit (20 attempts a minute from one address): the
+whole module logs in about a dozen times, so mind the budget when adding log-ins."""
 
 from __future__ import annotations
 
@@ -168,15 +171,15 @@ def site() -> Iterator[Site]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+def chromium() -> Iterator[Browser]:
     """Debian's chromium (never a downloaded browser)."""
     executable = shutil.which("chromium")
     if executable is None:
         pytest.fail("Browser tests need Debian's chromium: apt-get install chromium")
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
 
 
 @dataclass
@@ -228,9 +231,9 @@ def console() -> Console:
 
 
 @pytest.fixture
-def new_page(browser, site, console) -> Iterator[Callable[..., Page]]:
+def new_page(chromium, site, console) -> Iterator[Callable[..., Page]]:
     """``new_page(locale="ar", javascript=False)``: a page in a fresh browser context."""
-    pages = Pages(browser, site, console)
+    pages = Pages(chromium, site, console)
     yield pages
     pages.close()
 

@@ -33,7 +33,8 @@ def test_register_approve_log_in_switch_language_log_out(
     lang, new_page, site, console, assert_accessible
 ):
     """A visitor applies, a coordinator approves them, and the new member logs in, switches
-    language and logs out; every page is accessible and the CSP is never violated."""
+    language (which is remembered) and logs out; every page is accessible and the CSP is
+    never violated."""
     community = site.communities[lang]
     name, email = APPLICANT[lang]
     home = f"/c/{community.slug}/"
@@ -108,6 +109,11 @@ def test_register_approve_log_in_switch_language_log_out(
     assert_accessible(visitor)
     visitor.goto(f"{home}members/")
     expect(visitor).to_have_url(re.compile(r"/auth/login\?next="))
+
+    # The choice is remembered for the member, whatever their next browser asks for.
+    elsewhere = new_page(locale=lang)
+    log_in(elsewhere, email, APPLICANT_PASSWORD)
+    expect_language(elsewhere, OTHER[lang])
 
     assert console.csp_violations == []
     assert console.messages == []
