@@ -145,13 +145,3 @@ def test_csp_forbids_inline_code_and_the_console_would_tell(page, console):
             "'body { color: red }'"
         )
     assert console.csp_violations
-
-
-@pytest.mark.parametrize("lang", ["en", "ar"])
-def test_error_pages_are_accessible(lang, new_page, assert_accessible):
-    """A mistyped address gives a translated, accessible 404 page."""
-    page = new_page(locale=lang)
-    response = page.goto("/c/no-such-community/")
-    assert response.status == 404
-    expect_language(page, lang)
-    assert_accessible(page)

@@ -27,6 +27,7 @@ ANONYMOUS_PAGES = [
     "/auth/reset/not-a-valid-token",
     "/c/no-such-community/",
 ]
+STATUS = {"/auth/reset/not-a-valid-token": 400, "/c/no-such-community/": 404}
 ADMIN_PAGES = [
     "/account/",
     "/account/password",
@@ -57,12 +58,14 @@ def submit_empty(page: Page) -> None:
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
-def test_every_page_a_visitor_sees(lang, new_page, check):
-    """Public pages, a 404, and forms with their errors are accessible and fit 320 px."""
+def test_every_page_a_visitor_sees(lang, new_page, console, check):
+    """Public pages, the translated error pages, and forms with their errors are accessible
+    and fit 320 px."""
     page = new_page(locale=lang)
     page.set_viewport_size(NARROW)
     for path in ANONYMOUS_PAGES:
-        page.goto(path)
+        response = page.goto(path)
+        assert response.status == STATUS.get(path, 200), path
         check(page, lang)
     for path in ("/auth/register", "/auth/forgot"):
         page.goto(path)
@@ -74,10 +77,12 @@ def test_every_page_a_visitor_sees(lang, new_page, check):
     page.locator(SUBMIT).click()
     expect(page.locator("#password-error")).to_be_visible()
     check(page, lang)
+    # The 400 and 404 pages are logged as failed loads; nothing may break the CSP.
+    assert console.csp_violations == []
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
-def test_every_page_an_administrator_sees(lang, new_page, site, check):
+def test_every_page_an_administrator_sees(lang, new_page, site, console, check):
     """Account, administration and coordinator pages, and their forms with errors, are
     accessible and fit 320 px."""
     page = new_page(locale=lang)
@@ -101,6 +106,7 @@ def test_every_page_an_administrator_sees(lang, new_page, site, check):
     check(page, lang)
     submit_empty(page)
     check(page, lang)
+    assert console.messages == []
 
 
 @pytest.mark.parametrize("lang", ["en", "ar"])
