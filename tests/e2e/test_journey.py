@@ -1,5 +1,5 @@
 """A newcomer's first visit, in a real browser, in English and in Arabic; every page visited
-is checked with axe-core against WCAG 2.2 A/AA."""
+is checked with axe-core against WCAG 2.2 A/AA (and axe's best practices)."""
 
 from __future__ import annotations
 
@@ -119,7 +119,7 @@ def test_register_approve_log_in_switch_language_log_out(
     assert console.messages == []
 
 
-def test_log_in_and_out_without_javascript(new_page, site, assert_accessible):
+def test_log_in_and_out_without_javascript(new_page, site):
     """With JavaScript off a member can still log in, see their account and log out."""
     page = new_page(javascript=False)
     log_in(page, "yusuf@example.org", site.password)
