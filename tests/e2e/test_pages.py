@@ -145,3 +145,15 @@ def test_keyboard_focus_is_always_visible(lang, new_page):
     reached = {f["id"] or f["name"] or f["href"] for f in seen}
     assert {"community", "display_name", "email", "password", "motivation"} <= reached
     assert "#display_name" in reached  # a link in the error summary
+
+
+def test_the_accessibility_check_reports_what_it_finds(page, assert_accessible):
+    """The axe check fails, naming rule and element, on a page with known faults, so a
+    green run means something."""
+    page.set_content('<title>x</title><img src="x.png"><a href="#top"></a>')
+    with pytest.raises(AssertionError) as failure:
+        assert_accessible(page)
+    report = str(failure.value)
+    for rule in ("html-has-lang", "image-alt", "link-name", "landmark-one-main"):
+        assert rule in report
+    assert '<img src="x.png">' in report
