@@ -36,7 +36,8 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_play
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "timebank" / "translations"
 SERVER_START_TIMEOUT = 30.0
-EXPECT_TIMEOUT_MS = 10_000
+# Generous, for a busy CI machine; passing tests never wait this long.
+EXPECT_TIMEOUT_MS = 20_000
 expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 CHROMIUM_ARGS = [
@@ -52,7 +53,7 @@ CHROMIUM_ARGS = [
 
 
 @dataclass(frozen=True)
-class Community:
+class JoinableCommunity:
     slug: str
     name: str  # as shown in the journey's language
     coordinator: str
@@ -62,13 +63,13 @@ class Community:
 class Site:
     base_url: str
     password: str
-    communities: dict[str, Community]  # journey language -> the community it joins
+    communities: dict[str, JoinableCommunity]  # journey language -> the community it joins
 
 
 DEMO_PASSWORD = "demo-password-2026"  # README: every demo account uses it
 SITE_COMMUNITIES = {
-    "ar": Community("old-town", "بنك الوقت في البلدة القديمة", "coordinator@example.org"),
-    "en": Community("riverside", "Riverside Time Bank", "grace@example.org"),
+    "ar": JoinableCommunity("old-town", "بنك الوقت في البلدة القديمة", "coordinator@example.org"),
+    "en": JoinableCommunity("riverside", "Riverside Time Bank", "grace@example.org"),
 }
 
 
