@@ -94,6 +94,9 @@ def test_every_page_an_administrator_sees(lang, new_page, site, console, check):
         check(page, lang)
 
     page.goto("/admin/communities/")
+    # Language names are marked with their own language.
+    expect(page.locator("#locale option[value=ar]")).to_have_attribute("lang", "ar")
+    expect(page.locator("#locale option[value=en]")).to_have_attribute("lang", "en")
     page.locator("main table a[href^='/admin/communities/']").first.click()
     check(page, lang)
     for path in ("/account/password", "/admin/communities/", page.url):
