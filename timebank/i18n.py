@@ -9,6 +9,7 @@ from flask import Flask, current_app, request, session
 from flask_babel import Babel, format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 LANGUAGE_NAMES = {"en": "English", "ar": "العربية"}
 _ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -56,6 +57,13 @@ def format_minutes(minutes: int | None) -> str:
     return local_digits(sign + text)
 
 
+def isolate(value: object) -> Markup:
+    """A name or other user text inside a translated sentence, isolated so its own
+    direction (Arabic in an English sentence, Latin in an Arabic one) cannot reorder the
+    words and punctuation around it."""
+    return Markup("<bdi>{}</bdi>").format(value)
+
+
 def format_when(value: date | datetime | None, style: str = "medium") -> str:
     if value is None:
         return ""
@@ -72,4 +80,6 @@ def init_app(app: Flask, babel: Babel) -> None:
         text_direction=text_direction,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
     )
-    app.jinja_env.filters.update(minutes=format_minutes, when=format_when, digits=local_digits)
+    app.jinja_env.filters.update(
+        minutes=format_minutes, when=format_when, digits=local_digits, bdi=isolate
+    )
