@@ -14,12 +14,16 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from timebank import create_app
 from timebank.extensions import db
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "timebank" / "translations"
 
 PG_URL = os.environ.get("TIMEBANK_TEST_DATABASE_URL")
 TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
@@ -56,6 +60,26 @@ def _migrate(uri: str, instance: Path) -> None:
         upgrade()
         db.session.remove()
         db.engine.dispose()
+
+
+def compile_catalogues() -> None:
+    """Compile every ``messages.po`` whose ``.mo`` is missing or older, as ``make
+    translations`` does (``.mo`` files are build output, not committed)."""
+    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=po_path.parent.parent.name)
+        partial = mo_path.with_name(f"messages.{os.getpid()}.mo.tmp")
+        with partial.open("wb") as handle:
+            write_mo(handle, catalog, use_fuzzy=True)
+        os.replace(partial, mo_path)  # atomic, so parallel workers never read half a file
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues() -> None:
+    compile_catalogues()
 
 
 @pytest.fixture(scope="session")

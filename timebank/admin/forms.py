@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from timebank.forms import Form, NoControlCharacters
@@ -17,7 +18,9 @@ class CommunityForm(Form):
         validators=[DataRequired(), Length(max=60)],
         description=_l("Lowercase letters, digits and hyphens, e.g. east-side."),
     )
-    locale = SelectField(_l("Main language"), choices=[("en", "English"), ("ar", "العربية")])
+    locale = SelectField(
+        _l("Main language"), choices=[SelectChoice("en", "English"), SelectChoice("ar", "العربية")]
+    )
     description = TextAreaField(
         _l("Description"),
         validators=[Optional(), Length(max=2000), NoControlCharacters(multiline=True)],
@@ -34,5 +37,9 @@ class AppointForm(Form):
         ],
     )
     role = SelectField(
-        _l("Role"), choices=[("coordinator", _l("Coordinator")), ("admin", _l("Community admin"))]
+        _l("Role"),
+        choices=[
+            SelectChoice("coordinator", _l("Coordinator")),
+            SelectChoice("admin", _l("Community admin")),
+        ],
     )

@@ -4,6 +4,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from timebank.access import login_required, public
 from timebank.auth import bp
@@ -60,7 +61,7 @@ def register():
         select(Community).where(Community.accepting_applications.is_(True)).order_by(Community.name)
     ).all()
     locale = current_language()
-    form.community.choices = [(c.id, c.display_name(locale)) for c in communities]
+    form.community.choices = [SelectChoice(c.id, c.display_name(locale)) for c in communities]
     if request.method == "GET" and request.args.get("community"):
         chosen = next((c for c in communities if c.slug == request.args["community"]), None)
         if chosen:
