@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import has_app_context
@@ -22,6 +23,7 @@ from flask_migrate import upgrade
 
 from timebank import create_app
 from timebank.extensions import db
+from timebank.services import passwords
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "timebank" / "translations"
 
@@ -82,14 +84,21 @@ def compiled_catalogues() -> None:
     compile_catalogues()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Still argon2id, but with minimal cost: the suite hashes hundreds of passwords."""
+    original, original_dummy = passwords._hasher, passwords._DUMMY_HASH
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    passwords._DUMMY_HASH = passwords._hasher.hash("timing-equaliser-for-unknown-accounts")
+    yield
+    passwords._hasher, passwords._DUMMY_HASH = original, original_dummy
+
+
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory) -> str:
     """Migrated once per test run (and per xdist worker)."""
     base = tmp_path_factory.mktemp("db")
-    if PG_URL:
-        uri = _pg_database_url()
-    else:
-        uri = f"sqlite:///{base / 'template.sqlite3'}"
+    uri = _pg_database_url() if PG_URL else f"sqlite:///{base / 'template.sqlite3'}"
     _migrate(uri, base)
     yield uri
     if PG_URL:
@@ -103,9 +112,16 @@ def database_template(tmp_path_factory) -> str:
 def _empty_postgres(uri: str) -> None:
     engine = sa.create_engine(uri)
     with engine.begin() as conn:
-        tables = conn.execute(sa.text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename <> 'alembic_version'")).scalars().all()
+        tables = (
+            conn.execute(
+                sa.text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version'"
+                )
+            )
+            .scalars()
+            .all()
+        )
         if tables:
             # Replica mode skips the append-only triggers for this clean-up only.
             conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
@@ -150,8 +166,7 @@ class IsolatedClient(FlaskClient):
 
 @pytest.fixture
 def app(database_uri, app_config, tmp_path):
-    application = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_uri,
-                              **app_config})
+    application = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_uri, **app_config})
     application.instance_path = str(tmp_path)
     application.test_client_class = IsolatedClient
     with application.app_context():
@@ -170,7 +185,9 @@ def runner(app):
     return app.test_cli_runner()
 
 
-_TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+_TOKEN_RE = re.compile(
+    r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"'
+)
 
 
 def csrf_token_from(html: str) -> str:
