@@ -90,7 +90,7 @@ def cheap_password_hashing():
     original, original_dummy = passwords._hasher, passwords._DUMMY_HASH
     passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     passwords._DUMMY_HASH = passwords._hasher.hash("timing-equaliser-for-unknown-accounts")
-    yield
+    yield original
     passwords._hasher, passwords._DUMMY_HASH = original, original_dummy
 
 
