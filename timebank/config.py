@@ -108,9 +108,19 @@ def load_secret_key(instance_path: Path, production: bool) -> str:
     return key
 
 
+MIN_SECRET_KEY_DISTINCT_CHARACTERS = 10
+
+
 def check_secret_key(key: str | None) -> None:
+    """Refuse a missing, short, well-known or repetitive key (``"x" * 64`` is long but
+    guessable)."""
     weak = {"dev", "secret", "changeme", "change-me", "development"}
-    if not key or len(key) < MIN_SECRET_KEY_LENGTH or key.lower() in weak:
+    if (
+        not key
+        or len(key) < MIN_SECRET_KEY_LENGTH
+        or key.lower() in weak
+        or len(set(key)) < MIN_SECRET_KEY_DISTINCT_CHARACTERS
+    ):
         raise RuntimeError(
             f"Refusing to start: the secret key must be at least {MIN_SECRET_KEY_LENGTH} "
             "random characters."
