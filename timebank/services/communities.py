@@ -13,7 +13,7 @@ from timebank.services import audit, memberships, permissions
 from timebank.services.accounts import find_by_email
 from timebank.services.exceptions import InvalidInput, NotAllowed
 
-SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,58}[a-z0-9]$")  # 2-60 characters, as the message says
 
 
 def create(
