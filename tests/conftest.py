@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import has_app_context
@@ -22,7 +25,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from timebank import create_app
-from timebank.extensions import db
+from timebank.extensions import babel, db
 from timebank.services import passwords
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "timebank" / "translations"
@@ -82,6 +85,61 @@ def compile_catalogues() -> None:
 @pytest.fixture(scope="session", autouse=True)
 def compiled_catalogues() -> None:
     compile_catalogues()
+
+
+EXTRACTION_KEYWORDS = {
+    "_": None,
+    "_l": None,
+    "lazy_gettext": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+}
+PSEUDO_MARK = "[ar]"
+
+
+def extract_messages() -> dict[str, str]:
+    """Every message the code and templates mark for translation (Babel's extraction with
+    the repository's ``babel.cfg``), with where it was found."""
+    root = TRANSLATIONS.parent.parent
+    with (root / "babel.cfg").open() as handle:
+        method_map, options_map = parse_mapping_cfg(handle, "babel.cfg")
+    found = {}
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+        root, method_map, options_map, keywords=EXTRACTION_KEYWORDS
+    ):
+        singular = message[0] if isinstance(message, tuple) else message
+        found.setdefault(singular, f"{filename}:{lineno}")
+    return found
+
+
+@pytest.fixture(scope="session")
+def pseudo_arabic(tmp_path_factory) -> str:
+    """A translations folder whose Arabic catalogue marks every message with ``[ar]``, so
+    a test can see which text on a page went through the catalogue and which did not.
+    Use it as ``BABEL_TRANSLATION_DIRECTORIES``."""
+    folder = tmp_path_factory.mktemp("pseudo-translations")
+    catalog = Catalog(locale="ar")
+    for msgid in extract_messages():
+        catalog.add(msgid, f"{PSEUDO_MARK} {msgid}")
+    target = folder / "ar" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    with (target / "messages.mo").open("wb") as handle:
+        write_mo(handle, catalog)
+    return str(folder)
+
+
+@pytest.fixture
+def fresh_translations():
+    """Flask-Babel caches catalogues per process, not per app: start and end empty."""
+
+    def clear():
+        domain = vars(babel).get("domain_instance")  # a cached_property, once used
+        if domain is not None:
+            domain.cache.clear()
+
+    clear()
+    yield
+    clear()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -6,13 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+
+from tests.conftest import extract_messages
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CATALOGUE = ROOT / "timebank" / "translations" / "ar" / "LC_MESSAGES" / "messages.po"
-KEYWORDS = {"_": None, "_l": None, "lazy_gettext": None, "gettext": None, "ngettext": (1, 2)}
 PLACEHOLDER = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
 
 
@@ -27,19 +26,6 @@ def _placeholders(text: str) -> set[str]:
 
 def _ids(message) -> tuple[str, ...]:
     return message.id if isinstance(message.id, tuple) else (message.id,)
-
-
-def _extracted() -> dict[str, str]:
-    """Every message the code and templates mark for translation, with where it is."""
-    with (ROOT / "babel.cfg").open() as handle:
-        method_map, options_map = parse_mapping_cfg(handle, "babel.cfg")
-    found = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
-        ROOT, method_map, options_map, keywords=KEYWORDS
-    ):
-        singular = message[0] if isinstance(message, tuple) else message
-        found.setdefault(singular, f"{filename}:{lineno}")
-    return found
 
 
 def test_every_message_has_an_arabic_translation():
@@ -79,7 +65,7 @@ def test_arabic_translations_keep_placeholders():
 
 def test_catalogue_covers_every_message_in_the_code():
     """Babel's extraction over ``babel.cfg`` finds no message missing from the catalogue."""
-    extracted = _extracted()
+    extracted = extract_messages()
     assert len(extracted) > 50  # the extraction really ran over code and templates
     known = {_ids(message)[0] for message in _arabic() if message.id}
     missing = {msgid: where for msgid, where in extracted.items() if msgid not in known}
