@@ -394,3 +394,19 @@ def test_unknown_language_is_ignored(browser, client):
     response = browser.post("/language", {"lang": "xx"})
     assert response.status_code == 302
     assert '<html lang="en" dir="ltr">' in client.get("/auth/login").get_data(as_text=True)
+
+
+def test_visitor_language_choice_survives_login(browser, client):
+    """An account without a saved language keeps the switcher choice made before login,
+    and otherwise follows the browser rather than the language of the login request."""
+    make_user(email="nolocale@example.org", locale=None)
+    browser.post("/language", {"lang": "ar"})
+    browser.login("nolocale@example.org", PASSWORD)
+    page = client.get("/account/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in page
+    browser.logout()
+    browser.login("nolocale@example.org", PASSWORD)
+    page = client.get("/account/", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in page
+    page = client.get("/account/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in page

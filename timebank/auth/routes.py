@@ -32,9 +32,12 @@ def login():
     if form.validate_on_submit():
         result = transaction(lambda: accounts.authenticate(form.email.data, form.password.data))
         if result.ok:
+            chosen = session.get("lang")  # the visitor's switcher choice survives login
             session.clear()  # a fresh session at login (no fixation)
             login_user(result.user)
-            session["lang"] = result.user.locale or current_language()
+            # Otherwise the browser's language keeps deciding (not pinned at login).
+            if result.user.locale or chosen:
+                session["lang"] = result.user.locale or chosen
             return redirect(next_url if is_safe_next(next_url) else url_for("main.index"))
         form.password.errors = [LoginFailed.default_message]
     return render_template("auth/login.html", form=form)
