@@ -92,8 +92,7 @@ def test_read_only_request_begins_deferred(sqlite_app):
 
 
 def test_transaction_retries_a_real_lock_then_gives_up(sqlite_app):
-    """While another process holds the write lock, ``transaction`` retries and then raises
-    ``Conflict``; nothing is half-written."""
+    """Under another writer's lock, ``transaction`` retries, then raises ``Conflict``."""
     other = _other_connection(sqlite_app)
     other.execute("BEGIN IMMEDIATE")
     attempts = []

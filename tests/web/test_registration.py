@@ -397,8 +397,7 @@ def test_unknown_language_is_ignored(browser, client):
 
 
 def test_visitor_language_choice_survives_login(browser, client):
-    """An account without a saved language keeps the switcher choice made before login,
-    and otherwise follows the browser rather than the language of the login request."""
+    """Without a saved language, the choice made before login stays; else the browser's."""
     make_user(email="nolocale@example.org", locale=None)
     browser.post("/language", {"lang": "ar"})
     browser.login("nolocale@example.org", PASSWORD)

@@ -116,8 +116,7 @@ def _session_cookie(response) -> str:
 
 
 def test_session_cookie_flags(auth):
-    """The session cookie is HttpOnly and SameSite=Lax (not Secure over plain http in
-    development, or nobody could log in locally)."""
+    """The session cookie is HttpOnly and SameSite=Lax (Secure only in production)."""
     make_user(email="cookie@example.org")
     cookie = _session_cookie(auth.login("cookie@example.org", PASSWORD))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -279,8 +278,7 @@ def test_healthz_reports_the_database_unreachable(uri, tmp_path):
 
 
 def test_passwords_are_hashed_with_argon2id(cheap_password_hashing, browser):
-    """Stored hashes are argon2id; the production hasher uses argon2id with at least the
-    OWASP minimum cost."""
+    """Stored hashes are argon2id, and production uses at least the OWASP minimum cost."""
     production = cheap_password_hashing
     assert production.type == Type.ID
     assert production.memory_cost >= 19 * 1024 and production.time_cost >= 2
