@@ -98,5 +98,7 @@ def test_logout_needs_post(auth, client):
     """Logging out is a POST (a link or image cannot log someone out)."""
     make_user(email="stay@example.org")
     auth.login("stay@example.org", PASSWORD)
-    assert client.get("/auth/logout").status_code == 405
+    response = client.get("/auth/logout")
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
     assert client.get("/account/").status_code == 200
