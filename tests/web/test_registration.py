@@ -409,3 +409,17 @@ def test_visitor_language_choice_survives_login(browser, client):
     assert '<html lang="ar" dir="rtl">' in page
     page = client.get("/account/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert '<html lang="en" dir="ltr">' in page
+
+
+def test_audit_events_hold_no_personal_data(auth, browser):
+    """Audit rows carry identifiers only: no e-mail address, name or password."""
+    community = make_community()
+    browser.post("/auth/register", _form(community))
+    auth.login("mariam@example.org", "a wrong password here")
+    auth.login("ghost@example.org", "a wrong password here")
+    auth.login("mariam@example.org", STRONG)
+    rows = db.session.execute(select(AuditEvent.__table__)).all()
+    assert len(rows) >= 4
+    text = repr(rows)
+    for secret in ("mariam", "Mariam", "ghost", STRONG, "a wrong password"):
+        assert secret not in text
