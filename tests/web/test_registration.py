@@ -423,3 +423,12 @@ def test_audit_events_hold_no_personal_data(auth, browser):
     text = repr(rows)
     for secret in ("mariam", "Mariam", "ghost", STRONG, "a wrong password"):
         assert secret not in text
+
+
+def test_language_switcher_only_returns_to_local_pages(browser):
+    """The switcher's ``next`` cannot send the reader to another site."""
+    for target in ("//evil.example", "https://evil.example/", "/\\evil.example", "javascript:x"):
+        response = browser.post("/language", {"lang": "ar", "next": target})
+        assert response.headers["Location"] == "/", target
+    response = browser.post("/language", {"lang": "en", "next": "/auth/login?x=1"})
+    assert response.headers["Location"] == "/auth/login?x=1"
