@@ -38,8 +38,10 @@ def test_every_message_has_an_arabic_translation():
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         if len(strings) != catalogue.num_plurals and isinstance(message.id, tuple):
             missing.append(f"{message.id[0]!r}: {len(strings)} of {catalogue.num_plurals} forms")
-        elif not all(s and s.strip() for s in strings) or message.fuzzy:
+        elif not all(s and s.strip() for s in strings):
             missing.append(repr(_ids(message)[0]))
+        elif message.fuzzy:  # a guess by `pybabel update`, not yet reviewed
+            missing.append(f"{_ids(message)[0]!r} (fuzzy)")
     assert not missing, f"{len(missing)} untranslated messages: " + ", ".join(missing[:20])
 
 
@@ -60,6 +62,15 @@ def test_arabic_translations_keep_placeholders():
             if not expected <= found <= english:
                 broken.append(f"{_ids(message)[0]!r} → {text!r}")
     assert not broken, broken
+
+
+def test_arabic_catalogue_passes_babels_checks():
+    """Babel's own checks pass: format types match and plural forms are complete."""
+    problems = [
+        f"{_ids(message)[0]!r}: {'; '.join(map(str, errors))}"
+        for message, errors in _arabic().check()
+    ]
+    assert not problems, problems
 
 
 def test_catalogue_covers_every_message_in_the_code():
