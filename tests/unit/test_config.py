@@ -104,3 +104,17 @@ def test_instance_config_file_is_read(instance):
     instance.mkdir()
     (instance / "config.py").write_text("PER_PAGE = 7\n")
     assert _app().config["PER_PAGE"] == 7
+
+
+def test_two_workers_starting_together_share_one_key(instance, monkeypatch):
+    """If another process writes the key first, this one reads it instead of failing."""
+    from timebank import config
+
+    instance.mkdir()
+    (instance / "secret_key").write_text("written-by-the-other-worker-" + STRONG_KEY)
+    real_exists = Path.exists
+    monkeypatch.setattr(
+        Path, "exists", lambda self: False if self.name == "secret_key" else real_exists(self)
+    )
+    key = config.load_secret_key(instance, production=False)
+    assert key == "written-by-the-other-worker-" + STRONG_KEY
