@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import PASSWORD, make_community, make_user
+from tests.factories import PASSWORD, World, make_community, make_user
+from tests.web.test_access import LEVELS, ROUTES, _client_for, _level, _url
 
 
 @pytest.mark.parametrize(
@@ -46,3 +47,26 @@ def test_ids_beyond_the_database_range_are_404(auth, client):
         assert client.get(path).status_code == 404, path
     response = auth.post(f"/c/{community.slug}/applicants/2147483648/approve", page="/account/")
     assert response.status_code == 404
+
+
+GET_ROUTES = [endpoint for endpoint, method in ROUTES if method == "GET"]
+
+
+@pytest.mark.parametrize("endpoint", GET_ROUTES)
+def test_every_page_tolerates_junk_query_parameters(app, endpoint):
+    """Absurd ``?page=`` values and stray parameters never turn a page into a 500."""
+    world = World()
+    url = _url(app, endpoint, world)
+    allowed, _lacking = LEVELS[_level(app, endpoint)]
+    browser = _client_for(app, world, allowed)
+    expected = browser.client.get(url).status_code
+    for query in (
+        "page=99999999999999999999",
+        "page=-1",
+        "page=abc",
+        "per_page=99999999999",
+        "next=%00",
+        "community=%00",
+    ):
+        response = browser.client.get(f"{url}?{query}")
+        assert response.status_code == expected, (url, query, response.status_code)
