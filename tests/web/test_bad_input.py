@@ -7,6 +7,7 @@ import pytest
 
 from tests.factories import PASSWORD, World, make_community, make_user
 from tests.web.test_access import LEVELS, ROUTES, _client_for, _level, _url
+from tests.web.test_csrf import PLAUSIBLE_FORM
 
 
 @pytest.mark.parametrize(
@@ -70,3 +71,19 @@ def test_every_page_tolerates_junk_query_parameters(app, endpoint):
     ):
         response = browser.client.get(f"{url}?{query}")
         assert response.status_code == expected, (url, query, response.status_code)
+
+
+POST_ROUTES = [endpoint for endpoint, method in ROUTES if method == "POST"]
+JUNK = ["\x00", "a\x00b@example.org", "x" * 100_000, "\u202e\u2066", "İ" * 300, "", " ", "-1"]
+
+
+@pytest.mark.parametrize("endpoint", POST_ROUTES)
+def test_every_form_survives_junk(app, endpoint):
+    """Every form answers junk in every field with a page or a redirect, never a 500."""
+    world = World()
+    url = _url(app, endpoint, world)
+    allowed, _lacking = LEVELS[_level(app, endpoint)]
+    browser = _client_for(app, world, allowed)
+    for junk in JUNK:
+        response = browser.post(url, dict.fromkeys(PLAUSIBLE_FORM, junk))
+        assert response.status_code in (200, 302, 400), (url, repr(junk[:10]))
