@@ -4,6 +4,7 @@ the health check and password hashing."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 import redis
@@ -212,25 +213,29 @@ def test_login_rate_limit_answers_429(browser, client):
     assert client.get("/auth/login").status_code == 200  # reading the form is not limited
 
 
-def _redis_reachable() -> bool:
+def _redis() -> redis.Redis | None:
+    store = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5)
     try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping())
+        store.ping()
     except redis.RedisError:
-        return False
+        store.close()
+        return None
+    return store
 
 
 def test_login_rate_limit_with_redis_storage(database_uri, tmp_path):
     """With Redis storage (several workers share the count) the limit holds as well."""
-    if not _redis_reachable():
+    store = _redis()
+    if store is None:
         pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    store = redis.Redis.from_url(REDIS_URL)
-    store.flushdb()
+    prefix = f"timebank-test-{uuid.uuid4().hex}"  # parallel runs never share counters
     try:
         app = _build_app(
             database_uri,
             tmp_path,
             RATELIMIT_ENABLED=True,
             RATELIMIT_STORAGE_URL=REDIS_URL,
+            RATELIMIT_KEY_PREFIX=prefix,
             LOGIN_RATE_LIMIT=f"{LOGIN_LIMIT} per minute",
         )
         with app.app_context():
@@ -238,10 +243,11 @@ def test_login_rate_limit_with_redis_storage(database_uri, tmp_path):
             assert _hammer(first, LOGIN_LIMIT - 1) == [200] * (LOGIN_LIMIT - 1)
             # Another client from the same address shares the count, which lives in Redis.
             assert _hammer(second, 2) == [200, 429]
-            assert store.dbsize() > 0
+            assert list(store.scan_iter(f"*{prefix}*"))
         _close(app)
     finally:
-        store.flushdb()
+        for key in store.scan_iter(f"*{prefix}*"):
+            store.delete(key)
         store.close()
 
 
