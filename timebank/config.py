@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_KEY_DISTINCT_CHARACTERS = 10
 
 
 class Config:
@@ -119,9 +120,6 @@ def _read_when_written(key_file: Path, attempts: int = 50) -> str:
             return key
         time.sleep(0.02)
     raise RuntimeError(f"{key_file} is empty; delete it to generate a new key.")
-
-
-MIN_SECRET_KEY_DISTINCT_CHARACTERS = 10
 
 
 def check_secret_key(key: str | None) -> None:
