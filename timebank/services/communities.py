@@ -13,7 +13,15 @@ from timebank.services import audit, memberships, permissions
 from timebank.services.accounts import find_by_email
 from timebank.services.exceptions import InvalidInput, NotAllowed
 
-SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,58}[a-z0-9]$")  # 2-60 characters, as the message says
+
+
+def find_by_slug(slug: str) -> Community | None:
+    """The community at ``/c/<slug>/``; a malformed slug (for example one with a NUL byte,
+    which PostgreSQL refuses in a query) finds none."""
+    if not SLUG_RE.fullmatch(slug):
+        return None
+    return db.session.scalar(select(Community).where(Community.slug == slug))
 
 
 def create(
