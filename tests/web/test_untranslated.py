@@ -27,13 +27,29 @@ def app_config(pseudo_arabic, fresh_translations) -> dict:
     return {"BABEL_TRANSLATION_DIRECTORIES": pseudo_arabic}
 
 
+# Inline elements that can sit inside one translated sentence (a name isolated in <bdi>).
+INLINE = {"bdi", "bdo"}
+
+
 class _Texts(HTMLParser):
+    """Collects text runs; a run continues across inline elements, so a sentence with an
+    isolated name inside it is checked as one piece."""
+
     def __init__(self):
         super().__init__()
         self.texts: list[str] = []
         self._skip = 0
+        self._run: list[str] = []
+
+    def _flush(self):
+        text = "".join(self._run).strip()
+        if text:
+            self.texts.append(text)
+        self._run = []
 
     def handle_starttag(self, tag, attrs):
+        if tag not in INLINE:
+            self._flush()
         if tag in ("script", "style"):
             self._skip += 1
         for name, value in attrs:
@@ -41,17 +57,24 @@ class _Texts(HTMLParser):
                 self.texts.append(value)
 
     def handle_endtag(self, tag):
+        if tag not in INLINE:
+            self._flush()
         if tag in ("script", "style"):
             self._skip -= 1
 
     def handle_data(self, data):
-        if not self._skip and data.strip():
-            self.texts.append(data.strip())
+        if not self._skip:
+            self._run.append(data)
+
+    def close(self):
+        super().close()
+        self._flush()
 
 
 def untranslated(html: str) -> list[str]:
     parser = _Texts()
     parser.feed(html)
+    parser.close()
     problems = []
     for text in parser.texts:
         bare = WEB_ADDRESS.sub("", EMAIL.sub("", text))
