@@ -71,9 +71,7 @@ class Community(Base):
     approval_above_minutes: Mapped[int] = mapped_column(default=240, server_default=text("240"))
     default_credit_limit: Mapped[int] = mapped_column(default=600, server_default=text("600"))
     default_upper_limit: Mapped[int | None]
-    max_minutes_per_exchange: Mapped[int] = mapped_column(
-        default=480, server_default=text("480")
-    )
+    max_minutes_per_exchange: Mapped[int] = mapped_column(default=480, server_default=text("480"))
     pending_expiry_days: Mapped[int] = mapped_column(default=30, server_default=text("30"))
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="community")
@@ -92,9 +90,7 @@ class Community(Base):
             "default_upper_limit IS NULL OR default_upper_limit >= 0",
             name="default_upper_limit_non_negative",
         ),
-        CheckConstraint(
-            "max_minutes_per_exchange BETWEEN 1 AND 100000", name="max_minutes_range"
-        ),
+        CheckConstraint("max_minutes_per_exchange BETWEEN 1 AND 100000", name="max_minutes_range"),
         CheckConstraint("pending_expiry_days >= 1", name="pending_expiry_days_positive"),
     )
 

@@ -49,3 +49,25 @@ def can_read_outbox(user: User | None, community: Community | None) -> bool:
     if community is None:
         return is_site_admin(user)
     return can_manage_members(user, community)
+
+
+# -- The hour ledger ------------------------------------------------------------------
+
+
+def can_record_exchange(user: User | None, community: Community) -> bool:
+    """Active members record their own exchanges."""
+    return is_active_member(user, community)
+
+
+def can_act_for_members(user: User | None, community: Community) -> bool:
+    """Coordinators record on behalf of members, grant from the pot, record group
+    exchanges, set limits and edit the exchange policy."""
+    return is_site_admin(user) or is_coordinator(user, community)
+
+
+def can_decide_as_coordinator(user: User | None, community: Community, party_ids: set) -> bool:
+    """Approve, reject from the queue, or reverse: a coordinator who is not a party
+    (segregation of duties, DESIGN.md §4 promise 12)."""
+    if user is None or not user.is_authenticated or user.id in party_ids:
+        return False
+    return can_act_for_members(user, community)
