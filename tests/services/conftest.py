@@ -61,17 +61,18 @@ class Bank:
 
 
 def make_bank(**policy) -> Bank:
+    """No passwords: argon2 hashing would dominate the ledger tests' run time."""
     community = make_community()
     for name, value in policy.items():
         setattr(community, name, value)
     db.session.commit()
     bank = Bank(
         community=community,
-        coordinator=make_member(community, role=Role.COORDINATOR),
-        coordinator2=make_member(community, role=Role.COORDINATOR),
-        a=make_member(community),
-        b=make_member(community),
-        c=make_member(community),
+        coordinator=make_member(community, role=Role.COORDINATOR, password=None),
+        coordinator2=make_member(community, role=Role.COORDINATOR, password=None),
+        a=make_member(community, password=None),
+        b=make_member(community, password=None),
+        c=make_member(community, password=None),
     )
     ledger.ensure_accounts(community)
     db.session.commit()

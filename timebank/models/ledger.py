@@ -22,8 +22,10 @@ from sqlalchemy import (
     Enum,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     false,
     text,
@@ -35,6 +37,22 @@ from timebank.models.base import Base, utcnow
 # Hard upper bound on one movement, enforced by the database; each community sets its own
 # lower maximum, enforced by the services.
 MINUTES_CAP = 100_000
+
+
+class WholeNumber(TypeDecorator):
+    """An integer column that refuses anything but a Python ``int`` at bind time.
+
+    PostgreSQL silently rounds a float parameter into an integer column (2.5 → 2) and
+    SQLite would store it as a REAL; this refuses both before the statement is sent. The
+    CHECKs below are the database's own guard against raw SQL."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        raise TypeError(f"whole number of minutes expected, got {type(value).__name__}")
 
 
 class AccountKind(enum.StrEnum):
@@ -106,9 +124,9 @@ class Account(Base):
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
     membership_id: Mapped[int | None] = mapped_column(ForeignKey("memberships.id"), unique=True)
     kind: Mapped[AccountKind] = mapped_column(_enum(AccountKind, "account_kind"))
-    balance: Mapped[int] = mapped_column(default=0, server_default=text("0"))
-    credit_limit: Mapped[int] = mapped_column(default=0, server_default=text("0"))
-    upper_limit: Mapped[int | None]
+    balance: Mapped[int] = mapped_column(WholeNumber, default=0, server_default=text("0"))
+    credit_limit: Mapped[int] = mapped_column(WholeNumber, default=0, server_default=text("0"))
+    upper_limit: Mapped[int | None] = mapped_column(WholeNumber)
     # True once a coordinator set this account's limits; community defaults then skip it.
     limits_overridden: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Erasable free text: why the limits were overridden (the audit event keeps figures).
@@ -152,7 +170,7 @@ class Exchange(Base):
     status: Mapped[ExchangeStatus] = mapped_column(_enum(ExchangeStatus, "exchange_status"))
     provider_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     recipient_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
-    minutes: Mapped[int]
+    minutes: Mapped[int] = mapped_column(WholeNumber)
     service_date: Mapped[date] = mapped_column(Date)
     # A short key such as 'companionship'; a category table comes later.
     category: Mapped[str] = mapped_column(String(40))
@@ -207,8 +225,8 @@ class Entry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id"))
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
-    delta: Mapped[int]
-    balance_after: Mapped[int]
+    delta: Mapped[int] = mapped_column(WholeNumber)
+    balance_after: Mapped[int] = mapped_column(WholeNumber)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (

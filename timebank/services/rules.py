@@ -193,7 +193,7 @@ def parse_duration_parts(
         if not _MINUTES_RE.fullmatch(text):
             raise _not_understood(field)
         value = int(text)
-        if limit is not None and value > limit and hours_text:
+        if limit is not None and value > limit and values[0] > 0:
             raise InvalidInput(_l("Minutes must be below 60."), field=field)
         values.append(value)
     return _bounded(values[0] * 60 + values[1], maximum, field)
