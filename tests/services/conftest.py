@@ -46,8 +46,12 @@ class Bank:
         kwargs.setdefault("category", "gardening")
         kwargs.setdefault("idempotency_key", key())
         exchange = exchanges.record(
-            self.community, actor=actor, provider=provider, recipient=recipient,
-            minutes=minutes, **kwargs,
+            self.community,
+            actor=actor,
+            provider=provider,
+            recipient=recipient,
+            minutes=minutes,
+            **kwargs,
         )
         db.session.commit()
         return exchange

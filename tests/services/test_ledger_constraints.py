@@ -86,13 +86,21 @@ def test_minutes_outside_whole_range_refused(bank, minutes):
 def test_orm_refuses_non_integer_minutes_before_sending(bank, minutes):
     """Every SQLAlchemy path binds minutes through ``WholeNumber``: floats, bools, text
     are refused on both engines."""
-    exchange = Exchange(**{
-        "community_id": bank.community.id, "kind": "exchange", "status": "recorded",
-        "provider_account_id": bank.account(bank.a).id,
-        "recipient_account_id": bank.account(bank.b).id, "minutes": minutes,
-        "service_date": __import__("datetime").date(2026, 11, 1), "category": "x",
-        "recorded_by_id": bank.a.user_id, "idempotency_key": key(), "payload_hash": "x",
-    })
+    exchange = Exchange(
+        **{
+            "community_id": bank.community.id,
+            "kind": "exchange",
+            "status": "recorded",
+            "provider_account_id": bank.account(bank.a).id,
+            "recipient_account_id": bank.account(bank.b).id,
+            "minutes": minutes,
+            "service_date": __import__("datetime").date(2026, 11, 1),
+            "category": "x",
+            "recorded_by_id": bank.a.user_id,
+            "idempotency_key": key(),
+            "payload_hash": "x",
+        }
+    )
     db.session.add(exchange)
     with pytest.raises(StatementError):
         db.session.flush()
@@ -126,8 +134,13 @@ def test_decision_fields_and_enums_checked(bank, overrides):
 
 def test_second_reversal_refused(bank):
     original = _insert_exchange(bank)
-    decided = {"status": "posted", "decided_at": "2026-11-01 10:00:00",
-               "decided_by": bank.coordinator.user_id, "kind": "reversal", "reverses": original}
+    decided = {
+        "status": "posted",
+        "decided_at": "2026-11-01 10:00:00",
+        "decided_by": bank.coordinator.user_id,
+        "kind": "reversal",
+        "reverses": original,
+    }
     _insert_exchange(bank, **decided)
     _refused(INSERT_EXCHANGE, _exchange_values(bank, **decided))
 
@@ -141,8 +154,10 @@ INSERT_ENTRY = text(
 @pytest.mark.parametrize("delta", [0, "abc", math.nan] + ([] if PG_URL else [1.5]))
 def test_zero_or_non_integer_leg_refused(bank, delta):
     exchange = _insert_exchange(bank)
-    _refused(INSERT_ENTRY, {"exchange": exchange, "account": bank.account(bank.a).id,
-                            "delta": delta, "after": 0})
+    _refused(
+        INSERT_ENTRY,
+        {"exchange": exchange, "account": bank.account(bank.a).id, "delta": delta, "after": 0},
+    )
 
 
 def test_two_legs_on_one_account_for_one_exchange_refused(bank):
@@ -155,16 +170,17 @@ def test_two_legs_on_one_account_for_one_exchange_refused(bank):
 @pytest.mark.parametrize(
     ("balance", "credit", "upper"),
     [(-601, 600, None), (-1, 0, None), (101, 600, 100), (0, -1, None), (0, 0, -5), (1.5, 0, None)]
-    if not PG_URL else [(-601, 600, None), (-1, 0, None), (101, 600, 100), (0, -1, None),
-                        (0, 0, -5)],
+    if not PG_URL
+    else [(-601, 600, None), (-1, 0, None), (101, 600, 100), (0, -1, None), (0, 0, -5)],
 )
 def test_balance_beyond_limits_refused(bank, balance, credit, upper):
     """``CHECK (balance >= -credit_limit)`` and the upper limit hold for any UPDATE."""
     account = bank.account(bank.a).id
     db.session.commit()
     _refused(
-        text("UPDATE accounts SET balance = :b, credit_limit = :c, upper_limit = :u "
-             "WHERE id = :id"),
+        text(
+            "UPDATE accounts SET balance = :b, credit_limit = :c, upper_limit = :u WHERE id = :id"
+        ),
         {"b": balance, "c": credit, "u": upper, "id": account},
     )
 
@@ -172,8 +188,10 @@ def test_balance_beyond_limits_refused(bank, balance, credit, upper):
 def test_relative_update_past_limit_refused(bank):
     account = bank.account(bank.a)
     db.session.commit()
-    _refused(text("UPDATE accounts SET balance = balance - :m WHERE id = :id"),
-             {"m": account.credit_limit + 1, "id": account.id})
+    _refused(
+        text("UPDATE accounts SET balance = balance - :m WHERE id = :id"),
+        {"m": account.credit_limit + 1, "id": account.id},
+    )
 
 
 def test_second_pot_refused(bank):
@@ -181,9 +199,14 @@ def test_second_pot_refused(bank):
 
     ledger.ensure_pot(bank.community)
     db.session.commit()
-    _refused(text("INSERT INTO accounts (community_id, kind, balance, credit_limit, "
-                  "limits_overridden, created_at) VALUES (:c, 'pot', 0, 0, false, "
-                  "'2026-11-01 10:00:00')"), {"c": bank.community.id})
+    _refused(
+        text(
+            "INSERT INTO accounts (community_id, kind, balance, credit_limit, "
+            "limits_overridden, created_at) VALUES (:c, 'pot', 0, 0, false, "
+            "'2026-11-01 10:00:00')"
+        ),
+        {"c": bank.community.id},
+    )
 
 
 def test_entries_cannot_be_updated_or_deleted(bank):

@@ -105,8 +105,17 @@ def test_duration_parts(hours, minutes, expected):
 
 @pytest.mark.parametrize(
     ("hours", "minutes"),
-    [("", ""), ("0", "0"), ("1", "60"), ("1", "٣٠"), ("-1", "0"), ("1.5", ""), ("9", "0"),
-     ("x", "1"), ("1", "1e1")],
+    [
+        ("", ""),
+        ("0", "0"),
+        ("1", "60"),
+        ("1", "٣٠"),
+        ("-1", "0"),
+        ("1.5", ""),
+        ("9", "0"),
+        ("x", "1"),
+        ("1", "1e1"),
+    ],
 )
 def test_duration_parts_refused(hours, minutes):
     with pytest.raises(InvalidInput):
