@@ -198,8 +198,8 @@ def test_many_writers_never_see_database_is_locked(app):
 
     outcomes = race(app, [writer(p.id, r.id, p.user_id) for p, r in pairs])
     assert outcomes == ["ok"] * WRITERS
-    count = db.session.scalar(select(func.count()).where(Exchange.community_id == bank.community.id))
-    assert count == WRITERS * WRITES_EACH
+    mine = Exchange.community_id == bank.community.id
+    assert db.session.scalar(select(func.count()).where(mine)) == WRITERS * WRITES_EACH
     assert_consistent(bank.community)
 
 
