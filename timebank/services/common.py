@@ -152,6 +152,24 @@ def party_user_ids(exchange: Exchange, members: list[Membership] | None = None) 
     return {m.user_id for m in (parties(exchange) if members is None else members)}
 
 
+def other_party_user_id(exchange: Exchange) -> int | None:
+    """The party who did not record the exchange (None when a coordinator recorded it on
+    the members' behalf, or for pot movements): the one who confirms or rejects it."""
+    rows = db.session.execute(
+        select(Account.id, Membership.user_id)
+        .join(Membership, Account.membership_id == Membership.id)
+        .where(Account.id.in_([exchange.provider_account_id, exchange.recipient_account_id]))
+    ).all()
+    users = dict(rows)
+    provider = users.get(exchange.provider_account_id)
+    recipient = users.get(exchange.recipient_account_id)
+    if exchange.recorded_by_id == provider:
+        return recipient
+    if exchange.recorded_by_id == recipient:
+        return provider
+    return None
+
+
 def add_text(exchange: Exchange, kind: TextKind, body: str | None, *, author: User) -> None:
     """Store free text in the erasable table (nothing when empty)."""
     if not body:

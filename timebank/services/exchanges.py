@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from timebank.extensions import db
 from timebank.models import (
-    Account,
     Community,
     Exchange,
     ExchangeKind,
@@ -35,6 +34,7 @@ from timebank.services.common import (
     check_reason,
     find_replay,
     insert_idempotent,
+    other_party_user_id,
     parties,
     party_user_ids,
     payload_hash,
@@ -163,26 +163,6 @@ def _agree_new(exchange: Exchange, community: Community, actor: User, now: datet
     ledger.post_new([exchange], now=now)
 
 
-def _other_party_user_id(exchange: Exchange) -> int | None:
-    users = {
-        m.id: m.user_id for m in parties(exchange)
-    }  # fmt: skip
-    accounts = dict(
-        db.session.execute(
-            select(Account.id, Account.membership_id).where(
-                Account.id.in_([exchange.provider_account_id, exchange.recipient_account_id])
-            )
-        ).all()
-    )
-    provider = users.get(accounts.get(exchange.provider_account_id))
-    recipient = users.get(accounts.get(exchange.recipient_account_id))
-    if exchange.recorded_by_id == provider:
-        return recipient
-    if exchange.recorded_by_id == recipient:
-        return provider
-    return None
-
-
 def _check_parties_active(members: list[Membership], community: Community) -> None:
     for membership in members:
         check_party(membership, community, field="member")
@@ -197,7 +177,7 @@ def confirm(exchange: Exchange, *, actor: User, now: datetime | None = None) -> 
     community = db.session.get(Community, exchange.community_id)
     if exchange.status != S.RECORDED:
         raise AlreadyDecided()
-    if actor.id != _other_party_user_id(exchange):
+    if actor.id != other_party_user_id(exchange):
         raise NotAllowed(_l("Only the other member of this exchange can confirm it."))
     _check_parties_active(parties(exchange), community)
     accounts = ledger.lock_accounts([exchange.provider_account_id, exchange.recipient_account_id])
@@ -248,7 +228,7 @@ def reject(
     now = now or utcnow()
     community = db.session.get(Community, exchange.community_id)
     reason = check_reason(reason)
-    other_party = exchange.status == S.RECORDED and actor.id == _other_party_user_id(exchange)
+    other_party = exchange.status == S.RECORDED and actor.id == other_party_user_id(exchange)
     coordinator = permissions.can_decide_as_coordinator(actor, community, party_user_ids(exchange))
     if not (other_party or coordinator):
         raise NotAllowed()
