@@ -74,8 +74,8 @@ def record(
     now = now or utcnow()
     description = check_description(description)
     key_payload = payload_hash(
-        "exchange", community.id, provider.id, recipient.id, minutes, service_date, category,
-        description, on_behalf_of.id if on_behalf_of else None,
+        "exchange", actor.id, community.id, provider.id, recipient.id, minutes, service_date,
+        category, description, on_behalf_of.id if on_behalf_of else None,
     )  # fmt: skip
     replay = find_replay(idempotency_key, key_payload)
     if replay is not None:
