@@ -1,4 +1,5 @@
-"""Command-line tasks: ``flask --app timebank demo | create-admin | create-community``."""
+"""Command-line tasks: ``flask --app timebank demo | create-admin | create-community |
+verify-ledger | expire-pending``."""
 
 from __future__ import annotations
 
@@ -76,3 +77,28 @@ def init_app(app: Flask) -> None:
             return
         summary = transaction(load_demo)
         click.echo(summary)
+
+    @app.cli.command("verify-ledger")
+    def verify_ledger() -> None:
+        """Check the ledger of every community (zero sums, cached balances, two legs per
+        posted exchange, derivable past balances); exit 1 on any violation."""
+        from timebank.services.verification import verify_all
+
+        reports = verify_all()
+        for report in reports:
+            click.echo(report.summary())
+            for problem in report.problems:
+                click.echo(f"  - {problem}", err=True)
+        failed = [r for r in reports if not r.ok]
+        click.echo(f"{len(reports)} communities checked, {len(failed)} with problems.")
+        if failed:
+            raise SystemExit(1)
+
+    @app.cli.command("expire-pending")
+    def expire_pending() -> None:
+        """Expire exchanges left unconfirmed longer than their community allows (idempotent,
+        safe to run from cron at any frequency)."""
+        from timebank.services import exchanges
+
+        count = transaction(lambda: exchanges.expire_pending())
+        click.echo(f"{count} unconfirmed exchanges expired.")

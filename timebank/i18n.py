@@ -16,6 +16,9 @@ _ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        # Command line, background jobs, tests: a DomainError's message is still readable.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():  # command line, background work: no reader to ask
         return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -3,11 +3,35 @@
 from timebank.models.audit import AuditEvent
 from timebank.models.base import Base, utcnow
 from timebank.models.community import Community, Membership, MembershipStatus, Role
+from timebank.models.ledger import (
+    MINUTES_CAP,
+    PENDING_STATUSES,
+    Account,
+    AccountKind,
+    ApprovalRule,
+    Entry,
+    Exchange,
+    ExchangeKind,
+    ExchangeStatus,
+    ExchangeText,
+    TextKind,
+)
 from timebank.models.mail import OutboxMessage
 from timebank.models.user import User
 
 __all__ = [
+    "MINUTES_CAP",
+    "PENDING_STATUSES",
+    "Account",
+    "AccountKind",
+    "ApprovalRule",
     "AuditEvent",
+    "Entry",
+    "Exchange",
+    "ExchangeKind",
+    "ExchangeStatus",
+    "ExchangeText",
+    "TextKind",
     "Base",
     "Community",
     "Membership",

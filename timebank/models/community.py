@@ -6,7 +6,16 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timebank.models.base import Base, utcnow
@@ -54,11 +63,35 @@ class Community(Base):
     next_member_number: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    # Exchange policy (DESIGN.md §5), edited by coordinators through services.exchanges.
+    require_confirmation: Mapped[bool] = mapped_column(default=True, server_default=true())
+    approval_rule: Mapped[str] = mapped_column(
+        String(20), default="never", server_default=text("'never'")
+    )
+    approval_above_minutes: Mapped[int] = mapped_column(default=240, server_default=text("240"))
+    default_credit_limit: Mapped[int] = mapped_column(default=600, server_default=text("600"))
+    default_upper_limit: Mapped[int | None]
+    max_minutes_per_exchange: Mapped[int] = mapped_column(default=480, server_default=text("480"))
+    pending_expiry_days: Mapped[int] = mapped_column(default=30, server_default=text("30"))
+
     memberships: Mapped[list[Membership]] = relationship(back_populates="community")
 
     __table_args__ = (
         CheckConstraint("length(slug) >= 2", name="slug_length"),
         CheckConstraint("next_member_number >= 1", name="next_member_number_positive"),
+        CheckConstraint(
+            "approval_rule IN ('never', 'always', 'above_minutes', 'companionship', "
+            "'limit_crossed')",
+            name="approval_rule_known",
+        ),
+        CheckConstraint("approval_above_minutes >= 1", name="approval_above_minutes_positive"),
+        CheckConstraint("default_credit_limit >= 0", name="default_credit_limit_non_negative"),
+        CheckConstraint(
+            "default_upper_limit IS NULL OR default_upper_limit >= 0",
+            name="default_upper_limit_non_negative",
+        ),
+        CheckConstraint("max_minutes_per_exchange BETWEEN 1 AND 100000", name="max_minutes_range"),
+        CheckConstraint("pending_expiry_days >= 1", name="pending_expiry_days_positive"),
     )
 
     def display_name(self, locale: str) -> str:

@@ -46,3 +46,11 @@ class LoginFailed(DomainError):
         "The e-mail address or password is not correct, or the account is "
         "temporarily locked. Please try again later."
     )
+
+
+class LimitExceeded(DomainError):
+    status_code = 409
+    default_message = _l(
+        "This would take a balance beyond its limit. Nothing was changed; a coordinator "
+        "can review the limits."
+    )

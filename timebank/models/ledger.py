@@ -1,0 +1,267 @@
+"""The hour ledger: accounts, exchanges, their append-only entries, and erasable texts.
+
+Double-entry in integer minutes (DESIGN.md §4). The database itself refuses what must never
+happen: fractional or out-of-range minutes, self-exchange, zero legs, two legs on one account
+for one exchange, a balance beyond its limits, a second reversal, a reused idempotency key,
+decision fields set on an undecided exchange. ``entries`` are append-only (triggers in the
+migration).
+
+Status ``reversed`` is stored on the original exchange when a reversal exchange is posted
+(compare-and-set from ``posted``); the reversal points back through ``reverses_exchange_id``,
+which is unique, so an exchange is reversed at most once by two independent guards.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    false,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from timebank.models.base import Base, utcnow
+
+# Hard upper bound on one movement, enforced by the database; each community sets its own
+# lower maximum, enforced by the services.
+MINUTES_CAP = 100_000
+
+
+class WholeNumber(TypeDecorator):
+    """An integer column that refuses anything but a Python ``int`` at bind time.
+
+    PostgreSQL silently rounds a float parameter into an integer column (2.5 → 2) and
+    SQLite would store it as a REAL; this refuses both before the statement is sent. The
+    CHECKs below are the database's own guard against raw SQL."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        raise TypeError(f"whole number of minutes expected, got {type(value).__name__}")
+
+
+class AccountKind(enum.StrEnum):
+    MEMBER = "member"
+    POT = "pot"
+
+
+class ExchangeKind(enum.StrEnum):
+    EXCHANGE = "exchange"
+    DONATION = "donation"  # member → community pot
+    GRANT = "grant"  # community pot → member
+    GROUP = "group"  # one of several exchanges sharing a group_id, posted together
+    SETTLEMENT = "settlement"  # balance to or from the pot when a member leaves
+    REVERSAL = "reversal"  # the opposite of the exchange it reverses
+
+
+class ExchangeStatus(enum.StrEnum):
+    RECORDED = "recorded"  # waiting for the other party to confirm
+    AWAITING_APPROVAL = "awaiting_approval"  # waiting for a coordinator
+    POSTED = "posted"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    REVERSED = "reversed"  # was posted; a reversal exchange undid it
+
+
+PENDING_STATUSES = (ExchangeStatus.RECORDED, ExchangeStatus.AWAITING_APPROVAL)
+
+
+class ApprovalRule(enum.StrEnum):
+    NEVER = "never"
+    ALWAYS = "always"
+    ABOVE_MINUTES = "above_minutes"
+    COMPANIONSHIP = "companionship"
+    LIMIT_CROSSED = "limit_crossed"
+
+
+class TextKind(enum.StrEnum):
+    DESCRIPTION = "description"
+    REJECTION = "rejection"
+    CANCELLATION = "cancellation"
+    REVERSAL = "reversal"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=20,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+        create_constraint=True,
+    )
+
+
+def _whole(column: str) -> str:
+    # On SQLite an INTEGER column happily stores 2.5 or 'abc'; this refuses both.
+    return f"{column} = CAST({column} AS INTEGER)"
+
+
+class Account(Base):
+    """One per membership, plus one community pot per community. ``balance`` is a cache
+    of the entry sum (checked by ``verify-ledger``), kept within the limits by CHECKs."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    membership_id: Mapped[int | None] = mapped_column(ForeignKey("memberships.id"), unique=True)
+    kind: Mapped[AccountKind] = mapped_column(_enum(AccountKind, "account_kind"))
+    balance: Mapped[int] = mapped_column(WholeNumber, default=0, server_default=text("0"))
+    credit_limit: Mapped[int] = mapped_column(WholeNumber, default=0, server_default=text("0"))
+    upper_limit: Mapped[int | None] = mapped_column(WholeNumber)
+    # True once a coordinator set this account's limits; community defaults then skip it.
+    limits_overridden: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Erasable free text: why the limits were overridden (the audit event keeps figures).
+    limit_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("credit_limit >= 0", name="credit_limit_non_negative"),
+        CheckConstraint("upper_limit IS NULL OR upper_limit >= 0", name="upper_limit_non_negative"),
+        CheckConstraint("balance >= -credit_limit", name="balance_above_credit_limit"),
+        CheckConstraint(
+            "upper_limit IS NULL OR balance <= upper_limit", name="balance_below_upper_limit"
+        ),
+        CheckConstraint(_whole("balance"), name="balance_whole"),
+        CheckConstraint(
+            "(kind = 'pot' AND membership_id IS NULL) OR "
+            "(kind = 'member' AND membership_id IS NOT NULL)",
+            name="pot_has_no_membership",
+        ),
+        Index(
+            "uq_accounts_one_pot_per_community",
+            "community_id",
+            unique=True,
+            sqlite_where=text("kind = 'pot'"),
+            postgresql_where=text("kind = 'pot'"),
+        ),
+    )
+
+
+class Exchange(Base):
+    """The business record of one movement of hours: the provider's account is credited,
+    the recipient's debited. Its entries exist once (and only once) it is posted."""
+
+    __tablename__ = "exchanges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    kind: Mapped[ExchangeKind] = mapped_column(
+        _enum(ExchangeKind, "exchange_kind"), default=ExchangeKind.EXCHANGE
+    )
+    status: Mapped[ExchangeStatus] = mapped_column(_enum(ExchangeStatus, "exchange_status"))
+    provider_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    recipient_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    minutes: Mapped[int] = mapped_column(WholeNumber)
+    service_date: Mapped[date] = mapped_column(Date)
+    # A short key such as 'companionship'; a category table comes later.
+    category: Mapped[str] = mapped_column(String(40))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    reverses_exchange_id: Mapped[int | None] = mapped_column(
+        ForeignKey("exchanges.id"), unique=True
+    )
+    group_id: Mapped[int | None] = mapped_column(index=True)
+    idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
+    # Hash of the submitted fields: a replay with the same key must carry the same payload.
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint(
+            f"minutes BETWEEN 1 AND {MINUTES_CAP} AND {_whole('minutes')}", name="minutes_range"
+        ),
+        CheckConstraint("provider_account_id <> recipient_account_id", name="no_self_exchange"),
+        CheckConstraint(
+            "(status IN ('recorded', 'awaiting_approval')) = (decided_at IS NULL)",
+            name="decided_at_when_decided",
+        ),
+        CheckConstraint(
+            "decided_by_id IS NULL OR decided_at IS NOT NULL", name="decided_by_when_decided"
+        ),
+        CheckConstraint(
+            "status IN ('recorded', 'awaiting_approval', 'expired') OR decided_by_id IS NOT NULL",
+            name="decider_known",
+        ),
+        CheckConstraint(
+            "(confirmed_by_id IS NULL) = (confirmed_at IS NULL)", name="confirmed_together"
+        ),
+        CheckConstraint(
+            "(kind = 'reversal') = (reverses_exchange_id IS NOT NULL)",
+            name="reversal_links_original",
+        ),
+        CheckConstraint("length(idempotency_key) >= 8", name="idempotency_key_length"),
+        Index("ix_exchanges_community_status", "community_id", "status"),
+    )
+
+
+class Entry(Base):
+    """One leg of a posted exchange. Append-only: never updated, never deleted."""
+
+    __tablename__ = "entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    delta: Mapped[int] = mapped_column(WholeNumber)
+    balance_after: Mapped[int] = mapped_column(WholeNumber)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("exchange_id", "account_id"),
+        CheckConstraint(f"delta <> 0 AND {_whole('delta')}", name="delta_non_zero_whole"),
+        CheckConstraint(_whole("balance_after"), name="balance_after_whole"),
+        Index("ix_entries_account_id_id", "account_id", "id"),
+    )
+
+
+class ExchangeText(Base):
+    """Free text about an exchange (description, reasons). Erasable, unlike the ledger."""
+
+    __tablename__ = "exchange_texts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id"))
+    kind: Mapped[TextKind] = mapped_column(_enum(TextKind, "exchange_text_kind"))
+    body: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("exchange_id", "kind"),)
+
+
+__all__ = [
+    "MINUTES_CAP",
+    "Account",
+    "AccountKind",
+    "ApprovalRule",
+    "Exchange",
+    "ExchangeKind",
+    "ExchangeStatus",
+    "ExchangeText",
+    "Entry",
+    "PENDING_STATUSES",
+    "TextKind",
+]

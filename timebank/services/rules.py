@@ -1,0 +1,204 @@
+"""Pure rules of the ledger: the exchange transition table, when a coordinator must approve,
+limit arithmetic, and duration parsing. No database, no Flask request: testable alone."""
+
+from __future__ import annotations
+
+import enum
+import re
+
+from flask_babel import lazy_gettext as _l
+
+from timebank.models.ledger import ApprovalRule, ExchangeStatus
+from timebank.services.exceptions import InvalidInput
+
+S = ExchangeStatus
+
+
+class Event(enum.StrEnum):
+    CONFIRM = "confirm"  # the other party agrees; a coordinator must still approve
+    POST = "post"  # agreed and no approval needed: posts at once
+    APPROVE = "approve"  # a coordinator approves: posts
+    REJECT = "reject"  # the other party or a coordinator says no, with a reason
+    CANCEL = "cancel"  # the recorder withdraws it before a decision
+    EXPIRE = "expire"  # unconfirmed for longer than the policy allows
+    REVERSE = "reverse"  # a reversal exchange undoes a posted one
+
+
+TRANSITIONS: dict[ExchangeStatus, dict[Event, ExchangeStatus]] = {
+    S.RECORDED: {
+        Event.CONFIRM: S.AWAITING_APPROVAL,
+        Event.POST: S.POSTED,
+        Event.REJECT: S.REJECTED,
+        Event.CANCEL: S.CANCELLED,
+        Event.EXPIRE: S.EXPIRED,
+    },
+    S.AWAITING_APPROVAL: {
+        Event.APPROVE: S.POSTED,
+        Event.REJECT: S.REJECTED,
+        Event.CANCEL: S.CANCELLED,
+    },
+    S.POSTED: {Event.REVERSE: S.REVERSED},
+    S.REJECTED: {},
+    S.CANCELLED: {},
+    S.EXPIRED: {},
+    S.REVERSED: {},
+}
+
+
+class IllegalTransition(ValueError):
+    """The event is not allowed from this status (the caller maps it to a domain error)."""
+
+
+def next_status(status: ExchangeStatus, event: Event) -> ExchangeStatus:
+    """The status after ``event``; raises ``IllegalTransition`` if the table forbids it."""
+    try:
+        return TRANSITIONS[status][event]
+    except KeyError:
+        raise IllegalTransition(f"{event} not allowed from {status}") from None
+
+
+def is_final(status: ExchangeStatus) -> bool:
+    """No event changes a final status except REVERSE on a posted exchange."""
+    return status not in (S.RECORDED, S.AWAITING_APPROVAL)
+
+
+def needs_approval(
+    rule: ApprovalRule | str,
+    *,
+    minutes: int,
+    above_minutes: int,
+    category: str,
+    breaks_limit: bool,
+) -> bool:
+    """Whether a coordinator must approve an agreed exchange under the community's rule.
+
+    ``limit_crossed``: the posting would take a balance past its limits; instead of being
+    refused it waits for a coordinator, who may first raise the member's limit."""
+    rule = ApprovalRule(rule)
+    if rule is ApprovalRule.ALWAYS:
+        return True
+    if rule is ApprovalRule.ABOVE_MINUTES:
+        return minutes > above_minutes
+    if rule is ApprovalRule.COMPANIONSHIP:
+        return category == "companionship"
+    if rule is ApprovalRule.LIMIT_CROSSED:
+        return breaks_limit
+    return False
+
+
+def within_limits(balance: int, delta: int, credit_limit: int, upper_limit: int | None) -> bool:
+    """True when ``balance + delta`` stays in ``[-credit_limit, upper_limit]``."""
+    after = balance + delta
+    return after >= -credit_limit and (upper_limit is None or after <= upper_limit)
+
+
+def headroom(balance: int, credit_limit: int) -> int:
+    """Minutes an account can still spend before reaching its credit limit."""
+    return max(0, balance + credit_limit)
+
+
+# -- Durations ------------------------------------------------------------------------
+
+# Explicit digit tables: never ``\d`` or ``int()`` on raw text, which accept other scripts.
+_LATIN = "0123456789"
+_ARABIC_INDIC = "٠١٢٣٤٥٦٧٨٩"  # U+0660..U+0669
+_EASTERN_ARABIC_INDIC = "۰۱۲۳۴۵۶۷۸۹"  # U+06F0..U+06F9 (Persian, Urdu)
+_SCRIPTS = (_LATIN, _ARABIC_INDIC, _EASTERN_ARABIC_INDIC)
+_TO_LATIN = str.maketrans(
+    {
+        **{c: str(i) for i, c in enumerate(_ARABIC_INDIC)},
+        **{c: str(i) for i, c in enumerate(_EASTERN_ARABIC_INDIC)},
+        "٫": ".",  # Arabic decimal separator
+        "：": ":",  # full-width colon
+    }
+)
+_MINUTES_RE = re.compile(r"[0-9]{1,5}")
+_CLOCK_RE = re.compile(r"([0-9]{1,3}):([0-9]{2})")
+_HOURS_RE = re.compile(r"([0-9]{1,3})\.([0-9]{1,2})")
+MAX_INPUT_LENGTH = 12
+
+
+def _normalise(raw: str, field: str) -> str:
+    text = raw.strip()
+    if not text:
+        raise InvalidInput(_l("Enter a duration, for example 1:30."), field=field)
+    if len(text) > MAX_INPUT_LENGTH:
+        raise InvalidInput(_l("This duration is too long to be real."), field=field)
+    scripts = {i for i, digits in enumerate(_SCRIPTS) if any(c in digits for c in text)}
+    if len(scripts) > 1:
+        raise InvalidInput(
+            _l("Use digits from one script only, for example 1:30 or ١:٣٠."), field=field
+        )
+    if text.startswith("-") or text.startswith("−"):
+        raise InvalidInput(_l("A duration cannot be negative."), field=field)
+    return text.translate(_TO_LATIN)
+
+
+def _bounded(minutes: int, maximum: int, field: str) -> int:
+    if minutes < 1:
+        raise InvalidInput(_l("A duration must be at least one minute."), field=field)
+    if minutes > maximum:
+        raise InvalidInput(
+            _l("At most %(max)s in one exchange.", max=format_duration(maximum)), field=field
+        )
+    return minutes
+
+
+def _not_understood(field: str) -> InvalidInput:
+    return InvalidInput(
+        _l("Write the duration as 1:30, as minutes (90) or as hours (1.5)."), field=field
+    )
+
+
+def parse_duration(raw: str | None, *, maximum: int, field: str = "duration") -> int:
+    """Whole minutes from ``1:30`` (hours:minutes), ``90`` (minutes) or ``1.5`` (hours).
+
+    Latin, Arabic-Indic (``١:٣٠``) and Eastern Arabic-Indic digits are accepted, not mixed.
+    Raises ``InvalidInput`` (on ``field``) for empty, text, zero, negative, NaN, inf, ``1e3``,
+    ``1_000``, fractions of a minute, and anything above ``maximum``."""
+    text = _normalise(raw or "", field)
+    if _MINUTES_RE.fullmatch(text):
+        return _bounded(int(text), maximum, field)
+    if match := _CLOCK_RE.fullmatch(text):
+        hours, minutes = int(match.group(1)), int(match.group(2))
+        if minutes >= 60:
+            raise InvalidInput(_l("Minutes after the colon must be below 60."), field=field)
+        return _bounded(hours * 60 + minutes, maximum, field)
+    if match := _HOURS_RE.fullmatch(text):
+        fraction = match.group(2)
+        scaled = int(fraction) * 60
+        if scaled % 10 ** len(fraction):
+            raise InvalidInput(
+                _l("This is not a whole number of minutes; try 1:20 instead."), field=field
+            )
+        return _bounded(int(match.group(1)) * 60 + scaled // 10 ** len(fraction), maximum, field)
+    raise _not_understood(field)
+
+
+def parse_duration_parts(
+    hours: str | None, minutes: str | None, *, maximum: int, field: str = "duration"
+) -> int:
+    """Whole minutes from separate hours and minutes fields (either may be empty)."""
+    hours_text = (hours or "").strip()
+    minutes_text = (minutes or "").strip()
+    if not hours_text and not minutes_text:
+        raise InvalidInput(_l("Enter a duration, for example 1:30."), field=field)
+    _normalise(f"{hours_text} {minutes_text}", field)  # refuses mixed scripts across fields
+    values = []
+    for text, limit in ((hours_text, None), (minutes_text, 59)):
+        if not text:
+            values.append(0)
+            continue
+        text = _normalise(text, field)
+        if not _MINUTES_RE.fullmatch(text):
+            raise _not_understood(field)
+        value = int(text)
+        if limit is not None and value > limit and values[0] > 0:
+            raise InvalidInput(_l("Minutes must be below 60."), field=field)
+        values.append(value)
+    return _bounded(values[0] * 60 + values[1], maximum, field)
+
+
+def format_duration(minutes: int) -> str:
+    """``90`` → ``1:30`` (the page localises the digits)."""
+    return f"{minutes // 60}:{minutes % 60:02d}"
