@@ -13,6 +13,7 @@ def create_app(config: dict | None = None) -> Flask:
     from timebank import cli, database, errors, i18n, security
     from timebank import config as settings
     from timebank.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from timebank.models.search_index import include_name
 
     app = Flask(__name__, instance_relative_config=True)
     production = os.environ.get("TIMEBANK_ENV", "").lower() == "production"
@@ -42,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
         directory=str(Path(__file__).parent.parent / "migrations"),
         render_as_batch=True,
         compare_type=True,
+        include_name=include_name,
     )
     csrf.init_app(app)
     limiter.init_app(app)

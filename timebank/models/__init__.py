@@ -3,16 +3,23 @@
 from timebank.models.audit import AuditEvent
 from timebank.models.base import Base, utcnow
 from timebank.models.community import Community, Membership, MembershipStatus, Role
+from timebank.models.listing import Category, Listing, ListingKind, ListingStatus
 from timebank.models.mail import OutboxMessage
+from timebank.models.profile import Profile
 from timebank.models.user import User
 
 __all__ = [
     "AuditEvent",
     "Base",
+    "Category",
     "Community",
+    "Listing",
+    "ListingKind",
+    "ListingStatus",
     "Membership",
     "MembershipStatus",
     "OutboxMessage",
+    "Profile",
     "Role",
     "User",
     "utcnow",

@@ -52,6 +52,7 @@ class Community(Base):
     locale: Mapped[str] = mapped_column(String(5), default="en")
     accepting_applications: Mapped[bool] = mapped_column(default=True)
     next_member_number: Mapped[int] = mapped_column(default=1)
+    listing_expiry_days: Mapped[int] = mapped_column(default=90, server_default="90")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="community")
@@ -59,6 +60,7 @@ class Community(Base):
     __table_args__ = (
         CheckConstraint("length(slug) >= 2", name="slug_length"),
         CheckConstraint("next_member_number >= 1", name="next_member_number_positive"),
+        CheckConstraint("listing_expiry_days BETWEEN 1 AND 3650", name="listing_expiry_days_range"),
     )
 
     def display_name(self, locale: str) -> str:
