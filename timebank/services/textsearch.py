@@ -51,9 +51,30 @@ def terms(text: str | None, limit: int = MAX_QUERY_TERMS) -> list[str]:
     return seen
 
 
+# The Arabic definite article, alone or after a joined conjunction or preposition.
+_ARTICLES = ("وال", "بال", "كال", "فال", "لل", "ال")
+
+
+def without_article(word: str) -> str | None:
+    """``word`` without a leading definite article ("المستشفى" → "مستشفى"), or None."""
+    for article in _ARTICLES:
+        if word.startswith(article) and len(word) - len(article) >= 3:
+            return word[len(article) :]
+    return None
+
+
 def index_text(*parts: str | None) -> str:
-    """What goes into a full-text index: the normalised words of ``parts``, space-joined."""
-    return " ".join(" ".join(_WORD.findall(normalise(part))) for part in parts if part)
+    """What goes into a full-text index: the normalised words of ``parts``, space-joined.
+    An Arabic word with the definite article is indexed with and without it, so
+    "مستشفى" finds "المستشفى" (and "المستشفى" still finds itself)."""
+    words: list[str] = []
+    for part in parts:
+        for word in _WORD.findall(normalise(part)):
+            words.append(word)
+            bare = without_article(word)
+            if bare:
+                words.append(bare)
+    return " ".join(words)
 
 
 def fts5_query(words: list[str]) -> str:
