@@ -12,6 +12,7 @@ from timebank.database import transaction
 from timebank.extensions import db
 from timebank.forms import apply_domain_error
 from timebank.i18n import current_language
+from timebank.listings.forms import options
 from timebank.models import Category, Community, Listing
 from timebank.services import categories
 from timebank.services.exceptions import InvalidInput
@@ -36,9 +37,10 @@ def _fail(form, error: InvalidInput) -> None:
 def _new_form(community: Community) -> NewCategoryForm:
     form = NewCategoryForm()
     language = current_language()
-    form.parent_id.choices = [("", _("Nothing: a top-level category"))] + [
-        (c.id, c.display_name(language)) for c in categories.tree(community) if not c.parent_id
-    ]
+    form.parent_id.choices = options(
+        [("", _("Nothing: a top-level category"))]
+        + [(c.id, c.display_name(language)) for c in categories.tree(community) if not c.parent_id]
+    )
     return form
 
 
@@ -121,11 +123,14 @@ def merge(community: Community, category_id: int):
         return _back(community)
     form = MergeForm()
     language = current_language()
-    form.target_id.choices = [("", _("Choose a category"))] + [
-        (c.id, ("— " if c.parent_id else "") + c.display_name(language))
-        for c in categories.tree(community)
-        if c.id != category.id and c.parent_id != category.id
-    ]
+    form.target_id.choices = options(
+        [("", _("Choose a category"))]
+        + [
+            (c.id, ("— " if c.parent_id else "") + c.display_name(language))
+            for c in categories.tree(community)
+            if c.id != category.id and c.parent_id != category.id
+        ]
+    )
     if form.validate_on_submit():
         target = categories.get(community, form.target_id.data)
         actor = current_user._get_current_object()

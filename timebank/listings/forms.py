@@ -1,10 +1,15 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from timebank.forms import Form, NoControlCharacters
 from timebank.services import listings
 from timebank.services.languages import SPOKEN_LANGUAGES
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs (WTForms no longer takes tuples)."""
+    return [SelectChoice(value=value, label=label) for value, label in pairs]
 
 
 def int_or_none(value):
@@ -20,10 +25,9 @@ def int_or_none(value):
 class ListingForm(Form):
     kind = SelectField(
         _l("Type"),
-        choices=[
-            ("offer", _l("Offer: I can help with this")),
-            ("request", _l("Request: I need this")),
-        ],
+        choices=options(
+            [("offer", _l("Offer: I can help with this")), ("request", _l("Request: I need this"))]
+        ),
     )
     title = StringField(
         _l("Title"),
@@ -51,7 +55,7 @@ class ListingForm(Form):
     )
     language = SelectField(
         _l("Language of this listing"),
-        choices=list(SPOKEN_LANGUAGES.items()),
+        choices=options(SPOKEN_LANGUAGES.items()),
         validate_choice=False,
     )
     is_group = BooleanField(_l("This is a group activity (several people can take part)"))

@@ -14,7 +14,7 @@ from timebank.extensions import db, limiter
 from timebank.forms import apply_domain_error
 from timebank.i18n import current_language
 from timebank.listings import bp
-from timebank.listings.forms import ConfirmForm, ListingForm, int_or_none
+from timebank.listings.forms import ConfirmForm, ListingForm, int_or_none, options
 from timebank.models import Category, Community, Listing, ListingStatus, Membership
 from timebank.services import categories, listings, permissions, search
 from timebank.services.exceptions import DomainError, InvalidInput
@@ -36,7 +36,7 @@ def _category_choices(community: Community, keep: Category | None = None) -> lis
     if keep is not None and keep.is_retired:
         label = _("%(name)s (no longer used)", name=keep.display_name(language))
         choices.append((keep.id, label))
-    return choices
+    return options(choices)
 
 
 def _filters() -> search.Filters:

@@ -3,6 +3,7 @@ from wtforms import SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from timebank.forms import Form, NoControlCharacters
+from timebank.listings.forms import options
 from timebank.services import profiles
 from timebank.services.languages import SPOKEN_LANGUAGES
 
@@ -39,7 +40,7 @@ class ProfileForm(Form):
     bio = _text(_l("About me"), profiles.LIMITS["bio"], multiline=True)
     neighbourhood = _text(_l("Neighbourhood"), profiles.LIMITS["neighbourhood"])
     languages = SelectMultipleField(
-        _l("Languages I speak"), choices=list(SPOKEN_LANGUAGES.items()), validate_choice=False
+        _l("Languages I speak"), choices=options(SPOKEN_LANGUAGES.items()), validate_choice=False
     )
     availability = _text(
         _l("When I am available"),
@@ -56,7 +57,7 @@ class ProfileForm(Form):
     address = _text(_l("Address"), profiles.LIMITS["address"], multiline=True)
     shown = SelectMultipleField(
         _l("Show to other members"),
-        choices=list(VISIBILITY_LABELS.items()),
+        choices=options(VISIBILITY_LABELS.items()),
         validate_choice=False,
     )
 
