@@ -17,18 +17,32 @@ def category(community: Community, key: str = "other") -> Category:
     )
 
 
-def make_listing(owner: Membership, *, title: str = "Lift to the clinic", kind: str = "offer",
-                 description: str = "", key: str = "other", neighbourhood: str | None = None,
-                 when_text: str | None = None, language: str = "en", is_group: bool = False,
-                 now: datetime | None = None) -> Listing:
+def make_listing(
+    owner: Membership,
+    *,
+    title: str = "Lift to the clinic",
+    kind: str = "offer",
+    description: str = "",
+    key: str = "other",
+    neighbourhood: str | None = None,
+    when_text: str | None = None,
+    language: str = "en",
+    is_group: bool = False,
+    now: datetime | None = None,
+) -> Listing:
     community = owner.community
     listing = listings.create(
         community,
         actor=owner.user,
         data=listings.ListingInput(
-            kind=kind, title=title, description=description,
-            category_id=category(community, key).id, neighbourhood=neighbourhood,
-            when_text=when_text, language=language, is_group=is_group,
+            kind=kind,
+            title=title,
+            description=description,
+            category_id=category(community, key).id,
+            neighbourhood=neighbourhood,
+            when_text=when_text,
+            language=language,
+            is_group=is_group,
         ),
         now=now,
     )

@@ -36,10 +36,16 @@ def test_coordinator_adds_a_sub_category_with_a_stable_unique_key():
     community = make_community()
     coordinator = _coordinator(community)
     parent = category(community, "companionship")
-    visits = categories.create(community, actor=coordinator, name_en="Home visits",
-                               name_ar="زيارات منزلية", parent_id=parent.id)
-    again = categories.create(community, actor=coordinator, name_en="Home visits!",
-                              name_ar="زيارات", parent_id=None)
+    visits = categories.create(
+        community,
+        actor=coordinator,
+        name_en="Home visits",
+        name_ar="زيارات منزلية",
+        parent_id=parent.id,
+    )
+    again = categories.create(
+        community, actor=coordinator, name_en="Home visits!", name_ar="زيارات", parent_id=None
+    )
     assert (visits.key, again.key) == ("home-visits", "home-visits-2")
     categories.rename(visits, actor=coordinator, name_en="Visits at home", name_ar="زيارات")
     db.session.commit()
@@ -53,10 +59,18 @@ def test_bad_category_input_is_refused():
     community = make_community()
     coordinator = _coordinator(community)
     member = make_member(community).user
-    child = categories.create(community, actor=coordinator, name_en="Calls", name_ar="مكالمات",
-                              parent_id=category(community, "companionship").id)
-    for kwargs, field in (({"name_en": ""}, "name_en"), ({"name_ar": "x" * 81}, "name_ar"),
-                          ({"parent_id": child.id}, "parent_id")):
+    child = categories.create(
+        community,
+        actor=coordinator,
+        name_en="Calls",
+        name_ar="مكالمات",
+        parent_id=category(community, "companionship").id,
+    )
+    for kwargs, field in (
+        ({"name_en": ""}, "name_en"),
+        ({"name_ar": "x" * 81}, "name_ar"),
+        ({"parent_id": child.id}, "parent_id"),
+    ):
         values = {"name_en": "Ok", "name_ar": "نعم", "parent_id": None, **kwargs}
         with pytest.raises(InvalidInput) as caught:
             categories.create(community, actor=coordinator, **values)
@@ -70,8 +84,9 @@ def test_rename_refreshes_the_search_index():
     community = make_community()
     coordinator = _coordinator(community)
     make_listing(make_member(community), title="Saturday", key="arts")
-    categories.rename(category(community, "arts"), actor=coordinator,
-                      name_en="Handicrafts", name_ar="حرف")
+    categories.rename(
+        category(community, "arts"), actor=coordinator, name_en="Handicrafts", name_ar="حرف"
+    )
     db.session.commit()
     assert search.listings(community, Filters(q="handicrafts")).total == 1
     assert search.listings(community, Filters(q="arts")).total == 0
@@ -83,8 +98,9 @@ def test_merge_moves_listings_and_retires_the_source():
     coordinator = _coordinator(community)
     owner = make_member(community)
     arts, other = category(community, "arts"), category(community, "other")
-    child = categories.create(community, actor=coordinator, name_en="Pottery", name_ar="فخار",
-                              parent_id=arts.id)
+    child = categories.create(
+        community, actor=coordinator, name_en="Pottery", name_ar="فخار", parent_id=arts.id
+    )
     first = make_listing(owner, key="arts")
     second = make_listing(owner, key="arts")
     categories.merge(arts, other, actor=coordinator)
@@ -116,8 +132,9 @@ def test_retire_keeps_old_records_and_refuses_parents_with_active_children():
     coordinator = _coordinator(community)
     listing = make_listing(make_member(community), key="health")
     health = category(community, "health")
-    child = categories.create(community, actor=coordinator, name_en="Yoga", name_ar="يوغا",
-                              parent_id=health.id)
+    child = categories.create(
+        community, actor=coordinator, name_en="Yoga", name_ar="يوغا", parent_id=health.id
+    )
     with pytest.raises(InvalidInput):
         categories.retire(health, actor=coordinator)
     categories.retire(child, actor=coordinator)
@@ -126,6 +143,5 @@ def test_retire_keeps_old_records_and_refuses_parents_with_active_children():
     assert db.session.get(Listing, listing.id).category_id == health.id
     assert health.id not in {c.id for c in categories.tree(community)}
     assert health.id in {c.id for c in categories.tree(community, include_retired=True)}
-    retired = db.session.scalar(
-        select(func.count()).where(AuditEvent.action == "category.retire"))
+    retired = db.session.scalar(select(func.count()).where(AuditEvent.action == "category.retire"))
     assert retired == 2

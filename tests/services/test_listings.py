@@ -23,8 +23,13 @@ def _count(model, *where) -> int:
 
 
 def _input(community, **overrides) -> listings.ListingInput:
-    values = {"kind": "offer", "title": "Lift to the clinic", "description": "",
-              "category_id": category(community).id, "language": "en"}
+    values = {
+        "kind": "offer",
+        "title": "Lift to the clinic",
+        "description": "",
+        "category_id": category(community).id,
+        "language": "en",
+    }
     return listings.ListingInput(**{**values, **overrides})
 
 
@@ -72,8 +77,9 @@ def test_category_of_another_community_is_refused():
     community, other = make_community(), make_community()
     owner = make_member(community)
     with pytest.raises(InvalidInput):
-        listings.create(community, actor=owner.user,
-                        data=_input(community, category_id=category(other).id))
+        listings.create(
+            community, actor=owner.user, data=_input(community, category_id=category(other).id)
+        )
 
 
 def test_retired_category_cannot_be_chosen_but_old_listings_keep_it():
@@ -89,8 +95,9 @@ def test_retired_category_cannot_be_chosen_but_old_listings_keep_it():
         listings.create(community, actor=owner.user, data=_input(community, category_id=arts))
     assert caught.value.field == "category_id"
     db.session.rollback()
-    listings.update_listing(old, actor=owner.user,
-                            data=_input(community, title="Still arts", category_id=arts))
+    listings.update_listing(
+        old, actor=owner.user, data=_input(community, title="Still arts", category_id=arts)
+    )
     db.session.commit()
     assert db.session.get(Listing, old.id).category_id == arts
 
@@ -141,10 +148,18 @@ def test_pause_resume_renew_close():
     with pytest.raises(InvalidInput):
         listings.update_listing(listing, actor=owner.user, data=_input(community))
     db.session.rollback()
-    actions = db.session.scalars(select(AuditEvent.action).where(
-        AuditEvent.object_type == "listings").order_by(AuditEvent.id)).all()
-    assert actions == ["listing.create", "listing.pause", "listing.resume", "listing.renew",
-                       "listing.close"]
+    actions = db.session.scalars(
+        select(AuditEvent.action)
+        .where(AuditEvent.object_type == "listings")
+        .order_by(AuditEvent.id)
+    ).all()
+    assert actions == [
+        "listing.create",
+        "listing.pause",
+        "listing.resume",
+        "listing.renew",
+        "listing.close",
+    ]
 
 
 def test_expiry_and_reminders_with_a_frozen_clock():

@@ -80,8 +80,11 @@ def test_search_results_are_paginated():
     last = search.listings(community, Filters(q="sewing"), page=3, per_page=3)
     assert first.total == 7 and first.pages == 3 and len(first.items) == 3
     assert len(last.items) == 1 and not last.has_next and last.has_prev
-    seen = {item.id for p in (1, 2, 3) for item in search.listings(
-        community, Filters(q="sewing"), page=p, per_page=3).items}
+    seen = {
+        item.id
+        for p in (1, 2, 3)
+        for item in search.listings(community, Filters(q="sewing"), page=p, per_page=3).items
+    }
     assert len(seen) == 7
 
 
@@ -122,9 +125,16 @@ def test_member_search_sees_only_what_members_show():
     shown = make_member(community, name="Salma Khoury")
     hidden = make_member(community, name="Omar Farouk")
     for membership, shown_parts in ((shown, {"skills", "languages"}), (hidden, set())):
-        profiles.update(membership, actor=membership.user, data=profiles.ProfileInput(
-            display_name=membership.user.display_name, skills="Plumbing and tiling",
-            languages=("ar",), shown=frozenset(shown_parts)))
+        profiles.update(
+            membership,
+            actor=membership.user,
+            data=profiles.ProfileInput(
+                display_name=membership.user.display_name,
+                skills="Plumbing and tiling",
+                languages=("ar",),
+                shown=frozenset(shown_parts),
+            ),
+        )
     db.session.commit()
 
     def names(**filters):

@@ -35,8 +35,12 @@ def world(app):
 
 
 def _url(app, rule, world) -> str:
-    values = {"slug": world["community"].slug, "listing_id": world["listing"].id,
-              "membership_id": world["owner"].id, "category_id": world["category"].id}
+    values = {
+        "slug": world["community"].slug,
+        "listing_id": world["listing"].id,
+        "membership_id": world["owner"].id,
+        "category_id": world["category"].id,
+    }
     with app.test_request_context():
         from flask import url_for
 
@@ -84,8 +88,10 @@ def test_members_cannot_manage_categories_or_others_listings(app, auth, client, 
         url = _url(app, rule, world)
         response = _open(auth, url, rule)
         managed = rule.endpoint.startswith("categories.") or (
-            rule.endpoint.startswith("listings.") and rule.endpoint not in
-            ("listings.browse", "listings.mine", "listings.new", "listings.detail"))
+            rule.endpoint.startswith("listings.")
+            and rule.endpoint
+            not in ("listings.browse", "listings.mine", "listings.new", "listings.detail")
+        )
         if managed:
             assert response.status_code == 403, rule.endpoint
         else:

@@ -43,9 +43,16 @@ def _grow(community, members, target: int) -> None:
     while len(members) < target:
         n = len(members)
         member = make_member(community, name=f"Gardener {n}")
-        profiles.update(member, actor=member.user, data=profiles.ProfileInput(
-            display_name=f"Gardener {n}", languages=("ar",), neighbourhood="Harbour",
-            skills="garden work"))
+        profiles.update(
+            member,
+            actor=member.user,
+            data=profiles.ProfileInput(
+                display_name=f"Gardener {n}",
+                languages=("ar",),
+                neighbourhood="Harbour",
+                skills="garden work",
+            ),
+        )
         db.session.commit()
         members.append(member)
         make_listing(member, title=f"Garden help {n}", neighbourhood="Harbour", key="gardening")

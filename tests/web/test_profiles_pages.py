@@ -12,17 +12,28 @@ PHONE, ADDRESS = "+961 1 234 567", "12 Cedar Street"
 
 
 def _fill(membership, shown):
-    profiles.update(membership, actor=membership.user, data=profiles.ProfileInput(
-        display_name=membership.user.display_name, bio="I love cooking.", phone=PHONE,
-        address=ADDRESS, skills="Baking bread", languages=("ar", "en"),
-        shown=frozenset(shown)))
+    profiles.update(
+        membership,
+        actor=membership.user,
+        data=profiles.ProfileInput(
+            display_name=membership.user.display_name,
+            bio="I love cooking.",
+            phone=PHONE,
+            address=ADDRESS,
+            skills="Baking bread",
+            languages=("ar", "en"),
+            shown=frozenset(shown),
+        ),
+    )
     db.session.commit()
 
 
 def _pages(client, community, membership):
     base = f"/c/{community.slug}"
-    return [client.get(url).get_data(as_text=True) for url in (
-        f"{base}/people/{membership.id}", f"{base}/people/", f"{base}/people/?q=salma")]
+    return [
+        client.get(url).get_data(as_text=True)
+        for url in (f"{base}/people/{membership.id}", f"{base}/people/", f"{base}/people/?q=salma")
+    ]
 
 
 def test_contact_details_are_hidden_from_members_by_default(auth, client):
@@ -70,9 +81,18 @@ def test_member_edits_their_profile_through_the_form(auth, client):
     assert 'id="shown-phone"' in page and 'id="shown-skills" value="skills" checked' in page
     bad = auth.post(url, {"display_name": "", "bio": "Kept bio"}, page=url)
     assert bad.status_code == 200 and "Kept bio" in bad.get_data(as_text=True)
-    response = auth.post(url, {"display_name": "Layla M.", "bio": "Retired teacher",
-                               "languages": ["ar", "fr"], "neighbourhood": "Harbour",
-                               "phone": PHONE, "shown": ["bio", "phone"]}, page=url)
+    response = auth.post(
+        url,
+        {
+            "display_name": "Layla M.",
+            "bio": "Retired teacher",
+            "languages": ["ar", "fr"],
+            "neighbourhood": "Harbour",
+            "phone": PHONE,
+            "shown": ["bio", "phone"],
+        },
+        page=url,
+    )
     assert response.status_code == 302
     db.session.expire_all()
     profile = db.session.query(Profile).filter_by(membership_id=me.id).one()
@@ -89,9 +109,16 @@ def test_directory_filters_by_shown_language_and_neighbourhood(auth, client):
     shown = make_member(community, email="a@example.org", name="Amal")
     hidden = make_member(community, email="b@example.org", name="Basma")
     for membership, parts in ((shown, {"languages", "neighbourhood"}), (hidden, set())):
-        profiles.update(membership, actor=membership.user, data=profiles.ProfileInput(
-            display_name=membership.user.display_name, languages=("fr",),
-            neighbourhood="Harbour", shown=frozenset(parts)))
+        profiles.update(
+            membership,
+            actor=membership.user,
+            data=profiles.ProfileInput(
+                display_name=membership.user.display_name,
+                languages=("fr",),
+                neighbourhood="Harbour",
+                shown=frozenset(parts),
+            ),
+        )
     db.session.commit()
     auth.login("a@example.org", PASSWORD)
     base = f"/c/{community.slug}/people/"
