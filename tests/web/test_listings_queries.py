@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+import pytest
 from sqlalchemy import event
 
 from tests.factories import PASSWORD, make_community, make_member
@@ -23,6 +24,12 @@ PAGES = [
     "/people/?q=gardener",
     "/people/?language=ar&kind=offer",
 ]
+
+
+@pytest.fixture
+def app_config() -> dict:
+    """Small pages, so that page 2 exists with 5 listings as with 60."""
+    return {"PER_PAGE": 2}
 
 
 @contextmanager

@@ -105,18 +105,20 @@ def browse(community: Community):
 @community_required("member")
 def mine(community: Community):
     membership = permissions.membership_of(current_user, community)
-    items = []
-    if membership is not None:
-        items = db.session.scalars(
-            select(Listing)
-            .options(joinedload(Listing.category))
-            .where(Listing.owner_id == membership.id)
-            .order_by(Listing.status, Listing.expires_at, Listing.id)
-        ).all()
+    owner_id = membership.id if membership is not None else None
+    page = db.paginate(
+        select(Listing)
+        .options(joinedload(Listing.category))
+        .where(Listing.owner_id == owner_id)
+        .order_by(Listing.status, Listing.expires_at, Listing.id),
+        page=_page(),
+        per_page=current_app.config["PER_PAGE"],
+        error_out=False,
+    )
     return render_template(
         "listings/mine.html",
         community=community,
-        items=items,
+        page=page,
         form=ConfirmForm(),
         can_post=permissions.can_post_listing(current_user, community),
     )

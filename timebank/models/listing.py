@@ -107,4 +107,5 @@ class Listing(Base):
         Index("ix_listings_browse", "community_id", "status", "expires_at"),
         Index("ix_listings_expiry", "status", "expires_at"),
         Index("ix_listings_neighbourhood", "community_id", "neighbourhood"),
+        Index("ix_listings_recent", "community_id", "status", "created_at"),
     )

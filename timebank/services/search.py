@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, literal, literal_column, or_, select
+from sqlalchemy import Select, func, literal, literal_column, or_, select, text
 from sqlalchemy.orm import contains_eager, joinedload
 
 from timebank.extensions import db
@@ -81,13 +81,18 @@ def _dialect() -> str:
 def _matching(query: Select, model, fts, table: str, words: list[str]) -> Select:
     """Join the full-text match for ``words`` and order by relevance, best first."""
     if _dialect() == "sqlite":
+        # Materialise the matches first: otherwise SQLite may walk the table and probe
+        # the FTS5 index once per row, which is hundreds of times slower.
         fts_name = literal_column(fts.name)
-        return (
-            query.join(fts, fts.c.rowid == model.id)
+        weights = (4.0, 1.0) if table == "listings" else ()
+        matches = (
+            select(fts.c.rowid.label("id"), func.bm25(fts_name, *weights).label("rank"))
             .where(fts_name.op("MATCH")(fts5_query(words)))
-            .order_by(
-                func.bm25(fts_name, *((4.0, 1.0) if table == "listings" else ())), model.id.desc()
-            )
+            .cte(f"{table}_matches")
+            .prefix_with("MATERIALIZED")
+        )
+        return query.join(matches, matches.c.id == model.id).order_by(
+            matches.c.rank, model.id.desc()
         )
     vector = pg_vector(table)
     wanted = func.to_tsquery(_SIMPLE, tsquery(words))
@@ -96,12 +101,35 @@ def _matching(query: Select, model, fts, table: str, words: list[str]) -> Select
     )
 
 
-def _paginate(query: Select, page: int, per_page: int, *, scalars: bool = True) -> Page:
-    page = min(max(page, 1), MAX_PAGE)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    result = db.session.execute(query.limit(per_page).offset((page - 1) * per_page))
-    items = list(result.unique().scalars() if scalars else result.unique().all())
-    return Page(items=items, page=page, per_page=per_page, total=total or 0)
+def _clamp(page: int) -> int:
+    return min(max(page, 1), MAX_PAGE)
+
+
+def _count(query: Select) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+
+
+def _paginate(query: Select, page: int, per_page: int) -> Page:
+    """A page of rows (tuples) and the total: a count, then the page."""
+    page = _clamp(page)
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).unique().all()
+    return Page(items=[tuple(r) for r in rows], page=page, per_page=per_page, total=_count(query))
+
+
+def _paginate_ids(ids: Select, page: int, per_page: int, *, ranked: bool) -> tuple[list, int]:
+    """The ids on one page and the total. Only ids travel through the ranking and sorting
+    (wide rows are loaded afterwards for the page alone). A ranked search computes the
+    matches once, counting them with ``count(*) OVER ()``; browsing counts separately, so
+    the newest-first page can stop early along its index."""
+    offset = (page - 1) * per_page
+    if not ranked:
+        found = db.session.scalars(ids.limit(per_page).offset(offset)).all()
+        return list(found), _count(ids)
+    rows = db.session.execute(
+        ids.add_columns(func.count().over()).limit(per_page).offset(offset)
+    ).all()
+    total = rows[-1][1] if rows else (_count(ids) if offset else 0)
+    return [row[0] for row in rows], total
 
 
 def _category_ids(category_id: int) -> Select:
@@ -120,17 +148,10 @@ def listings(
 ) -> Page:
     """Active, unexpired listings of ``community`` matching ``filters``: ranked by
     relevance when there are words to search for, newest first otherwise."""
-    query = (
-        select(Listing)
-        .options(
-            joinedload(Listing.owner).joinedload(Membership.user),
-            joinedload(Listing.category),
-        )
-        .where(
-            Listing.community_id == community.id,
-            Listing.status == ListingStatus.ACTIVE,
-            Listing.expires_at > (now or utcnow()),
-        )
+    query = select(Listing.id).where(
+        Listing.community_id == community.id,
+        Listing.status == ListingStatus.ACTIVE,
+        Listing.expires_at > (now or utcnow()),
     )
     if filters.kind in {k.value for k in ListingKind}:
         query = query.where(Listing.kind == ListingKind(filters.kind))
@@ -145,24 +166,43 @@ def listings(
         query = _matching(query, Listing, LISTINGS_FTS, "listings", words)
     else:
         query = query.order_by(Listing.created_at.desc(), Listing.id.desc())
-    return _paginate(query, page, per_page)
+    page = _clamp(page)
+    ids, total = _paginate_ids(query, page, per_page, ranked=bool(words))
+    loaded = {
+        listing.id: listing
+        for listing in db.session.scalars(
+            select(Listing)
+            .options(
+                joinedload(Listing.owner).joinedload(Membership.user),
+                joinedload(Listing.category),
+            )
+            .where(Listing.id.in_(ids or [-1]))
+        )
+    }
+    return Page(items=[loaded[i] for i in ids], page=page, per_page=per_page, total=total)
+
+
+# Distinct neighbourhoods by hopping along the (community_id, neighbourhood) index: one
+# index probe per name instead of a scan of every listing.
+_NEIGHBOURHOODS = text(
+    """
+    WITH RECURSIVE found(name, n) AS (
+        SELECT min(neighbourhood), 1 FROM listings
+        WHERE community_id = :community AND neighbourhood IS NOT NULL
+        UNION ALL
+        SELECT (SELECT min(neighbourhood) FROM listings
+                WHERE community_id = :community AND neighbourhood > found.name), n + 1
+        FROM found WHERE found.name IS NOT NULL AND n < :limit
+    )
+    SELECT name FROM found WHERE name IS NOT NULL
+    """
+)
 
 
 def listing_neighbourhoods(community: Community, limit: int = 200) -> list[str]:
-    """Neighbourhoods named by the community's active listings (for the filter)."""
-    return list(
-        db.session.scalars(
-            select(Listing.neighbourhood)
-            .where(
-                Listing.community_id == community.id,
-                Listing.status == ListingStatus.ACTIVE,
-                Listing.neighbourhood.is_not(None),
-            )
-            .group_by(Listing.neighbourhood)
-            .order_by(Listing.neighbourhood)
-            .limit(limit)
-        )
-    )
+    """Neighbourhoods the community's listings name, in order (for the filter)."""
+    rows = db.session.scalars(_NEIGHBOURHOODS, {"community": community.id, "limit": limit})
+    return list(rows)
 
 
 def members(community: Community, filters: Filters, *, page: int = 1, per_page: int = 25) -> Page:
@@ -203,7 +243,7 @@ def members(community: Community, filters: Filters, *, page: int = 1, per_page: 
         query = _matching(query, Profile, PROFILES_FTS, "profiles", words)
     else:
         query = query.order_by(User.display_name, Membership.id)
-    return _paginate(query, page, per_page, scalars=False)
+    return _paginate(query, page, per_page)
 
 
 def member_neighbourhoods(community: Community, limit: int = 200) -> list[str]:
