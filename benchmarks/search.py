@@ -44,19 +44,27 @@ from timebank.services.categories import search_names  # noqa: E402
 from timebank.services.textsearch import fts5_query, index_text, terms  # noqa: E402
 
 PASSWORD = "quiet river lamp timing 2026"
-ENGLISH = (
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# A small everyday vocabulary, drawn uniformly: a pessimistic case, since one common word
+# then matches about one listing in five of its language (real text is far more varied).
+ENGLISH = _words(
     "garden help lift clinic shopping cooking meals tutoring english maths reading "
     "computer phone repair bicycle painting knitting sewing walk dog company visit "
     "coffee chat paperwork forms taxes letters music guitar piano singing children "
     "homework moving boxes furniture cleaning windows cakes bread soup market pharmacy "
     "doctor hospital bus train station library story chess cards yoga exercise"
-).split()
-ARABIC = (
+)
+ARABIC = _words(
     "مساعدة حديقة توصيل عيادة تسوق طبخ وجبات دروس لغة رياضيات قراءة حاسوب هاتف إصلاح "
     "دراجة رسم حياكة خياطة مشي زيارة قهوة حديث أوراق نماذج ضرائب رسائل موسيقى عود غناء "
     "أطفال واجبات نقل أثاث تنظيف نوافذ كعك خبز شوربة سوق صيدلية طبيب مستشفى حافلة "
     "مكتبة قصة شطرنج رياضة مدرسة جارة"
-).split()
+)
 NEIGHBOURHOODS = ["Old Town", "Harbour", "Hill", "البلدة القديمة", "الميناء", "التلة"]
 
 

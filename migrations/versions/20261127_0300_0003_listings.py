@@ -76,7 +76,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_listings'))
     )
     with op.batch_alter_table('listings', schema=None) as batch_op:
-        batch_op.create_index('ix_listings_browse', ['community_id', 'status', 'expires_at'], unique=False)
+        batch_op.create_index('ix_listings_browse', ['community_id', 'status', 'expires_at', 'owner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_listings_category_id'), ['category_id'], unique=False)
         batch_op.create_index('ix_listings_expiry', ['status', 'expires_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_listings_owner_id'), ['owner_id'], unique=False)

@@ -158,3 +158,15 @@ def test_members_can_be_browsed_by_their_listings():
     page = search.members(community, Filters(category_id=cooking, kind="offer"))
     assert [m.user.display_name for m, _ in page.items] == ["Cook"]
     assert search.members(community, Filters(kind="request")).total == 0
+
+
+def test_listings_of_suspended_members_are_not_browsed():
+    """When a member is suspended their listings disappear from browse and search."""
+    from timebank.models import MembershipStatus
+
+    community = make_community()
+    owner = make_member(community)
+    make_listing(owner, title="Bread baking")
+    owner.status = MembershipStatus.SUSPENDED
+    db.session.commit()
+    assert _titles(community) == [] and _titles(community, q="bread") == []

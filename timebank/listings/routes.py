@@ -57,7 +57,7 @@ def _page() -> int:
 
 def _listing(community: Community, listing_id: int) -> Listing:
     """The listing, if it belongs to this community and the reader may see it: active
-    ones for every member; paused, closed and expired ones for their owner and
+    ones of active members for every member; the others for their owner and the
     coordinators only."""
     listing = db.session.scalar(
         select(Listing)
@@ -68,9 +68,8 @@ def _listing(community: Community, listing_id: int) -> Listing:
     )
     if listing is None:
         abort(404)
-    if listing.status != ListingStatus.ACTIVE and not permissions.can_manage_listing(
-        current_user, listing
-    ):
+    visible = listing.status == ListingStatus.ACTIVE and listing.owner.is_active
+    if not visible and not permissions.can_manage_listing(current_user, listing):
         abort(404)
     return listing
 

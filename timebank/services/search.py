@@ -146,12 +146,17 @@ def listings(
     per_page: int = 25,
     now: datetime | None = None,
 ) -> Page:
-    """Active, unexpired listings of ``community`` matching ``filters``: ranked by
-    relevance when there are words to search for, newest first otherwise."""
+    """Active, unexpired listings of active members of ``community`` matching
+    ``filters``: ranked by relevance when there are words to search for, newest first
+    otherwise."""
+    active_owners = select(Membership.id).where(
+        Membership.community_id == community.id, Membership.status == MembershipStatus.ACTIVE
+    )
     query = select(Listing.id).where(
         Listing.community_id == community.id,
         Listing.status == ListingStatus.ACTIVE,
         Listing.expires_at > (now or utcnow()),
+        Listing.owner_id.in_(active_owners),  # not those of suspended or departed members
     )
     if filters.kind in {k.value for k in ListingKind}:
         query = query.where(Listing.kind == ListingKind(filters.kind))
