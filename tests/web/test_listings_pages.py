@@ -195,3 +195,26 @@ def test_links_in_descriptions_stay_plain_text(auth, client):
     body = client.get(f"/c/{community.slug}/listings/{listing.id}").get_data(as_text=True)
     assert "javascript:alert(1)" in body
     assert 'href="javascript' not in body and 'href="https://example.org' not in body
+
+
+def test_community_home_links_to_listings_people_and_categories(auth, client):
+    """Members see links to offers and people; coordinators also to categories."""
+    community, _ = _setup(auth)
+    make_member(community, email="coord@example.org", role=Role.COORDINATOR)
+    home = f"/c/{community.slug}/"
+    page = client.get(home).get_data(as_text=True)
+    assert f"/c/{community.slug}/listings/" in page and f"/c/{community.slug}/people/" in page
+    assert f"/c/{community.slug}/categories/" not in page
+    auth.logout()
+    auth.login("coord@example.org", PASSWORD)
+    assert f"/c/{community.slug}/categories/" in client.get(home).get_data(as_text=True)
+
+
+def test_empty_states_say_what_to_do_next(auth, client):
+    """With nothing posted, the pages invite the member to post."""
+    community, _ = _setup(auth)
+    base = f"/c/{community.slug}"
+    assert "Be the first" in client.get(f"{base}/listings/").get_data(as_text=True)
+    assert "You have no listings yet" in client.get(f"{base}/listings/mine").get_data(as_text=True)
+    nothing = client.get(f"{base}/listings/?q=zzzz").get_data(as_text=True)
+    assert "Nothing matches" in nothing
