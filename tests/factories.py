@@ -7,7 +7,7 @@ import itertools
 
 from timebank.extensions import db
 from timebank.models import Community, Membership, MembershipStatus, Role, User
-from timebank.services import accounts, communities, memberships
+from timebank.services import accounts, communities, memberships, profiles
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -60,6 +60,7 @@ def make_member(
     if status != MembershipStatus.APPLYING:
         membership.member_number = memberships.allocate_member_number(community)
         membership.status = status
+        profiles.ensure(membership)
     db.session.commit()
     return membership
 

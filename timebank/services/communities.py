@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from timebank.extensions import db
 from timebank.models import Community, Membership, MembershipStatus, Role, User, utcnow
-from timebank.services import audit, memberships, permissions
+from timebank.services import audit, categories, memberships, permissions, profiles
 from timebank.services.accounts import find_by_email
 from timebank.services.exceptions import InvalidInput, NotAllowed
 
@@ -50,6 +50,7 @@ def create(
     )
     db.session.add(community)
     db.session.flush()
+    categories.seed(community)
     audit.record("community.create", actor=actor, community_id=community.id, obj=community)
     return community
 
@@ -75,6 +76,7 @@ def appoint(community: Community, *, email: str, role: Role, actor: User | None)
     previous = membership.role
     membership.role = role
     db.session.flush()
+    profiles.ensure(membership)
     audit.record(
         "membership.role_change",
         actor=actor,
