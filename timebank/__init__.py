@@ -54,8 +54,9 @@ def create_app(config: dict | None = None) -> Flask:
     from timebank.admin import bp as admin_bp
     from timebank.auth import bp as auth_bp
     from timebank.community import bp as community_bp
+    from timebank.exchanges import bp as exchanges_bp
     from timebank.main import bp as main_bp
 
-    for blueprint in (main_bp, auth_bp, account_bp, admin_bp, community_bp):
+    for blueprint in (main_bp, auth_bp, account_bp, admin_bp, community_bp, exchanges_bp):
         app.register_blueprint(blueprint)
     return app

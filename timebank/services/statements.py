@@ -149,8 +149,17 @@ _PU, _RU = aliased(User), aliased(User)
 def _rows_query():
     return (
         select(
-            Exchange, _PA, _RA, _PM.id, _PM.member_number, _PU.id, _PU.display_name,
-            _RM.id, _RM.member_number, _RU.id, _RU.display_name,
+            Exchange,
+            _PA,
+            _RA,
+            _PM.id,
+            _PM.member_number,
+            _PU.id,
+            _PU.display_name,
+            _RM.id,
+            _RM.member_number,
+            _RU.id,
+            _RU.display_name,
         )  # fmt: skip
         .join(_PA, _PA.id == Exchange.provider_account_id)
         .join(_RA, _RA.id == Exchange.recipient_account_id)
@@ -244,10 +253,14 @@ def my_hours(membership: Membership, *, limit: int = 50) -> MyHours:
     if account is None:
         community = membership.community
         return MyHours(0, community.default_credit_limit, community.default_upper_limit)
-    mine = or_(Exchange.provider_account_id == account.id, Exchange.recipient_account_id == account.id)
+    mine = or_(
+        Exchange.provider_account_id == account.id, Exchange.recipient_account_id == account.id
+    )
     pending = and_(mine, Exchange.status.in_(PENDING_STATUSES))
     total = db.session.scalar(select(func.count()).select_from(Exchange).where(pending))
-    rows = db.session.execute(_rows_query().where(pending).order_by(Exchange.id.desc()).limit(limit))
+    rows = db.session.execute(
+        _rows_query().where(pending).order_by(Exchange.id.desc()).limit(limit)
+    )
     hours = MyHours(account.balance, account.credit_limit, account.upper_limit, pending_total=total)
     for row in map(_to_row, rows):
         if row.status == ExchangeStatus.AWAITING_APPROVAL:
@@ -335,12 +348,23 @@ _CA, _CM, _CU = aliased(Account), aliased(Membership), aliased(User)
 def _statement_query(account: Account):
     return (
         select(
-            Entry.id, Entry.created_at, Entry.delta, Entry.balance_after, Exchange.id,
-            Exchange.kind, Exchange.service_date, Exchange.category,
-            Exchange.reverses_exchange_id, _CM.member_number, _CU.display_name, ExchangeText.body,
+            Entry.id,
+            Entry.created_at,
+            Entry.delta,
+            Entry.balance_after,
+            Exchange.id,
+            Exchange.kind,
+            Exchange.service_date,
+            Exchange.category,
+            Exchange.reverses_exchange_id,
+            _CM.member_number,
+            _CU.display_name,
+            ExchangeText.body,
         )  # fmt: skip
         .join(Exchange, Exchange.id == Entry.exchange_id)
-        .join(_OTHER, and_(_OTHER.exchange_id == Entry.exchange_id, _OTHER.account_id != account.id))
+        .join(
+            _OTHER, and_(_OTHER.exchange_id == Entry.exchange_id, _OTHER.account_id != account.id)
+        )
         .join(_CA, _CA.id == _OTHER.account_id)
         .outerjoin(_CM, _CM.id == _CA.membership_id)
         .outerjoin(_CU, _CU.id == _CM.user_id)
@@ -451,4 +475,101 @@ def pot_balance(community: Community) -> int:
             )
         )
         or 0
+    )
+
+
+# -- Previews -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What saving would do: balances before and after, and where the exchange goes next
+    (``confirm``: the other member is asked; ``approval``: a coordinator; ``posted``)."""
+
+    provider_before: int
+    recipient_before: int
+    minutes: int
+    outcome: str
+
+    @property
+    def provider_after(self) -> int:
+        return self.provider_before + self.minutes
+
+    @property
+    def recipient_after(self) -> int:
+        return self.recipient_before - self.minutes
+
+
+def preview_exchange(
+    community: Community,
+    provider: Membership,
+    recipient: Membership,
+    minutes: int,
+    category: str,
+    *,
+    on_behalf: bool,
+) -> Preview:
+    """Read-only forecast of ``exchanges.record`` under the community's policy (the
+    service decides again when saving; balances may have moved by then)."""
+    accounts = {
+        a.membership_id: a
+        for a in db.session.scalars(
+            select(Account).where(Account.membership_id.in_([provider.id, recipient.id]))
+        )
+    }
+
+    def figures(membership: Membership) -> tuple[int, int, int | None]:
+        account = accounts.get(membership.id)
+        if account is None:
+            return 0, community.default_credit_limit, community.default_upper_limit
+        return account.balance, account.credit_limit, account.upper_limit
+
+    p_balance, p_credit, p_upper = figures(provider)
+    r_balance, r_credit, r_upper = figures(recipient)
+    breaks = not (
+        rules.within_limits(p_balance, minutes, p_credit, p_upper)
+        and rules.within_limits(r_balance, -minutes, r_credit, r_upper)
+    )
+    if community.require_confirmation and not on_behalf:
+        outcome = "confirm"
+    elif rules.needs_approval(
+        community.approval_rule,
+        minutes=minutes,
+        above_minutes=community.approval_above_minutes,
+        category=category,
+        breaks_limit=breaks,
+    ):
+        outcome = "approval"
+    else:
+        outcome = "posted"
+    return Preview(p_balance, r_balance, minutes, outcome)
+
+
+@dataclass(frozen=True)
+class Actions:
+    """What the current reader may do with one exchange (buttons on the pages)."""
+
+    confirm: bool = False
+    reject: bool = False
+    cancel: bool = False
+    approve: bool = False
+    reverse: bool = False
+    party_coordinator: bool = False  # a coordinator who took part: another must decide
+
+
+def actions_for(user: User, community: Community, row: ExchangeRow) -> Actions:
+    from timebank.services import permissions
+
+    parties = row.party_user_ids()
+    pending = row.status in {s.value for s in PENDING_STATUSES}
+    recorded = row.status == ExchangeStatus.RECORDED
+    other_party = recorded and user.id in parties and user.id != row.recorded_by_id
+    decider = permissions.can_decide_as_coordinator(user, community, parties)
+    return Actions(
+        confirm=other_party,
+        reject=other_party or (pending and decider),
+        cancel=pending and user.id == row.recorded_by_id,
+        approve=row.status == ExchangeStatus.AWAITING_APPROVAL and decider,
+        reverse=row.status == ExchangeStatus.POSTED and row.kind != "reversal" and decider,
+        party_coordinator=user.id in parties and permissions.can_act_for_members(user, community),
     )
