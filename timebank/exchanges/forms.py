@@ -16,12 +16,18 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from timebank.forms import Form, NoControlCharacters
 from timebank.models import ApprovalRule
 from timebank.services import categories, rules, statements
 from timebank.services.exceptions import InvalidInput
+
+
+def _choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
 
 DURATION_HINT = _l("For example 1:30, 90 (minutes) or 1.5 (hours).")
 
@@ -93,13 +99,13 @@ class ExchangeFields(DurationMixin, Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = [("", _l("Choose a category")), *categories.choices()]
+        self.category.choices = _choices([("", _l("Choose a category")), *categories.choices()])
 
 
 class RecordForm(ExchangeFields):
     direction = RadioField(
         _l("What happened?"),
-        choices=[("gave", _l("I gave help")), ("received", _l("I received help"))],
+        choices=_choices([("gave", _l("I gave help")), ("received", _l("I received help"))]),
         default="gave",
         validators=[DataRequired(message=_l("Say whether you gave or received help."))],
     )
@@ -157,10 +163,12 @@ class GrantForm(DurationMixin, Form):
 class GroupForm(ExchangeFields):
     shape = RadioField(
         _l("Who gave and who received?"),
-        choices=[
-            ("one_to_many", _l("One member gave help to several (for example a workshop)")),
-            ("many_to_one", _l("Several members gave help to one")),
-        ],
+        choices=_choices(
+            [
+                ("one_to_many", _l("One member gave help to several (for example a workshop)")),
+                ("many_to_one", _l("Several members gave help to one")),
+            ]
+        ),
         default="one_to_many",
         validators=[DataRequired()],
     )
@@ -192,11 +200,13 @@ class QueueFilterForm(Form):
 
     status = SelectField(
         _l("Status"),
-        choices=[
-            ("awaiting_approval", _l("Waiting for a coordinator")),
-            ("recorded", _l("Waiting for the other member")),
-            ("pending", _l("All pending")),
-        ],
+        choices=_choices(
+            [
+                ("awaiting_approval", _l("Waiting for a coordinator")),
+                ("recorded", _l("Waiting for the other member")),
+                ("pending", _l("All pending")),
+            ]
+        ),
         default="awaiting_approval",
         validators=[Optional()],
     )
@@ -207,7 +217,7 @@ class QueueFilterForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = [("", _l("All categories")), *categories.choices()]
+        self.category.choices = _choices([("", _l("All categories")), *categories.choices()])
 
     def filters(self) -> statements.QueueFilters:
         valid = self.validate()
@@ -225,7 +235,9 @@ class QueueFilterForm(Form):
 class BulkForm(Form):
     decision = RadioField(
         _l("Decision"),
-        choices=[("approve", _l("Approve the selected")), ("reject", _l("Reject the selected"))],
+        choices=_choices(
+            [("approve", _l("Approve the selected")), ("reject", _l("Reject the selected"))]
+        ),
         default="approve",
         validators=[DataRequired(message=_l("Choose approve or reject."))],
     )
@@ -248,7 +260,7 @@ def _minutes_field(label, description=None, *, optional=False):
 
 class PolicyForm(Form):
     require_confirmation = BooleanField(_l("The other member must confirm an exchange"))
-    approval_rule = RadioField(_l("When must a coordinator approve?"), choices=_RULES)
+    approval_rule = RadioField(_l("When must a coordinator approve?"), choices=_choices(_RULES))
     approval_above_minutes = _minutes_field(_l("Approval above (minutes)"))
     default_credit_limit = _minutes_field(
         _l("Default credit limit (minutes)"),
