@@ -80,7 +80,9 @@ def balance(membership: Membership) -> int:
     return ledger.ensure_account(membership).balance
 
 
-_KEY_RE = re.compile(r'name="idempotency_key"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="idempotency_key"')
+_KEY_RE = re.compile(
+    r'name="idempotency_key"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="idempotency_key"'
+)
 
 
 def form_key(html: str) -> str:

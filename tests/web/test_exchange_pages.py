@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import csrf_token_from
+from tests.factories import make_community, make_member
 from tests.web.ledger_helpers import balance, counts, form_key, login, make_town
 from timebank.extensions import db
 from timebank.models import Exchange, ExchangeStatus, MembershipStatus
-from tests.factories import make_community, make_member
 
 
 @pytest.fixture
