@@ -12,11 +12,11 @@ from wtforms import (
     DateField,
     HiddenField,
     RadioField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from timebank.forms import Form, NoControlCharacters
