@@ -83,8 +83,6 @@ def balance(membership: Membership) -> int:
 _KEY_RE = re.compile(
     r'name="idempotency_key"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="idempotency_key"'
 )
-    r'name="idempotency_key"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="idempotency_key"'
-)
 
 
 def form_key(html: str) -> str:
