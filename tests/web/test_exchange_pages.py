@@ -123,8 +123,9 @@ def test_counterpart_from_another_community_suspended_or_oneself(client, auth, t
     """Other community, suspended member and oneself: a clear message, nothing saved."""
     elsewhere = make_community()
     stranger = make_member(elsewhere, name="Stranger Danger", password=None)
-    suspended = make_member(town.community, name="Sam Suspended", password=None,
-                            status=MembershipStatus.SUSPENDED)
+    suspended = make_member(
+        town.community, name="Sam Suspended", password=None, status=MembershipStatus.SUSPENDED
+    )
     login(auth, town.salma)
     cases = {
         "Stranger": "No member of this community matches",
@@ -157,8 +158,14 @@ def test_several_matching_names_offer_a_choice(client, auth, town):
 def test_mass_assigned_fields_are_ignored(client, auth, town):
     """status=posted and account ids in the form change nothing but what the form allows."""
     login(auth, town.salma)
-    data = record_data(client, town, status="posted", provider_account_id="1",
-                       recipient_account_id="2", minutes="999")
+    data = record_data(
+        client,
+        town,
+        status="posted",
+        provider_account_id="1",
+        recipient_account_id="2",
+        minutes="999",
+    )
     client.post(town.url("hours/record"), data={**data, "action": "save"})
     exchange = db.session.scalar(select(Exchange))
     assert exchange.status == ExchangeStatus.RECORDED and exchange.minutes == 90
@@ -177,7 +184,7 @@ def test_double_submitted_save_creates_one_exchange(client, auth, town):
 
 
 def test_change_goes_back_to_the_form_with_the_input_kept(client, auth, town):
-    """"Change" on the preview returns to the form with what was typed."""
+    """ "Change" on the preview returns to the form with what was typed."""
     login(auth, town.salma)
     data = record_data(client, town, description="Pruned the roses")
     page = client.post(town.url("hours/record"), data={**data, "action": "change"})
@@ -198,14 +205,20 @@ def test_a_party_cannot_approve_and_a_decided_exchange_stays_decided(client, aut
     assert exchange.status == ExchangeStatus.AWAITING_APPROVAL
     queue = client.get(town.url("hours/queue")).get_data(as_text=True)
     assert "another coordinator must decide it" in queue
-    response = auth.post(town.url(f"hours/exchanges/{exchange.id}/approve"),
-                         page=town.url("hours/queue"), follow_redirects=True)
+    response = auth.post(
+        town.url(f"hours/exchanges/{exchange.id}/approve"),
+        page=town.url("hours/queue"),
+        follow_redirects=True,
+    )
     assert "another coordinator must decide it" in response.get_data(as_text=True)
     assert counts() == (1, 0)
     login(auth, town.coordinator2)
     auth.post(town.url(f"hours/exchanges/{exchange.id}/approve"), page=town.url("hours/queue"))
-    again = auth.post(town.url(f"hours/exchanges/{exchange.id}/approve"),
-                      page=town.url("hours/queue"), follow_redirects=True)
+    again = auth.post(
+        town.url(f"hours/exchanges/{exchange.id}/approve"),
+        page=town.url("hours/queue"),
+        follow_redirects=True,
+    )
     assert "already been decided" in again.get_data(as_text=True)
     assert counts() == (1, 2)
 
@@ -217,8 +230,11 @@ def test_reject_with_reason_and_withdraw(client, auth, town):
         data = record_data(client, town)
         client.post(town.url("hours/record"), data={**data, "action": "save"})
     first, second = db.session.scalars(select(Exchange).order_by(Exchange.id)).all()
-    response = auth.post(town.url(f"hours/exchanges/{second.id}/cancel"), {"reason": ""},
-                         page=town.url(f"hours/exchanges/{second.id}/cancel"))
+    response = auth.post(
+        town.url(f"hours/exchanges/{second.id}/cancel"),
+        {"reason": ""},
+        page=town.url(f"hours/exchanges/{second.id}/cancel"),
+    )
     assert response.status_code == 302
     login(auth, town.omar)
     url = town.url(f"hours/exchanges/{first.id}/reject")
@@ -280,8 +296,11 @@ def test_reverse_needs_a_reason_and_explains_a_limit(client, auth, town):
     assert counts() == (2, 4)
     login(auth, town.coordinator2)
     limits_url = town.url(f"members/{town.salma.id}/limits")
-    auth.post(limits_url, {"credit_limit": "120", "upper_limit": "", "reason": "Reversal"},
-              page=limits_url)
+    auth.post(
+        limits_url,
+        {"credit_limit": "120", "upper_limit": "", "reason": "Reversal"},
+        page=limits_url,
+    )
     done = auth.post(url, {"reason": "Recorded twice"}, page=url)
     assert done.status_code == 302
     db.session.expire_all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, flash, redirect, render_template, stream_with_context, url_for
+from flask import Response, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from timebank.access import community_required
@@ -136,20 +136,24 @@ def statement(community: Community):
     )
 
 
-def _csv_lines(account, pot_name: str):
-    for line in statements.statement_lines(account):
-        yield (
-            line.posted_at.date(),
-            line.service_date,
-            line.exchange_id,
-            line.kind,
-            line.counterpart_number,
-            line.counterpart_name if line.counterpart_name is not None else pot_name,
-            categories.label(line.category),
-            line.description,
-            line.delta,
-            line.balance_after,
-        )
+def _csv_lines(app, account_id: int, pot_name: str, labels: dict[str, str]):
+    """Rows for the CSV, read in an application context of their own: the response is
+    streamed after the view has returned (labels are translated beforehand, in the
+    reader's language)."""
+    with app.app_context():
+        for line in statements.statement_lines(account_id):
+            yield (
+                line.posted_at.date(),
+                line.service_date,
+                line.exchange_id,
+                line.kind,
+                line.counterpart_number,
+                line.counterpart_name if line.counterpart_name is not None else pot_name,
+                labels.get(line.category, line.category),
+                line.description,
+                line.delta,
+                line.balance_after,
+            )
 
 
 @bp.route("/hours/statement.csv")
@@ -161,17 +165,19 @@ def statement_csv(community: Community):
     if account is None:
         flash(_("There is nothing to download yet."), "error")
         return redirect(url_for("exchanges.statement", slug=community.slug))
-    count = statements.statement_count(account)
+    count, account_id = statements.statement_count(account), account.id
+    filename = f"statement-{community.slug}-{membership.member_number}-{date.today()}.csv"
     transaction(lambda: exports.record_statement_export(community, account, actor=user, rows=count))
     header = [
         _("Posted on"), _("Date of the service"), _("Exchange"), _("Kind"),
         _("Member number"), _("Counterpart"), _("Category"), _("Description"),
         _("Minutes"), _("Balance after (minutes)"),
     ]  # fmt: skip
-    filename = f"statement-{community.slug}-{membership.member_number}-{date.today()}.csv"
-    body = stream_rows(header, _csv_lines(account, _("Community pot")))
+    labels = {key: categories.label(key) for key in categories.all_keys()}
+    app = current_app._get_current_object()
+    body = stream_rows(header, _csv_lines(app, account_id, _("Community pot"), labels))
     return Response(
-        stream_with_context(body),
+        body,
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',

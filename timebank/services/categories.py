@@ -33,3 +33,7 @@ def label(key: str) -> str:
 
 def choices() -> list[tuple[str, str]]:
     return [(key, str(text)) for key, text in CATEGORIES.items()]
+
+
+def all_keys() -> list[str]:
+    return [*CATEGORIES, *SPECIAL]

@@ -345,7 +345,7 @@ _OTHER = aliased(Entry)
 _CA, _CM, _CU = aliased(Account), aliased(Membership), aliased(User)
 
 
-def _statement_query(account: Account):
+def _statement_query(account_id: int):
     return (
         select(
             Entry.id,
@@ -363,7 +363,7 @@ def _statement_query(account: Account):
         )  # fmt: skip
         .join(Exchange, Exchange.id == Entry.exchange_id)
         .join(
-            _OTHER, and_(_OTHER.exchange_id == Entry.exchange_id, _OTHER.account_id != account.id)
+            _OTHER, and_(_OTHER.exchange_id == Entry.exchange_id, _OTHER.account_id != account_id)
         )
         .join(_CA, _CA.id == _OTHER.account_id)
         .outerjoin(_CM, _CM.id == _CA.membership_id)
@@ -375,7 +375,7 @@ def _statement_query(account: Account):
                 ExchangeText.kind == TextKind.DESCRIPTION,
             ),
         )
-        .where(Entry.account_id == account.id)
+        .where(Entry.account_id == account_id)
     )
 
 
@@ -388,7 +388,7 @@ def _line(r) -> StatementLine:
 def statement_page(account: Account, *, page: int = 1, per_page: int = 25) -> Page:
     """Every posted movement of ``account``, newest first, with its running balance."""
     count = select(func.count()).select_from(Entry).where(Entry.account_id == account.id)
-    query = _statement_query(account).order_by(Entry.id.desc())
+    query = _statement_query(account.id).order_by(Entry.id.desc())
     return _paginate(query, count, page, per_page, _line)
 
 
@@ -398,9 +398,9 @@ def statement_count(account: Account) -> int:
     )
 
 
-def statement_lines(account: Account, *, batch: int = 1000) -> Iterator[StatementLine]:
-    """The whole statement, oldest first, streamed from the database in batches."""
-    query = _statement_query(account).order_by(Entry.id).execution_options(yield_per=batch)
+def statement_lines(account_id: int, *, batch: int = 1000) -> Iterator[StatementLine]:
+    """The whole statement of an account, oldest first, streamed in batches."""
+    query = _statement_query(account_id).order_by(Entry.id).execution_options(yield_per=batch)
     for row in db.session.execute(query):
         yield _line(row)
 
