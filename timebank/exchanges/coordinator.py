@@ -31,7 +31,15 @@ from timebank.exchanges.views import (
 )
 from timebank.extensions import db
 from timebank.models import Community, Membership
-from timebank.services import exchanges, ledger, movements, policy, statements
+from timebank.services import (
+    exchange_rows,
+    exchanges,
+    ledger,
+    lookups,
+    movements,
+    policy,
+    statements,
+)
 from timebank.services.exceptions import (
     AlreadyDecided,
     DomainError,
@@ -142,7 +150,7 @@ def reverse(community: Community, exchange_id: int):
                 lambda: exchanges.reverse(exchange, actor=user, reason=form.reason.data)
             )
         except LimitExceeded as error:
-            over_limit = statements.account_owner(error.account_id) if error.account_id else None
+            over_limit = lookups.account_owner(error.account_id) if error.account_id else None
             flash(error.message, "error")
         except NotAllowed:
             flash(_party_message(), "error")
@@ -157,7 +165,7 @@ def reverse(community: Community, exchange_id: int):
         row=row,
         form=form,
         over_limit=over_limit,
-        actions=statements.actions_for(actor(), community, row),
+        actions=exchange_rows.actions_for(actor(), community, row),
     )
 
 
@@ -191,7 +199,7 @@ def grant(community: Community):
         "exchanges/grant.html",
         community=community,
         form=form,
-        pot=statements.pot_balance(community),
+        pot=lookups.pot_balance(community),
     )
 
 
@@ -199,7 +207,7 @@ def _members(form: GroupForm, community: Community) -> list[Membership] | None:
     numbers = form.many_numbers()
     if numbers is None:
         return None
-    found = {c.number: c for n in set(numbers) for c in statements.find_members(community, str(n))}
+    found = {c.number: c for n in set(numbers) for c in lookups.find_members(community, str(n))}
     missing = [n for n in numbers if n not in found]
     if missing:
         form.many.errors.append(
@@ -237,7 +245,7 @@ def group(community: Community):
                     )  # fmt: skip
                 )
             except LimitExceeded as error:
-                owner = statements.account_owner(error.account_id) if error.account_id else None
+                owner = lookups.account_owner(error.account_id) if error.account_id else None
                 if owner is not None:
                     flash(
                         _(
@@ -290,7 +298,7 @@ def limits(community: Community, membership_id: int):
     member = db.session.get(Membership, membership_id)
     if member is None or member.community_id != community.id or member.member_number is None:
         abort(404)
-    account = statements.account_of(member)
+    account = lookups.account_of(member)
     form = LimitsForm(obj=account)
     if request.method == "GET" and account is None:
         form.credit_limit.data = community.default_credit_limit

@@ -21,7 +21,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from timebank.forms import Form, NoControlCharacters
 from timebank.models import ApprovalRule
-from timebank.services import categories, rules, statements
+from timebank.services import categories, lookups, rules, statements
 from timebank.services.exceptions import InvalidInput
 
 
@@ -39,7 +39,7 @@ class WholeNumberField(StringField):
         self.raw = valuelist[0] if valuelist else ""
         self.data = None
         if self.raw.strip():
-            self.data = statements.member_number(self.raw)
+            self.data = lookups.member_number(self.raw)
             if self.data is None:
                 raise ValueError(_l("Enter a whole number, for example 12."))
 
@@ -187,7 +187,7 @@ class GroupForm(ExchangeFields):
 
     def many_numbers(self) -> list[int] | None:
         text = (self.many.data or "").replace(",", " ").replace("،", " ")
-        numbers = [statements.member_number(part) for part in text.split()]
+        numbers = [lookups.member_number(part) for part in text.split()]
         if not numbers or None in numbers:
             self.many.errors.append(_l("Use member numbers only, for example 3, 7, 12."))
             return None

@@ -21,7 +21,16 @@ from timebank.exchanges.views import (
     visible_exchange,
 )
 from timebank.models import Community
-from timebank.services import categories, exchanges, exports, movements, permissions, statements
+from timebank.services import (
+    categories,
+    exchange_rows,
+    exchanges,
+    exports,
+    lookups,
+    movements,
+    permissions,
+    statements,
+)
 from timebank.services.csvsafe import stream_rows
 from timebank.services.exceptions import DomainError
 
@@ -59,8 +68,8 @@ def detail(community: Community, exchange_id: int):
         "exchanges/detail.html",
         community=community,
         row=row,
-        info=statements.exchange_detail(exchange),
-        actions=statements.actions_for(actor(), community, row),
+        info=exchange_rows.exchange_detail(exchange),
+        actions=exchange_rows.actions_for(actor(), community, row),
         form=ConfirmForm(),
     )
 
@@ -125,7 +134,7 @@ def cancel(community: Community, exchange_id: int):
 @community_required("member")
 def statement(community: Community):
     membership = permissions.membership_of(actor(), community)
-    account = statements.account_of(membership) if membership else None
+    account = lookups.account_of(membership) if membership else None
     page = statements.statement_page(account, page=page_number()) if account else None
     return render_template(
         "exchanges/statement.html",
@@ -161,7 +170,7 @@ def _csv_lines(app, account_id: int, pot_name: str, labels: dict[str, str]):
 def statement_csv(community: Community):
     user = actor()
     membership = permissions.membership_of(user, community)
-    account = statements.account_of(membership) if membership else None
+    account = lookups.account_of(membership) if membership else None
     if account is None:
         flash(_("There is nothing to download yet."), "error")
         return redirect(url_for("exchanges.statement", slug=community.slug))

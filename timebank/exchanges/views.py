@@ -10,7 +10,7 @@ from flask_login import current_user
 from timebank.database import transaction
 from timebank.extensions import db
 from timebank.models import Community, Exchange, Membership, User
-from timebank.services import exchanges, permissions, statements
+from timebank.services import exchange_rows, exchanges, lookups, permissions
 from timebank.services.exceptions import DomainError
 
 _HIDDEN = ("HiddenField", "CSRFTokenField")
@@ -36,10 +36,10 @@ def show_error(form, error: DomainError, **aliases: str) -> None:
 
 def visible_exchange(
     community: Community, exchange_id: int
-) -> tuple[Exchange, statements.ExchangeRow]:
+) -> tuple[Exchange, exchange_rows.ExchangeRow]:
     """The exchange and its row, or 404 for anyone but its parties and coordinators."""
     exchange = exchanges.get_for(community, exchange_id)
-    row = statements.exchange_row(exchange_id) if exchange is not None else None
+    row = exchange_rows.exchange_row(exchange_id) if exchange is not None else None
     if row is None or not permissions.can_view_exchange(actor(), community, row.party_user_ids()):
         abort(404)
     return exchange, row
@@ -58,7 +58,7 @@ def saved_message(exchange: Exchange) -> str:
     return _("Saved and added to the balances.")
 
 
-def _membership(choice: statements.MemberChoice | None) -> Membership | None:
+def _membership(choice: lookups.MemberChoice | None) -> Membership | None:
     return db.session.get(Membership, choice.membership_id) if choice else None
 
 
@@ -66,13 +66,13 @@ def resolve_member(form, community: Community) -> Membership | None:
     """The member typed in ``form.member`` (number or name); several matches are offered
     as choices (``form.matches``) and ``form.pick`` picks one of them."""
     form.matches = []
-    found = statements.find_members(community, form.member.data or "")
+    found = lookups.find_members(community, form.member.data or "")
     if not found:
         form.member.errors.append(_("No member of this community matches. Check the number."))
         return None
     if len(found) == 1:
         return _membership(found[0])
-    picked = statements.member_number(form.pick.data)
+    picked = lookups.member_number(form.pick.data)
     for choice in found:
         if picked is not None and choice.number == picked:
             return _membership(choice)
@@ -84,7 +84,7 @@ def resolve_member(form, community: Community) -> Membership | None:
 def resolve_number(field, community: Community) -> Membership | None:
     if field.data is None:
         return None
-    found = statements.find_members(community, str(field.data))
+    found = lookups.find_members(community, str(field.data))
     if not found:
         field.errors.append(_("No member of this community has this number."))
         return None
@@ -95,7 +95,6 @@ def record_flow(community: Community, form, *, behalf: bool):
     """GET: the form. POST: preview (nothing saved), change (back to the form) or save."""
     template = "exchanges/record.html"
     if request.method == "GET" or request.form.get("action") == "change":
-        form.errors_shown = False
         return render_template(template, community=community, form=form, behalf=behalf)
     valid = form.validate_on_submit()
     if behalf:
@@ -134,7 +133,7 @@ def record_flow(community: Community, form, *, behalf: bool):
             return render_template(template, community=community, form=form, behalf=behalf), 400
         flash(saved_message(exchange), "success")
         return redirect(detail_url(community, exchange.id))
-    preview = statements.preview_exchange(
+    preview = exchange_rows.preview_exchange(
         community, provider, recipient, minutes, form.category.data, on_behalf=behalf
     )
     carry = [
