@@ -156,7 +156,7 @@ def test_csv_download_is_formula_safe_and_audited(client, auth, risky):
     assert len(rows) == 3
     first, second = rows[1], rows[2]
     assert first[5] == "'=HYPERLINK(\"http://x\")" and first[7] == "'@SUM(A1:A9)"
-    assert first[8] == "90" and first[9] == "90"
+    assert first[8] == "90" and first[9] == "90" and first[3] == "Exchange"
     assert second[5] == "Omar Farouk" and second[7] == "'+ call me"
     assert second[8] == "-120" and second[9] == "-30"
     assert second[6] == "Gardening"

@@ -57,6 +57,9 @@ def my_hours(community: Community):
 @bp.route("/hours/record", methods=["GET", "POST"])
 @community_required("member")
 def record(community: Community):
+    if permissions.membership_of(actor(), community) is None:
+        flash(_("Only members record their own exchanges; coordinators record for others."))
+        return redirect(url_for("exchanges.record_for", slug=community.slug))
     return record_flow(community, RecordForm(), behalf=False)
 
 
@@ -145,7 +148,7 @@ def statement(community: Community):
     )
 
 
-def _csv_lines(app, account_id: int, pot_name: str, labels: dict[str, str]):
+def _csv_lines(app, account_id: int, pot_name: str, labels: dict[str, str], kinds: dict):
     """Rows for the CSV, read in an application context of their own: the response is
     streamed after the view has returned (labels are translated beforehand, in the
     reader's language)."""
@@ -155,7 +158,7 @@ def _csv_lines(app, account_id: int, pot_name: str, labels: dict[str, str]):
                 line.posted_at.date(),
                 line.service_date,
                 line.exchange_id,
-                line.kind,
+                kinds.get(line.kind, line.kind),
                 line.counterpart_number,
                 line.counterpart_name if line.counterpart_name is not None else pot_name,
                 labels.get(line.category, line.category),
@@ -184,7 +187,8 @@ def statement_csv(community: Community):
     ]  # fmt: skip
     labels = {key: categories.label(key) for key in categories.all_keys()}
     app = current_app._get_current_object()
-    body = stream_rows(header, _csv_lines(app, account_id, _("Community pot"), labels))
+    kinds = {key: categories.kind_label(key) for key in categories.KINDS}
+    body = stream_rows(header, _csv_lines(app, account_id, _("Community pot"), labels, kinds))
     return Response(
         body,
         mimetype="text/csv",

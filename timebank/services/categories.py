@@ -37,3 +37,18 @@ def choices() -> list[tuple[str, str]]:
 
 def all_keys() -> list[str]:
     return [*CATEGORIES, *SPECIAL]
+
+
+KINDS = {
+    "exchange": _l("Exchange"),
+    "donation": _l("Gift to the community pot"),
+    "grant": _l("Grant from the community pot"),
+    "group": _l("Group exchange"),
+    "settlement": _l("Settlement"),
+    "reversal": _l("Reversal"),
+}
+
+
+def kind_label(kind: str) -> str:
+    text = KINDS.get(kind)
+    return str(text) if text is not None else kind
