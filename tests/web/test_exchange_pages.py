@@ -79,7 +79,7 @@ def test_journey_through_the_approval_queue(client, auth, town):
     assert exchange.status == ExchangeStatus.AWAITING_APPROVAL
     login(auth, town.coordinator)
     queue = client.get(town.url("hours/queue")).get_data(as_text=True)
-    assert f"Approve {exchange.id}" in queue and "Salma Khoury" in queue
+    assert f"Approve exchange {exchange.id}" in queue and "Salma Khoury" in queue
     response = auth.post(
         town.url(f"hours/exchanges/{exchange.id}/approve"), page=town.url("hours/queue")
     )

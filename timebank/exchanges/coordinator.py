@@ -30,7 +30,7 @@ from timebank.exchanges.views import (
     visible_exchange,
 )
 from timebank.extensions import db
-from timebank.models import Community, Membership
+from timebank.models import Community, ExchangeStatus, Membership
 from timebank.services import (
     exchange_rows,
     exchanges,
@@ -97,6 +97,8 @@ def _decide_one(exchange_id: int, community: Community, decision: str, reason: s
     if exchange is None:
         return "not_found"
     user = actor()
+    if decision == "approve" and exchange.status == ExchangeStatus.RECORDED:
+        return "not_confirmed"
     try:
         if decision == "approve":
             transaction(lambda: exchanges.approve(exchange, actor=user))

@@ -60,6 +60,18 @@ def new_key() -> str:
     return uuid.uuid4().hex
 
 
+class OrderedForm(Form):
+    """Fields in ``FIELD_ORDER`` first, so the error summary follows the page's order
+    (fields from a mixin would otherwise come first)."""
+
+    FIELD_ORDER: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = [*self.FIELD_ORDER, *(n for n in self._fields if n not in self.FIELD_ORDER)]
+        self._fields = {name: self._fields[name] for name in names if name in self._fields}
+
+
 class DurationMixin:
     duration = StringField(_l("How long"), description=DURATION_HINT)
     hours = StringField(_l("Hours"))
@@ -81,7 +93,7 @@ class DurationMixin:
             return None
 
 
-class ExchangeFields(DurationMixin, Form):
+class ExchangeFields(DurationMixin, OrderedForm):
     service_date = DateField(
         _l("Date of the service"),
         default=date.today,
@@ -103,6 +115,7 @@ class ExchangeFields(DurationMixin, Form):
 
 
 class RecordForm(ExchangeFields):
+    FIELD_ORDER = ("csrf_token", "direction", "member", "pick")
     direction = RadioField(
         _l("What happened?"),
         choices=_choices([("gave", _l("I gave help")), ("received", _l("I received help"))]),
@@ -118,6 +131,7 @@ class RecordForm(ExchangeFields):
 
 
 class BehalfForm(ExchangeFields):
+    FIELD_ORDER = ("csrf_token", "provider", "recipient")
     provider = WholeNumberField(
         _l("Member number of the member who gave help"),
         validators=[DataRequired(message=_l("Enter a member number."))],
@@ -144,7 +158,7 @@ class ReverseForm(Form):
     reason = _reason(_l("Reason for the reversal"))
 
 
-class DonateForm(DurationMixin, Form):
+class DonateForm(DurationMixin, OrderedForm):
     description = TextAreaField(
         _l("A note (optional)"),
         validators=[Optional(), Length(max=2000), NoControlCharacters(multiline=True)],
@@ -152,7 +166,8 @@ class DonateForm(DurationMixin, Form):
     idempotency_key = HiddenField(default=new_key)
 
 
-class GrantForm(DurationMixin, Form):
+class GrantForm(DurationMixin, OrderedForm):
+    FIELD_ORDER = ("csrf_token", "member")
     member = WholeNumberField(
         _l("Member number"), validators=[DataRequired(message=_l("Enter a member number."))]
     )
@@ -161,6 +176,7 @@ class GrantForm(DurationMixin, Form):
 
 
 class GroupForm(ExchangeFields):
+    FIELD_ORDER = ("csrf_token", "shape", "one", "many")
     shape = RadioField(
         _l("Who gave and who received?"),
         choices=_choices(

@@ -68,7 +68,9 @@ def resolve_member(form, community: Community) -> Membership | None:
     form.matches = []
     found = lookups.find_members(community, form.member.data or "")
     if not found:
-        form.member.errors.append(_("No member of this community matches. Check the number."))
+        form.member.errors.append(
+            _("No member of this community matches. Check the number or the name.")
+        )
         return None
     if len(found) == 1:
         return _membership(found[0])
