@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from timebank.extensions import db
 from timebank.models import (
+    Account,
     Community,
     Exchange,
     ExchangeKind,
@@ -34,6 +35,7 @@ from timebank.services.common import (
     check_reason,
     find_replay,
     insert_idempotent,
+    parties,
     party_user_ids,
     payload_hash,
 )
@@ -162,8 +164,18 @@ def _agree_new(exchange: Exchange, community: Community, actor: User, now: datet
 
 
 def _other_party_user_id(exchange: Exchange) -> int | None:
-    provider = ledger.account_user_id(exchange.provider_account_id)
-    recipient = ledger.account_user_id(exchange.recipient_account_id)
+    users = {
+        m.id: m.user_id for m in parties(exchange)
+    }  # fmt: skip
+    accounts = dict(
+        db.session.execute(
+            select(Account.id, Account.membership_id).where(
+                Account.id.in_([exchange.provider_account_id, exchange.recipient_account_id])
+            )
+        ).all()
+    )
+    provider = users.get(accounts.get(exchange.provider_account_id))
+    recipient = users.get(accounts.get(exchange.recipient_account_id))
     if exchange.recorded_by_id == provider:
         return recipient
     if exchange.recorded_by_id == recipient:
@@ -171,12 +183,9 @@ def _other_party_user_id(exchange: Exchange) -> int | None:
     return None
 
 
-def _check_parties_active(exchange: Exchange, community: Community) -> None:
-    for account_id in (exchange.provider_account_id, exchange.recipient_account_id):
-        account = db.session.get(ledger.Account, account_id)
-        membership = ledger.account_membership(account) if account else None
-        if membership is not None:
-            check_party(membership, community, field="member")
+def _check_parties_active(members: list[Membership], community: Community) -> None:
+    for membership in members:
+        check_party(membership, community, field="member")
 
 
 def confirm(exchange: Exchange, *, actor: User, now: datetime | None = None) -> Exchange:
@@ -190,7 +199,7 @@ def confirm(exchange: Exchange, *, actor: User, now: datetime | None = None) -> 
         raise AlreadyDecided()
     if actor.id != _other_party_user_id(exchange):
         raise NotAllowed(_l("Only the other member of this exchange can confirm it."))
-    _check_parties_active(exchange, community)
+    _check_parties_active(parties(exchange), community)
     accounts = ledger.lock_accounts([exchange.provider_account_id, exchange.recipient_account_id])
     movements = ledger.movements_for(exchange, accounts)
     confirmed = {"confirmed_by_id": actor.id, "confirmed_at": now}
@@ -216,11 +225,14 @@ def approve(exchange: Exchange, *, actor: User, now: datetime | None = None) -> 
     ``exchange.approve``."""
     now = now or utcnow()
     community = db.session.get(Community, exchange.community_id)
-    if not permissions.can_decide_as_coordinator(actor, community, party_user_ids(exchange)):
+    members = parties(exchange)
+    if not permissions.can_decide_as_coordinator(
+        actor, community, party_user_ids(exchange, members)
+    ):
         raise NotAllowed()
     if exchange.status != S.AWAITING_APPROVAL:
         raise AlreadyDecided()
-    _check_parties_active(exchange, community)
+    _check_parties_active(members, community)
     values = {"decided_by_id": actor.id, "decided_at": now}
     ledger.post(exchange, rules.Event.APPROVE, values=values, now=now)
     audit.record("exchange.approve", actor=actor, community_id=community.id, obj=exchange)
