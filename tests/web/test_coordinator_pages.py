@@ -202,3 +202,32 @@ def test_detail_shows_history_and_links_reversal_both_ways(app, auth, client):
     assert db.session.scalar(select(func.count()).select_from(Exchange)) == 2
     movements_count = counts()
     assert movements_count == (2, 4)
+
+
+def test_reject_from_the_queue_returns_to_the_queue(app, auth, client):
+    """The queue's reject link asks for a reason and comes back to the queue."""
+    town = make_town(require_confirmation=False, approval_rule="always")
+    pending = _pending(town, town.salma, town.omar, 60, "queue-rej-1")
+    db.session.commit()
+    login(auth, town.coordinator)
+    queue = client.get(town.url("hours/queue")).get_data(as_text=True)
+    link = f"/hours/exchanges/{pending.id}/reject?from=queue"
+    assert link in queue
+    url = town.url(link.lstrip("/"))
+    response = auth.post(url, {"reason": "Not agreed"}, page=url)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/hours/queue")
+    db.session.expire_all()
+    assert pending.status == ExchangeStatus.REJECTED
+
+
+def test_pages_explain_when_a_reader_cannot_reject_or_withdraw(app, auth, client):
+    """The recorder cannot reject their own record; the other party cannot withdraw it."""
+    town = make_town()
+    recorded = _pending(town, town.salma, town.omar, 60, "explain-001")
+    db.session.commit()
+    login(auth, town.salma)
+    page = client.get(town.url(f"hours/exchanges/{recorded.id}/reject")).get_data(as_text=True)
+    assert "Only the other member" in page and 'name="reason"' not in page
+    login(auth, town.omar)
+    page = client.get(town.url(f"hours/exchanges/{recorded.id}/cancel")).get_data(as_text=True)
+    assert "Only the person who recorded" in page

@@ -134,7 +134,7 @@ def test_statement_in_arabic_uses_arabic_digits(client, auth, app):
 @pytest.fixture
 def risky(app):
     town = make_town(require_confirmation=False)
-    evil = member(town.community, "=HYPERLINK(\"http://x\")")
+    evil = member(town.community, '=HYPERLINK("http://x")')
     _record(town, town.salma, evil, 90, description="@SUM(A1:A9)")
     _record(town, town.omar, town.salma, 120, description="+ call me")
     db.session.commit()
@@ -155,12 +155,10 @@ def test_csv_download_is_formula_safe_and_audited(client, auth, risky):
     assert rows[0][0] == "Posted on" and rows[0][-2] == "Minutes"
     assert len(rows) == 3
     first, second = rows[1], rows[2]
-    assert first[5] == "'=HYPERLINK(\"http://x\")" and first[7] == "'@SUM(A1:A9)"
+    assert first[5] == '\'=HYPERLINK("http://x")' and first[7] == "'@SUM(A1:A9)"
     assert first[8] == "90" and first[9] == "90" and first[3] == "Exchange"
     assert second[5] == "Omar Farouk" and second[7] == "'+ call me"
     assert second[8] == "-120" and second[9] == "-30"
     assert second[6] == "Gardening"
-    exports = db.session.scalar(
-        select(func.count()).where(AuditEvent.action == "export.statement")
-    )
+    exports = db.session.scalar(select(func.count()).where(AuditEvent.action == "export.statement"))
     assert exports == 1

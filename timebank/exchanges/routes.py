@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, current_app, flash, redirect, render_template, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from timebank.access import community_required
@@ -108,9 +108,17 @@ def reject(community: Community, exchange_id: int):
             show_error(form, error)
         else:
             flash(_("The exchange was rejected. Nothing was added to the balances."), "success")
+            if request.args.get("from") == "queue":
+                return redirect(url_for("exchanges.queue", slug=community.slug))
             return redirect(detail_url(community, exchange.id))
+    allowed = exchange_rows.actions_for(actor(), community, row).reject
     return render_template(
-        "exchanges/decide.html", community=community, row=row, form=form, mode="reject"
+        "exchanges/decide.html",
+        community=community,
+        row=row,
+        form=form,
+        mode="reject",
+        allowed=allowed,
     )
 
 
@@ -128,8 +136,14 @@ def cancel(community: Community, exchange_id: int):
         else:
             flash(_("The exchange was withdrawn."), "success")
             return redirect(_hours_url(community))
+    allowed = exchange_rows.actions_for(actor(), community, row).cancel
     return render_template(
-        "exchanges/decide.html", community=community, row=row, form=form, mode="cancel"
+        "exchanges/decide.html",
+        community=community,
+        row=row,
+        form=form,
+        mode="cancel",
+        allowed=allowed,
     )
 
 
