@@ -108,3 +108,65 @@ def test_record_confirm_approve_and_see_the_statement(server, browser, language)
     assert_accessible(recorder)
     for page in (recorder, other, coordinator):
         page.context.close()
+
+
+COORDINATOR_PAGES = {
+    # language: (coordinator, member)
+    "en": ("admin@example.org", "grace@example.org"),
+    "ar": ("coordinator@example.org", "salma@example.org"),
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_coordinator_and_pot_pages_are_accessible(server, browser, language):
+    """Record on behalf, approve from the detail page, reject and reverse forms, grants,
+    group exchanges, limits, the policy and donations: no axe violations."""
+    coordinator_email, member_email = COORDINATOR_PAGES[language]
+    coordinator = person(browser, server, coordinator_email, locale=language)
+    _require_approval(coordinator)
+    coordinator.goto(f"/c/{DEMO_SLUG}/members/")
+    assert_accessible(coordinator)
+    numbers = coordinator.locator("table tbody tr td:first-child").all_inner_texts()
+    coordinator.click("main a[href*='/limits']")
+    assert_accessible(coordinator)
+
+    coordinator.goto(f"{HOURS}record-for")
+    assert_accessible(coordinator)
+    coordinator.fill("#provider", numbers[2])
+    coordinator.fill("#recipient", numbers[3])
+    coordinator.fill("#duration", "45")
+    coordinator.select_option("#category", "transport")
+    coordinator.click("button[name=action][value=preview]")
+    assert_accessible(coordinator)
+    coordinator.click("button[name=action][value=save]")
+    coordinator.wait_for_url("**/hours/exchanges/*")
+    exchange_id = exchange_id_from(coordinator.url)
+    assert_accessible(coordinator)
+    coordinator.goto(f"{HOURS}exchanges/{exchange_id}/reject")
+    assert_accessible(coordinator)
+    coordinator.goto(f"{HOURS}exchanges/{exchange_id}")
+    coordinator.locator(f"form[action$='/hours/exchanges/{exchange_id}/approve'] button").click()
+    coordinator.wait_for_url("**/hours/queue")
+    coordinator.goto(f"{HOURS}exchanges/{exchange_id}/reverse")
+    assert_accessible(coordinator)
+    coordinator.fill("#reason", "Recorded by mistake" if language == "en" else "سُجّل خطأً")
+    coordinator.click("main form button[type=submit]")
+    coordinator.wait_for_load_state()
+    assert_accessible(coordinator)  # the reversal, or the page explaining a limit
+
+    for path in ("grant", "group", "queue?status=pending"):
+        coordinator.goto(f"{HOURS}{path}")
+        assert_accessible(coordinator)
+    coordinator.goto(f"{HOURS}grant")
+    coordinator.fill("#member", numbers[3])
+    coordinator.fill("#duration", "abc")
+    coordinator.fill("#reason", "")
+    coordinator.click("main form button[type=submit]")
+    assert coordinator.locator(".error-summary").is_visible()
+    assert_accessible(coordinator)
+
+    member_page = person(browser, server, member_email, locale=language)
+    member_page.goto(f"{HOURS}donate")
+    assert_accessible(member_page)
+    for page in (coordinator, member_page):
+        page.context.close()
