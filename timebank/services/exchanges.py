@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from timebank.extensions import db
 from timebank.models import (
-    Account,
     Community,
     Exchange,
     ExchangeKind,
@@ -35,6 +34,7 @@ from timebank.services.common import (
     check_reason,
     find_replay,
     insert_idempotent,
+    other_party_user_id,
     parties,
     party_user_ids,
     payload_hash,
@@ -74,8 +74,8 @@ def record(
     now = now or utcnow()
     description = check_description(description)
     key_payload = payload_hash(
-        "exchange", community.id, provider.id, recipient.id, minutes, service_date, category,
-        description, on_behalf_of.id if on_behalf_of else None,
+        "exchange", actor.id, community.id, provider.id, recipient.id, minutes, service_date,
+        category, description, on_behalf_of.id if on_behalf_of else None,
     )  # fmt: skip
     replay = find_replay(idempotency_key, key_payload)
     if replay is not None:
@@ -152,7 +152,7 @@ def _approval_needed(exchange: Exchange, community: Community, movements) -> boo
 
 def _agree_new(exchange: Exchange, community: Community, actor: User, now: datetime) -> None:
     """A new, already agreed exchange: into the approval queue, or posted at once."""
-    accounts = ledger.lock_accounts([exchange.provider_account_id, exchange.recipient_account_id])
+    accounts = ledger.lock_balances([exchange.provider_account_id, exchange.recipient_account_id])
     if _approval_needed(exchange, community, ledger.movements_for(exchange, accounts)):
         exchange.status = S.AWAITING_APPROVAL
         db.session.add(exchange)
@@ -163,27 +163,7 @@ def _agree_new(exchange: Exchange, community: Community, actor: User, now: datet
     ledger.post_new([exchange], now=now)
 
 
-def _other_party_user_id(exchange: Exchange) -> int | None:
-    users = {
-        m.id: m.user_id for m in parties(exchange)
-    }  # fmt: skip
-    accounts = dict(
-        db.session.execute(
-            select(Account.id, Account.membership_id).where(
-                Account.id.in_([exchange.provider_account_id, exchange.recipient_account_id])
-            )
-        ).all()
-    )
-    provider = users.get(accounts.get(exchange.provider_account_id))
-    recipient = users.get(accounts.get(exchange.recipient_account_id))
-    if exchange.recorded_by_id == provider:
-        return recipient
-    if exchange.recorded_by_id == recipient:
-        return provider
-    return None
-
-
-def _check_parties_active(members: list[Membership], community: Community) -> None:
+def _check_parties_active(members: list, community: Community) -> None:
     for membership in members:
         check_party(membership, community, field="member")
 
@@ -197,10 +177,10 @@ def confirm(exchange: Exchange, *, actor: User, now: datetime | None = None) -> 
     community = db.session.get(Community, exchange.community_id)
     if exchange.status != S.RECORDED:
         raise AlreadyDecided()
-    if actor.id != _other_party_user_id(exchange):
+    if actor.id != other_party_user_id(exchange):
         raise NotAllowed(_l("Only the other member of this exchange can confirm it."))
     _check_parties_active(parties(exchange), community)
-    accounts = ledger.lock_accounts([exchange.provider_account_id, exchange.recipient_account_id])
+    accounts = ledger.lock_balances([exchange.provider_account_id, exchange.recipient_account_id])
     movements = ledger.movements_for(exchange, accounts)
     confirmed = {"confirmed_by_id": actor.id, "confirmed_at": now}
     if _approval_needed(exchange, community, movements):
@@ -248,7 +228,7 @@ def reject(
     now = now or utcnow()
     community = db.session.get(Community, exchange.community_id)
     reason = check_reason(reason)
-    other_party = exchange.status == S.RECORDED and actor.id == _other_party_user_id(exchange)
+    other_party = exchange.status == S.RECORDED and actor.id == other_party_user_id(exchange)
     coordinator = permissions.can_decide_as_coordinator(actor, community, party_user_ids(exchange))
     if not (other_party or coordinator):
         raise NotAllowed()
@@ -310,7 +290,7 @@ def reverse(
         payload_hash=payload_hash("reversal", exchange.id),
         created_at=now,
     )
-    accounts = ledger.lock_accounts([exchange.provider_account_id, exchange.recipient_account_id])
+    accounts = ledger.lock_balances([exchange.provider_account_id, exchange.recipient_account_id])
     movements = ledger.movements_for(reversal, accounts)
     ledger.check_limits(movements)
     ledger.compare_and_set(exchange, rules.Event.REVERSE)
