@@ -167,7 +167,7 @@ def reverse(community: Community, exchange_id: int):
         row=row,
         form=form,
         over_limit=over_limit,
-        actions=exchange_rows.actions_for(actor(), community, row),
+        actions=exchange_rows.actions_for(actor(), community, exchange, row),
     )
 
 

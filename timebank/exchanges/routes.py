@@ -72,7 +72,7 @@ def detail(community: Community, exchange_id: int):
         community=community,
         row=row,
         info=exchange_rows.exchange_detail(exchange),
-        actions=exchange_rows.actions_for(actor(), community, row),
+        actions=exchange_rows.actions_for(actor(), community, exchange, row),
         form=ConfirmForm(),
     )
 
@@ -111,7 +111,7 @@ def reject(community: Community, exchange_id: int):
             if request.args.get("from") == "queue":
                 return redirect(url_for("exchanges.queue", slug=community.slug))
             return redirect(detail_url(community, exchange.id))
-    allowed = exchange_rows.actions_for(actor(), community, row).reject
+    allowed = exchange_rows.actions_for(actor(), community, exchange, row).reject
     return render_template(
         "exchanges/decide.html",
         community=community,
@@ -136,7 +136,7 @@ def cancel(community: Community, exchange_id: int):
         else:
             flash(_("The exchange was withdrawn."), "success")
             return redirect(_hours_url(community))
-    allowed = exchange_rows.actions_for(actor(), community, row).cancel
+    allowed = exchange_rows.actions_for(actor(), community, exchange, row).cancel
     return render_template(
         "exchanges/decide.html",
         community=community,

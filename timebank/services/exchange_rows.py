@@ -13,11 +13,9 @@ from sqlalchemy.orm import aliased
 
 from timebank.extensions import db
 from timebank.models import (
-    PENDING_STATUSES,
     Account,
     Community,
     Exchange,
-    ExchangeStatus,
     ExchangeText,
     Membership,
     User,
@@ -259,19 +257,16 @@ class Actions:
     party_coordinator: bool = False  # a coordinator who took part: another must decide
 
 
-def actions_for(user: User, community: Community, row: ExchangeRow) -> Actions:
+def actions_for(user: User, community: Community, exchange: Exchange, row: ExchangeRow) -> Actions:
+    """The buttons for ``user``, from the predicates in ``services.permissions``."""
     from timebank.services import permissions
 
-    parties = row.party_user_ids()
-    pending = row.status in {s.value for s in PENDING_STATUSES}
-    recorded = row.status == ExchangeStatus.RECORDED
-    other_party = recorded and user.id in parties and user.id != row.recorded_by_id
-    decider = permissions.can_decide_as_coordinator(user, community, parties)
     return Actions(
-        confirm=other_party,
-        reject=other_party or (pending and decider),
-        cancel=pending and user.id == row.recorded_by_id,
-        approve=row.status == ExchangeStatus.AWAITING_APPROVAL and decider,
-        reverse=row.status == ExchangeStatus.POSTED and row.kind != "reversal" and decider,
-        party_coordinator=user.id in parties and permissions.can_act_for_members(user, community),
+        confirm=permissions.can_confirm(user, exchange),
+        reject=permissions.can_reject(user, exchange),
+        cancel=permissions.can_cancel(user, exchange),
+        approve=permissions.can_approve(user, exchange),
+        reverse=permissions.can_reverse(user, exchange),
+        party_coordinator=user.id in row.party_user_ids()
+        and permissions.can_act_for_members(user, community),
     )
