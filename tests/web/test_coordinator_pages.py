@@ -124,7 +124,7 @@ def test_group_exchange_posts_all_or_names_the_member_over_the_limit(app, auth, 
     base = {
         "shape": "one_to_many", "one": str(town.salma.member_number),
         "many": f"{town.omar.member_number}، {town.grace.member_number}",
-        "duration": "2:00", "service_date": date.today().isoformat(), "category": "workshop",
+        "duration": "2:00", "service_date": date.today().isoformat(), "category": "arts",
     }  # fmt: skip
     account = ledger.ensure_account(town.grace)
     account.credit_limit = 60

@@ -129,8 +129,8 @@ def test_a_coordinator_who_is_a_party_can_neither_approve_nor_reverse(app, auth,
 
 
 def test_an_installation_admin_who_is_not_a_member_records_on_behalf(app, auth, client):
-    """A site admin has no hours of their own: the record page sends them to the on-behalf
-    form, and my hours says they have no hours here."""
+    """A site admin has no hours of their own: recording and giving as themselves is refused
+    (403), and my hours says they have no hours here."""
     from tests.factories import PASSWORD, make_user
     from tests.web.ledger_helpers import _hash
 
@@ -139,6 +139,7 @@ def test_an_installation_admin_who_is_not_a_member_records_on_behalf(app, auth, 
     admin.password_hash = _hash[0]
     db.session.commit()
     auth.login(admin.email, PASSWORD)
-    response = client.get(town.url("hours/record"))
-    assert response.status_code == 302 and response.headers["Location"].endswith("record-for")
+    assert client.get(town.url("hours/record")).status_code == 403
+    assert client.get(town.url("hours/donate")).status_code == 403
+    assert client.get(town.url("hours/record-for")).status_code == 200
     assert "no hours here" in client.get(town.url("hours/")).get_data(as_text=True)

@@ -55,11 +55,8 @@ def my_hours(community: Community):
 
 
 @bp.route("/hours/record", methods=["GET", "POST"])
-@community_required("member")
+@community_required("participant")
 def record(community: Community):
-    if permissions.membership_of(actor(), community) is None:
-        flash(_("Only members record their own exchanges; coordinators record for others."))
-        return redirect(url_for("exchanges.record_for", slug=community.slug))
     return record_flow(community, RecordForm(), behalf=False)
 
 
@@ -162,10 +159,12 @@ def statement(community: Community):
     )
 
 
-def _csv_lines(app, account_id: int, pot_name: str, labels: dict[str, str], kinds: dict):
+def _csv_lines(app, account_id: int | None, pot_name: str, labels: dict[str, str], kinds: dict):
     """Rows for the CSV, read in an application context of their own: the response is
     streamed after the view has returned (labels are translated beforehand, in the
     reader's language)."""
+    if account_id is None:
+        return
     with app.app_context():
         for line in statements.statement_lines(account_id):
             yield (
@@ -183,17 +182,18 @@ def _csv_lines(app, account_id: int, pot_name: str, labels: dict[str, str], kind
 
 
 @bp.route("/hours/statement.csv")
-@community_required("member")
+@community_required("participant")
 def statement_csv(community: Community):
     user = actor()
     membership = permissions.membership_of(user, community)
-    account = lookups.account_of(membership) if membership else None
-    if account is None:
-        flash(_("There is nothing to download yet."), "error")
-        return redirect(url_for("exchanges.statement", slug=community.slug))
-    count, account_id = statements.statement_count(account), account.id
+    account = lookups.account_of(membership)
     filename = f"statement-{community.slug}-{membership.member_number}-{date.today()}.csv"
-    transaction(lambda: exports.record_statement_export(community, account, actor=user, rows=count))
+    account_id = account.id if account is not None else None
+    if account is not None:  # a member with no account yet downloads the header only
+        count = statements.statement_count(account)
+        transaction(
+            lambda: exports.record_statement_export(community, account, actor=user, rows=count)
+        )
     header = [
         _("Posted on"), _("Date of the service"), _("Exchange"), _("Kind"),
         _("Member number"), _("Counterpart"), _("Category"), _("Description"),
@@ -216,14 +216,11 @@ def statement_csv(community: Community):
 
 
 @bp.route("/hours/donate", methods=["GET", "POST"])
-@community_required("member")
+@community_required("participant")
 def donate(community: Community):
     user = actor()
     membership = permissions.membership_of(user, community)
     form = DonateForm()
-    if membership is None:
-        flash(_("Only members of this community can give hours to its pot."), "error")
-        return redirect(_hours_url(community))
     if form.validate_on_submit():
         minutes = form.parse_minutes(community.max_minutes_per_exchange)
         if minutes is not None:
