@@ -19,7 +19,7 @@ install: $(STAMP) translations
 
 # Compiled catalogues are build output, not committed.
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d timebank/translations
+	$(BIN)/pybabel -q compile -d timebank/translations
 
 run: install
 	$(FLASK) db upgrade
@@ -46,8 +46,8 @@ serve: install
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o timebank/translations/messages.pot .
-	$(BIN)/pybabel update -q -i timebank/translations/messages.pot -d timebank/translations --no-fuzzy-matching
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o timebank/translations/messages.pot .
+	$(BIN)/pybabel -q update -i timebank/translations/messages.pot -d timebank/translations --no-fuzzy-matching
 
 bench: install
 	$(BIN)/python -m benchmarks
