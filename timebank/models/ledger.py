@@ -214,6 +214,8 @@ class Exchange(Base):
         ),
         CheckConstraint("length(idempotency_key) >= 8", name="idempotency_key_length"),
         Index("ix_exchanges_community_status", "community_id", "status"),
+        # Metrics and reports select a community's exchanges by service date (migration 0004).
+        Index("ix_exchanges_community_service_date", "community_id", "service_date"),
     )
 
 
