@@ -58,8 +58,13 @@ class _Line:
         return value
 
 
-def stream_rows(header: Iterable[object], rows: Iterable[Iterable[object]], *,
-                bom: bool = True, batch: int = 500) -> Iterator[str]:
+def stream_rows(
+    header: Iterable[object],
+    rows: Iterable[Iterable[object]],
+    *,
+    bom: bool = True,
+    batch: int = 500,
+) -> Iterator[str]:
     """Yield CSV text in chunks (RFC 4180 quoting), for a streamed response: memory stays
     flat however many rows there are. A BOM lets spreadsheet programs read UTF-8 Arabic."""
     sink = _Line()
