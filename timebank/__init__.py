@@ -55,7 +55,8 @@ def create_app(config: dict | None = None) -> Flask:
     from timebank.auth import bp as auth_bp
     from timebank.community import bp as community_bp
     from timebank.main import bp as main_bp
+    from timebank.metrics import bp as metrics_bp
 
-    for blueprint in (main_bp, auth_bp, account_bp, admin_bp, community_bp):
+    for blueprint in (main_bp, auth_bp, account_bp, admin_bp, community_bp, metrics_bp):
         app.register_blueprint(blueprint)
     return app

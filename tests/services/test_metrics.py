@@ -83,7 +83,11 @@ def test_inclusion(q1):
 def test_coproduction_levels(q1):
     """Coordinators shape the service; givers support; F only received; G did nothing."""
     assert q1.coproduction.__dict__ == {
-        "not_active": 1, "compliance": 1, "support": 5, "transformation": 2}
+        "not_active": 1,
+        "compliance": 1,
+        "support": 5,
+        "transformation": 2,
+    }
 
 
 def test_pot_and_reconciliation(q1):
@@ -101,9 +105,15 @@ def test_pot_and_reconciliation(q1):
 def test_series_and_categories(q1):
     """Hours and active members per month; hours by category, largest first."""
     assert [(m.month, m.minutes, m.active_members) for m in q1.months] == [
-        ("2026-01", 180, 2), ("2026-02", 60, 2), ("2026-03", 270, 5)]
+        ("2026-01", 180, 2),
+        ("2026-02", 60, 2),
+        ("2026-03", 270, 5),
+    ]
     assert [(c.key, c.exchanges, c.minutes) for c in q1.categories] == [
-        ("companionship", 2, 240), ("gardening", 2, 180), ("transport", 2, 90)]
+        ("companionship", 2, 240),
+        ("gardening", 2, 180),
+        ("transport", 2, 90),
+    ]
 
 
 def test_previous_period_and_empty_period(town):
@@ -144,7 +154,14 @@ def test_periods():
     custom = periods.parse("2026-01-10_2026-01-19")
     assert custom.previous() == periods.custom(date(2025, 12, 31), date(2026, 1, 9))
     assert periods.from_dates(date(2026, 1, 1), date(2026, 3, 31)).label == "2026-Q1"
-    for bad in ("2026-13", "1999", "2026-Q5", "2026-03-01_2026-01-01", "2000-01-01_2030-12-31",
-                "nonsense", ""):
+    for bad in (
+        "2026-13",
+        "1999",
+        "2026-Q5",
+        "2026-03-01_2026-01-01",
+        "2000-01-01_2030-12-31",
+        "nonsense",
+        "",
+    ):
         with pytest.raises(metrics.periods.InvalidInput):
             periods.parse(bad)

@@ -37,11 +37,16 @@ def test_report_totals_equal_ledger_totals(town):
     """The report's hours are the ledger's credits for the quarter (promise 14)."""
     _file, data = _json(town)
     credited = db.session.scalar(
-        select(func.sum(Entry.delta)).join(Exchange, Exchange.id == Entry.exchange_id).where(
-            Exchange.community_id == town.community.id, Entry.delta > 0,
+        select(func.sum(Entry.delta))
+        .join(Exchange, Exchange.id == Entry.exchange_id)
+        .where(
+            Exchange.community_id == town.community.id,
+            Entry.delta > 0,
             Exchange.status == ExchangeStatus.POSTED,
             Exchange.kind.in_((ExchangeKind.EXCHANGE, ExchangeKind.GROUP)),
-            Exchange.service_date.between(Q1.start, Q1.end)))
+            Exchange.service_date.between(Q1.start, Q1.end),
+        )
+    )
     assert data["summary"]["participation"]["minutes"] == credited == 510
     rows = data["tables"]["exchanges"]["rows"]
     assert sum(r[7] for r in rows) == credited and len(rows) == 6
@@ -50,8 +55,9 @@ def test_report_totals_equal_ledger_totals(town):
 
 def test_whole_history_matches_verify_ledger(town):
     """Over all of history the report's postings and entries equal verify-ledger's."""
-    _file, data = _json(town, periods.custom(Q1.start.replace(year=2025), Q1.end.replace(
-        month=12, day=31)))
+    _file, data = _json(
+        town, periods.custom(Q1.start.replace(year=2025), Q1.end.replace(month=12, day=31))
+    )
     ledger = verify_community(town.community)
     recon = data["summary"]["reconciliation"]
     assert recon["posted_exchanges"] == ledger.posted_exchanges
@@ -80,8 +86,7 @@ def test_empty_period_says_so(town):
     _file, data = _json(town, periods.parse("2025-Q3"))
     assert data["no_activity"] is True
     assert data["summary"]["reciprocity"]["gave_and_received_share"] is None
-    pdf = reports.produce(town.community, periods.parse("2025-Q3"), "pdf", locale="en",
-                          actor=None)
+    pdf = reports.produce(town.community, periods.parse("2025-Q3"), "pdf", locale="en", actor=None)
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "no activity in this period" in text
 

@@ -71,3 +71,19 @@ def can_decide_as_coordinator(user: User | None, community: Community, party_ids
     if user is None or not user.is_authenticated or user.id in party_ids:
         return False
     return can_act_for_members(user, community)
+
+
+# -- Metrics and reports --------------------------------------------------------------
+
+
+def can_view_metrics(user: User | None, community: Community) -> bool:
+    """Coordinators and admins always; members when the community has switched on their
+    (reduced) view of the dashboard."""
+    if can_manage_members(user, community):
+        return True
+    return community.members_see_metrics and is_active_member(user, community)
+
+
+def can_produce_reports(user: User | None, community: Community) -> bool:
+    """Reports and exports name members: coordinators and admins only."""
+    return can_manage_members(user, community)
