@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from timebank.models import Role
-from timebank.services import accounts, communities, memberships
+import contextlib
+import random
+from datetime import date, timedelta
+
+from timebank.models import Community, Membership, Role, User
+from timebank.services import accounts, communities, exchanges, ledger, memberships, movements
+from timebank.services import policy as ledger_policy
+from timebank.services.exceptions import LimitExceeded
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_SLUG = "old-town"
@@ -40,6 +46,7 @@ def load_demo() -> str:
     )
     communities.appoint(community, email=ADMIN[0], role=Role.ADMIN, actor=admin)
     communities.appoint(community, email=COORDINATOR[0], role=Role.COORDINATOR, actor=admin)
+    members = []
     for email, name, locale in MEMBERS:
         membership = accounts.register(
             email=email,
@@ -50,6 +57,7 @@ def load_demo() -> str:
             locale=locale,
         )
         memberships.approve(membership, actor=coordinator)
+        members.append(membership)
     for email, name, locale, motivation in APPLICANTS:
         accounts.register(
             email=email,
@@ -59,7 +67,99 @@ def load_demo() -> str:
             motivation=motivation,
             locale=locale,
         )
+    posted = load_history(community, admin=admin, coordinator=coordinator, members=members)
     return (
         f"Demo community /c/{DEMO_SLUG}/ loaded: {len(MEMBERS) + 2} members, "
-        f"{len(APPLICANTS)} applicants. Every demo password is {DEMO_PASSWORD}"
+        f"{len(APPLICANTS)} applicants, {posted} posted exchanges. "
+        f"Every demo password is {DEMO_PASSWORD}"
     )
+
+
+CATEGORIES = ["gardening", "companionship", "transport", "tutoring", "cooking", "repairs"]
+DESCRIPTIONS = {
+    "gardening": "Weeding and planting in the back garden",
+    "companionship": "Afternoon visit, tea and a walk",
+    "transport": "Lift to the clinic and back",
+    "tutoring": "Homework help, maths",
+    "cooking": "Cooked a week of meals",
+    "repairs": "Fixed a dripping tap",
+}
+
+
+def load_history(
+    community: Community, *, admin: User, coordinator: User, members: list[Membership]
+) -> int:
+    """Four months of exchanges through the real services: posted ones, some waiting for
+    the other member or a coordinator, pot donations and a grant, a workshop, one
+    reversal. Service dates are in the past; records are created now."""
+    rng = random.Random(2026)  # noqa: S311 - reproducible demo data, not security
+    today = date.today()
+    counter = iter(range(1, 10_000))
+
+    def key() -> str:
+        return f"demo-history-{next(counter):05d}"
+
+    ledger.ensure_accounts(community)
+    ledger_policy.update_policy(
+        community, actor=admin, approval_rule="above_minutes", approval_above_minutes=180
+    )
+    for _ in range(36):
+        provider, recipient = rng.sample(members, 2)
+        category = rng.choice(CATEGORIES)
+        exchange = exchanges.record(
+            community,
+            actor=provider.user,
+            provider=provider,
+            recipient=recipient,
+            minutes=rng.choice([30, 45, 60, 60, 90, 120, 150]),
+            service_date=today - timedelta(days=rng.randint(7, 120)),
+            category=category,
+            description=DESCRIPTIONS[category],
+            idempotency_key=key(),
+        )
+        # Past a limit it stays waiting for confirmation, as some real records do.
+        with contextlib.suppress(LimitExceeded):
+            exchanges.confirm(exchange, actor=recipient.user)
+    salma, omar, grace, yusuf, layla = members
+    # Waiting for the other member, and for a coordinator (above 3 hours).
+    for provider, recipient, minutes in ((omar, grace, 60), (yusuf, salma, 45)):
+        exchanges.record(
+            community, actor=provider.user, provider=provider, recipient=recipient,
+            minutes=minutes, service_date=today - timedelta(days=3), category="repairs",
+            idempotency_key=key(),
+        )  # fmt: skip
+    for provider, recipient, minutes in ((grace, layla, 240), (salma, omar, 210)):
+        pending = exchanges.record(
+            community, actor=provider.user, provider=provider, recipient=recipient,
+            minutes=minutes, service_date=today - timedelta(days=2), category="companionship",
+            idempotency_key=key(),
+        )  # fmt: skip
+        exchanges.confirm(pending, actor=recipient.user)
+    # Recorded by the coordinator for a member without internet.
+    exchanges.record(
+        community, actor=coordinator, provider=omar, recipient=layla, minutes=90,
+        service_date=today - timedelta(days=10), category="transport",
+        on_behalf_of=layla, idempotency_key=key(),
+    )  # fmt: skip
+    # A duplicate entry, posted and then reversed by the admin.
+    duplicate = exchanges.record(
+        community, actor=yusuf.user, provider=yusuf, recipient=grace, minutes=60,
+        service_date=today - timedelta(days=20), category="tutoring", idempotency_key=key(),
+    )  # fmt: skip
+    exchanges.confirm(duplicate, actor=grace.user)
+    exchanges.reverse(duplicate, actor=admin, reason="Recorded twice by mistake")
+    # The community pot: two donations and a grant to a housebound member.
+    movements.donate(salma, actor=salma.user, minutes=60, idempotency_key=key(),
+                     description="For neighbours who cannot give back")  # fmt: skip
+    movements.donate(grace, actor=grace.user, minutes=90, idempotency_key=key())
+    movements.grant(layla, actor=coordinator, minutes=120, idempotency_key=key(),
+                    reason="Housebound this winter")  # fmt: skip
+    # A workshop: Grace teaches three neighbours for an hour.
+    movements.group_exchange(
+        community, actor=coordinator, providers=[grace], recipients=[salma, omar, yusuf],
+        minutes=60, service_date=today - timedelta(days=14), category="tutoring",
+        description="Phone and tablet workshop", idempotency_key="demo-workshop-0001",
+    )  # fmt: skip
+    from timebank.services.verification import verify_community
+
+    return verify_community(community).posted_exchanges

@@ -607,3 +607,27 @@ def test_group_exchange_is_all_or_nothing(app):
             ),
         )
     assert bank.balance(bank.a) == 0
+
+
+# -- Button predicates ------------------------------------------------------------------
+
+
+def test_permission_predicates_match_the_services(app):
+    """What the pages will show (permissions.can_*) matches what the services allow."""
+    from timebank.services import permissions as p
+
+    bank = make_bank(approval_rule="always")
+    exchange = bank.record(bank.a, bank.b, 60)
+    people = [bank.a.user, bank.b.user, bank.c.user, bank.coordinator.user]
+    assert [p.can_confirm(u, exchange) for u in people] == [False, True, False, False]
+    assert [p.can_cancel(u, exchange) for u in people] == [True, False, False, False]
+    assert [p.can_reject(u, exchange) for u in people] == [False, True, False, True]
+    assert not any(p.can_approve(u, exchange) for u in people)
+    exchanges.confirm(exchange, actor=bank.b.user)
+    db.session.commit()
+    assert [p.can_approve(u, exchange) for u in people] == [False, False, False, True]
+    exchanges.approve(exchange, actor=bank.coordinator.user)
+    db.session.commit()
+    assert [p.can_reverse(u, exchange) for u in people] == [False, False, False, True]
+    assert not any(p.can_approve(u, exchange) or p.can_cancel(u, exchange) for u in people)
+    assert not p.can_confirm(None, exchange)

@@ -8,11 +8,12 @@ import re
 from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from timebank.extensions import db
 from timebank.models import (
+    Account,
     Community,
     Exchange,
     ExchangeText,
@@ -21,7 +22,6 @@ from timebank.models import (
     TextKind,
     User,
 )
-from timebank.services import ledger
 from timebank.services.exceptions import InvalidInput
 
 MAX_REASON_LENGTH = 1000
@@ -134,14 +134,40 @@ def check_party(membership: Membership, community: Community, *, field: str) -> 
         )
 
 
-def party_user_ids(exchange: Exchange) -> set[int]:
+_PARTIES = (
+    select(Membership)
+    .join(Account, Account.membership_id == Membership.id)
+    .where(Account.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+def parties(exchange: Exchange) -> list[Membership]:
+    """The memberships behind the exchange's two accounts (none for the pot), in one query."""
+    ids = [exchange.provider_account_id, exchange.recipient_account_id]
+    return list(db.session.scalars(_PARTIES, {"ids": ids}))
+
+
+def party_user_ids(exchange: Exchange, members: list[Membership] | None = None) -> set[int]:
     """The users whose accounts the exchange moves (empty for the pot)."""
-    ids = {
-        ledger.account_user_id(exchange.provider_account_id),
-        ledger.account_user_id(exchange.recipient_account_id),
-    }
-    ids.discard(None)
-    return ids  # type: ignore[return-value]
+    return {m.user_id for m in (parties(exchange) if members is None else members)}
+
+
+def other_party_user_id(exchange: Exchange) -> int | None:
+    """The party who did not record the exchange (None when a coordinator recorded it on
+    the members' behalf, or for pot movements): the one who confirms or rejects it."""
+    rows = db.session.execute(
+        select(Account.id, Membership.user_id)
+        .join(Membership, Account.membership_id == Membership.id)
+        .where(Account.id.in_([exchange.provider_account_id, exchange.recipient_account_id]))
+    ).all()
+    users = dict(rows)
+    provider = users.get(exchange.provider_account_id)
+    recipient = users.get(exchange.recipient_account_id)
+    if exchange.recorded_by_id == provider:
+        return recipient
+    if exchange.recorded_by_id == recipient:
+        return provider
+    return None
 
 
 def add_text(exchange: Exchange, kind: TextKind, body: str | None, *, author: User) -> None:

@@ -34,6 +34,8 @@ from timebank.services.common import (
     check_reason,
     find_replay,
     insert_idempotent,
+    other_party_user_id,
+    parties,
     party_user_ids,
     payload_hash,
 )
@@ -161,22 +163,9 @@ def _agree_new(exchange: Exchange, community: Community, actor: User, now: datet
     ledger.post_new([exchange], now=now)
 
 
-def _other_party_user_id(exchange: Exchange) -> int | None:
-    provider = ledger.account_user_id(exchange.provider_account_id)
-    recipient = ledger.account_user_id(exchange.recipient_account_id)
-    if exchange.recorded_by_id == provider:
-        return recipient
-    if exchange.recorded_by_id == recipient:
-        return provider
-    return None
-
-
-def _check_parties_active(exchange: Exchange, community: Community) -> None:
-    for account_id in (exchange.provider_account_id, exchange.recipient_account_id):
-        account = db.session.get(ledger.Account, account_id)
-        membership = ledger.account_membership(account) if account else None
-        if membership is not None:
-            check_party(membership, community, field="member")
+def _check_parties_active(members: list[Membership], community: Community) -> None:
+    for membership in members:
+        check_party(membership, community, field="member")
 
 
 def confirm(exchange: Exchange, *, actor: User, now: datetime | None = None) -> Exchange:
@@ -188,9 +177,9 @@ def confirm(exchange: Exchange, *, actor: User, now: datetime | None = None) -> 
     community = db.session.get(Community, exchange.community_id)
     if exchange.status != S.RECORDED:
         raise AlreadyDecided()
-    if actor.id != _other_party_user_id(exchange):
+    if actor.id != other_party_user_id(exchange):
         raise NotAllowed(_l("Only the other member of this exchange can confirm it."))
-    _check_parties_active(exchange, community)
+    _check_parties_active(parties(exchange), community)
     accounts = ledger.lock_accounts([exchange.provider_account_id, exchange.recipient_account_id])
     movements = ledger.movements_for(exchange, accounts)
     confirmed = {"confirmed_by_id": actor.id, "confirmed_at": now}
@@ -216,11 +205,14 @@ def approve(exchange: Exchange, *, actor: User, now: datetime | None = None) -> 
     ``exchange.approve``."""
     now = now or utcnow()
     community = db.session.get(Community, exchange.community_id)
-    if not permissions.can_decide_as_coordinator(actor, community, party_user_ids(exchange)):
+    members = parties(exchange)
+    if not permissions.can_decide_as_coordinator(
+        actor, community, party_user_ids(exchange, members)
+    ):
         raise NotAllowed()
     if exchange.status != S.AWAITING_APPROVAL:
         raise AlreadyDecided()
-    _check_parties_active(exchange, community)
+    _check_parties_active(members, community)
     values = {"decided_by_id": actor.id, "decided_at": now}
     ledger.post(exchange, rules.Event.APPROVE, values=values, now=now)
     audit.record("exchange.approve", actor=actor, community_id=community.id, obj=exchange)
@@ -236,7 +228,7 @@ def reject(
     now = now or utcnow()
     community = db.session.get(Community, exchange.community_id)
     reason = check_reason(reason)
-    other_party = exchange.status == S.RECORDED and actor.id == _other_party_user_id(exchange)
+    other_party = exchange.status == S.RECORDED and actor.id == other_party_user_id(exchange)
     coordinator = permissions.can_decide_as_coordinator(actor, community, party_user_ids(exchange))
     if not (other_party or coordinator):
         raise NotAllowed()

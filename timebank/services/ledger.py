@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -131,14 +132,7 @@ def account_user_id(account_id: int) -> int | None:
 
 def lock_accounts(ids: Iterable[int]) -> dict[int, Account]:
     """Lock the accounts in ascending id order and re-read their balances."""
-    ordered = sorted(set(ids))
-    rows = db.session.scalars(
-        select(Account)
-        .where(Account.id.in_(ordered))
-        .order_by(Account.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).all()
+    rows = db.session.scalars(_LOCK, {"ids": sorted(set(ids))}).all()
     return {account.id: account for account in rows}
 
 
@@ -187,6 +181,37 @@ def movements_for(exchange: Exchange, accounts: dict[int, Account]) -> list[Move
     ]
 
 
+# Statements built once (Core, bound parameters): the posting path is the hot path.
+_ACCOUNTS = Account.__table__
+_EXCHANGES = Exchange.__table__
+_MOVE = (
+    update(_ACCOUNTS)
+    .where(_ACCOUNTS.c.id == bindparam("account_id"))
+    .values(balance=_ACCOUNTS.c.balance + bindparam("delta", type_=_ACCOUNTS.c.balance.type))
+    .returning(_ACCOUNTS.c.balance)
+)
+_INSERT_ENTRIES = insert(Entry.__table__)
+_LOCK = (
+    select(Account)
+    .where(Account.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Account.id)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
+@lru_cache(maxsize=32)
+def _cas_statement(keys: tuple[str, ...]):
+    return (
+        update(_EXCHANGES)
+        .where(
+            _EXCHANGES.c.id == bindparam("_id"),
+            _EXCHANGES.c.status == bindparam("_expected", type_=_EXCHANGES.c.status.type),
+        )
+        .values({key: bindparam(key, type_=_EXCHANGES.c[key].type) for key in keys})
+    )
+
+
 def apply_movements(exchange_id: int, movements: Sequence[Movement], *, now: datetime) -> None:
     """Relative balance updates (id order) and one entry per account. A CHECK violation here
     means a limit changed under us: it becomes ``LimitExceeded`` (the caller rolls back)."""
@@ -194,11 +219,7 @@ def apply_movements(exchange_id: int, movements: Sequence[Movement], *, now: dat
     try:
         for account, delta in sorted(movements, key=lambda m: m[0].id):
             after = db.session.execute(
-                update(Account)
-                .where(Account.id == account.id)
-                .values(balance=Account.balance + delta)
-                .returning(Account.balance)
-                .execution_options(synchronize_session=False)
+                _MOVE, {"account_id": account.id, "delta": delta}
             ).scalar_one()
             set_committed_value(account, "balance", after)
             rows.append(
@@ -210,7 +231,7 @@ def apply_movements(exchange_id: int, movements: Sequence[Movement], *, now: dat
                     "created_at": now,
                 }
             )
-        db.session.execute(insert(Entry), rows)
+        db.session.execute(_INSERT_ENTRIES, rows)
     except IntegrityError as exc:
         if "balance" in str(exc.orig).lower():
             raise LimitExceeded() from exc
@@ -234,10 +255,8 @@ def compare_and_set(
         raise AlreadyDecided() from None
     values = {"status": target, **(values or {})}
     result = db.session.execute(
-        update(Exchange)
-        .where(Exchange.id == exchange.id, Exchange.status == expected)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+        _cas_statement(tuple(sorted(values))),
+        {"_id": exchange.id, "_expected": expected, **values},
     )
     if result.rowcount != 1:
         raise AlreadyDecided()

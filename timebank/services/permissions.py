@@ -73,6 +73,59 @@ def can_decide_as_coordinator(user: User | None, community: Community, party_ids
     return can_act_for_members(user, community)
 
 
+def _exchange_context(exchange) -> tuple[Community, set]:
+    from timebank.extensions import db
+    from timebank.services.common import party_user_ids
+
+    return db.session.get(Community, exchange.community_id), party_user_ids(exchange)
+
+
+def can_confirm(user: User | None, exchange) -> bool:
+    """The other party of a recorded exchange (for the Confirm button)."""
+    from timebank.services.common import other_party_user_id
+
+    return (
+        user is not None
+        and exchange.status == "recorded"
+        and user.id == other_party_user_id(exchange)
+    )
+
+
+def can_cancel(user: User | None, exchange) -> bool:
+    """Whoever recorded it, while it is still pending."""
+    return (
+        user is not None
+        and exchange.status in ("recorded", "awaiting_approval")
+        and user.id == exchange.recorded_by_id
+    )
+
+
+def can_reject(user: User | None, exchange) -> bool:
+    """The other party while recorded, or a coordinator who is not a party while pending."""
+    if user is None or exchange.status not in ("recorded", "awaiting_approval"):
+        return False
+    if can_confirm(user, exchange):
+        return True
+    community, party_ids = _exchange_context(exchange)
+    return can_decide_as_coordinator(user, community, party_ids)
+
+
+def can_approve(user: User | None, exchange) -> bool:
+    """A coordinator who is not a party, while the exchange awaits approval."""
+    if user is None or exchange.status != "awaiting_approval":
+        return False
+    community, party_ids = _exchange_context(exchange)
+    return can_decide_as_coordinator(user, community, party_ids)
+
+
+def can_reverse(user: User | None, exchange) -> bool:
+    """A coordinator who is not a party, on a posted exchange that is not a reversal."""
+    if user is None or exchange.status != "posted" or exchange.kind == "reversal":
+        return False
+    community, party_ids = _exchange_context(exchange)
+    return can_decide_as_coordinator(user, community, party_ids)
+
+
 # -- Metrics and reports --------------------------------------------------------------
 
 

@@ -4,8 +4,9 @@ and by the tests after every step. Read-only; every figure is an SQL aggregate."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 
 from timebank.extensions import db
 from timebank.models import Account, Community, Entry, Exchange, ExchangeKind, ExchangeStatus
@@ -37,49 +38,38 @@ class CommunityReport:
         )
 
 
-def _scalar(statement) -> int:
-    return int(db.session.scalar(statement) or 0)
-
-
-def verify_community(community: Community) -> CommunityReport:
-    """Check one community's ledger; ``report.problems`` lists every violation found."""
-    report = CommunityReport(community.id, community.slug)
-    in_community = Account.community_id == community.id
-    report.accounts = _scalar(select(func.count()).select_from(Account).where(in_community))
-    report.balance_sum = _scalar(select(func.sum(Account.balance)).where(in_community))
-    entries = select(Entry).join(Account, Entry.account_id == Account.id).where(in_community)
-    report.entries = _scalar(select(func.count()).select_from(entries.subquery()))
-    report.delta_sum = _scalar(
-        select(func.sum(Entry.delta))
+@cache
+def _statements() -> dict:
+    """Built once with the community as a bound parameter: the state-machine test runs
+    them after every step, so construction cost matters."""
+    community = bindparam("community_id")
+    in_community = Account.community_id == community
+    of_community = Exchange.community_id == community
+    s: dict = {}
+    s["totals"] = select(func.count(), func.coalesce(func.sum(Account.balance), 0)).where(
+        in_community
+    )
+    s["entries"] = (
+        select(func.count(), func.coalesce(func.sum(Entry.delta), 0))
         .join(Account, Entry.account_id == Account.id)
         .where(in_community)
     )
-    report.posted_exchanges = _scalar(
-        select(func.count()).where(
-            Exchange.community_id == community.id, Exchange.status.in_(POSTED_STATUSES)
-        )
-    )
-    problems = report.problems
-    # Promise 1: zero sum.
-    if report.balance_sum != 0:
-        problems.append(f"sum of balances is {report.balance_sum}, not 0")
-    if report.delta_sum != 0:
-        problems.append(f"sum of entry deltas is {report.delta_sum}, not 0")
+    s["posted"] = select(func.count()).where(of_community, Exchange.status.in_(POSTED_STATUSES))
     # Promise 2: cached balance = entry sum.
-    entry_sums = (
+    sums = (
         select(Entry.account_id, func.sum(Entry.delta).label("total"))
+        .join(Account, Entry.account_id == Account.id)
+        .where(in_community)
         .group_by(Entry.account_id)
         .subquery()
     )
-    drift = db.session.execute(
-        select(Account.id, Account.balance, func.coalesce(entry_sums.c.total, 0))
-        .outerjoin(entry_sums, entry_sums.c.account_id == Account.id)
-        .where(in_community, Account.balance != func.coalesce(entry_sums.c.total, 0))
-    ).all()
-    for account_id, balance, total in drift:
-        problems.append(f"account {account_id}: cached balance {balance} ≠ entry sum {total}")
-    # Promise 3: exactly two legs (−m recipient, +m provider) per posted exchange, none
-    # on any other exchange, and every entry belongs to an exchange of this community.
+    s["drift"] = (
+        select(Account.id, Account.balance, func.coalesce(sums.c.total, 0))
+        .outerjoin(sums, sums.c.account_id == Account.id)
+        .where(in_community, Account.balance != func.coalesce(sums.c.total, 0))
+    )
+    # Promise 3: two legs, +m provider and −m recipient, on posted (or later reversed)
+    # exchanges; none on any other.
     legs = (
         select(
             Entry.exchange_id,
@@ -92,14 +82,15 @@ def verify_community(community: Community) -> CommunityReport:
             ).label("debit"),
         )
         .join(Exchange, Exchange.id == Entry.exchange_id)
+        .where(of_community)
         .group_by(Entry.exchange_id)
         .subquery()
     )
-    bad_legs = db.session.execute(
+    s["legs"] = (
         select(Exchange.id, Exchange.status, legs.c.n)
         .outerjoin(legs, legs.c.exchange_id == Exchange.id)
         .where(
-            Exchange.community_id == community.id,
+            of_community,
             or_(
                 and_(
                     Exchange.status.in_(POSTED_STATUSES),
@@ -113,49 +104,37 @@ def verify_community(community: Community) -> CommunityReport:
                 and_(Exchange.status.not_in(POSTED_STATUSES), legs.c.n.is_not(None)),
             ),
         )
-    ).all()
-    for exchange_id, status, n in bad_legs:
-        problems.append(f"exchange {exchange_id} ({status}) has {n or 0} wrong legs")
-    foreign = _scalar(
+    )
+    s["foreign"] = (
         select(func.count())
         .select_from(Entry)
         .join(Account, Entry.account_id == Account.id)
         .join(Exchange, Exchange.id == Entry.exchange_id)
-        .where(in_community, Exchange.community_id != community.id)
+        .where(in_community, Exchange.community_id != community)
     )
-    if foreign:
-        problems.append(f"{foreign} entries belong to another community's exchanges")
     # Reversed exchanges and reversals match one to one.
     original = Exchange.__table__.alias("original")
-    mismatched = _scalar(
+    reversal = Exchange.__table__.alias("reversal")
+    s["reversals"] = select(
         select(func.count())
         .select_from(Exchange)
         .outerjoin(original, original.c.id == Exchange.reverses_exchange_id)
         .where(
-            Exchange.community_id == community.id,
+            of_community,
             Exchange.kind == ExchangeKind.REVERSAL,
             or_(original.c.status.is_(None), original.c.status != ExchangeStatus.REVERSED.value),
         )
-    )
-    reversal = Exchange.__table__.alias("reversal")
-    unlinked = _scalar(
-        select(func.count())
+        .scalar_subquery()
+        + select(func.count())
         .select_from(Exchange)
         .outerjoin(reversal, reversal.c.reverses_exchange_id == Exchange.id)
-        .where(
-            Exchange.community_id == community.id,
-            Exchange.status == ExchangeStatus.REVERSED,
-            reversal.c.id.is_(None),
-        )
+        .where(of_community, Exchange.status == ExchangeStatus.REVERSED, reversal.c.id.is_(None))
+        .scalar_subquery()
     )
-    if mismatched or unlinked:
-        problems.append(f"{mismatched + unlinked} reversals do not match their originals")
-    # Promise 15: each entry's balance_after is the running sum of its account's deltas, so
-    # a balance at any past moment is derivable; the last one equals the cached balance.
+    # Promise 15: each entry's balance_after is the running sum of its account's deltas (so
+    # the balance at any past moment is derivable), and the last one is the cached balance.
     running = (
         select(
-            Entry.id,
-            Entry.account_id,
             Entry.balance_after,
             func.sum(Entry.delta)
             .over(partition_by=Entry.account_id, order_by=Entry.id)
@@ -165,48 +144,77 @@ def verify_community(community: Community) -> CommunityReport:
         .where(in_community)
         .subquery()
     )
-    broken = _scalar(
+    s["running"] = (
         select(func.count())
         .select_from(running)
         .where(running.c.running != running.c.balance_after)
     )
-    if broken:
-        problems.append(f"{broken} entries have a balance_after that is not the running sum")
     last = (
         select(Entry.account_id, func.max(Entry.id).label("last_id"))
+        .join(Account, Entry.account_id == Account.id)
+        .where(in_community)
         .group_by(Entry.account_id)
         .subquery()
     )
-    stale = _scalar(
+    s["stale"] = (
         select(func.count())
         .select_from(Account)
         .join(last, last.c.account_id == Account.id)
         .join(Entry, Entry.id == last.c.last_id)
         .where(in_community, Entry.balance_after != Account.balance)
     )
-    if stale:
-        problems.append(f"{stale} accounts differ from their last entry's balance_after")
-    outside = _scalar(
-        select(func.count()).where(
-            in_community,
-            or_(
-                Account.balance < -Account.credit_limit,
-                and_(Account.upper_limit.is_not(None), Account.balance > Account.upper_limit),
-            ),
-        )
+    s["outside"] = select(func.count()).where(
+        in_community,
+        or_(
+            Account.balance < -Account.credit_limit,
+            and_(Account.upper_limit.is_not(None), Account.balance > Account.upper_limit),
+        ),
     )
-    if outside:
-        problems.append(f"{outside} accounts are outside their limits")
+    return s
+
+
+def verify_community(community: Community) -> CommunityReport:
+    """Check one community's ledger; ``report.problems`` lists every violation found."""
+    s = _statements()
+    params = {"community_id": community.id}
+
+    def run(name: str):
+        return db.session.execute(s[name], params)
+
+    report = CommunityReport(community.id, community.slug)
+    report.accounts, report.balance_sum = (int(v) for v in run("totals").one())
+    report.entries, report.delta_sum = (int(v) for v in run("entries").one())
+    report.posted_exchanges = int(run("posted").scalar_one())
+    problems = report.problems
+    if report.balance_sum != 0:
+        problems.append(f"sum of balances is {report.balance_sum}, not 0")
+    if report.delta_sum != 0:
+        problems.append(f"sum of entry deltas is {report.delta_sum}, not 0")
+    for account_id, balance, total in run("drift"):
+        problems.append(f"account {account_id}: cached balance {balance} ≠ entry sum {total}")
+    for exchange_id, status, n in run("legs"):
+        problems.append(f"exchange {exchange_id} ({status}) has {n or 0} wrong legs")
+    checks = {
+        "foreign": "entries belong to another community's exchanges",
+        "reversals": "reversals do not match their originals",
+        "running": "entries have a balance_after that is not the running sum",
+        "stale": "accounts differ from their last entry's balance_after",
+        "outside": "accounts are outside their limits",
+    }
+    for name, message in checks.items():
+        count = int(run(name).scalar_one() or 0)
+        if count:
+            problems.append(f"{count} {message}")
     return report
 
 
 def verify_all() -> list[CommunityReport]:
-    """Reports for every community, plus a check that no entry or account is orphaned."""
+    """Reports for every community, plus the installation-wide zero sum."""
     reports = [
         verify_community(community)
         for community in db.session.scalars(select(Community).order_by(Community.id))
     ]
-    total = _scalar(select(func.sum(Entry.delta)))
+    total = int(db.session.scalar(select(func.coalesce(func.sum(Entry.delta), 0))) or 0)
     if total and reports:
         reports[0].problems.append(f"sum of all entry deltas is {total}, not 0")
     return reports

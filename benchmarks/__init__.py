@@ -1,0 +1,1 @@
+"""Reproducible benchmarks (never part of the test run): ``python -m benchmarks``."""

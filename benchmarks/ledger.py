@@ -1,0 +1,264 @@
+"""Approve-and-post throughput through the service layer, against the physical floor
+measured in the same run: the same SQL statements issued by the raw driver (``sqlite3``,
+or ``psycopg`` with ``TIMEBANK_BENCH_PG_URL``), one transaction per posting, with the same
+durability settings (SQLite: WAL, ``synchronous=FULL``, ``BEGIN IMMEDIATE``).
+
+    python -m benchmarks.ledger [--postings 400] [--rounds 3]
+
+Each round times one block of service postings and one block of raw postings, alternating,
+so machine noise hits both; the best round of each is reported, and their ratio
+(target ≥ 0.5, DESIGN.md §10)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import tempfile
+import time
+from datetime import UTC, date, datetime
+
+SECRET = "benchmark-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+
+
+def _setup(uri: str, count: int):
+    """A migrated database with one community and ``count`` exchanges awaiting approval."""
+    from flask_migrate import upgrade
+
+    from timebank import create_app
+    from timebank.database import transaction
+    from timebank.extensions import db
+    from timebank.models import MINUTES_CAP, Membership, MembershipStatus, Role
+    from timebank.services import accounts, communities, exchanges, ledger, memberships, policy
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": SECRET, "TESTING": True})
+    context = app.app_context()
+    context.push()
+    upgrade()
+
+    def people():
+        community = communities.create(actor=None, slug="bench", name="Bench")
+        members = []
+        for n, role in enumerate([Role.COORDINATOR] + [Role.MEMBER] * 4):
+            user = accounts.create_user(email=f"b{n}@example.org", display_name=f"B{n}",
+                                        password=None)  # fmt: skip
+            membership = Membership(user=user, community=community, role=role)
+            db.session.add(membership)
+            db.session.flush()
+            membership.member_number = memberships.allocate_member_number(community)
+            membership.status = MembershipStatus.ACTIVE
+            members.append(membership)
+        db.session.flush()
+        ledger.ensure_accounts(community)
+        policy.update_policy(community, actor=members[0].user, approval_rule="always",
+                             default_credit_limit=10 * MINUTES_CAP)  # fmt: skip
+        return community.id, [m.id for m in members]
+
+    community_id, member_ids = transaction(people)
+    from timebank.models import Community, Exchange
+
+    def batch(start: int, size: int) -> list[int]:
+        community = db.session.get(Community, community_id)
+        coordinator = db.session.get(Membership, member_ids[0])
+        members = [db.session.get(Membership, i) for i in member_ids[1:]]
+        made = []
+        for n in range(start, start + size):
+            provider, recipient = members[n % 4], members[(n + 1) % 4]
+            exchange = exchanges.record(
+                community, actor=coordinator.user, provider=provider, recipient=recipient,
+                minutes=1 + n % 60, service_date=date(2026, 11, 1), category="bench",
+                on_behalf_of=provider, idempotency_key=f"bench-{n:08d}",
+            )  # fmt: skip
+            made.append(exchange.id)
+        return made
+
+    ids: list[int] = []
+    while len(ids) < count:
+        start, size = len(ids), min(500, count - len(ids))
+        ids += transaction(lambda s=start, n=size: batch(s, n))
+    coordinator_user = db.session.get(Membership, member_ids[0]).user_id
+    db.session.commit()
+    assert all(db.session.get(Exchange, i).status == "awaiting_approval" for i in ids[:3])
+    return app, context, ids, coordinator_user
+
+
+def _service_block(ids: list[int], user_id: int) -> float:
+    from timebank.database import transaction
+    from timebank.extensions import db
+    from timebank.models import Exchange, User
+    from timebank.services import exchanges
+
+    started = time.perf_counter()
+    for exchange_id in ids:
+        transaction(
+            lambda e=exchange_id: exchanges.approve(
+                db.session.get(Exchange, e), actor=db.session.get(User, user_id)
+            )
+        )
+    return time.perf_counter() - started
+
+
+# The statements the service issues for one approval (see ``services.exchanges.approve``),
+# written out for the raw driver; ``?`` placeholders (psycopg: converted to ``%s``).
+RAW_READS = [
+    ("SELECT * FROM exchanges WHERE id = ?", "exchange"),
+    ("SELECT * FROM users WHERE id = ?", "user"),
+    ("SELECT * FROM communities WHERE id = ?", "community"),
+    (
+        "SELECT memberships.* FROM memberships JOIN accounts ON accounts.membership_id = "
+        "memberships.id WHERE accounts.id IN (?, ?)",
+        "parties",
+    ),
+    ("SELECT * FROM memberships WHERE user_id = ?", "user"),
+]
+LOCK = "SELECT * FROM accounts WHERE id IN (?, ?) ORDER BY id"
+CAS = (
+    "UPDATE exchanges SET status = 'posted', decided_by_id = ?, decided_at = ? "
+    "WHERE id = ? AND status = 'awaiting_approval'"
+)
+MOVE = "UPDATE accounts SET balance = balance + ? WHERE id = ? RETURNING balance"
+ENTRY = (
+    "INSERT INTO entries (exchange_id, account_id, delta, balance_after, created_at) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
+AUDIT = (
+    "INSERT INTO audit_events (created_at, actor_id, on_behalf_of_id, community_id, action, "
+    "object_type, object_id, outcome, details) VALUES (?, ?, NULL, ?, 'exchange.approve', "
+    "'exchanges', ?, 'ok', NULL)"
+)
+
+
+def _raw_posting(run, exchange_id: int, user_id: int, now) -> None:
+    """One approval as plain driver calls; ``run(sql, params)`` returns fetched rows."""
+    row = run(RAW_READS[0][0], (exchange_id,))[0]
+    community_id, provider, recipient, minutes = row[1], row[4], row[5], row[6]
+    run(RAW_READS[1][0], (user_id,))
+    run(RAW_READS[2][0], (community_id,))
+    run(RAW_READS[3][0], (provider, recipient))
+    run(RAW_READS[4][0], (user_id,))
+    run(LOCK + (" FOR UPDATE" if run.pg else ""), (provider, recipient))
+    run(CAS, (user_id, now, exchange_id), fetch=False)
+    legs = []
+    for account, delta in sorted([(provider, minutes), (recipient, -minutes)]):
+        after = run(MOVE, (delta, account))[0][0]
+        legs.append((exchange_id, account, delta, after, now))
+    run.many(ENTRY, legs)
+    run(AUDIT, (now, user_id, community_id, exchange_id), fetch=False)
+
+
+def _sqlite_block(path: str, ids: list[int], user_id: int) -> float:
+    conn = sqlite3.connect(path, isolation_level=None)
+    for pragma in ("busy_timeout = 10000", "journal_mode = WAL", "synchronous = FULL",
+                   "foreign_keys = ON"):  # fmt: skip
+        conn.execute(f"PRAGMA {pragma}")
+
+    def run(sql, params, fetch=True):
+        cursor = conn.execute(sql, params)
+        return cursor.fetchall() if fetch else None
+
+    run.pg = False
+    run.many = conn.executemany
+    started = time.perf_counter()
+    for exchange_id in ids:
+        now = datetime.now(UTC).replace(tzinfo=None).isoformat(" ")
+        conn.execute("BEGIN IMMEDIATE")
+        _raw_posting(run, exchange_id, user_id, now)
+        conn.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed
+
+
+def _pg_block(url: str, ids: list[int], user_id: int) -> float:
+    import psycopg
+
+    conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
+
+    def run(sql, params, fetch=True):
+        cursor = conn.execute(sql.replace("?", "%s"), params)
+        return cursor.fetchall() if fetch else None
+
+    run.pg = True
+    run.many = lambda sql, rows: conn.cursor().executemany(sql.replace("?", "%s"), rows)
+    started = time.perf_counter()
+    for exchange_id in ids:
+        _raw_posting(run, exchange_id, user_id, datetime.now(UTC))
+        conn.commit()
+    elapsed = time.perf_counter() - started
+    conn.close()
+    return elapsed
+
+
+def _fresh_pg(url: str) -> str:
+    import sqlalchemy as sa
+
+    base = sa.engine.make_url(url)
+    name = f"{base.database or 'timebank'}_bench_{os.getpid()}"
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def measure(engine: str, postings: int, rounds: int) -> dict:
+    from timebank.extensions import db
+    from timebank.services.verification import verify_all
+
+    if engine == "sqlite":
+        where = os.environ.get("TIMEBANK_BENCH_DIR")
+        folder = tempfile.mkdtemp(prefix="timebank-bench-", dir=where)
+        path = os.path.join(folder, "bench.sqlite3")
+        uri = f"sqlite:///{path}"
+    else:
+        uri = _fresh_pg(os.environ["TIMEBANK_BENCH_PG_URL"])
+    app, context, ids, user_id = _setup(uri, 2 * postings * rounds)
+    service_times, raw_times = [], []
+    for r in range(rounds):
+        block = ids[2 * r * postings : (2 * r + 1) * postings]
+        raw_ids = ids[(2 * r + 1) * postings : (2 * r + 2) * postings]
+        service_times.append(_service_block(block, user_id))
+        db.session.remove()
+        if engine == "sqlite":
+            raw_times.append(_sqlite_block(path, raw_ids, user_id))
+        else:
+            raw_times.append(_pg_block(uri, raw_ids, user_id))
+    reports = verify_all()
+    assert all(r.ok for r in reports), [r.problems for r in reports]
+    service_rate = postings / min(service_times)
+    raw_rate = postings / min(raw_times)
+    context.pop()
+    return {
+        "engine": engine,
+        "postings_per_round": postings,
+        "rounds": rounds,
+        "service_postings_per_s": round(service_rate, 1),
+        "raw_postings_per_s": round(raw_rate, 1),
+        "ratio": round(service_rate / raw_rate, 3),
+        "target": 0.5,
+        "ledger_verified": True,
+    }
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postings", type=int, default=400)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+    engines = ["sqlite"] + (["postgresql"] if os.environ.get("TIMEBANK_BENCH_PG_URL") else [])
+    results = []
+    for engine in engines:
+        result = measure(engine, args.postings, args.rounds)
+        results.append(result)
+        print(json.dumps(result))
+        print(
+            f"{engine}: service {result['service_postings_per_s']}/s, raw "
+            f"{result['raw_postings_per_s']}/s, ratio {result['ratio']} (target ≥ 0.5)"
+        )
+    return results
+
+
+if __name__ == "__main__":
+    main()
