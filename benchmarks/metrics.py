@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -91,12 +92,13 @@ def generate(db_path: Path, members: int, exchanges: int) -> dict:
     accounts = list(range(1000, 1000 + members))
     # Activity is skewed, as in real time banks: a few members do much of the giving.
     weights = [1.0 / (1 + (n % 997)) ** 0.8 for n in range(members)]
+    cumulative = list(itertools.accumulate(weights))
     days = (END - START).days
     balances = dict.fromkeys(accounts, 0)
     batch_x, batch_e = [], []
     entry_id = 1
     for exchange_id in range(1, exchanges + 1):
-        provider = rng.choices(accounts, weights)[0]
+        provider = rng.choices(accounts, cum_weights=cumulative)[0]
         recipient = rng.choice(accounts)
         while recipient == provider:
             recipient = rng.choice(accounts)
