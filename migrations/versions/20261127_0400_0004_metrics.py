@@ -1,4 +1,4 @@
-"""metrics: members may see the dashboard, value per hour for social value; exchange date index
+"""metrics: members may see the dashboard, value per hour for social value; metric indexes
 
 Revision ID: 0004
 Revises: 0002
@@ -30,9 +30,17 @@ def upgrade():
         op.execute(f"ALTER TABLE communities ADD COLUMN {name} {spec}{constraint}")
     op.create_index('ix_exchanges_community_service_date', 'exchanges',
                     ['community_id', 'service_date'], unique=False)
+    op.create_index('ix_exchanges_community_category_date', 'exchanges',
+                    ['community_id', 'category', 'service_date'], unique=False)
+    op.create_index('ix_exchanges_pair_date', 'exchanges',
+                    ['provider_account_id', 'recipient_account_id', 'service_date'], unique=False)
+    op.create_index('ix_entries_created_at', 'entries', ['created_at'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_entries_created_at', table_name='entries')
+    op.drop_index('ix_exchanges_pair_date', table_name='exchanges')
+    op.drop_index('ix_exchanges_community_category_date', table_name='exchanges')
     op.drop_index('ix_exchanges_community_service_date', table_name='exchanges')
     for name, _spec, _check in reversed(COLUMNS):
         op.execute(f"ALTER TABLE communities DROP COLUMN {name}")

@@ -165,3 +165,14 @@ def test_periods():
     ):
         with pytest.raises(metrics.periods.InvalidInput):
             periods.parse(bad)
+
+
+def test_balances_at_the_end_of_a_period(town):
+    """Balances at a past date come from the entries: at the end of January A −30, B +120,
+    C −90 (before the reversal); at the end of March A −150, B, C +120, D −120."""
+    from timebank.services.metrics import queries
+
+    community_id = town.community.id
+    assert queries.balances_beyond(community_id, date(2026, 1, 31), 60) == 2
+    assert queries.balances_beyond(community_id, date(2026, 3, 31), 100) == 4
+    assert queries.balances_beyond(community_id, date(2026, 3, 31), 125) == 1

@@ -97,7 +97,7 @@ def summarise(community_id: int, period: Period) -> Summary:
     care_minutes, care_recipients, isolated = queries.companionship(
         community_id, start, end, ISOLATED_DAYS
     )
-    last = queries.last_exchange_days(community_id, end)
+    last = queries.last_exchange_days(community_id, end, 90)
     member_accounts = [row.account_id for row in members]
     quiet_60 = sum(1 for a in member_accounts if _quiet(last.get(a), end, 60))
     quiet_90 = sum(1 for a in member_accounts if _quiet(last.get(a), end, 90))

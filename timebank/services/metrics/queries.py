@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy.orm import aliased
 
 from timebank.extensions import db
 from timebank.models import (
@@ -197,17 +198,44 @@ def first_exchange_days(community_id: int, start: date, end: date) -> list[int |
 
 
 def new_ties(community_id: int, start: date, end: date) -> int:
-    """Pairs of members (either direction) whose first exchange ever is in the period."""
+    """Pairs of members (either direction) who exchanged in the period and never before it:
+    each probe of a pair's history is one lookup in ``ix_exchanges_pair_date``."""
     provider, recipient = Exchange.provider_account_id, Exchange.recipient_account_id
     low = case((provider < recipient, provider), else_=recipient)
     high = case((provider < recipient, recipient), else_=provider)
-    firsts = (
-        select(func.min(Exchange.service_date).label("first_day"))
-        .where(counted(community_id, None, end))
+    pairs = (
+        select(low.label("low"), high.label("high"))
+        .where(counted(community_id, start, end))
         .group_by(low, high)
         .subquery()
     )
-    return int(db.session.scalar(select(func.count()).where(firsts.c.first_day >= start)) or 0)
+    earlier = aliased(Exchange)
+
+    def exchanged_before(giver, receiver):
+        return (
+            select(earlier.id)
+            .where(
+                earlier.provider_account_id == giver,
+                earlier.recipient_account_id == receiver,
+                earlier.service_date < start,
+                earlier.community_id == community_id,
+                earlier.status == ExchangeStatus.POSTED,
+                earlier.kind.in_(COUNTED_KINDS),
+            )
+            .exists()
+        )
+
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(pairs)
+            .where(
+                ~exchanged_before(pairs.c.low, pairs.c.high),
+                ~exchanged_before(pairs.c.high, pairs.c.low),
+            )
+        )
+        or 0
+    )
 
 
 def shapers(community_id: int, start: date, end: date) -> tuple[set[int], set[int]]:
@@ -232,25 +260,30 @@ def shapers(community_id: int, start: date, end: date) -> tuple[set[int], set[in
 
 
 def balances_beyond(community_id: int, end: date, threshold: int) -> int:
-    """Member accounts whose balance at the end of the period (from entries, promise 15)
-    is beyond ±threshold minutes."""
-    sums = (
-        select(func.sum(Entry.delta).label("balance"))
-        .join(Account, Account.id == Entry.account_id)
-        .where(
-            Account.community_id == community_id,
-            Account.kind == AccountKind.MEMBER,
-            Entry.created_at < end_of(end),
-        )
-        .group_by(Entry.account_id)
+    """Member accounts whose balance at the end of the period was beyond ±threshold
+    minutes. That balance is derived from the entries (promise 15): today's balance, which
+    is the sum of all of an account's entries (promise 2), less those made after the end —
+    a short range of ``ix_entries_created_at`` for a recent period."""
+    members = select(Account.id).where(
+        Account.community_id == community_id, Account.kind == AccountKind.MEMBER
+    )
+    # ``account_id + 0``: keeps SQLite from reading every entry through the account index
+    # (to save a sort) when the date range is the small side.
+    account = Entry.account_id + 0
+    amounts = union_all(
+        select(Account.id.label("account_id"), Account.balance.label("amount")).where(
+            Account.id.in_(members)
+        ),
+        select(account, -Entry.delta).where(Entry.created_at >= end_of(end), account.in_(members)),
+    ).subquery()
+    total = func.sum(amounts.c.amount)
+    beyond = (
+        select(amounts.c.account_id)
+        .group_by(amounts.c.account_id)
+        .having(or_(total > threshold, total < -threshold))
         .subquery()
     )
-    return int(
-        db.session.scalar(
-            select(func.count()).where(or_(sums.c.balance > threshold, sums.c.balance < -threshold))
-        )
-        or 0
-    )
+    return int(db.session.scalar(select(func.count()).select_from(beyond)) or 0)
 
 
 def companionship(community_id: int, start: date, end: date, isolated_days: int):
@@ -275,9 +308,10 @@ def companionship(community_id: int, start: date, end: date, isolated_days: int)
     return int(minutes), int(recipients), int(isolated or 0)
 
 
-def last_exchange_days(community_id: int, end: date) -> dict[int, date]:
-    """account id → date of its last exchange on or before the end of the period."""
-    sides = legs(community_id, None, end)
+def last_exchange_days(community_id: int, end: date, window: int) -> dict[int, date]:
+    """account id → date of its last exchange in the ``window`` days up to the end of the
+    period (accounts quiet for the whole window are absent)."""
+    sides = legs(community_id, end - timedelta(days=window), end)
     return dict(
         db.session.execute(
             select(sides.c.account_id, func.max(sides.c.day)).group_by(sides.c.account_id)
