@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from timebank.extensions import db
@@ -154,7 +154,7 @@ def members_at(community_id: int, end: date) -> list[MemberRow]:
     """Every member at the end of the period: admitted by then and not departed."""
     admitted = func.coalesce(Membership.decided_at, Membership.created_at)
     rows = db.session.execute(
-        select(Membership.id, Account.id, Membership.role, Membership.user_id)
+        select(Membership.id, Account.id, cast(Membership.role, String), Membership.user_id)
         .outerjoin(Account, Account.membership_id == Membership.id)
         .where(
             Membership.community_id == community_id,
@@ -163,7 +163,7 @@ def members_at(community_id: int, end: date) -> list[MemberRow]:
             admitted < end_of(end),
         )
     )
-    return [MemberRow(m, a, str(role), u) for m, a, role, u in rows]
+    return [MemberRow(*row) for row in rows]
 
 
 def first_exchange_days(community_id: int, start: date, end: date) -> list[int | None]:
