@@ -20,8 +20,8 @@ from timebank.services.metrics.results import (
     Summary,
 )
 
-_CACHE_SIZE = 64
-_cache: OrderedDict[tuple, Dashboard] = OrderedDict()
+_CACHE_SIZE = 128
+_cache: OrderedDict[tuple, Summary] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -44,26 +44,32 @@ def summary(community: Community, period: Period) -> Summary:
     return compute.summarise(community.id, period)
 
 
-def dashboard(community: Community, period: Period) -> Dashboard:
-    """The period and the previous comparable one. Cached per process, keyed by community,
-    period and ``ledger_state()``: a hit costs one query, and any posting, reversal,
-    admission or role change misses (never stale)."""
-    key = (community.id, period, ledger_state())
+def _cached_summary(community_id: int, period: Period, state: tuple) -> Summary:
+    key = (community_id, period, state)
     with _lock:
         hit = _cache.get(key)
         if hit is not None:
             _cache.move_to_end(key)
             return hit
-    result = Dashboard(
-        community_id=community.id,
-        current=compute.summarise(community.id, period),
-        previous=compute.summarise(community.id, period.previous()),
-    )
+    result = compute.summarise(community_id, period)
     with _lock:
         _cache[key] = result
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return result
+
+
+def dashboard(community: Community, period: Period) -> Dashboard:
+    """The period and the previous comparable one. Each period's summary is cached per
+    process, keyed by community, period and ``ledger_state()``: a hit costs one query, any
+    posting, reversal, admission or role change misses (never stale), and stepping back a
+    period reuses the summary already computed as "previous"."""
+    state = ledger_state()
+    return Dashboard(
+        community_id=community.id,
+        current=_cached_summary(community.id, period, state),
+        previous=_cached_summary(community.id, period.previous(), state),
+    )
 
 
 def clear_cache() -> None:
