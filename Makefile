@@ -7,7 +7,7 @@ STAMP    = $(VENV)/.installed
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: run test install translations chromium lint serve extract-messages bench clean
+.PHONY: run test install translations chromium redis lint serve extract-messages bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,13 +32,18 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
 
-test: install chromium
+# The Redis rate-limit test needs a Redis server on 127.0.0.1:6379; start the local one if idle.
+redis:
+	@$(BIN)/python -c "import redis,sys; redis.Redis(socket_connect_timeout=0.5).ping()" 2>/dev/null || { \
+	  command -v redis-server >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; }; \
+	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no; sleep 1; }
+
+test: install chromium redis
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(FLASK) db check
 
 # Production-style server: several gunicorn workers (see deploy/gunicorn.conf.py).
 serve: install

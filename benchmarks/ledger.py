@@ -215,16 +215,20 @@ def measure(engine: str, postings: int, rounds: int) -> dict:
     else:
         uri = _fresh_pg(os.environ["TIMEBANK_BENCH_PG_URL"])
     app, context, ids, user_id = _setup(uri, 2 * postings * rounds)
-    service_times, raw_times = [], []
+    service_times, raw_times, service_cpu, raw_cpu = [], [], [], []
     for r in range(rounds):
         block = ids[2 * r * postings : (2 * r + 1) * postings]
         raw_ids = ids[(2 * r + 1) * postings : (2 * r + 2) * postings]
+        cpu = time.process_time()
         service_times.append(_service_block(block, user_id))
+        service_cpu.append(time.process_time() - cpu)
         db.session.remove()
+        cpu = time.process_time()
         if engine == "sqlite":
             raw_times.append(_sqlite_block(path, raw_ids, user_id))
         else:
             raw_times.append(_pg_block(uri, raw_ids, user_id))
+        raw_cpu.append(time.process_time() - cpu)
     reports = verify_all()
     assert all(r.ok for r in reports), [r.problems for r in reports]
     service_rate = postings / min(service_times)
@@ -238,6 +242,10 @@ def measure(engine: str, postings: int, rounds: int) -> dict:
         "raw_postings_per_s": round(raw_rate, 1),
         "ratio": round(service_rate / raw_rate, 3),
         "target": 0.5,
+        # This process's CPU per posting: independent of how busy the machine is.
+        "service_cpu_ms_per_posting": round(1000 * min(service_cpu) / postings, 3),
+        "raw_cpu_ms_per_posting": round(1000 * min(raw_cpu) / postings, 3),
+        "load_average": round(os.getloadavg()[0], 2),
         "ledger_verified": True,
     }
 
@@ -255,7 +263,9 @@ def main(argv: list[str] | None = None) -> list[dict]:
         print(json.dumps(result))
         print(
             f"{engine}: service {result['service_postings_per_s']}/s, raw "
-            f"{result['raw_postings_per_s']}/s, ratio {result['ratio']} (target ≥ 0.5)"
+            f"{result['raw_postings_per_s']}/s, ratio {result['ratio']} (target ≥ 0.5); "
+            f"CPU per posting {result['service_cpu_ms_per_posting']} ms vs "
+            f"{result['raw_cpu_ms_per_posting']} ms; load average {result['load_average']}"
         )
     return results
 

@@ -1,4 +1,4 @@
-"""gunicorn settings for production: ``make serve`` or ``gunicorn -c deploy/gunicorn.conf.py wsgi:app``.
+"""gunicorn settings for production (`make serve`): gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
 Run with TIMEBANK_ENV=production, TIMEBANK_DATABASE_URL=postgresql+psycopg://…,
 TIMEBANK_RATELIMIT_STORAGE_URL=redis://127.0.0.1:6379/0 and a secret key."""

@@ -14,12 +14,21 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from argon2 import PasswordHasher
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from timebank import create_app
-from timebank.extensions import db
+from timebank.extensions import babel, db
+from timebank.services import passwords
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "timebank" / "translations"
 
 PG_URL = os.environ.get("TIMEBANK_TEST_DATABASE_URL")
 TEST_SECRET = "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
@@ -58,14 +67,96 @@ def _migrate(uri: str, instance: Path) -> None:
         db.engine.dispose()
 
 
+def compile_catalogues() -> None:
+    """Compile every ``messages.po`` whose ``.mo`` is missing or older, as ``make
+    translations`` does (``.mo`` files are build output, not committed)."""
+    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=po_path.parent.parent.name)
+        partial = mo_path.with_name(f"messages.{os.getpid()}.mo.tmp")
+        with partial.open("wb") as handle:
+            write_mo(handle, catalog, use_fuzzy=True)
+        os.replace(partial, mo_path)  # atomic, so parallel workers never read half a file
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogues() -> None:
+    compile_catalogues()
+
+
+EXTRACTION_KEYWORDS = {
+    "_": None,
+    "_l": None,
+    "lazy_gettext": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+}
+PSEUDO_MARK = "[ar]"
+
+
+def extract_messages() -> dict[str, str]:
+    """Every message the code and templates mark for translation (Babel's extraction with
+    the repository's ``babel.cfg``), with where it was found."""
+    root = TRANSLATIONS.parent.parent
+    with (root / "babel.cfg").open() as handle:
+        method_map, options_map = parse_mapping_cfg(handle, "babel.cfg")
+    found = {}
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+        root, method_map, options_map, keywords=EXTRACTION_KEYWORDS
+    ):
+        singular = message[0] if isinstance(message, tuple) else message
+        found.setdefault(singular, f"{filename}:{lineno}")
+    return found
+
+
+@pytest.fixture(scope="session")
+def pseudo_arabic(tmp_path_factory) -> str:
+    """A translations folder whose Arabic catalogue marks every message with ``[ar]``, so
+    a test can see which text on a page went through the catalogue and which did not.
+    Use it as ``BABEL_TRANSLATION_DIRECTORIES``."""
+    folder = tmp_path_factory.mktemp("pseudo-translations")
+    catalog = Catalog(locale="ar")
+    for msgid in extract_messages():
+        catalog.add(msgid, f"{PSEUDO_MARK} {msgid}")
+    target = folder / "ar" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    with (target / "messages.mo").open("wb") as handle:
+        write_mo(handle, catalog)
+    return str(folder)
+
+
+@pytest.fixture
+def fresh_translations():
+    """Flask-Babel caches catalogues per process, not per app: start and end empty."""
+
+    def clear():
+        domain = vars(babel).get("domain_instance")  # a cached_property, once used
+        if domain is not None:
+            domain.cache.clear()
+
+    clear()
+    yield
+    clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """Still argon2id, but with minimal cost: the suite hashes hundreds of passwords."""
+    original, original_dummy = passwords._hasher, passwords._DUMMY_HASH
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    passwords._DUMMY_HASH = passwords._hasher.hash("timing-equaliser-for-unknown-accounts")
+    yield original
+    passwords._hasher, passwords._DUMMY_HASH = original, original_dummy
+
+
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory) -> str:
     """Migrated once per test run (and per xdist worker)."""
     base = tmp_path_factory.mktemp("db")
-    if PG_URL:
-        uri = _pg_database_url()
-    else:
-        uri = f"sqlite:///{base / 'template.sqlite3'}"
+    uri = _pg_database_url() if PG_URL else f"sqlite:///{base / 'template.sqlite3'}"
     _migrate(uri, base)
     yield uri
     if PG_URL:
@@ -79,9 +170,16 @@ def database_template(tmp_path_factory) -> str:
 def _empty_postgres(uri: str) -> None:
     engine = sa.create_engine(uri)
     with engine.begin() as conn:
-        tables = conn.execute(sa.text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename <> 'alembic_version'")).scalars().all()
+        tables = (
+            conn.execute(
+                sa.text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                    "AND tablename <> 'alembic_version'"
+                )
+            )
+            .scalars()
+            .all()
+        )
         if tables:
             # Replica mode skips the append-only triggers for this clean-up only.
             conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
@@ -126,8 +224,7 @@ class IsolatedClient(FlaskClient):
 
 @pytest.fixture
 def app(database_uri, app_config, tmp_path):
-    application = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_uri,
-                              **app_config})
+    application = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": database_uri, **app_config})
     application.instance_path = str(tmp_path)
     application.test_client_class = IsolatedClient
     with application.app_context():
@@ -146,7 +243,9 @@ def runner(app):
     return app.test_cli_runner()
 
 
-_TOKEN_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
+_TOKEN_RE = re.compile(
+    r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"'
+)
 
 
 def csrf_token_from(html: str) -> str:

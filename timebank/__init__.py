@@ -13,6 +13,7 @@ def create_app(config: dict | None = None) -> Flask:
     from timebank import cli, database, errors, i18n, security
     from timebank import config as settings
     from timebank.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from timebank.models.search_index import include_name
 
     app = Flask(__name__, instance_relative_config=True)
     production = os.environ.get("TIMEBANK_ENV", "").lower() == "production"
@@ -42,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
         directory=str(Path(__file__).parent.parent / "migrations"),
         render_as_batch=True,
         compare_type=True,
+        include_name=include_name,
     )
     csrf.init_app(app)
     limiter.init_app(app)
@@ -53,10 +55,15 @@ def create_app(config: dict | None = None) -> Flask:
     from timebank.account import bp as account_bp
     from timebank.admin import bp as admin_bp
     from timebank.auth import bp as auth_bp
+    from timebank.categories import bp as categories_bp
     from timebank.community import bp as community_bp
+    from timebank.listings import bp as listings_bp
     from timebank.main import bp as main_bp
     from timebank.metrics import bp as metrics_bp
+    from timebank.profiles import bp as profiles_bp
 
     for blueprint in (main_bp, auth_bp, account_bp, admin_bp, community_bp, metrics_bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (listings_bp, profiles_bp, categories_bp):
         app.register_blueprint(blueprint)
     return app

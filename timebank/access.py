@@ -12,11 +12,9 @@ from functools import wraps
 
 from flask import abort, g
 from flask_login import current_user
-from sqlalchemy import select
 
-from timebank.extensions import db, login_manager
-from timebank.models import Community
-from timebank.services import permissions
+from timebank.extensions import login_manager
+from timebank.services import communities, permissions
 
 ACCESS_ATTRIBUTE = "_timebank_access"
 
@@ -66,7 +64,7 @@ def community_required(level: str = "member") -> Callable[[Callable], Callable]:
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(slug: str, *args, **kwargs):
-            community = db.session.scalar(select(Community).where(Community.slug == slug))
+            community = communities.find_by_slug(slug)
             if community is None:
                 abort(404)
             if not current_user.is_authenticated:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from datetime import timedelta
 from pathlib import Path
 
 MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_KEY_DISTINCT_CHARACTERS = 10
 
 
 class Config:
@@ -102,15 +104,34 @@ def load_secret_key(instance_path: Path, production: bool) -> str:
         )
     instance_path.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker starting at the same moment wrote it first
+        return _read_when_written(key_file)
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
 
 
+def _read_when_written(key_file: Path, attempts: int = 50) -> str:
+    for _ in range(attempts):
+        key = key_file.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.02)
+    raise RuntimeError(f"{key_file} is empty; delete it to generate a new key.")
+
+
 def check_secret_key(key: str | None) -> None:
+    """Refuse a missing, short, well-known or repetitive key (``"x" * 64`` is long but
+    guessable)."""
     weak = {"dev", "secret", "changeme", "change-me", "development"}
-    if not key or len(key) < MIN_SECRET_KEY_LENGTH or key.lower() in weak:
+    if (
+        not key
+        or len(key) < MIN_SECRET_KEY_LENGTH
+        or key.lower() in weak
+        or len(set(key)) < MIN_SECRET_KEY_DISTINCT_CHARACTERS
+    ):
         raise RuntimeError(
             f"Refusing to start: the secret key must be at least {MIN_SECRET_KEY_LENGTH} "
             "random characters."

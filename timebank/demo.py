@@ -68,6 +68,7 @@ def load_demo() -> str:
             locale=locale,
         )
     posted = load_history(community, admin=admin, coordinator=coordinator, members=members)
+    load_demo_listings(community)
     return (
         f"Demo community /c/{DEMO_SLUG}/ loaded: {len(MEMBERS) + 2} members, "
         f"{len(APPLICANTS)} applicants, {posted} posted exchanges. "
@@ -163,3 +164,116 @@ def load_history(
     from timebank.services.verification import verify_community
 
     return verify_community(community).posted_exchanges
+
+
+# Offers and requests in both languages: (e-mail, kind, category key, language, title,
+# description, neighbourhood, when).
+DEMO_LISTINGS = [
+    (
+        "salma@example.org",
+        "offer",
+        "cooking",
+        "ar",
+        "طبخ وجبات بيتية للجيران",
+        "أطبخ وجبات صحية بسيطة لمن يحتاجها، مرة في الأسبوع.",
+        "البلدة القديمة",
+        "أيام الخميس",
+    ),
+    (
+        "omar@example.org",
+        "offer",
+        "transport",
+        "ar",
+        "توصيل إلى المستشفى أو العيادة",
+        "عندي سيارة ويمكنني مرافقتك إلى مواعيدك الطبية.",
+        "حي الميناء",
+        "صباحاً في أيام الأسبوع",
+    ),
+    (
+        "layla@example.org",
+        "request",
+        "companionship",
+        "ar",
+        "زيارة أسبوعية لوالدتي المسنّة",
+        "والدتي تعيش وحدها وتحب الحديث وشرب القهوة مع الجيران.",
+        "البلدة القديمة",
+        "بعد العصر",
+    ),
+    (
+        "grace@example.org",
+        "offer",
+        "tutoring",
+        "en",
+        "English conversation practice",
+        "Friendly English conversation for beginners, at the library or by phone.",
+        "Harbour",
+        "Tuesday evenings",
+    ),
+    (
+        "yusuf@example.org",
+        "offer",
+        "digital",
+        "en",
+        "Help with smartphones and video calls",
+        "I can set up WhatsApp video calls with family and show you how to use them.",
+        "Old Town",
+        "Weekends",
+    ),
+    (
+        "grace@example.org",
+        "request",
+        "gardening",
+        "en",
+        "Help pruning the café garden",
+        "Our small community garden needs two hours of pruning before winter.",
+        "Harbour",
+        "A Saturday morning",
+    ),
+]
+
+DEMO_PROFILES = {
+    "salma@example.org": ("البلدة القديمة", "ar", "الطبخ، الخياطة، الرفقة"),
+    "grace@example.org": ("Harbour", "en ar", "English lessons, gardening"),
+    "yusuf@example.org": ("Old Town", "en ar", "Smartphones, computers, repairs"),
+}
+
+
+def load_demo_listings(community) -> None:
+    """A handful of profiles and listings so browsing and search have something to show."""
+    from timebank.services import listings, profiles
+    from timebank.services.accounts import find_by_email
+
+    by_key = {c.key: c for c in categories_of(community)}
+    for email, (neighbourhood, languages, skills) in DEMO_PROFILES.items():
+        user = find_by_email(email)
+        profiles.update(
+            user.membership_in(community.id),
+            actor=user,
+            data=profiles.ProfileInput(
+                display_name=user.display_name,
+                neighbourhood=neighbourhood,
+                languages=tuple(languages.split()),
+                skills=skills,
+                shown=frozenset(profiles.PUBLIC_BY_DEFAULT),
+            ),
+        )
+    for email, kind, key, language, title, description, where, when in DEMO_LISTINGS:
+        listings.create(
+            community,
+            actor=find_by_email(email),
+            data=listings.ListingInput(
+                kind=kind,
+                title=title,
+                description=description,
+                category_id=by_key[key].id,
+                neighbourhood=where,
+                when_text=when,
+                language=language,
+            ),
+        )
+
+
+def categories_of(community):
+    from timebank.services import categories
+
+    return categories.tree(community)

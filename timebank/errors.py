@@ -31,7 +31,10 @@ def init_app(app: Flask) -> None:
         status = exc.code or 500
         if status not in _PAGES:
             return exc
-        return _render(status)
+        page, status = _render(status)
+        # Keep the protocol headers the exception carries (``Allow`` on a 405).
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+        return page, status, headers
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):

@@ -9,6 +9,7 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 LANGUAGE_NAMES = {"en": "English", "ar": "العربية"}
 _ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -19,6 +20,8 @@ def select_locale() -> str:
         # Command line, background jobs, tests: a DomainError's message is still readable.
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # command line, background work: no reader to ask
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("lang")
@@ -59,6 +62,13 @@ def format_minutes(minutes: int | None) -> str:
     return local_digits(sign + text)
 
 
+def isolate(value: object) -> Markup:
+    """A name or other user text inside a translated sentence, isolated so its own
+    direction (Arabic in an English sentence, Latin in an Arabic one) cannot reorder the
+    words and punctuation around it."""
+    return Markup("<bdi>{}</bdi>").format(value)
+
+
 def format_when(value: date | datetime | None, style: str = "medium") -> str:
     if value is None:
         return ""
@@ -75,4 +85,6 @@ def init_app(app: Flask, babel: Babel) -> None:
         text_direction=text_direction,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
     )
-    app.jinja_env.filters.update(minutes=format_minutes, when=format_when, digits=local_digits)
+    app.jinja_env.filters.update(
+        minutes=format_minutes, when=format_when, digits=local_digits, bdi=isolate
+    )

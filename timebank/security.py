@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, request
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
+from werkzeug.routing import IntegerConverter
 
 from timebank import database
 from timebank.extensions import db
@@ -41,6 +42,15 @@ def is_safe_next(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:…>`` URL parts beyond the database's integer range answer 404 instead of
+    reaching the database (where they raise an overflow error)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def _mark_read_only() -> None:
     database.read_only.set(request.method in ("GET", "HEAD", "OPTIONS"))
 
@@ -61,6 +71,7 @@ def _headers(response: Response) -> Response:
 
 
 def init_app(app: Flask, login_manager: LoginManager) -> None:
+    app.url_map.converters["int"] = DatabaseIdConverter
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")

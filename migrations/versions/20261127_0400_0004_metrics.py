@@ -1,7 +1,7 @@
 """metrics: members may see the dashboard, value per hour for social value; metric indexes
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-27 04:00:00
 
 """
@@ -19,7 +19,7 @@ COLUMNS = [
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -631,3 +631,12 @@ def test_permission_predicates_match_the_services(app):
     assert [p.can_reverse(u, exchange) for u in people] == [False, False, False, True]
     assert not any(p.can_approve(u, exchange) or p.can_cancel(u, exchange) for u in people)
     assert not p.can_confirm(None, exchange)
+
+
+def test_same_key_from_another_person_is_refused(bank):
+    """An idempotency key replays only for the person who submitted it."""
+    k = key()
+    bank.record(bank.a, bank.b, 60, idempotency_key=k)
+    error = _unchanged(bank, lambda: bank.record(bank.a, bank.b, 60, actor=bank.b.user,
+                                                 idempotency_key=k))  # fmt: skip
+    assert isinstance(error, InvalidInput) and error.field == "idempotency_key"

@@ -68,9 +68,11 @@ def test_password_change_ends_other_sessions(app, auth, client):
     Browser(other).login("layla@example.org", PASSWORD)
     auth.login("layla@example.org", PASSWORD)
     new = "a brand new sentence for me"
-    response = auth.post("/account/password",
-                         {"current_password": PASSWORD, "new_password": new},
-                         page="/account/password")
+    response = auth.post(
+        "/account/password",
+        {"current_password": PASSWORD, "new_password": new},
+        page="/account/password",
+    )
     assert response.status_code == 302
     assert client.get("/account/").status_code == 200
     assert other.get("/account/").status_code == 302
@@ -81,9 +83,11 @@ def test_password_change_rejects_weak_password_and_keeps_old(auth):
     """A weak new password gets a message next to the field; the old one still works."""
     make_user(email="hana@example.org", name="Hana Saleh")
     auth.login("hana@example.org", PASSWORD)
-    response = auth.post("/account/password",
-                         {"current_password": PASSWORD, "new_password": "short"},
-                         page="/account/password")
+    response = auth.post(
+        "/account/password",
+        {"current_password": PASSWORD, "new_password": "short"},
+        page="/account/password",
+    )
     assert response.status_code == 200
     assert "Use at least 12 characters." in response.get_data(as_text=True)
     auth.logout()
@@ -91,8 +95,9 @@ def test_password_change_rejects_weak_password_and_keeps_old(auth):
 
 
 def _reset_link(address: str) -> str:
-    message = db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.to_address == address)).all()[-1]
+    message = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.to_address == address)
+    ).all()[-1]
     return re.search(r"http://localhost(/auth/reset/\S+)", message.body).group(1)
 
 
@@ -123,8 +128,12 @@ def test_tampered_reset_token_is_refused(client):
 def test_next_only_redirects_to_local_paths(auth):
     """A tampered ``next`` cannot send the member to another site."""
     make_user(email="adam@example.org")
-    for target in ("//evil.example", "https://evil.example/", "/\\evil.example",
-                   "https:evil.example"):
+    for target in (
+        "//evil.example",
+        "https://evil.example/",
+        "/\\evil.example",
+        "https:evil.example",
+    ):
         response = auth.login("adam@example.org", PASSWORD, query_string={"next": target})
         assert response.headers["Location"] == "/", target
         auth.logout()

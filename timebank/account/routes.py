@@ -4,6 +4,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from timebank.access import login_required
 from timebank.account import bp
@@ -24,7 +25,9 @@ def _join_form() -> JoinForm:
         select(Community).where(Community.accepting_applications.is_(True)).order_by(Community.name)
     ).all()
     form.community.choices = [
-        (c.id, c.display_name(current_language())) for c in communities if c.id not in joined
+        SelectChoice(c.id, c.display_name(current_language()))
+        for c in communities
+        if c.id not in joined
     ]
     return form
 

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from timebank.forms import Form, NoControlCharacters
@@ -17,7 +18,14 @@ class CommunityForm(Form):
         validators=[DataRequired(), Length(max=60)],
         description=_l("Lowercase letters, digits and hyphens, e.g. east-side."),
     )
-    locale = SelectField(_l("Main language"), choices=[("en", "English"), ("ar", "العربية")])
+    # Each language is named in itself, marked with its own ``lang`` for screen readers.
+    locale = SelectField(
+        _l("Main language"),
+        choices=[
+            SelectChoice("en", "English", render_kw={"lang": "en"}),
+            SelectChoice("ar", "العربية", render_kw={"lang": "ar"}),
+        ],
+    )
     description = TextAreaField(
         _l("Description"),
         validators=[Optional(), Length(max=2000), NoControlCharacters(multiline=True)],
@@ -34,5 +42,9 @@ class AppointForm(Form):
         ],
     )
     role = SelectField(
-        _l("Role"), choices=[("coordinator", _l("Coordinator")), ("admin", _l("Community admin"))]
+        _l("Role"),
+        choices=[
+            SelectChoice("coordinator", _l("Coordinator")),
+            SelectChoice("admin", _l("Community admin")),
+        ],
     )

@@ -4,6 +4,7 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from timebank.access import login_required, public
 from timebank.auth import bp
@@ -31,9 +32,12 @@ def login():
     if form.validate_on_submit():
         result = transaction(lambda: accounts.authenticate(form.email.data, form.password.data))
         if result.ok:
+            chosen = session.get("lang")  # the visitor's switcher choice survives login
             session.clear()  # a fresh session at login (no fixation)
             login_user(result.user)
-            session["lang"] = result.user.locale or current_language()
+            # Otherwise the browser's language keeps deciding (not pinned at login).
+            if result.user.locale or chosen:
+                session["lang"] = result.user.locale or chosen
             return redirect(next_url if is_safe_next(next_url) else url_for("main.index"))
         form.password.errors = [LoginFailed.default_message]
     return render_template("auth/login.html", form=form)
@@ -60,7 +64,7 @@ def register():
         select(Community).where(Community.accepting_applications.is_(True)).order_by(Community.name)
     ).all()
     locale = current_language()
-    form.community.choices = [(c.id, c.display_name(locale)) for c in communities]
+    form.community.choices = [SelectChoice(c.id, c.display_name(locale)) for c in communities]
     if request.method == "GET" and request.args.get("community"):
         chosen = next((c for c in communities if c.slug == request.args["community"]), None)
         if chosen:

@@ -12,14 +12,14 @@ from timebank.community.forms import DecisionForm, DeclineForm
 from timebank.database import transaction
 from timebank.extensions import db
 from timebank.models import Community, Membership, MembershipStatus, OutboxMessage
-from timebank.services import mail, memberships, permissions
+from timebank.services import communities, mail, memberships, permissions
 from timebank.services.exceptions import AlreadyDecided
 
 
 @bp.route("/")
 @public
 def home(slug: str):
-    community = db.session.scalar(select(Community).where(Community.slug == slug))
+    community = communities.find_by_slug(slug)
     if community is None:
         abort(404)
     membership = permissions.membership_of(current_user, community)

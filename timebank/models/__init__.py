@@ -16,7 +16,9 @@ from timebank.models.ledger import (
     ExchangeText,
     TextKind,
 )
+from timebank.models.listing import Category, Listing, ListingKind, ListingStatus
 from timebank.models.mail import OutboxMessage
+from timebank.models.profile import Profile
 from timebank.models.user import User
 
 __all__ = [
@@ -33,10 +35,15 @@ __all__ = [
     "ExchangeText",
     "TextKind",
     "Base",
+    "Category",
     "Community",
+    "Listing",
+    "ListingKind",
+    "ListingStatus",
     "Membership",
     "MembershipStatus",
     "OutboxMessage",
+    "Profile",
     "Role",
     "User",
     "utcnow",

@@ -62,6 +62,7 @@ class Community(Base):
     locale: Mapped[str] = mapped_column(String(5), default="en")
     accepting_applications: Mapped[bool] = mapped_column(default=True)
     next_member_number: Mapped[int] = mapped_column(default=1)
+    listing_expiry_days: Mapped[int] = mapped_column(default=90, server_default="90")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     # Exchange policy (DESIGN.md §5), edited by coordinators through services.exchanges.
@@ -99,6 +100,7 @@ class Community(Base):
         ),
         CheckConstraint("max_minutes_per_exchange BETWEEN 1 AND 100000", name="max_minutes_range"),
         CheckConstraint("pending_expiry_days >= 1", name="pending_expiry_days_positive"),
+        CheckConstraint("listing_expiry_days BETWEEN 1 AND 3650", name="listing_expiry_days_range"),
         CheckConstraint(
             "value_per_hour_cents IS NULL OR (value_per_hour_cents BETWEEN 0 AND 100000000)",
             name="value_per_hour_non_negative",

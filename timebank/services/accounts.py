@@ -29,7 +29,12 @@ def normalise_email(email: str) -> str:
 
 
 def find_by_email(email: str) -> User | None:
-    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    """The account using ``email`` (any case). An address with control characters cannot
+    belong to anyone (registration refuses them), and PostgreSQL refuses NUL in a query."""
+    email = normalise_email(email)
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in email):
+        return None
+    return db.session.scalar(select(User).where(User.email == email))
 
 
 def create_user(

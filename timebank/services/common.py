@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, select
@@ -123,7 +124,7 @@ def check_description(text: object, *, field: str = "description") -> str | None
     return text or None
 
 
-def check_party(membership: Membership, community: Community, *, field: str) -> None:
+def check_party(membership: Any, community: Community, *, field: str) -> None:
     """An active member of ``community`` (not applying, suspended or departed)."""
     if membership.community_id != community.id:
         raise InvalidInput(_l("This person is not a member of this community."), field=field)
@@ -135,19 +136,20 @@ def check_party(membership: Membership, community: Community, *, field: str) -> 
 
 
 _PARTIES = (
-    select(Membership)
+    select(Membership.id, Membership.user_id, Membership.community_id, Membership.status)
     .join(Account, Account.membership_id == Membership.id)
     .where(Account.id.in_(bindparam("ids", expanding=True)))
 )
 
 
-def parties(exchange: Exchange) -> list[Membership]:
-    """The memberships behind the exchange's two accounts (none for the pot), in one query."""
+def parties(exchange: Exchange) -> list[Any]:
+    """The memberships behind the exchange's two accounts (none for the pot), in one query,
+    as rows with ``id``, ``user_id``, ``community_id`` and ``status``."""
     ids = [exchange.provider_account_id, exchange.recipient_account_id]
-    return list(db.session.scalars(_PARTIES, {"ids": ids}))
+    return list(db.session.execute(_PARTIES, {"ids": ids}).all())
 
 
-def party_user_ids(exchange: Exchange, members: list[Membership] | None = None) -> set[int]:
+def party_user_ids(exchange: Exchange, members: list[Any] | None = None) -> set[int]:
     """The users whose accounts the exchange moves (empty for the pot)."""
     return {m.user_id for m in (parties(exchange) if members is None else members)}
 

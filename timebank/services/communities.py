@@ -9,11 +9,19 @@ from sqlalchemy import func, select
 
 from timebank.extensions import db
 from timebank.models import Community, Membership, MembershipStatus, Role, User, utcnow
-from timebank.services import audit, memberships, permissions
+from timebank.services import audit, categories, memberships, permissions, profiles
 from timebank.services.accounts import find_by_email
 from timebank.services.exceptions import InvalidInput, NotAllowed
 
-SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,58}[a-z0-9]$")  # 2-60 characters, as the message says
+
+
+def find_by_slug(slug: str) -> Community | None:
+    """The community at ``/c/<slug>/``; a malformed slug (for example one with a NUL byte,
+    which PostgreSQL refuses in a query) finds none."""
+    if not SLUG_RE.fullmatch(slug):
+        return None
+    return db.session.scalar(select(Community).where(Community.slug == slug))
 
 
 def create(
@@ -42,6 +50,7 @@ def create(
     )
     db.session.add(community)
     db.session.flush()
+    categories.seed(community)
     audit.record("community.create", actor=actor, community_id=community.id, obj=community)
     return community
 
@@ -67,6 +76,7 @@ def appoint(community: Community, *, email: str, role: Role, actor: User | None)
     previous = membership.role
     membership.role = role
     db.session.flush()
+    profiles.ensure(membership)
     audit.record(
         "membership.role_change",
         actor=actor,

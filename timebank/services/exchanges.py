@@ -74,8 +74,8 @@ def record(
     now = now or utcnow()
     description = check_description(description)
     key_payload = payload_hash(
-        "exchange", community.id, provider.id, recipient.id, minutes, service_date, category,
-        description, on_behalf_of.id if on_behalf_of else None,
+        "exchange", actor.id, community.id, provider.id, recipient.id, minutes, service_date,
+        category, description, on_behalf_of.id if on_behalf_of else None,
     )  # fmt: skip
     replay = find_replay(idempotency_key, key_payload)
     if replay is not None:
@@ -152,7 +152,7 @@ def _approval_needed(exchange: Exchange, community: Community, movements) -> boo
 
 def _agree_new(exchange: Exchange, community: Community, actor: User, now: datetime) -> None:
     """A new, already agreed exchange: into the approval queue, or posted at once."""
-    accounts = ledger.lock_accounts([exchange.provider_account_id, exchange.recipient_account_id])
+    accounts = ledger.lock_balances([exchange.provider_account_id, exchange.recipient_account_id])
     if _approval_needed(exchange, community, ledger.movements_for(exchange, accounts)):
         exchange.status = S.AWAITING_APPROVAL
         db.session.add(exchange)
@@ -163,7 +163,7 @@ def _agree_new(exchange: Exchange, community: Community, actor: User, now: datet
     ledger.post_new([exchange], now=now)
 
 
-def _check_parties_active(members: list[Membership], community: Community) -> None:
+def _check_parties_active(members: list, community: Community) -> None:
     for membership in members:
         check_party(membership, community, field="member")
 
@@ -180,7 +180,7 @@ def confirm(exchange: Exchange, *, actor: User, now: datetime | None = None) -> 
     if actor.id != other_party_user_id(exchange):
         raise NotAllowed(_l("Only the other member of this exchange can confirm it."))
     _check_parties_active(parties(exchange), community)
-    accounts = ledger.lock_accounts([exchange.provider_account_id, exchange.recipient_account_id])
+    accounts = ledger.lock_balances([exchange.provider_account_id, exchange.recipient_account_id])
     movements = ledger.movements_for(exchange, accounts)
     confirmed = {"confirmed_by_id": actor.id, "confirmed_at": now}
     if _approval_needed(exchange, community, movements):
@@ -290,7 +290,7 @@ def reverse(
         payload_hash=payload_hash("reversal", exchange.id),
         created_at=now,
     )
-    accounts = ledger.lock_accounts([exchange.provider_account_id, exchange.recipient_account_id])
+    accounts = ledger.lock_balances([exchange.provider_account_id, exchange.recipient_account_id])
     movements = ledger.movements_for(reversal, accounts)
     ledger.check_limits(movements)
     ledger.compare_and_set(exchange, rules.Event.REVERSE)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, insert, select, update
@@ -40,7 +41,9 @@ from timebank.models import (
 from timebank.services import rules
 from timebank.services.exceptions import AlreadyDecided, InvalidInput, LimitExceeded
 
-Movement = tuple[Account, int]  # (account, signed delta in minutes)
+# (account, signed delta in minutes); the account is an ``Account`` or a locked row with
+# the same attributes (id, balance, credit_limit, upper_limit).
+Movement = tuple[Any, int]
 
 
 # -- Accounts -------------------------------------------------------------------------
@@ -136,6 +139,13 @@ def lock_accounts(ids: Iterable[int]) -> dict[int, Account]:
     return {account.id: account for account in rows}
 
 
+def lock_balances(ids: Iterable[int]) -> dict[int, Any]:
+    """Like ``lock_accounts`` for the posting path: locked rows (id, balance, limits), read
+    without building ORM objects."""
+    rows = db.session.execute(_LOCK_BALANCES, {"ids": sorted(set(ids))}).all()
+    return {row.id: row for row in rows}
+
+
 def check_limits(movements: Sequence[Movement]) -> None:
     """Raise ``LimitExceeded`` (with a member-readable message) if any movement would take
     its account past ``-credit_limit`` or above ``upper_limit``."""
@@ -173,7 +183,7 @@ def _signed(minutes: int) -> str:
     return ("-" if minutes < 0 else "") + rules.format_duration(abs(minutes))
 
 
-def movements_for(exchange: Exchange, accounts: dict[int, Account]) -> list[Movement]:
+def movements_for(exchange: Exchange, accounts: dict[int, Any]) -> list[Movement]:
     """Provider credited, recipient debited."""
     return [
         (accounts[exchange.provider_account_id], exchange.minutes),
@@ -191,6 +201,12 @@ _MOVE = (
     .returning(_ACCOUNTS.c.balance)
 )
 _INSERT_ENTRIES = insert(Entry.__table__)
+_LOCK_BALANCES = (
+    select(_ACCOUNTS.c.id, _ACCOUNTS.c.balance, _ACCOUNTS.c.credit_limit, _ACCOUNTS.c.upper_limit)
+    .where(_ACCOUNTS.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_ACCOUNTS.c.id)
+    .with_for_update()
+)
 _LOCK = (
     select(Account)
     .where(Account.id.in_(bindparam("ids", expanding=True)))
@@ -221,7 +237,8 @@ def apply_movements(exchange_id: int, movements: Sequence[Movement], *, now: dat
             after = db.session.execute(
                 _MOVE, {"account_id": account.id, "delta": delta}
             ).scalar_one()
-            set_committed_value(account, "balance", after)
+            if isinstance(account, Account):
+                set_committed_value(account, "balance", after)
             rows.append(
                 {
                     "exchange_id": exchange_id,
@@ -267,7 +284,7 @@ def compare_and_set(
 
 def post(exchange: Exchange, event: rules.Event, *, values: dict, now: datetime) -> None:
     """Post a pending exchange: lock, check limits, compare-and-set, two legs."""
-    accounts = lock_accounts([exchange.provider_account_id, exchange.recipient_account_id])
+    accounts = lock_balances([exchange.provider_account_id, exchange.recipient_account_id])
     movements = movements_for(exchange, accounts)
     check_limits(movements)
     compare_and_set(exchange, event, values=values)
@@ -279,7 +296,7 @@ def post_new(exchanges: Sequence[Exchange], *, now: datetime | None = None) -> N
     nothing: every account is locked (id order) and every limit checked before any write."""
     now = now or utcnow()
     ids = {e.provider_account_id for e in exchanges} | {e.recipient_account_id for e in exchanges}
-    accounts = lock_accounts(ids)
+    accounts = lock_balances(ids)
     net: dict[int, int] = {}
     for exchange in exchanges:
         for account, delta in movements_for(exchange, accounts):

@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from timebank.extensions import db
 from timebank.models import Community, Membership, MembershipStatus, Role, User, utcnow
-from timebank.services import audit, mail, permissions
+from timebank.services import audit, mail, permissions, profiles
 from timebank.services.exceptions import AlreadyDecided, InvalidInput, NotAllowed
 
 MAX_REASON_LENGTH = 1000
@@ -74,6 +74,7 @@ def approve(membership: Membership, *, actor: User) -> Membership:
     if not permissions.can_manage_members(actor, community):
         raise NotAllowed()
     _decide(membership, actor=actor, to=MembershipStatus.ACTIVE, reason=None)
+    profiles.ensure(membership)
     audit.record(
         "membership.approve",
         actor=actor,

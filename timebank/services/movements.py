@@ -53,7 +53,7 @@ def _pot_movement(
     now: datetime,
 ) -> tuple[Exchange, bool]:
     community = membership.community
-    payload = payload_hash(kind.value, community.id, membership.id, minutes, text)
+    payload = payload_hash(kind.value, actor.id, community.id, membership.id, minutes, text)
     replay = find_replay(idempotency_key, payload)
     if replay is not None:
         return replay, False
@@ -182,7 +182,9 @@ def group_exchange(
     if len(key) > 60:
         raise InvalidInput(field="idempotency_key")
     ids = (tuple(m.id for m in providers), tuple(m.id for m in recipients))
-    payload = payload_hash("group", community.id, ids, minutes, service_date, category, description)
+    payload = payload_hash(
+        "group", actor.id, community.id, ids, minutes, service_date, category, description
+    )
     replay = find_replay(f"{key}:0", payload)
     if replay is not None:
         return list(

@@ -3,7 +3,7 @@ buttons, services re-check them. Deny by default."""
 
 from __future__ import annotations
 
-from timebank.models import Community, Membership, MembershipStatus, Role, User
+from timebank.models import Community, Listing, Membership, MembershipStatus, Role, User
 
 
 def is_site_admin(user: User | None) -> bool:
@@ -124,6 +124,35 @@ def can_reverse(user: User | None, exchange) -> bool:
         return False
     community, party_ids = _exchange_context(exchange)
     return can_decide_as_coordinator(user, community, party_ids)
+
+
+# Listings, profiles and categories
+
+
+def can_manage_categories(user: User | None, community: Community) -> bool:
+    """Add, rename, merge and retire categories: coordinators."""
+    return can_manage_members(user, community)
+
+
+def can_post_listing(user: User | None, community: Community) -> bool:
+    """Listings belong to a membership, so only active members post them."""
+    return is_active_member(user, community)
+
+
+def can_manage_listing(user: User | None, listing: Listing) -> bool:
+    """Edit, pause, renew or close: the owner while an active member, or a coordinator
+    (who may act for a member without internet)."""
+    community = listing.community
+    membership = membership_of(user, community)
+    is_owner = membership is not None and membership.is_active and membership.id == listing.owner_id
+    return is_owner or can_manage_members(user, community)
+
+
+def can_see_private_profile(user: User | None, membership: Membership) -> bool:
+    """Everything in a profile, whatever it hides: its owner and the coordinators."""
+    return (user is not None and user.is_authenticated and user.id == membership.user_id) or (
+        can_manage_members(user, membership.community)
+    )
 
 
 # -- Metrics and reports --------------------------------------------------------------

@@ -1,0 +1,80 @@
+"""Migrations are the only way the schema changes: an empty database upgrades to head
+with no drift from the models, downgrades to base and upgrades again."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import downgrade, upgrade
+
+from tests.conftest import BASE_CONFIG, PG_URL
+from timebank import create_app
+from timebank.extensions import db
+
+
+@pytest.fixture
+def empty_database_uri(tmp_path):
+    """A brand-new database: a fresh SQLite file, or a fresh PostgreSQL database."""
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    url = sa.engine.make_url(PG_URL)
+    name = f"{url.database or 'timebank'}_migrations_{os.getpid()}"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def migration_app(empty_database_uri, tmp_path):
+    app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": empty_database_uri})
+    app.instance_path = str(tmp_path)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _tables() -> set[str]:
+    """Tables the models describe: without Alembic's own table, and without SQLite's
+    full-text index (an FTS5 virtual table and its shadow tables, created by migration)."""
+    with db.engine.connect() as conn:
+        names = set(sa.inspect(conn).get_table_names())
+    full_text = {n for n in names if n.endswith("_fts") or "_fts_" in n}
+    return names - {"alembic_version"} - full_text
+
+
+def _db_check(app) -> None:
+    result = app.test_cli_runner().invoke(args=["db", "check"])
+    assert result.exit_code == 0, (result.output, result.exception)
+
+
+def test_upgrade_check_downgrade_upgrade(migration_app):
+    """Upgrade to head, `flask db check` finds no drift, down to base, and up again."""
+    assert _tables() == set()
+    upgrade()
+    assert _tables() == set(db.metadata.tables)
+    _db_check(migration_app)
+    downgrade(revision="base")
+    assert _tables() == set()
+    upgrade()
+    assert _tables() == set(db.metadata.tables)
+    _db_check(migration_app)
+
+
+def test_db_check_notices_drift(migration_app):
+    """`flask db check` fails when the models have something the migrations do not."""
+    upgrade()
+    extra = sa.Table("drift_probe", db.metadata, sa.Column("id", sa.Integer, primary_key=True))
+    try:
+        result = migration_app.test_cli_runner().invoke(args=["db", "check"])
+        assert result.exit_code != 0
+    finally:
+        db.metadata.remove(extra)

@@ -1,0 +1,173 @@
+"""Every route makes an access decision, proved by requests generated from ``app.url_map``.
+
+Anonymous visitors are sent to the login page, members of another community get 404, an
+active member lacking the role gets 403, and the right role gets through. A new route is
+covered as soon as it is registered; one whose URL arguments or access level the generator
+does not know fails loudly."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+
+from tests.conftest import BASE_CONFIG, Browser
+from tests.factories import PASSWORD, World, make_reset_token
+from timebank import create_app
+from timebank.access import ACCESS_ATTRIBUTE
+
+EXEMPT_ENDPOINTS = {"static"}  # Flask's own file server: public assets, no data
+CHECKED_METHODS = {"GET", "POST"}
+IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
+
+# URL argument -> the real object whose value fills it.
+PLACEHOLDERS = {
+    "slug": lambda world: world.community.slug,
+    "community_id": lambda world: world.community.id,
+    "membership_id": lambda world: world.applicant_membership.id,
+    "token": lambda world: make_reset_token(world.applicant),
+}
+
+# Access level -> (the user who has it, users who are active members but lack it).
+# ``None`` is the anonymous visitor.
+LEVELS = {
+    "public": (None, []),
+    "login": ("applicant", []),
+    "site_admin": ("site_admin", ["member", "coordinator", "community_admin"]),
+    "community:member": ("member", []),
+    "community:coordinator": ("coordinator", ["member"]),
+    "community:community_admin": ("community_admin", ["member", "coordinator"]),
+}
+
+
+def _url_map_app() -> Flask:
+    return create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def _routes() -> list[tuple[str, str]]:
+    app = _url_map_app()
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in EXEMPT_ENDPOINTS:
+            continue
+        for method in sorted(rule.methods - IMPLICIT_METHODS):
+            routes.append((rule.endpoint, method))
+    return routes
+
+
+ROUTES = _routes()
+
+
+def _rule(app: Flask, endpoint: str):
+    (rule,) = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint]
+    return rule
+
+
+def _level(app: Flask, endpoint: str) -> str:
+    return getattr(app.view_functions[endpoint], ACCESS_ATTRIBUTE, None)
+
+
+def _url(app: Flask, endpoint: str, world: World) -> str:
+    rule = _rule(app, endpoint)
+    unknown = sorted(set(rule.arguments) - set(PLACEHOLDERS))
+    if unknown:
+        pytest.fail(f"{rule.rule}: no placeholder for URL argument(s) {unknown}; add one")
+    values = {name: PLACEHOLDERS[name](world) for name in rule.arguments}
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **values)
+
+
+def _client_for(app: Flask, world: World, who: str | None) -> Browser:
+    browser = Browser(app.test_client())
+    if who is not None:
+        user = getattr(world, who)
+        assert browser.login(user.email, PASSWORD).status_code == 302, who
+    return browser
+
+
+def _request(browser: Browser, method: str, url: str):
+    if method == "GET":
+        return browser.client.get(url)
+    return browser.post(url, {})
+
+
+def _is_login_redirect(response) -> bool:
+    return (
+        response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/auth/login"
+    )
+
+
+def _unknown_to_the_generator(app: Flask) -> list[str]:
+    problems = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in EXEMPT_ENDPOINTS:
+            continue
+        level = _level(app, rule.endpoint)
+        if level not in LEVELS:
+            problems.append(f"{rule.rule}: access level {level!r}")
+        if rule.methods - IMPLICIT_METHODS - CHECKED_METHODS:
+            problems.append(f"{rule.rule}: methods {sorted(rule.methods)}")
+        if set(rule.arguments) - set(PLACEHOLDERS):
+            problems.append(f"{rule.rule}: arguments {sorted(rule.arguments)}")
+    return problems
+
+
+def test_every_route_is_known_to_the_generator():
+    """Every route declares an access level, methods and URL arguments the test knows."""
+    assert _unknown_to_the_generator(_url_map_app()) == []
+
+
+def test_a_route_without_an_access_decision_is_caught():
+    """A new undecorated route, or one with an unknown URL argument, fails the walk."""
+    app = _url_map_app()
+    app.add_url_rule("/forgotten", "forgotten", lambda: "no decision")
+
+    def view(exchange_id):
+        return "?"
+
+    view._timebank_access = "login"
+    app.add_url_rule("/exchanges/<int:exchange_id>", "exchange", view, methods=["PUT"])
+    problems = _unknown_to_the_generator(app)
+    assert "/forgotten: access level None" in problems
+    assert any(p.startswith("/exchanges/<int:exchange_id>: methods") for p in problems)
+    assert "/exchanges/<int:exchange_id>: arguments ['exchange_id']" in problems
+
+
+@pytest.mark.parametrize(("endpoint", "method"), ROUTES, ids=[f"{m} {e}" for e, m in ROUTES])
+def test_route_makes_an_access_decision(app, endpoint, method):
+    """Anonymous → login, other community → 404, missing role → 403, right role → through."""
+    level = _level(app, endpoint)
+    if level not in LEVELS:
+        pytest.fail(f"{endpoint} has no known access level: {level!r}")
+    world = World()
+    url = _url(app, endpoint, world)
+    allowed, lacking = LEVELS[level]
+    community_route = "slug" in _rule(app, endpoint).arguments
+
+    if level != "public":
+        response = _request(_client_for(app, world, None), method, url)
+        assert _is_login_redirect(response), (url, response.status_code)
+
+    if community_route and level != "public":
+        response = _request(_client_for(app, world, "outsider"), method, url)
+        assert response.status_code == 404, ("member of another community", url)
+        response = _request(_client_for(app, world, "applicant"), method, url)
+        assert response.status_code == 404, ("applicant, not yet a member", url)
+
+    for who in lacking:
+        response = _request(_client_for(app, world, who), method, url)
+        assert response.status_code == 403, (who, url, response.status_code)
+
+    # Installation admins may act in every community, besides the role itself.
+    entitled = [allowed, "site_admin"] if level.startswith("community:") else [allowed]
+    for who in entitled:
+        response = _request(_client_for(app, world, who), method, url)
+        if method == "GET":
+            assert response.status_code == 200, (who, url, response.status_code)
+        else:
+            assert response.status_code in (200, 302, 400), (who, url, response.status_code)
+            if response.status_code == 302:
+                assert not _is_login_redirect(response), (who, url)

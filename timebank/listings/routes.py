@@ -1,0 +1,259 @@
+"""Offers and requests: browse and search, detail, post, edit, pause, resume, renew,
+close (after a confirmation page) and "my listings"."""
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from timebank.access import community_required
+from timebank.database import transaction
+from timebank.extensions import db, limiter
+from timebank.forms import apply_domain_error
+from timebank.i18n import current_language
+from timebank.listings import bp
+from timebank.listings.forms import ConfirmForm, ListingForm, int_or_none, options
+from timebank.models import Category, Community, Listing, ListingStatus, Membership
+from timebank.services import categories, listings, permissions, search
+from timebank.services.exceptions import DomainError, InvalidInput
+from timebank.services.languages import SPOKEN_LANGUAGES
+
+MAX_QUERY_LENGTH = 200
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _category_choices(community: Community, keep: Category | None = None) -> list:
+    language = current_language()
+    choices = [("", _("Choose a category"))]
+    for category in categories.tree(community):
+        prefix = "— " if category.parent_id else ""
+        choices.append((category.id, prefix + category.display_name(language)))
+    if keep is not None and keep.is_retired:
+        label = _("%(name)s (no longer used)", name=keep.display_name(language))
+        choices.append((keep.id, label))
+    return options(choices)
+
+
+def _filters() -> search.Filters:
+    args = request.args
+    language = args.get("language", "")
+    return search.Filters(
+        q=args.get("q", "")[:MAX_QUERY_LENGTH].strip(),
+        kind=args.get("kind") or None,
+        category_id=int_or_none(args.get("category")),
+        neighbourhood=(args.get("neighbourhood", "")[:80].strip() or None),
+        language=language if language in SPOKEN_LANGUAGES else None,
+    )
+
+
+def _page() -> int:
+    return int_or_none(request.args.get("page")) or 1
+
+
+def _listing(community: Community, listing_id: int) -> Listing:
+    """The listing, if it belongs to this community and the reader may see it: active
+    ones of active members for every member; the others for their owner and the
+    coordinators only."""
+    listing = db.session.scalar(
+        select(Listing)
+        .options(
+            joinedload(Listing.owner).joinedload(Membership.user), joinedload(Listing.category)
+        )
+        .where(Listing.id == listing_id, Listing.community_id == community.id)
+    )
+    if listing is None:
+        abort(404)
+    visible = listing.status == ListingStatus.ACTIVE and listing.owner.is_active
+    if not visible and not permissions.can_manage_listing(current_user, listing):
+        abort(404)
+    return listing
+
+
+def _managed(community: Community, listing_id: int) -> Listing:
+    listing = _listing(community, listing_id)
+    if not permissions.can_manage_listing(current_user, listing):
+        abort(403)
+    return listing
+
+
+@bp.route("/")
+@community_required("member")
+def browse(community: Community):
+    filters = _filters()
+    page = search.listings(
+        community, filters, page=_page(), per_page=current_app.config["PER_PAGE"]
+    )
+    return render_template(
+        "listings/browse.html",
+        community=community,
+        page=page,
+        filters=filters,
+        category_tree=categories.tree(community),
+        neighbourhoods=search.listing_neighbourhoods(community),
+        languages=SPOKEN_LANGUAGES,
+        can_post=permissions.can_post_listing(current_user, community),
+    )
+
+
+@bp.route("/mine")
+@community_required("member")
+def mine(community: Community):
+    membership = permissions.membership_of(current_user, community)
+    owner_id = membership.id if membership is not None else None
+    page = db.paginate(
+        select(Listing)
+        .options(joinedload(Listing.category))
+        .where(Listing.owner_id == owner_id)
+        .order_by(Listing.status, Listing.expires_at, Listing.id),
+        page=_page(),
+        per_page=current_app.config["PER_PAGE"],
+        error_out=False,
+    )
+    return render_template(
+        "listings/mine.html",
+        community=community,
+        page=page,
+        form=ConfirmForm(),
+        can_post=permissions.can_post_listing(current_user, community),
+    )
+
+
+def _posting_limit() -> str:
+    return current_app.config.get("LISTING_RATE_LIMIT", "10 per hour")
+
+
+def _poster_key() -> str:
+    return f"listing-poster:{current_user.id}" if current_user.is_authenticated else "anonymous"
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@limiter.limit(
+    _posting_limit,
+    methods=["POST"],
+    key_func=_poster_key,
+    deduct_when=lambda response: response.status_code == 302,
+)
+@community_required("member")
+def new(community: Community):
+    if not permissions.can_post_listing(current_user, community):
+        abort(403)
+    form = ListingForm()
+    form.category_id.choices = _category_choices(community)
+    if request.method == "GET":
+        form.language.data = current_language()
+        form.kind.data = request.args.get("kind") if request.args.get("kind") else "offer"
+    if form.validate_on_submit():
+        actor = _actor()
+        try:
+            listing = transaction(
+                lambda: listings.create(community, actor=actor, data=form.to_input())
+            )
+        except InvalidInput as error:
+            if not apply_domain_error(form, error):
+                flash(error.message, "error")
+        else:
+            flash(_("Your listing is published."), "success")
+            return redirect(url_for("listings.detail", slug=community.slug, listing_id=listing.id))
+    return render_template("listings/form.html", community=community, form=form, listing=None)
+
+
+@bp.route("/<int:listing_id>")
+@community_required("member")
+def detail(community: Community, listing_id: int):
+    listing = _listing(community, listing_id)
+    return render_template(
+        "listings/detail.html",
+        community=community,
+        listing=listing,
+        can_manage=permissions.can_manage_listing(current_user, listing),
+        form=ConfirmForm(),
+        languages=SPOKEN_LANGUAGES,
+    )
+
+
+@bp.route("/<int:listing_id>/edit", methods=["GET", "POST"])
+@community_required("member")
+def edit(community: Community, listing_id: int):
+    listing = _managed(community, listing_id)
+    if listing.status == ListingStatus.CLOSED:
+        flash(_("A closed listing cannot be changed."), "error")
+        return redirect(url_for("listings.detail", slug=community.slug, listing_id=listing.id))
+    form = ListingForm(obj=listing if request.method == "GET" else None)
+    if request.method == "GET":
+        form.kind.data = listing.kind.value
+    form.category_id.choices = _category_choices(community, keep=listing.category)
+    if form.validate_on_submit():
+        actor = _actor()
+        try:
+            transaction(lambda: listings.update_listing(listing, actor=actor, data=form.to_input()))
+        except InvalidInput as error:
+            if not apply_domain_error(form, error):
+                flash(error.message, "error")
+        else:
+            flash(_("Your changes are saved."), "success")
+            return redirect(url_for("listings.detail", slug=community.slug, listing_id=listing.id))
+    return render_template("listings/form.html", community=community, form=form, listing=listing)
+
+
+_ACTIONS = {
+    "pause": (
+        listings.pause,
+        _l("The listing is paused: members do not see it until you resume it."),
+    ),
+    "resume": (listings.resume, _l("The listing is shown again.")),
+    "renew": (listings.renew, _l("The listing is renewed for another period.")),
+}
+
+
+def _state_change(community: Community, listing_id: int, action: str):
+    listing = _managed(community, listing_id)
+    service, message = _ACTIONS[action]
+    if ConfirmForm().validate_on_submit():
+        actor = _actor()
+        try:
+            transaction(lambda: service(listing, actor=actor))
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(message, "success")
+    return redirect(url_for("listings.detail", slug=community.slug, listing_id=listing.id))
+
+
+@bp.route("/<int:listing_id>/pause", methods=["POST"])
+@community_required("member")
+def pause(community: Community, listing_id: int):
+    return _state_change(community, listing_id, "pause")
+
+
+@bp.route("/<int:listing_id>/resume", methods=["POST"])
+@community_required("member")
+def resume(community: Community, listing_id: int):
+    return _state_change(community, listing_id, "resume")
+
+
+@bp.route("/<int:listing_id>/renew", methods=["POST"])
+@community_required("member")
+def renew(community: Community, listing_id: int):
+    return _state_change(community, listing_id, "renew")
+
+
+@bp.route("/<int:listing_id>/close", methods=["GET", "POST"])
+@community_required("member")
+def close(community: Community, listing_id: int):
+    listing = _managed(community, listing_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        actor = _actor()
+        try:
+            transaction(lambda: listings.close(listing, actor=actor))
+        except DomainError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("The listing is closed."), "success")
+        return redirect(url_for("listings.mine", slug=community.slug))
+    return render_template("listings/close.html", community=community, listing=listing, form=form)

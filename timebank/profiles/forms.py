@@ -1,0 +1,75 @@
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from timebank.forms import Form, NoControlCharacters
+from timebank.listings.forms import options
+from timebank.services import profiles
+from timebank.services.languages import SPOKEN_LANGUAGES
+
+VISIBILITY_LABELS = {
+    "bio": _l("About me"),
+    "neighbourhood": _l("Neighbourhood"),
+    "languages": _l("Languages I speak"),
+    "availability": _l("When I am available"),
+    "skills": _l("What I can offer"),
+    "phone": _l("Phone number"),
+    "email": _l("E-mail address"),
+    "address": _l("Address"),
+}
+
+
+def _text(label, limit, *, multiline=False, description=None):
+    field = TextAreaField if multiline else StringField
+    return field(
+        label,
+        description=description,
+        validators=[Length(max=limit), NoControlCharacters(multiline=multiline)],
+    )
+
+
+class ProfileForm(Form):
+    display_name = StringField(
+        _l("Your name as members see it"),
+        validators=[
+            DataRequired(message=_l("Enter the name other members will see.")),
+            Length(max=profiles.MAX_NAME),
+            NoControlCharacters(),
+        ],
+    )
+    bio = _text(_l("About me"), profiles.LIMITS["bio"], multiline=True)
+    neighbourhood = _text(_l("Neighbourhood"), profiles.LIMITS["neighbourhood"])
+    languages = SelectMultipleField(
+        _l("Languages I speak"), choices=options(SPOKEN_LANGUAGES.items()), validate_choice=False
+    )
+    availability = _text(
+        _l("When I am available"),
+        profiles.LIMITS["availability"],
+        description=_l("For example “weekday afternoons”."),
+    )
+    skills = _text(
+        _l("What I can offer"),
+        profiles.LIMITS["skills"],
+        multiline=True,
+        description=_l("Skills and kinds of help, in your own words. Members can search them."),
+    )
+    phone = _text(_l("Phone number"), profiles.LIMITS["phone"])
+    address = _text(_l("Address"), profiles.LIMITS["address"], multiline=True)
+    shown = SelectMultipleField(
+        _l("Show to other members"),
+        choices=options(VISIBILITY_LABELS.items()),
+        validate_choice=False,
+    )
+
+    def to_input(self) -> profiles.ProfileInput:
+        return profiles.ProfileInput(
+            display_name=self.display_name.data or "",
+            bio=self.bio.data,
+            neighbourhood=self.neighbourhood.data,
+            languages=tuple(self.languages.data or ()),
+            availability=self.availability.data,
+            skills=self.skills.data,
+            phone=self.phone.data,
+            address=self.address.data,
+            shown=frozenset(self.shown.data or ()),
+        )

@@ -1,0 +1,157 @@
+"""Member profiles: what a member tells the community about themselves, and what each
+viewer may see of it. Contact details are hidden from other members unless the member
+chooses otherwise; the member themself and coordinators always see everything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from timebank.extensions import db
+from timebank.models import Membership, Profile, User, utcnow
+from timebank.models.profile import PRIVATE_BY_DEFAULT, PUBLIC_BY_DEFAULT
+from timebank.services import audit, permissions
+from timebank.services.exceptions import InvalidInput, NotAllowed
+from timebank.services.languages import SPOKEN_LANGUAGES
+from timebank.services.textsearch import index_text
+
+MAX_NAME = 80
+LIMITS = {"bio": 2000, "neighbourhood": 80, "availability": 200, "skills": 1000,
+          "phone": 40, "address": 200}  # fmt: skip
+VISIBILITY = PUBLIC_BY_DEFAULT + PRIVATE_BY_DEFAULT
+
+
+@dataclass(frozen=True)
+class ProfileInput:
+    display_name: str
+    bio: str | None = None
+    neighbourhood: str | None = None
+    languages: tuple[str, ...] = ()
+    availability: str | None = None
+    skills: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    shown: frozenset[str] = field(default_factory=lambda: frozenset(PUBLIC_BY_DEFAULT))
+
+
+def search_text(profile: Profile, user: User) -> str:
+    """The directory's index: the name and only what the member shows to everyone."""
+    parts = [user.display_name]
+    if profile.show_skills:
+        parts.append(profile.skills)
+    if profile.show_neighbourhood:
+        parts.append(profile.neighbourhood)
+    return index_text(*parts)
+
+
+def ensure(membership: Membership) -> Profile:
+    """The membership's profile, created empty (with default visibility) when missing."""
+    profile = db.session.scalar(select(Profile).where(Profile.membership_id == membership.id))
+    if profile is None:
+        profile = Profile(membership_id=membership.id, languages="")
+        profile.search_text = search_text(profile, membership.user)
+        for name in VISIBILITY:
+            setattr(profile, f"show_{name}", name in PUBLIC_BY_DEFAULT)
+        db.session.add(profile)
+        db.session.flush()
+    return profile
+
+
+def _clean(data: ProfileInput) -> dict:
+    name = (data.display_name or "").strip()
+    if not name:
+        raise InvalidInput(_l("Enter the name other members will see."), field="display_name")
+    if len(name) > MAX_NAME:
+        raise InvalidInput(_l("Use at most %(n)d characters.", n=MAX_NAME), field="display_name")
+    values: dict = {"display_name": name}
+    for key, limit in LIMITS.items():
+        value = (getattr(data, key) or "").strip()
+        if len(value) > limit:
+            raise InvalidInput(_l("Use at most %(n)d characters.", n=limit), field=key)
+        values[key] = value or None
+    unknown = [code for code in data.languages if code not in SPOKEN_LANGUAGES]
+    if unknown:
+        raise InvalidInput(_l("Choose languages from the list."), field="languages")
+    values["languages"] = " ".join(dict.fromkeys(data.languages))
+    if not set(data.shown) <= set(VISIBILITY):
+        raise InvalidInput(_l("Choose from the list."), field="shown")
+    return values
+
+
+def update(
+    membership: Membership, *, actor: User, data: ProfileInput, now: datetime | None = None
+) -> Profile:
+    """Save a member's profile and visibility choices. Only the member may change it
+    (``NotAllowed`` otherwise); ``InvalidInput`` names the field for empty names, over-long
+    text or unknown languages. The display name is the account's, so every profile of
+    the user is re-indexed. Audited (``profile.update``; no personal data in it)."""
+    if actor.id != membership.user_id or not membership.is_active:
+        raise NotAllowed()
+    values = _clean(data)
+    user = membership.user
+    user.display_name = values.pop("display_name")
+    profile = ensure(membership)
+    for key, value in values.items():
+        setattr(profile, key, value)
+    for name in VISIBILITY:
+        setattr(profile, f"show_{name}", name in data.shown)
+    profile.updated_at = now or utcnow()
+    for other in db.session.scalars(
+        select(Profile).join(Membership).where(Membership.user_id == user.id)
+    ):
+        other.search_text = search_text(other, user)
+    db.session.flush()
+    audit.record(
+        "profile.update",
+        actor=actor,
+        community_id=membership.community_id,
+        obj=profile,
+        details={"shown": sorted(data.shown)},
+    )
+    return profile
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    """What one viewer may see of one member (None = hidden or empty)."""
+
+    membership: Membership
+    display_name: str
+    bio: str | None
+    neighbourhood: str | None
+    languages: list[str]
+    availability: str | None
+    skills: str | None
+    phone: str | None
+    email: str | None
+    address: str | None
+    sees_everything: bool
+
+
+def view_for(viewer: User | None, membership: Membership, profile: Profile | None) -> ProfileView:
+    """Apply the member's choices: others see only what is shown; the member and the
+    coordinators see everything."""
+    everything = permissions.can_see_private_profile(viewer, membership)
+    user = membership.user
+
+    def part(name: str, value):
+        if profile is None:
+            return None
+        return value if everything or getattr(profile, f"show_{name}") else None
+
+    return ProfileView(
+        membership=membership,
+        display_name=user.display_name,
+        bio=part("bio", profile.bio if profile else None),
+        neighbourhood=part("neighbourhood", profile.neighbourhood if profile else None),
+        languages=part("languages", profile.language_codes if profile else None) or [],
+        availability=part("availability", profile.availability if profile else None),
+        skills=part("skills", profile.skills if profile else None),
+        phone=part("phone", profile.phone if profile else None),
+        email=user.email if profile is None and everything else part("email", user.email),
+        address=part("address", profile.address if profile else None),
+        sees_everything=everything,
+    )
