@@ -176,3 +176,28 @@ def test_balances_at_the_end_of_a_period(town):
     assert queries.balances_beyond(community_id, date(2026, 1, 31), 60) == 2
     assert queries.balances_beyond(community_id, date(2026, 3, 31), 100) == 4
     assert queries.balances_beyond(community_id, date(2026, 3, 31), 125) == 1
+
+
+def test_neighbourhoods_and_bridging(town):
+    """A and B live in Old Town, C and D in the Harbour, the others have not said: B→C and
+    D→B cross neighbourhoods, two of six exchanges."""
+    from sqlalchemy import select
+
+    from timebank.extensions import db
+    from timebank.models import Profile
+
+    for membership, place in ((town.a, "Old Town"), (town.b, "Old Town"), (town.c, "Harbour"),
+                              (town.d, " Harbour ")):  # fmt: skip
+        profile = db.session.scalar(select(Profile).where(Profile.membership_id == membership.id))
+        if profile is None:
+            profile = Profile(membership_id=membership.id)
+            db.session.add(profile)
+        profile.neighbourhood = place
+    db.session.commit()
+    q1 = metrics.summary(town.community, Q1)
+    assert q1.ties.bridging_exchanges == 2
+    assert q1.ties.bridging_share == pytest.approx(2 / 6)
+    rows = [(n.neighbourhood, n.members, n.active_members, n.minutes_given, n.minutes_received)
+            for n in q1.neighbourhoods]  # fmt: skip
+    assert rows == [("Harbour", 2, 2, 240, 240), ("Old Town", 2, 2, 240, 240),
+                    ("", 5, 2, 30, 30)]  # fmt: skip
