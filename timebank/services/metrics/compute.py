@@ -61,6 +61,10 @@ def summarise(community_id: int, period: Period) -> Summary:
     gave_only = sum(1 for g, r in sides.values() if g and not r)
     received_only = sum(1 for g, r in sides.values() if r and not g)
     active = len(sides)
+    # Anyone who exchanged in the period was a member then, even if admitted (as recorded)
+    # later or gone since: the population is the members at the end plus them.
+    listed = {row.account_id for row in members if row.account_id}
+    population = len(members) + len(set(sides) - listed)
 
     pair_rows = queries.pairs(community_id, start, end)
     network = graph.build((p, r) for p, r, _n, _m in pair_rows)
@@ -80,9 +84,9 @@ def summarise(community_id: int, period: Period) -> Summary:
     proxies, group_givers = queries.shapers(community_id, start, end)
     users = {row.account_id: row.user_id for row in members if row.account_id}
     levels = dict.fromkeys(LEVELS, 0)
-    population = {row.account_id for row in members if row.account_id} | set(sides)
+    everyone = listed | set(sides)
     roles = {row.account_id: row.role for row in members if row.account_id}
-    for account in population:
+    for account in everyone:
         g, r = sides.get(account, (0, 0))
         shapes = (
             roles.get(account) in SHAPING_ROLES
@@ -111,9 +115,9 @@ def summarise(community_id: int, period: Period) -> Summary:
     return Summary(
         period=period,
         participation=Participation(
-            members=len(members),
+            members=population,
             active_members=active,
-            active_rate=graph.share(active, len(members)) if members else None,
+            active_rate=graph.share(active, population),
             exchanges=count,
             minutes=minutes,
             minutes_per_active=graph.share(minutes, active),
@@ -152,7 +156,7 @@ def summarise(community_id: int, period: Period) -> Summary:
             gini_given=graph.gini(given.values()),
             threshold_minutes=BALANCE_THRESHOLD_MINUTES,
             beyond_threshold=beyond,
-            beyond_share=graph.share(beyond, len(members)),
+            beyond_share=graph.share(beyond, population),
         ),
         inclusion=Inclusion(
             companionship_minutes=care_minutes,
