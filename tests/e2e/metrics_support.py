@@ -1,12 +1,12 @@
 """A real Timebank server for the metrics journey: a temporary SQLite database migrated
 with ``flask db upgrade``, the demo community loaded with ``flask demo``, a quarter of
 exchanges between its members (``seed_exchanges`` below, through the ledger service), and
-``flask run`` in a subprocess, ready once ``/healthz`` answers. Debian's chromium."""
+``flask run`` in a subprocess, ready once ``/healthz`` answers. The browser is the
+suite's (``conftest.chromium``)."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -15,9 +15,6 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]  # fmt: skip
 SECRET = "e2e-metrics-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -116,7 +113,3 @@ class Server:
                 self.process.kill()
                 self.process.wait()
             self.process = None
-
-
-def chromium_path() -> str | None:
-    return shutil.which("chromium")

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from tests.e2e.metrics_support import AXE_TAGS, CHROMIUM_ARGS, Server, chromium_path
+from tests.e2e.metrics_support import AXE_TAGS, Server
 from timebank.demo import ADMIN, COORDINATOR, DEMO_PASSWORD
 from timebank.services.metrics import periods
 
@@ -24,15 +24,9 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium_path()
-    assert executable, "Debian's chromium is needed: apt-get install chromium"
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+def browser(chromium):
+    """The suite's Debian chromium (``conftest.chromium``): one Playwright per process."""
+    return chromium
 
 
 def _axe(page) -> None:
