@@ -27,6 +27,11 @@ PLACEHOLDERS = {
     "community_id": lambda world: world.community.id,
     "membership_id": lambda world: world.applicant_membership.id,
     "token": lambda world: make_reset_token(world.applicant),
+    # Metrics and reports: a chart, a period label, a file format, an export.
+    "name": lambda world: "hours",
+    "label": lambda world: "2026-Q1",
+    "fmt": lambda world: "csv",
+    "kind": lambda world: "exchanges",
 }
 
 # Access level -> (the user who has it, users who are active members but lack it).
@@ -38,6 +43,8 @@ LEVELS = {
     "community:member": ("member", []),
     "community:coordinator": ("coordinator", ["member"]),
     "community:community_admin": ("community_admin", ["member", "coordinator"]),
+    # The figures: coordinators (and members only where the community switched them on).
+    "community:metrics": ("coordinator", ["member"]),
 }
 
 

@@ -64,10 +64,8 @@ def _svg(markup: str) -> Response:
 
 
 @bp.route("/metrics/")
-@community_required("member")
+@community_required("metrics")
 def dashboard(community: Community):
-    if not permissions.can_view_metrics(current_user, community):
-        abort(403)
     form, period, status = _period(periods.quarter_of(_today()))
     board = metrics.dashboard(community, period)
     coordinator = permissions.can_produce_reports(current_user, community)
@@ -94,10 +92,8 @@ def dashboard(community: Community):
 
 
 @bp.route("/metrics/chart/<name>.svg")
-@community_required("member")
+@community_required("metrics")
 def chart(community: Community, name: str):
-    if not permissions.can_view_metrics(current_user, community):
-        abort(403)
     if name not in charts.NAMES:
         abort(404)
     _form, period, _status = _period(periods.quarter_of(_today()))
@@ -132,24 +128,19 @@ def settings(community: Community):
     return redirect(url_for("metrics.reports_index", slug=community.slug))
 
 
-def _my_membership(community: Community):
-    membership = permissions.membership_of(current_user, community)
-    if membership is None:
-        abort(404)  # an installation admin who is not a member has no participation
-    return membership
-
-
 @bp.route("/me/participation")
 @community_required("member")
 def participation(community: Community):
-    membership = _my_membership(community)
+    # An installation admin who is not a member sees the page without figures.
+    membership = permissions.membership_of(current_user, community)
     form, period, status = _period(periods.year_of(_today().year))
-    mine = metrics.member(membership, period)
+    mine = metrics.member(membership, period) if membership else None
     return render_template(
         "metrics/participation.html",
         community=community,
         form=form,
         mine=mine,
+        period=period,
         definitions=definitions,
         category_names=lookups.category_names(community.id, current_language()),
     ), status
@@ -158,9 +149,10 @@ def participation(community: Community):
 @bp.route("/me/participation/chart.svg")
 @community_required("member")
 def participation_chart(community: Community):
-    membership = _my_membership(community)
+    membership = permissions.membership_of(current_user, community)
     _form, period, _status = _period(periods.year_of(_today().year))
-    return _svg(charts.render_member(metrics.member(membership, period)))
+    mine = metrics.member(membership, period) if membership else metrics.no_participation(period)
+    return _svg(charts.render_member(mine))
 
 
 @bp.route("/reports/")

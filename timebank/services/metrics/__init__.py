@@ -5,7 +5,22 @@ by the ledger's state so a cached answer is never stale; ``member(membership, pe
 gives one member's own figures. ``periods`` parses and names periods; ``results`` holds
 the dataclasses every page, report and command reads."""
 
-from timebank.services.metrics.api import clear_cache, dashboard, ledger_state, member, summary
+from timebank.services.metrics.api import (
+    clear_cache,
+    dashboard,
+    ledger_state,
+    member,
+    no_participation,
+    summary,
+)
 from timebank.services.metrics.periods import Period
 
-__all__ = ["Period", "clear_cache", "dashboard", "ledger_state", "member", "summary"]
+__all__ = [
+    "Period",
+    "clear_cache",
+    "dashboard",
+    "ledger_state",
+    "member",
+    "no_participation",
+    "summary",
+]

@@ -77,6 +77,12 @@ def clear_cache() -> None:
         _cache.clear()
 
 
+def no_participation(period: Period) -> MemberParticipation:
+    """The figures of someone who is not a member (an installation admin): all zero."""
+    months = tuple(MemberMonth(m, 0, 0) for m in period.months())
+    return MemberParticipation(period, 0, 0, 0, 0, 0, (), months, "not_active", 0)
+
+
 def member(membership: Membership, period: Period) -> MemberParticipation:
     """One member's figures for the period: given, received, people, categories, months,
     co-production level (the same rule as the dashboard) and current balance."""
