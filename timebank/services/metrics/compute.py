@@ -68,11 +68,10 @@ def summarise(community_id: int, period: Period) -> Summary:
 
     pair_rows = queries.pairs(community_id, start, end)
     network = graph.build((p, r) for p, r, _n, _m in pair_rows)
-    undirected = graph.build_undirected((p, r) for p, r, _n, _m in pair_rows)
     pair_count, mutual = graph.mutual_pairs(network)
     circulating = graph.in_circulation(network)
-    partner_counts = graph.partners(undirected)
-    groups, largest = graph.components(undirected)
+    partner_counts = graph.partners(network)
+    groups, largest = graph.components(network)
     new_ties = queries.new_ties(community_id, start, end)
 
     where = lookups.neighbourhoods(community_id)
@@ -144,7 +143,7 @@ def summarise(community_id: int, period: Period) -> Summary:
             partner_distribution=graph.partner_distribution(partner_counts.values()),
             new_ties=new_ties,
             new_tie_rate=graph.share(new_ties, count),
-            density=graph.density(undirected),
+            density=graph.density(network, pair_count),
             components=groups,
             largest_component=largest,
             largest_component_share=graph.share(largest, active),

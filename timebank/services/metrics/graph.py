@@ -33,13 +33,6 @@ def build(edges: Iterable[tuple[int, int]]) -> nx.DiGraph:
     return graph
 
 
-def build_undirected(edges: Iterable[tuple[int, int]]) -> nx.Graph:
-    """The same pairs, direction ignored (built directly: copying a DiGraph is slower)."""
-    graph = nx.Graph()
-    graph.add_edges_from(edges)
-    return graph
-
-
 def mutual_pairs(graph: nx.DiGraph) -> tuple[int, int]:
     """(unordered pairs that exchanged, pairs with exchanges in both directions)."""
     mutual = sum(1 for u, v in graph.edges if u < v and graph.has_edge(v, u))
@@ -52,9 +45,12 @@ def in_circulation(graph: nx.DiGraph) -> int:
     return sum(len(c) for c in nx.strongly_connected_components(graph) if len(c) >= 3)
 
 
-def partners(undirected: nx.Graph) -> dict[int, int]:
+def partners(graph: nx.DiGraph) -> dict[int, int]:
     """Distinct exchange partners of each member, in either direction."""
-    return dict(undirected.degree())
+    return {
+        node: len(set(graph.successors(node)) | set(graph.predecessors(node)))
+        for node in graph.nodes
+    }
 
 
 def partner_distribution(counts: Iterable[int]) -> tuple[tuple[str, int], ...]:
@@ -64,18 +60,20 @@ def partner_distribution(counts: Iterable[int]) -> tuple[tuple[str, int], ...]:
     )
 
 
-def density(undirected: nx.Graph) -> float | None:
-    """Pairs that exchanged ÷ pairs that could have, among the period's active members."""
-    if undirected.number_of_nodes() < 2:
+def density(graph: nx.DiGraph, pairs: int) -> float | None:
+    """Pairs that exchanged ÷ pairs that could have, among the period's active members
+    (``nx.density`` of the undirected graph, without copying it)."""
+    n = graph.number_of_nodes()
+    if n < 2:
         return None
-    return nx.density(undirected)
+    return pairs / (n * (n - 1) / 2)
 
 
-def components(undirected: nx.Graph) -> tuple[int, int]:
+def components(graph: nx.DiGraph) -> tuple[int, int]:
     """(connected groups, size of the largest), direction ignored."""
-    if undirected.number_of_nodes() == 0:
+    if graph.number_of_nodes() == 0:
         return 0, 0
-    parts = list(nx.connected_components(undirected))
+    parts = list(nx.weakly_connected_components(graph))
     return len(parts), max(len(p) for p in parts)
 
 
