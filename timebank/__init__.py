@@ -60,9 +60,18 @@ def create_app(config: dict | None = None) -> Flask:
     from timebank.exchanges import bp as exchanges_bp
     from timebank.listings import bp as listings_bp
     from timebank.main import bp as main_bp
+    from timebank.metrics import bp as metrics_bp
     from timebank.profiles import bp as profiles_bp
 
-    for blueprint in (main_bp, auth_bp, account_bp, admin_bp, community_bp, exchanges_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        account_bp,
+        admin_bp,
+        community_bp,
+        exchanges_bp,
+        metrics_bp,
+    ):
         app.register_blueprint(blueprint)
     for blueprint in (listings_bp, profiles_bp, categories_bp):
         app.register_blueprint(blueprint)

@@ -1,6 +1,7 @@
 """Route access decisions. Every view declares one (a test walks ``app.url_map`` to prove
 it): ``public``, ``login`` (any logged-in user), ``site_admin``, or a community level
-(``member`` / ``participant`` / ``coordinator`` / ``community_admin``) for routes under
+(``member`` / ``participant`` / ``coordinator`` / ``community_admin``, or ``metrics``:
+coordinators, and members where the community shows them its figures) for routes under
 ``/c/<slug>/``.
 
 Community routes answer 404 to anyone who is not an active member, so the existence of a
@@ -58,6 +59,8 @@ _COMMUNITY_CHECKS: dict[str, Callable] = {
     "participant": permissions.is_active_member,
     "coordinator": permissions.can_manage_members,
     "community_admin": permissions.can_change_roles,
+    # The metrics dashboard: coordinators, and members when the community switched it on.
+    "metrics": permissions.can_view_metrics,
 }
 
 

@@ -1,5 +1,5 @@
 """Command-line tasks: ``flask --app timebank demo | create-admin | create-community |
-verify-ledger | expire-pending``."""
+verify-ledger | expire-pending | report``."""
 
 from __future__ import annotations
 
@@ -102,3 +102,38 @@ def init_app(app: Flask) -> None:
 
         count = transaction(lambda: exchanges.expire_pending())
         click.echo(f"{count} unconfirmed exchanges expired.")
+
+    @app.cli.command("report")
+    @click.option("--community", "slug", required=True, help="The community's slug.")
+    @click.option("--from", "start", required=True, help="First day, YYYY-MM-DD.")
+    @click.option("--to", "end", required=True, help="Last day, YYYY-MM-DD.")
+    @click.option("--format", "fmt", required=True, help="pdf, xlsx, csv (zipped) or json.")
+    @click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True))
+    @click.option(
+        "--locale",
+        type=click.Choice(["en", "ar"]),
+        default=None,
+        help="Language of the report (default: the community's).",
+    )
+    def report(slug: str, start: str, end: str, fmt: str, output: str, locale: str | None) -> None:
+        """Write an activity report for a community and period (for scheduled jobs)."""
+        from timebank.services import reports
+        from timebank.services.metrics import periods
+
+        community = db.session.scalar(select(Community).where(Community.slug == slug))
+        if community is None:
+            raise click.ClickException(f"No community with the slug {slug!r}.")
+        try:
+            period = periods.from_dates(
+                periods.parse_date(start, field="from"), periods.parse_date(end, field="to")
+            )
+            file = transaction(
+                lambda: reports.produce(
+                    community, period, fmt.lower(), locale=locale or community.locale, actor=None
+                )
+            )
+        except DomainError as error:
+            _fail(error)
+        with open(output, "wb") as handle:
+            handle.write(file.content)
+        click.echo(f"{file.filename}: {len(file.content)} bytes written to {output}.")

@@ -30,6 +30,11 @@ PLACEHOLDERS = {
     "listing_id": lambda world: world.listing.id,
     "category_id": lambda world: world.category.id,
     "exchange_id": lambda world: world.exchange.id,
+    # Metrics and reports: a chart, a period label, a file format, an export.
+    "name": lambda world: "hours",
+    "label": lambda world: "2026-Q1",
+    "fmt": lambda world: "csv",
+    "kind": lambda world: "exchanges",
 }
 
 # Access level -> (the user who has it, users who are active members but lack it).
@@ -42,6 +47,8 @@ LEVELS = {
     "community:participant": ("member", ["site_admin"]),
     "community:coordinator": ("coordinator", ["member"]),
     "community:community_admin": ("community_admin", ["member", "coordinator"]),
+    # The figures: coordinators (and members only where the community switched them on).
+    "community:metrics": ("coordinator", ["member"]),
 }
 
 

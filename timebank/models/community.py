@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
     true,
 )
@@ -75,6 +76,12 @@ class Community(Base):
     max_minutes_per_exchange: Mapped[int] = mapped_column(default=480, server_default=text("480"))
     pending_expiry_days: Mapped[int] = mapped_column(default=30, server_default=text("30"))
 
+    # Metrics and reports (issue 6): members may see the reduced dashboard; an optional
+    # value per hour (in cents of ``value_currency``) for the estimated social value.
+    members_see_metrics: Mapped[bool] = mapped_column(default=False, server_default=false())
+    value_per_hour_cents: Mapped[int | None]
+    value_currency: Mapped[str | None] = mapped_column(String(3))
+
     memberships: Mapped[list[Membership]] = relationship(back_populates="community")
 
     __table_args__ = (
@@ -94,6 +101,10 @@ class Community(Base):
         CheckConstraint("max_minutes_per_exchange BETWEEN 1 AND 100000", name="max_minutes_range"),
         CheckConstraint("pending_expiry_days >= 1", name="pending_expiry_days_positive"),
         CheckConstraint("listing_expiry_days BETWEEN 1 AND 3650", name="listing_expiry_days_range"),
+        CheckConstraint(
+            "value_per_hour_cents IS NULL OR (value_per_hour_cents BETWEEN 0 AND 100000000)",
+            name="value_per_hour_non_negative",
+        ),
     )
 
     def display_name(self, locale: str) -> str:

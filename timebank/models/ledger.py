@@ -214,6 +214,13 @@ class Exchange(Base):
         ),
         CheckConstraint("length(idempotency_key) >= 8", name="idempotency_key_length"),
         Index("ix_exchanges_community_status", "community_id", "status"),
+        # Metrics and reports (migration 0004): a community's exchanges by service date, by
+        # category (companionship), and each pair's history (is this a new tie?).
+        Index("ix_exchanges_community_service_date", "community_id", "service_date"),
+        Index("ix_exchanges_community_category_date", "community_id", "category", "service_date"),
+        Index(
+            "ix_exchanges_pair_date", "provider_account_id", "recipient_account_id", "service_date"
+        ),
     )
 
 
@@ -234,6 +241,8 @@ class Entry(Base):
         CheckConstraint(f"delta <> 0 AND {_whole('delta')}", name="delta_non_zero_whole"),
         CheckConstraint(_whole("balance_after"), name="balance_after_whole"),
         Index("ix_entries_account_id_id", "account_id", "id"),
+        # Balances at a past date: today's balance less the entries after it (migration 0004).
+        Index("ix_entries_created_at", "created_at"),
     )
 
 

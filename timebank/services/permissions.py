@@ -160,3 +160,19 @@ def can_see_private_profile(user: User | None, membership: Membership) -> bool:
     return (user is not None and user.is_authenticated and user.id == membership.user_id) or (
         can_manage_members(user, membership.community)
     )
+
+
+# -- Metrics and reports --------------------------------------------------------------
+
+
+def can_view_metrics(user: User | None, community: Community) -> bool:
+    """Coordinators and admins always; members when the community has switched on their
+    (reduced) view of the dashboard."""
+    if can_manage_members(user, community):
+        return True
+    return community.members_see_metrics and is_active_member(user, community)
+
+
+def can_produce_reports(user: User | None, community: Community) -> bool:
+    """Reports and exports name members: coordinators and admins only."""
+    return can_manage_members(user, community)

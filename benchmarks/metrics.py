@@ -1,0 +1,301 @@
+"""Metrics benchmark (issue 6; DESIGN.md §10). Standalone, not part of the test run:
+
+    python benchmarks/metrics.py [--members 10000] [--exchanges 1000000] [--keep DIR]
+
+1. generates one community with ``--members`` members and ``--exchanges`` exchanges over
+   three years into a temporary SQLite database migrated with ``flask db upgrade`` (bulk
+   inserts of consistent exchanges, two entries each with running ``balance_after``, and
+   cached balances; ``verify-ledger``'s checks pass);
+2. measures the whole dashboard for the last complete quarter (both quarters computed)
+   cold and cached, plus the same for a whole year, in a fresh process;
+3. measures the streamed CSV export of every exchange (the exchange ledger export) in a
+   fresh process — rows/s and peak RSS — against ``sqlite3 -csv`` running the same SQL
+   in the same run (the floor).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import random
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SECRET = "benchmark-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+CATEGORIES = ["companionship", "gardening", "transport", "shopping", "repairs", "tutoring",
+              "cooking", "computers", "language", "childcare"]  # fmt: skip
+END = date(2026, 11, 26)
+START = END - timedelta(days=3 * 365)
+
+
+def make_app(db_path: Path):
+    from timebank import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": SECRET,
+                       "RATELIMIT_STORAGE_URL": "memory://"})  # fmt: skip
+
+
+def generate(db_path: Path, members: int, exchanges: int) -> dict:
+    from flask_migrate import upgrade
+
+    from timebank.extensions import db
+    from timebank.services import communities, ledger
+
+    app = make_app(db_path)
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        community = communities.create(actor=None, slug="bench", name="Benchmark Time Bank",
+                                       name_ar="بنك الوقت التجريبي", locale="en")  # fmt: skip
+        ledger.ensure_pot(community)
+        db.session.commit()
+        community_id = community.id
+        db.session.remove()
+        db.engine.dispose()
+
+    started = time.perf_counter()
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA foreign_keys = OFF")
+    rng = random.Random(2026)
+    joined = datetime(2023, 1, 1, 9, 0)
+    stamp = joined.strftime("%Y-%m-%d %H:%M:%S.%f")
+    conn.executemany(
+        "INSERT INTO users (id, email, display_name, locale, is_admin, is_disabled, "
+        "session_token, failed_logins, created_at) VALUES (?, ?, ?, ?, 0, 0, ?, 0, ?)",
+        ((i, f"member{i}@example.org", f"Member {i}" if i % 3 else f"عضو {i}",
+          "ar" if i % 3 == 0 else "en", f"token{i:028d}", stamp)
+         for i in range(1000, 1000 + members)),
+    )  # fmt: skip
+    conn.executemany(
+        "INSERT INTO memberships (id, user_id, community_id, role, status, member_number, "
+        "created_at, decided_at) VALUES (?, ?, ?, ?, 'active', ?, ?, ?)",
+        ((i, i, community_id, "coordinator" if i < 1005 else "member", i - 999, stamp, stamp)
+         for i in range(1000, 1000 + members)),
+    )  # fmt: skip
+    conn.executemany(
+        "INSERT INTO accounts (id, community_id, membership_id, kind, balance, credit_limit, "
+        "limits_overridden, created_at) VALUES (?, ?, ?, 'member', 0, 1000000000, 1, ?)",
+        ((i, community_id, i, stamp) for i in range(1000, 1000 + members)),
+    )
+    accounts = list(range(1000, 1000 + members))
+    # Activity is skewed, as in real time banks: a few members do much of the giving.
+    weights = [1.0 / (1 + (n % 997)) ** 0.8 for n in range(members)]
+    cumulative = list(itertools.accumulate(weights))
+    days = (END - START).days
+    balances = dict.fromkeys(accounts, 0)
+    batch_x, batch_e = [], []
+    entry_id = 1
+    for exchange_id in range(1, exchanges + 1):
+        provider = rng.choices(accounts, cum_weights=cumulative)[0]
+        recipient = rng.choice(accounts)
+        while recipient == provider:
+            recipient = rng.choice(accounts)
+        minutes = rng.choice((30, 60, 60, 90, 120, 180))
+        day = START + timedelta(days=days * exchange_id // exchanges)
+        when = f"{day.isoformat()} 12:00:00.000000"
+        batch_x.append(
+            (exchange_id, community_id, "exchange", "posted", provider, recipient, minutes,
+             day.isoformat(), rng.choice(CATEGORIES), provider, recipient, when, when,
+             f"bench-{exchange_id:010d}", "0" * 64, when)
+        )  # fmt: skip
+        balances[provider] += minutes
+        balances[recipient] -= minutes
+        lo, hi = sorted(((provider, minutes), (recipient, -minutes)))
+        for account, delta in (lo, hi):
+            batch_e.append((entry_id, exchange_id, account, delta, balances[account], when))
+            entry_id += 1
+        if len(batch_x) >= 50_000:
+            _flush(conn, batch_x, batch_e)
+    _flush(conn, batch_x, batch_e)
+    conn.executemany("UPDATE accounts SET balance = ? WHERE id = ?",
+                     ((b, a) for a, b in balances.items()))  # fmt: skip
+    conn.commit()
+    conn.execute("ANALYZE")
+    conn.close()
+    return {"generation_s": round(time.perf_counter() - started, 1),
+            "db_mb": round(db_path.stat().st_size / 1e6)}  # fmt: skip
+
+
+def _flush(conn, batch_x, batch_e) -> None:
+    conn.executemany(
+        "INSERT INTO exchanges (id, community_id, kind, status, provider_account_id, "
+        "recipient_account_id, minutes, service_date, category, recorded_by_id, "
+        "confirmed_by_id, confirmed_at, decided_by_id, decided_at, idempotency_key, "
+        "payload_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(*x[:12], x[10], *x[12:]) for x in batch_x],
+    )
+    conn.executemany(
+        "INSERT INTO entries (id, exchange_id, account_id, delta, balance_after, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        batch_e,
+    )
+    batch_x.clear()
+    batch_e.clear()
+
+
+def _status_mb(key: str) -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def reset_peak_rss() -> None:
+    """Linux: restart the high-water mark, so imports and start-up (argon2 sizes its memory
+    once at import) do not hide what the export itself uses."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def rss_mb() -> float:
+    return _status_mb("VmRSS")
+
+
+def peak_rss_mb() -> float:
+    return _status_mb("VmHWM")
+
+
+def measure_dashboard(db_path: Path) -> dict:
+    from sqlalchemy import select
+
+    from timebank.extensions import db
+    from timebank.models import Community
+    from timebank.services import metrics
+    from timebank.services.metrics import periods
+
+    app = make_app(db_path)
+    out = {}
+    with app.app_context():
+        community = db.session.scalar(select(Community).where(Community.slug == "bench"))
+        for name, period in (("quarter", periods.recent("quarter", END)),
+                             ("year", periods.year_of(END.year - 1))):  # fmt: skip
+            metrics.clear_cache()
+            started = time.perf_counter()
+            board = metrics.dashboard(community, period)
+            cold = time.perf_counter() - started
+            cached = []
+            for _ in range(20):
+                started = time.perf_counter()
+                metrics.dashboard(community, period)
+                cached.append(time.perf_counter() - started)
+            cached.sort()
+            out[name] = {
+                "period": period.label,
+                "exchanges_in_period": board.current.participation.exchanges,
+                "active_members": board.current.participation.active_members,
+                "cold_s": round(cold, 3),
+                "cached_median_ms": round(cached[len(cached) // 2] * 1000, 2),
+                "cached_max_ms": round(cached[-1] * 1000, 2),
+            }
+    return out
+
+
+def measure_export(db_path: Path) -> dict:
+    from sqlalchemy import select
+    from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+    from timebank.extensions import db
+    from timebank.models import Community
+    from timebank.services.metrics import periods
+    from timebank.services.reports import exports
+
+    app = make_app(db_path)
+    with app.test_request_context():
+        community = db.session.scalar(select(Community).where(Community.slug == "bench"))
+        period = periods.custom(START, END)
+        db.session.commit()
+        reset_peak_rss()
+        baseline = rss_mb()
+        started = time.perf_counter()
+        size = rows = 0
+        with open(os.devnull, "w", encoding="utf-8") as sink:
+            for chunk in exports.csv_stream("exchanges", community.id, period):
+                sink.write(chunk)
+                size += len(chunk)
+                rows += chunk.count("\r\n")
+        elapsed = time.perf_counter() - started
+        statement = exports.exchange_statement(
+            community.id, period, pot="Community pot", dialect="sqlite"
+        )
+        sql = str(statement.compile(dialect=sqlite_dialect.dialect(),
+                                    compile_kwargs={"literal_binds": True}))  # fmt: skip
+    return {
+        "rows": rows - 1,
+        "seconds": round(elapsed, 2),
+        "rows_per_s": round((rows - 1) / elapsed),
+        "mb": round(size / 1e6),
+        "rss_before_mb": round(baseline),
+        "peak_rss_mb": round(peak_rss_mb()),
+        "sql": sql,
+    }
+
+
+def sqlite3_floor(db_path: Path, sql: str) -> dict:
+    binary = shutil.which("sqlite3")
+    if binary is None:
+        return {"error": "sqlite3 CLI not installed"}
+    started = time.perf_counter()
+    with open(os.devnull, "wb") as sink:
+        process = subprocess.Popen([binary, "-csv", str(db_path), sql], stdout=sink)
+        _pid, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    if status:
+        return {"error": f"sqlite3 exited with status {status}"}
+    return {"seconds": round(elapsed, 2), "peak_rss_mb": round(usage.ru_maxrss / 1024)}
+
+
+def child(mode: str, db_path: Path) -> None:
+    result = measure_dashboard(db_path) if mode == "dashboard" else measure_export(db_path)
+    print(json.dumps(result))
+
+
+def run_child(mode: str, db_path: Path) -> dict:
+    command = [sys.executable, __file__, "--child", mode, "--db", str(db_path)]
+    output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--exchanges", type=int, default=1_000_000)
+    parser.add_argument("--keep", type=Path, help="keep (or reuse) the database in this folder")
+    parser.add_argument("--child", choices=("dashboard", "export"))
+    parser.add_argument("--db", type=Path)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.db)
+        return
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="timebank-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    db_path = folder / "bench.sqlite3"
+    report = {"members": args.members, "exchanges": args.exchanges}
+    if not db_path.exists():
+        report["generate"] = generate(db_path, args.members, args.exchanges)
+    report["dashboard"] = run_child("dashboard", db_path)
+    export = run_child("export", db_path)
+    sql = export.pop("sql")
+    report["export"] = export
+    floor = sqlite3_floor(db_path, sql)
+    report["sqlite3_csv"] = floor
+    if "seconds" in floor:
+        floor["rows_per_s"] = round(export["rows"] / floor["seconds"])
+        report["export_vs_sqlite3"] = round(export["rows_per_s"] / floor["rows_per_s"], 3)
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+    if not args.keep:
+        shutil.rmtree(folder)
+
+
+if __name__ == "__main__":
+    main()

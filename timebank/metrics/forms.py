@@ -1,0 +1,65 @@
+"""The period picker (a GET form: it changes nothing) and the metrics settings."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
+from wtforms.validators import Length, NumberRange, Optional, Regexp
+
+from timebank.forms import Form
+from timebank.services.exceptions import InvalidInput
+from timebank.services.metrics import periods
+from timebank.services.metrics.periods import Period
+
+CUSTOM = "custom"
+
+
+class PeriodForm(Form):
+    class Meta:
+        csrf = False
+
+    period = SelectField(_l("Period"), validators=[Optional()], validate_choice=False)
+    start = DateField(
+        _l("From"),
+        validators=[Optional()],
+        description=_l("For your own dates: the first day, as YYYY-MM-DD."),
+    )
+    end = DateField(
+        _l("To"), validators=[Optional()], description=_l("The last day, as YYYY-MM-DD.")
+    )
+
+    def setup(self, today: date) -> None:
+        options = periods.choices(today)
+        self.period.choices = [(p.label, p.label) for p in options] + [
+            (CUSTOM, str(_l("Your own dates (below)")))
+        ]
+
+    def chosen(self, default: Period) -> Period:
+        """The period asked for; ``InvalidInput`` (attached to its field) when it is not
+        one. Nothing asked: ``default``."""
+        choice = self.period.data
+        if self.start.errors or self.end.errors:
+            raise InvalidInput(_l("Enter a date as YYYY-MM-DD."), field="start")
+        if choice == CUSTOM or (not choice and (self.start.data or self.end.data)):
+            if not self.start.data or not self.end.data:
+                raise InvalidInput(_l("Enter both dates of your period."), field="start")
+            return periods.from_dates(self.start.data, self.end.data)
+        if choice:
+            return periods.parse(choice)
+        return default
+
+
+class MetricsSettingsForm(Form):
+    members_see_metrics = BooleanField(_l("Members can see the community's figures"))
+    value_per_hour = IntegerField(
+        _l("Value of one hour, in whole currency units"),
+        validators=[Optional(), NumberRange(min=0, max=1_000_000)],
+        description=_l("Used for an estimated social value in reports. Leave empty for none."),
+    )
+    value_currency = StringField(
+        _l("Currency"),
+        validators=[Optional(), Length(max=3), Regexp(r"^[A-Za-z]{3}$",
+                    message=_l("Use a three-letter code such as EUR or JOD."))],
+    )  # fmt: skip

@@ -1,0 +1,57 @@
+"""Figures as a reader reads them, in the current locale (pages, PDF); and as plain
+numbers for files (JSON, CSV, XLSX: shares as fractions, hours as minutes ÷ 60)."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from timebank.i18n import format_minutes, local_digits
+
+
+def display(kind: str, value: float | int | None) -> str:
+    if value is None:
+        return _("no data")
+    if kind == "share":
+        return local_digits(f"{round(value * 100)} %")
+    if kind == "minutes":
+        return format_minutes(round(value))
+    if kind == "ratio":
+        return local_digits(f"{value:.2f}")
+    if kind == "days":
+        return local_digits(ngettext("%(num)d day", "%(num)d days", round(value)))
+    if kind == "partners":
+        return local_digits(f"{value:g}")
+    return local_digits(f"{int(value):,}")
+
+
+def plain(kind: str, value: float | int | None) -> float | int | None:
+    """Byte-stable numbers for files: rounded to 4 places, integers stay integers."""
+    if value is None:
+        return None
+    if kind == "minutes":
+        return round(value / 60, 2)
+    if isinstance(value, float):
+        return round(value, 4)
+    return value
+
+
+def change(kind: str, now: float | int | None, before: float | int | None) -> str:
+    """ "+3", "−5 %" or "" when either side is missing."""
+    if now is None or before is None:
+        return ""
+    diff = now - before
+    if kind == "share":
+        points = round(diff * 100)
+        text = _(
+            "%(sign)s%(n)s points",
+            sign="+" if points > 0 else ("−" if points < 0 else ""),
+            n=abs(points),
+        )
+        return local_digits(text)
+    if kind == "minutes":
+        sign = "+" if diff > 0 else ("−" if diff < 0 else "")
+        return sign + format_minutes(abs(round(diff))) if diff else local_digits("0")
+    if kind in ("ratio",):
+        return local_digits(f"{diff:+.2f}")
+    return local_digits(f"{diff:+g}") if isinstance(diff, float) else local_digits(f"{diff:+d}")

@@ -1,0 +1,384 @@
+"""SQL aggregates behind the metrics. Each function is one statement whose row count grows
+with members or pairs, never with the number of exchanges.
+
+What counts as activity (``counted``): exchanges of kind ``exchange`` or ``group`` whose
+status is ``posted`` and whose service date falls in the period. So:
+- a reversed exchange (status ``reversed``) and its reversal (kind ``reversal``) cancel out
+  and are both left out, whenever the reversal happened;
+- pot movements (donations, grants, settlements) are not exchanges between members: they
+  appear only as pot flows;
+- pending, rejected, cancelled and expired records never moved any hours."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
+
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select, union_all
+from sqlalchemy.orm import aliased
+
+from timebank.extensions import db
+from timebank.models import (
+    Account,
+    AccountKind,
+    Entry,
+    Exchange,
+    ExchangeKind,
+    ExchangeStatus,
+    Membership,
+    MembershipStatus,
+)
+
+COUNTED_KINDS = (ExchangeKind.EXCHANGE, ExchangeKind.GROUP)
+COMPANIONSHIP = "companionship"
+MEMBER_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.SUSPENDED)
+
+
+def end_of(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def counted(community_id: int, start: date | None, end: date):
+    conditions = [
+        Exchange.community_id == community_id,
+        Exchange.status == ExchangeStatus.POSTED,
+        Exchange.kind.in_(COUNTED_KINDS),
+        Exchange.service_date <= end,
+    ]
+    if start is not None:
+        conditions.append(Exchange.service_date >= start)
+    return and_(*conditions)
+
+
+def _month(column):
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def legs(community_id: int, start: date | None, end: date):
+    """One row per side of each counted exchange: (account, day, minutes, gave 1/0)."""
+    where = counted(community_id, start, end)
+    return union_all(
+        select(
+            Exchange.provider_account_id.label("account_id"),
+            Exchange.service_date.label("day"),
+            Exchange.minutes.label("minutes"),
+            literal(1).label("gave"),
+        ).where(where),
+        select(
+            Exchange.recipient_account_id,
+            Exchange.service_date,
+            Exchange.minutes,
+            literal(0),
+        ).where(where),
+    ).subquery("legs")
+
+
+def totals(community_id: int, start: date, end: date) -> tuple[int, int]:
+    count, minutes = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(Exchange.minutes), 0)).where(
+            counted(community_id, start, end)
+        )
+    ).one()
+    return int(count), int(minutes)
+
+
+def per_account(community_id: int, start: date, end: date) -> dict[int, tuple[int, int]]:
+    """account id → (minutes given, minutes received) for every active account."""
+    sides = legs(community_id, start, end)
+    rows = db.session.execute(
+        select(
+            sides.c.account_id,
+            func.sum(case((sides.c.gave == 1, sides.c.minutes), else_=0)),
+            func.sum(case((sides.c.gave == 0, sides.c.minutes), else_=0)),
+        ).group_by(sides.c.account_id)
+    )
+    return {account: (int(given), int(received)) for account, given, received in rows}
+
+
+def pairs(community_id: int, start: date, end: date) -> list[tuple[int, int, int, int]]:
+    """(provider account, recipient account, exchanges, minutes) per directed pair."""
+    rows = db.session.execute(
+        select(
+            Exchange.provider_account_id,
+            Exchange.recipient_account_id,
+            func.count(),
+            func.sum(Exchange.minutes),
+        )
+        .where(counted(community_id, start, end))
+        .group_by(Exchange.provider_account_id, Exchange.recipient_account_id)
+    )
+    return [(p, r, int(n), int(m)) for p, r, n, m in rows]
+
+
+def monthly(community_id: int, start: date, end: date) -> dict[str, tuple[int, int, int]]:
+    """month → (exchanges, minutes, active members)."""
+    month = _month(Exchange.service_date)
+    sums = {
+        m: (int(n), int(minutes))
+        for m, n, minutes in db.session.execute(
+            select(month, func.count(), func.sum(Exchange.minutes))
+            .where(counted(community_id, start, end))
+            .group_by(month)
+        )
+    }
+    sides = legs(community_id, start, end)
+    leg_month = _month(sides.c.day)
+    active = dict(
+        db.session.execute(
+            select(leg_month, func.count(func.distinct(sides.c.account_id))).group_by(leg_month)
+        ).all()
+    )
+    return {m: (*sums[m], int(active.get(m, 0))) for m in sums}
+
+
+def by_category(community_id: int, start: date, end: date) -> list[tuple[str, int, int]]:
+    rows = db.session.execute(
+        select(Exchange.category, func.count(), func.sum(Exchange.minutes))
+        .where(counted(community_id, start, end))
+        .group_by(Exchange.category)
+    )
+    ordered = sorted(((k, int(n), int(m)) for k, n, m in rows), key=lambda r: (-r[2], r[0]))
+    return ordered
+
+
+class MemberRow(NamedTuple):
+    membership_id: int
+    account_id: int | None
+    role: str
+    user_id: int
+
+
+def members_at(community_id: int, end: date) -> list[MemberRow]:
+    """Every member at the end of the period: admitted by then and not departed."""
+    admitted = func.coalesce(Membership.decided_at, Membership.created_at)
+    rows = db.session.execute(
+        select(Membership.id, Account.id, cast(Membership.role, String), Membership.user_id)
+        .outerjoin(Account, Account.membership_id == Membership.id)
+        .where(
+            Membership.community_id == community_id,
+            Membership.status.in_(MEMBER_STATUSES),
+            Membership.member_number.is_not(None),
+            admitted < end_of(end),
+        )
+    )
+    return [MemberRow(*row) for row in rows]
+
+
+def first_exchange_days(community_id: int, start: date, end: date) -> list[int | None]:
+    """For members admitted in the period: days from admission to their first exchange (up
+    to the end of the period), or None if they have not exchanged yet."""
+    admitted = func.coalesce(Membership.decided_at, Membership.created_at)
+    sides = legs(community_id, None, end)
+    first = (
+        select(sides.c.account_id, func.min(sides.c.day).label("first_day"))
+        .group_by(sides.c.account_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(admitted, first.c.first_day)
+        .select_from(Membership)
+        .outerjoin(Account, Account.membership_id == Membership.id)
+        .outerjoin(first, first.c.account_id == Account.id)
+        .where(
+            Membership.community_id == community_id,
+            Membership.member_number.is_not(None),
+            admitted >= end_of(start - timedelta(days=1)),
+            admitted < end_of(end),
+        )
+    )
+    out: list[int | None] = []
+    for admitted_at, first_day in rows:
+        if first_day is None:
+            out.append(None)
+        else:
+            out.append(max(0, (first_day - admitted_at.date()).days))
+    return out
+
+
+def new_ties(community_id: int, start: date, end: date) -> int:
+    """Pairs of members (either direction) who exchanged in the period and never before it:
+    each probe of a pair's history is one lookup in ``ix_exchanges_pair_date``."""
+    provider, recipient = Exchange.provider_account_id, Exchange.recipient_account_id
+    low = case((provider < recipient, provider), else_=recipient)
+    high = case((provider < recipient, recipient), else_=provider)
+    pairs = (
+        select(low.label("low"), high.label("high"))
+        .where(counted(community_id, start, end))
+        .group_by(low, high)
+        .subquery()
+    )
+    earlier = aliased(Exchange)
+
+    def exchanged_before(giver, receiver):
+        return (
+            select(earlier.id)
+            .where(
+                earlier.provider_account_id == giver,
+                earlier.recipient_account_id == receiver,
+                earlier.service_date < start,
+                earlier.community_id == community_id,
+                earlier.status == ExchangeStatus.POSTED,
+                earlier.kind.in_(COUNTED_KINDS),
+            )
+            .exists()
+        )
+
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(pairs)
+            .where(
+                ~exchanged_before(pairs.c.low, pairs.c.high),
+                ~exchanged_before(pairs.c.high, pairs.c.low),
+            )
+        )
+        or 0
+    )
+
+
+def shapers(community_id: int, start: date, end: date) -> tuple[set[int], set[int]]:
+    """(user ids who recorded exchanges on someone's behalf, account ids that gave in a
+    group activity) in the period: both shape the service."""
+    on_behalf = union_all(
+        select(Exchange.recorded_by_id.label("id"), literal("user").label("what")).where(
+            Exchange.community_id == community_id,
+            Exchange.on_behalf_of_id.is_not(None),
+            Exchange.on_behalf_of_id != Exchange.recorded_by_id,
+            Exchange.status == ExchangeStatus.POSTED,
+            Exchange.service_date.between(start, end),
+        ),
+        select(Exchange.provider_account_id, literal("account")).where(
+            counted(community_id, start, end), Exchange.kind == ExchangeKind.GROUP
+        ),
+    ).subquery()
+    users, accounts = set(), set()
+    for identifier, what in db.session.execute(select(on_behalf.c.id, on_behalf.c.what).distinct()):
+        (users if what == "user" else accounts).add(identifier)
+    return users, accounts
+
+
+def balances_beyond(community_id: int, end: date, threshold: int) -> int:
+    """Member accounts whose balance at the end of the period was beyond ±threshold
+    minutes. That balance is derived from the entries (promise 15): today's balance, which
+    is the sum of all of an account's entries (promise 2), less those made after the end —
+    a short range of ``ix_entries_created_at`` for a recent period."""
+    members = select(Account.id).where(
+        Account.community_id == community_id, Account.kind == AccountKind.MEMBER
+    )
+    # ``account_id + 0``: keeps SQLite from reading every entry through the account index
+    # (to save a sort) when the date range is the small side.
+    account = Entry.account_id + 0
+    amounts = union_all(
+        select(Account.id.label("account_id"), Account.balance.label("amount")).where(
+            Account.id.in_(members)
+        ),
+        select(account, -Entry.delta).where(Entry.created_at >= end_of(end), account.in_(members)),
+    ).subquery()
+    total = func.sum(amounts.c.amount)
+    beyond = (
+        select(amounts.c.account_id)
+        .group_by(amounts.c.account_id)
+        .having(or_(total > threshold, total < -threshold))
+        .subquery()
+    )
+    return int(db.session.scalar(select(func.count()).select_from(beyond)) or 0)
+
+
+def companionship(community_id: int, start: date, end: date, isolated_days: int):
+    """(minutes, recipients in the period, recipients ever whose last visit is more than
+    ``isolated_days`` before the end)."""
+    is_care = and_(counted(community_id, None, end), Exchange.category == COMPANIONSHIP)
+    minutes, recipients = db.session.execute(
+        select(
+            func.coalesce(func.sum(Exchange.minutes), 0),
+            func.count(func.distinct(Exchange.recipient_account_id)),
+        ).where(is_care, Exchange.service_date >= start)
+    ).one()
+    last = (
+        select(func.max(Exchange.service_date).label("last_day"))
+        .where(is_care)
+        .group_by(Exchange.recipient_account_id)
+        .subquery()
+    )
+    isolated = db.session.scalar(
+        select(func.count()).where(last.c.last_day < end - timedelta(days=isolated_days))
+    )
+    return int(minutes), int(recipients), int(isolated or 0)
+
+
+def last_exchange_days(community_id: int, end: date, window: int) -> dict[int, date]:
+    """account id → date of its last exchange in the ``window`` days up to the end of the
+    period (accounts quiet for the whole window are absent)."""
+    sides = legs(community_id, end - timedelta(days=window), end)
+    return dict(
+        db.session.execute(
+            select(sides.c.account_id, func.max(sides.c.day)).group_by(sides.c.account_id)
+        ).all()
+    )
+
+
+def pot_flows(community_id: int, start: date, end: date) -> dict[str, int]:
+    rows = db.session.execute(
+        select(Exchange.kind, func.sum(Exchange.minutes))
+        .where(
+            Exchange.community_id == community_id,
+            Exchange.status == ExchangeStatus.POSTED,
+            Exchange.kind.in_((ExchangeKind.DONATION, ExchangeKind.GRANT, ExchangeKind.SETTLEMENT)),
+            Exchange.service_date.between(start, end),
+        )
+        .group_by(Exchange.kind)
+    )
+    return {str(kind): int(m) for kind, m in rows}
+
+
+def departed(community_id: int, start: date, end: date) -> int:
+    """Members whose leaving was settled with the pot in the period."""
+    pot = (
+        select(Account.id)
+        .where(Account.community_id == community_id, Account.kind == AccountKind.POT)
+        .scalar_subquery()
+    )
+    member = case(
+        (Exchange.provider_account_id == pot, Exchange.recipient_account_id),
+        else_=Exchange.provider_account_id,
+    )
+    return int(
+        db.session.scalar(
+            select(func.count(func.distinct(member))).where(
+                Exchange.community_id == community_id,
+                Exchange.kind == ExchangeKind.SETTLEMENT,
+                Exchange.status == ExchangeStatus.POSTED,
+                Exchange.service_date.between(start, end),
+            )
+        )
+        or 0
+    )
+
+
+def reconciliation(community_id: int, start: date, end: date) -> tuple[int, ...]:
+    """From the entries of exchanges dated in the period: postings, entries, sum of deltas,
+    credits of standing member exchanges, and the reversed ones (count, minutes)."""
+    dated = and_(Exchange.community_id == community_id, Exchange.service_date.between(start, end))
+    standing = and_(Exchange.status == ExchangeStatus.POSTED, Exchange.kind.in_(COUNTED_KINDS))
+    posted, entries, delta, credited = db.session.execute(
+        select(
+            func.count(func.distinct(Entry.exchange_id)),
+            func.count(Entry.id),
+            func.coalesce(func.sum(Entry.delta), 0),
+            func.coalesce(
+                func.sum(case((and_(standing, Entry.delta > 0), Entry.delta), else_=0)), 0
+            ),
+        )
+        .select_from(Entry)
+        .join(Exchange, Exchange.id == Entry.exchange_id)
+        .where(dated)
+    ).one()
+    reversed_count, reversed_minutes = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(Exchange.minutes), 0)).where(
+            dated, Exchange.status == ExchangeStatus.REVERSED
+        )
+    ).one()
+    return (int(posted), int(entries), int(delta), int(credited), int(reversed_count),
+            int(reversed_minutes))  # fmt: skip
