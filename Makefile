@@ -6,6 +6,8 @@ FLASK    = $(BIN)/flask --app timebank
 STAMP    = $(VENV)/.installed
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
+# Two workers: the suite is several hundred tests; pass PYTEST_ARGS= to run in one process.
+PYTEST_ARGS ?= -n 2
 
 .PHONY: run test install translations chromium redis lint serve extract-messages bench clean
 
