@@ -153,3 +153,11 @@ def can_see_private_profile(user: User | None, membership: Membership) -> bool:
     return (user is not None and user.is_authenticated and user.id == membership.user_id) or (
         can_manage_members(user, membership.community)
     )
+
+
+# Companionship, safeguarding, conversations
+
+
+def can_manage_safeguarding(user: User | None, community: Community) -> bool:
+    """Record and revoke checks, set category requirements, match requests: coordinators."""
+    return can_manage_members(user, community)
