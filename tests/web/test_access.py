@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 
+from tests import companion_factories
 from tests.conftest import BASE_CONFIG, Browser
 from tests.factories import PASSWORD, World, make_reset_token
 from timebank import create_app
@@ -27,6 +28,9 @@ PLACEHOLDERS = {
     "community_id": lambda world: world.community.id,
     "membership_id": lambda world: world.applicant_membership.id,
     "token": lambda world: make_reset_token(world.applicant),
+    "request_id": lambda world: companion_factories.request_for(world).id,
+    "arrangement_id": lambda world: companion_factories.arrangement_for(world).id,
+    "check_id": lambda world: companion_factories.check_for(world).id,
 }
 
 # Access level -> (the user who has it, users who are active members but lack it).

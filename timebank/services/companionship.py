@@ -351,3 +351,62 @@ def visits_of(arrangement: Arrangement) -> list[Visit]:
             .order_by(Visit.created_at.desc(), Visit.id.desc())
         )
     )
+
+
+def active_members(community) -> list[Membership]:
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .options(joinedload(Membership.user))
+            .where(Membership.community_id == community.id, Membership.status == "active")
+            .order_by(Membership.member_number)
+        )
+    )
+
+
+def member_overview(membership: Membership) -> tuple[list, list]:
+    """A member's own requests and the arrangements they volunteer in."""
+    own = list(
+        db.session.scalars(
+            select(CompanionshipRequest)
+            .where(CompanionshipRequest.recipient_id == membership.id)
+            .order_by(CompanionshipRequest.id.desc())
+            .limit(20)
+        )
+    )
+    volunteering = list(
+        db.session.scalars(
+            select(Arrangement)
+            .options(
+                joinedload(Arrangement.request)
+                .joinedload(CompanionshipRequest.recipient)
+                .joinedload(Membership.user)
+            )
+            .where(
+                Arrangement.volunteer_id == membership.id,
+                Arrangement.status.in_([ArrangementStatus.OFFERED, ArrangementStatus.ACTIVE]),
+            )
+            .order_by(Arrangement.id.desc())
+            .limit(20)
+        )
+    )
+    return own, volunteering
+
+
+def concerns_query(community_id: int):
+    """Visits with a concern, newest first, with the people involved loaded."""
+    return (
+        select(Visit)
+        .join(Arrangement, Arrangement.id == Visit.arrangement_id)
+        .options(
+            joinedload(Visit.arrangement)
+            .joinedload(Arrangement.volunteer)
+            .joinedload(Membership.user),
+            joinedload(Visit.arrangement)
+            .joinedload(Arrangement.request)
+            .joinedload(CompanionshipRequest.recipient)
+            .joinedload(Membership.user),
+        )
+        .where(Arrangement.community_id == community_id, Visit.wellbeing == Wellbeing.CONCERN)
+        .order_by(Visit.created_at.desc(), Visit.id.desc())
+    )
