@@ -13,8 +13,10 @@ import pytest
 from flask import Flask
 
 from tests import companion_factories
+from tests.companion_factories import membership
 from tests.conftest import BASE_CONFIG, Browser
 from tests.factories import PASSWORD, World, make_reset_token
+from tests.listing_factories import category, make_listing
 from timebank import create_app
 from timebank.access import ACCESS_ATTRIBUTE
 
@@ -28,6 +30,8 @@ PLACEHOLDERS = {
     "community_id": lambda world: world.community.id,
     "membership_id": lambda world: world.applicant_membership.id,
     "token": lambda world: make_reset_token(world.applicant),
+    "listing_id": lambda world: make_listing(membership(world.member, world.community)).id,
+    "category_id": lambda world: category(world.community, "other").id,
     "request_id": lambda world: companion_factories.request_for(world).id,
     "arrangement_id": lambda world: companion_factories.arrangement_for(world).id,
     "check_id": lambda world: companion_factories.check_for(world).id,

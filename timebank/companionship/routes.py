@@ -107,7 +107,7 @@ def _request_form(community: Community) -> RequestForm:
     if _is_coordinator(community):
         members = companionship.active_members(community)
         form.member_id.choices = options(
-            [("", _("Choose a member"))] + [(m.id, m.user.display_name) for m in members]
+            [("", _("Myself"))] + [(m.id, m.user.display_name) for m in members]
         )
     else:
         del form.member_id
@@ -122,7 +122,8 @@ def new(community: Community):
     form = _request_form(community)
     if form.validate_on_submit():
         actor = _actor()
-        if hasattr(form, "member_id") and form.member_id.data:
+        chosen = getattr(form, "member_id", None)
+        if chosen is not None and chosen.data:
             recipient = db.session.get(Membership, form.member_id.data)
         else:
             recipient = permissions.membership_of(actor, community)
@@ -206,7 +207,7 @@ def match(community: Community, request_id: int):
         actor = _actor()
         try:
             if volunteer is None:
-                abort(404)
+                raise InvalidInput(_("Choose a volunteer."))
             arrangement = transaction(
                 lambda: companionship.match(found, actor=actor, volunteer=volunteer)
             )
@@ -228,6 +229,7 @@ def match(community: Community, request_id: int):
         by_language=by_language,
         by_area=by_area,
         labels=companionship.KIND_LABELS,
+        frequencies=companionship.FREQUENCY_LABELS,
         checks=companionship.safeguarding.CHECK_LABELS,
         languages=SPOKEN_LANGUAGES,
         form=form,
