@@ -140,7 +140,8 @@ def new(community: Community):
             return redirect(
                 url_for("companionship.show", slug=community.slug, request_id=created.id)
             )
-    return render_template("companionship/new.html", community=community, form=form)
+    status = 400 if form.errors or request.method == "POST" else 200
+    return render_template("companionship/new.html", community=community, form=form), status
 
 
 @bp.route("/requests/<int:request_id>")

@@ -291,8 +291,8 @@ def candidates(
     request: CompanionshipRequest, *, language: bool = True, neighbourhood: bool = False
 ) -> list[tuple[Membership, list]]:
     """Active members who could be matched, each with the checks they miss (an empty
-    list means they can be matched), optionally filtered by language and neighbourhood;
-    eligible ones first."""
+    list means they can be matched), optionally filtered by language (members who list no
+    language are kept) and neighbourhood; eligible ones first."""
     query = (
         select(Membership, Profile)
         .outerjoin(Profile, Profile.membership_id == Membership.id)
@@ -310,7 +310,8 @@ def candidates(
     home = recipient_profile.neighbourhood if recipient_profile else None
     result = []
     for membership, profile in db.session.execute(query).all():
-        if language and (profile is None or request.language not in profile.language_codes):
+        spoken = profile.language_codes if profile is not None else []
+        if language and spoken and request.language not in spoken:
             continue
         if neighbourhood and home and (profile is None or profile.neighbourhood != home):
             continue
