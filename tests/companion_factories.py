@@ -14,6 +14,7 @@ from timebank.models import (
     CompanionshipRequest,
     Frequency,
     Membership,
+    Notification,
     SafeguardingCheck,
     utcnow,
 )
@@ -81,3 +82,21 @@ def arrangement_for(world):
 
 def check_for(world):
     return make_check(membership(world.member, world.community), world.coordinator)
+
+
+def make_notification(user, community=None, *, kind="matched", object_type=None, object_id=None):
+    note = Notification(
+        user_id=user.id,
+        community_id=community.id if community is not None else None,
+        kind=kind,
+        object_type=object_type,
+        object_id=object_id,
+    )
+    db.session.add(note)
+    db.session.commit()
+    return note
+
+
+def notification_for(world):
+    """For the ``login`` level, whose user in the walk is the applicant."""
+    return make_notification(world.applicant, world.community)

@@ -61,10 +61,14 @@ def create_app(config: dict | None = None) -> Flask:
     from timebank.companionship import safeguarding_bp
     from timebank.listings import bp as listings_bp
     from timebank.main import bp as main_bp
+    from timebank.notifications import bp as notifications_bp
+    from timebank.notifications import routes as notification_routes
     from timebank.profiles import bp as profiles_bp
 
     for blueprint in (main_bp, auth_bp, account_bp, admin_bp, community_bp):
         app.register_blueprint(blueprint)
     for blueprint in (listings_bp, profiles_bp, categories_bp, companionship_bp, safeguarding_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(notifications_bp)
+    notification_routes.init_app(app)
     return app

@@ -35,6 +35,7 @@ PLACEHOLDERS = {
     "request_id": lambda world: companion_factories.request_for(world).id,
     "arrangement_id": lambda world: companion_factories.arrangement_for(world).id,
     "check_id": lambda world: companion_factories.check_for(world).id,
+    "notification_id": lambda world: companion_factories.notification_for(world).id,
 }
 
 # Access level -> (the user who has it, users who are active members but lack it).
