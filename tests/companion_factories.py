@@ -12,9 +12,12 @@ from timebank.models import (
     CheckType,
     CompanionshipKind,
     CompanionshipRequest,
+    Conversation,
     Frequency,
     Membership,
+    Message,
     Notification,
+    Report,
     SafeguardingCheck,
     utcnow,
 )
@@ -100,3 +103,40 @@ def make_notification(user, community=None, *, kind="matched", object_type=None,
 def notification_for(world):
     """For the ``login`` level, whose user in the walk is the applicant."""
     return make_notification(world.applicant, world.community)
+
+
+def make_conversation(starter: Membership, other: Membership, *, body="Hello", opened=False):
+    conversation = Conversation(
+        community_id=starter.community_id,
+        starter_id=starter.id,
+        other_id=other.id,
+        opened_to_coordinators_at=utcnow() if opened else None,
+    )
+    db.session.add(conversation)
+    db.session.flush()
+    db.session.add(Message(conversation_id=conversation.id, author_id=starter.id, body=body))
+    db.session.commit()
+    return conversation
+
+
+def conversation_for(world):
+    """Between the member and the community admin, reported (so coordinators and site
+    admins may read it)."""
+    return make_conversation(
+        membership(world.member, world.community),
+        membership(world.community_admin, world.community),
+        opened=True,
+    )
+
+
+def report_for(world):
+    report = Report(
+        community_id=world.community.id,
+        reporter_id=membership(world.member, world.community).id,
+        target_type="member",
+        target_id=membership(world.community_admin, world.community).id,
+        reason="Rude",
+    )
+    db.session.add(report)
+    db.session.commit()
+    return report

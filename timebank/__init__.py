@@ -59,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     from timebank.community import bp as community_bp
     from timebank.companionship import bp as companionship_bp
     from timebank.companionship import safeguarding_bp
+    from timebank.conversations import bp as conversations_bp
     from timebank.listings import bp as listings_bp
     from timebank.main import bp as main_bp
     from timebank.notifications import bp as notifications_bp
@@ -70,5 +71,6 @@ def create_app(config: dict | None = None) -> Flask:
     for blueprint in (listings_bp, profiles_bp, categories_bp, companionship_bp, safeguarding_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(notifications_bp)
+    app.register_blueprint(conversations_bp)
     notification_routes.init_app(app)
     return app

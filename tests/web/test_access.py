@@ -35,6 +35,10 @@ PLACEHOLDERS = {
     "request_id": lambda world: companion_factories.request_for(world).id,
     "arrangement_id": lambda world: companion_factories.arrangement_for(world).id,
     "check_id": lambda world: companion_factories.check_for(world).id,
+    "conversation_id": lambda world: companion_factories.conversation_for(world).id,
+    "target_type": lambda world: "member",
+    "target_id": lambda world: membership(world.community_admin, world.community).id,
+    "report_id": lambda world: companion_factories.report_for(world).id,
     "notification_id": lambda world: companion_factories.notification_for(world).id,
 }
 

@@ -273,6 +273,9 @@ def log_visit(
     db.session.flush()
     if state == Wellbeing.CONCERN:
         visit.alert_raised_at = utcnow()
+        from timebank.services import conversations
+
+        conversations.open_to_coordinators(conversations.between(volunteer, request.recipient))
         notifications.notify_coordinators(
             community, "concern", object_type="companionship_visits", object_id=visit.id,
             link=link,
