@@ -155,7 +155,11 @@ def test_turn_a_conversation_into_an_exchange_record(auth, bank):
     url = f"/c/{community.slug}/conversations/{conversation.id}/exchange"
     page = auth.client.get(url).get_data(as_text=True)
     assert "Help with forms" in page
-    assert '<input checked id="direction-0" name="direction" type="radio" value="gave">' in page
+    assert (
+        '<input checked id="direction-0" name="direction" required type="radio" value="gave">'
+        in page
+    )
+
     bad = auth.post(url, {"direction": "gave", "service_date": "2026-11-20", "minutes": "0"},
                     page=url)  # fmt: skip
     assert bad.status_code == 400 and _count(Exchange) == 0
