@@ -304,3 +304,23 @@ def test_candidates_filter_by_language_and_show_missing_checks(bank):
     assert bank.b.id in ids and bank.coordinator2.id in ids  # no language listed: kept
     assert bank.coordinator.id not in ids and bank.a.id not in ids
     assert all(missing for _m, missing in found[1:])
+
+
+def test_a_concern_opens_the_pair_s_conversations_to_coordinators(bank):
+    """Before a concern coordinators cannot read the volunteer's conversation with the
+    recipient; after it they can."""
+    from tests.companion_factories import make_conversation
+    from timebank.services import conversations
+
+    _checked(bank, bank.b)
+    conversation = make_conversation(bank.b, bank.a)
+    assert not conversations.can_read(bank.coordinator.user, conversation)
+    arrangement = companionship.match(_request(bank), actor=bank.coordinator.user, volunteer=bank.b)
+    db.session.commit()
+    companionship.log_visit(
+        arrangement, actor=bank.b.user, minutes=30, service_date=utcnow().date(),
+        wellbeing="concern", concern_note="Worried", idempotency_key=key(),
+    )  # fmt: skip
+    db.session.commit()
+    assert conversations.can_read(bank.coordinator.user, conversation)
+    assert not conversations.can_read(bank.c.user, conversation)
