@@ -147,7 +147,8 @@ def test_report_a_listing_and_a_member(auth, bank):
 
 
 def test_turn_a_conversation_into_an_exchange_record(auth, bank):
-    """The exchange form is prefilled from the listing and records through the ledger."""
+    """The exchange form is prefilled from the listing, records through the ledger and asks
+    the other member to confirm."""
     community, p, listing = bank
     auth.login("helper@example.org", PASSWORD)
     _respond(auth, community, listing)
@@ -169,6 +170,12 @@ def test_turn_a_conversation_into_an_exchange_record(auth, bank):
     )  # fmt: skip
     assert response.status_code == 302
     exchange = db.session.scalar(select(Exchange))
+    assert (
+        db.session.scalar(
+            select(Notification.user_id).where(Notification.kind == "exchange_confirm")
+        )
+        == p["owner"].user_id
+    )
     assert (exchange.category, exchange.minutes, exchange.status.value) == (
         "paperwork",
         45,

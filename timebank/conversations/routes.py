@@ -15,7 +15,7 @@ from timebank.extensions import db, limiter
 from timebank.forms import apply_domain_error
 from timebank.listings.forms import ConfirmForm, int_or_none
 from timebank.models import Category, Community, Conversation, Listing, ListingKind, Report
-from timebank.services import conversations, exchanges, mail, permissions
+from timebank.services import conversations, mail, permissions
 from timebank.services.exceptions import DomainError, InvalidInput
 
 
@@ -171,14 +171,12 @@ def record_exchange(community: Community, conversation_id: int):
         gave = form.direction.data == "gave"
         try:
             exchange = transaction(
-                lambda: exchanges.record(
-                    community,
+                lambda: conversations.record_exchange(
+                    conversation,
                     actor=actor,
-                    provider=me if gave else other,
-                    recipient=other if gave else me,
+                    gave=gave,
                     minutes=form.minutes.data,
                     service_date=form.service_date.data,
-                    category=category.key if category else "other",
                     idempotency_key=form.idempotency_key.data or f"conv-{uuid.uuid4().hex}",
                     description=form.description.data,
                 )

@@ -25,6 +25,8 @@ TARGETS = {
     "conversations": ("conversations.show", "conversation_id"),
     "reports": ("conversations.reports", None),
     "listings": ("listings.detail", "listing_id"),
+    # The ledger's exchange page, once the ledger pages are merged (else: the inbox).
+    "exchanges": ("exchanges.detail", "exchange_id"),
 }
 
 

@@ -263,3 +263,45 @@ def between(a: Membership, b: Membership) -> list[Conversation]:
             )
         )
     )
+
+
+def record_exchange(
+    conversation: Conversation,
+    *,
+    actor: User,
+    gave: bool,
+    minutes: int,
+    service_date,
+    idempotency_key: str,
+    description: str | None = None,
+):
+    """Turn the conversation into an exchange record between its two members, in the
+    listing's category (``other`` without one), through ``exchanges.record`` — so it follows
+    the ledger lifecycle — and tell the other member when it waits for them."""
+    from timebank.models import Category, ExchangeStatus
+    from timebank.services import exchanges
+
+    if not is_party(actor, conversation):
+        raise NotAllowed()
+    community = db.session.get(Community, conversation.community_id)
+    me = permissions.membership_of(actor, community)
+    other = counterpart(conversation, actor)
+    listing = db.session.get(Listing, conversation.listing_id) if conversation.listing_id else None
+    category = db.session.get(Category, listing.category_id) if listing else None
+    exchange = exchanges.record(
+        community,
+        actor=actor,
+        provider=me if gave else other,
+        recipient=other if gave else me,
+        minutes=minutes,
+        service_date=service_date,
+        category=category.key if category else "other",
+        idempotency_key=idempotency_key,
+        description=description,
+    )
+    if exchange.status == ExchangeStatus.RECORDED and exchange.recorded_by_id == actor.id:
+        notifications.notify(
+            other.user, "exchange_confirm", community=community, object_type="exchanges",
+            object_id=exchange.id,
+        )  # fmt: skip
+    return exchange
