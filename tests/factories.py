@@ -3,6 +3,7 @@ rule matters, and commit, as a request would."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 from timebank.extensions import db
@@ -81,10 +82,48 @@ class World:
     def __init__(self) -> None:
         self.community = make_community(slug="home-bank")
         self.other_community = make_community(slug="other-bank")
-        self.member = make_member(self.community).user
+        self.member_membership = make_member(self.community)
+        self.member = self.member_membership.user
         self.coordinator = make_member(self.community, role=Role.COORDINATOR).user
         self.community_admin = make_member(self.community, role=Role.ADMIN).user
         self.applicant_membership = make_member(self.community, status=MembershipStatus.APPLYING)
         self.applicant = self.applicant_membership.user
         self.outsider = make_member(self.other_community).user
         self.site_admin = make_user(admin=True)
+
+    @functools.cached_property
+    def listing(self):
+        """An offer posted by ``member`` in ``community``."""
+        from tests.listing_factories import make_listing
+
+        return make_listing(self.member_membership)
+
+    @functools.cached_property
+    def category(self):
+        from tests.listing_factories import category
+
+        return category(self.community)
+
+    def _exchange(self, *, actor, key: str):
+        from datetime import date
+
+        from timebank.services import exchanges
+
+        admin = self.community_admin.membership_in(self.community.id)
+        exchange = exchanges.record(
+            self.community, actor=actor, provider=self.member_membership, recipient=admin,
+            minutes=60, service_date=date.today(), category="gardening",
+            idempotency_key=f"world-{key}-{self.community.id}",
+        )  # fmt: skip
+        db.session.commit()
+        return exchange
+
+    @functools.cached_property
+    def exchange(self):
+        """Recorded by ``member`` for ``community_admin``, waiting for confirmation."""
+        return self._exchange(actor=self.member, key="recorded")
+
+    @functools.cached_property
+    def posted_exchange(self):
+        """Recorded by the coordinator on the members' behalf, so posted at once."""
+        return self._exchange(actor=self.coordinator, key="posted")

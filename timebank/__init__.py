@@ -60,13 +60,14 @@ def create_app(config: dict | None = None) -> Flask:
     from timebank.companionship import bp as companionship_bp
     from timebank.companionship import safeguarding_bp
     from timebank.conversations import bp as conversations_bp
+    from timebank.exchanges import bp as exchanges_bp
     from timebank.listings import bp as listings_bp
     from timebank.main import bp as main_bp
     from timebank.notifications import bp as notifications_bp
     from timebank.notifications import routes as notification_routes
     from timebank.profiles import bp as profiles_bp
 
-    for blueprint in (main_bp, auth_bp, account_bp, admin_bp, community_bp):
+    for blueprint in (main_bp, auth_bp, account_bp, admin_bp, community_bp, exchanges_bp):
         app.register_blueprint(blueprint)
     for blueprint in (listings_bp, profiles_bp, categories_bp, companionship_bp, safeguarding_bp):
         app.register_blueprint(blueprint)
