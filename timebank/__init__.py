@@ -57,10 +57,15 @@ def create_app(config: dict | None = None) -> Flask:
     from timebank.auth import bp as auth_bp
     from timebank.categories import bp as categories_bp
     from timebank.community import bp as community_bp
+    from timebank.companionship import bp as companionship_bp
+    from timebank.companionship import safeguarding_bp
+    from timebank.conversations import bp as conversations_bp
     from timebank.exchanges import bp as exchanges_bp
     from timebank.listings import bp as listings_bp
     from timebank.main import bp as main_bp
     from timebank.metrics import bp as metrics_bp
+    from timebank.notifications import bp as notifications_bp
+    from timebank.notifications import routes as notification_routes
     from timebank.profiles import bp as profiles_bp
 
     for blueprint in (
@@ -73,6 +78,9 @@ def create_app(config: dict | None = None) -> Flask:
         metrics_bp,
     ):
         app.register_blueprint(blueprint)
-    for blueprint in (listings_bp, profiles_bp, categories_bp):
+    for blueprint in (listings_bp, profiles_bp, categories_bp, companionship_bp, safeguarding_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(notifications_bp)
+    app.register_blueprint(conversations_bp)
+    notification_routes.init_app(app)
     return app

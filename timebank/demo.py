@@ -69,6 +69,7 @@ def load_demo() -> str:
         )
     posted = load_history(community, admin=admin, coordinator=coordinator, members=members)
     load_demo_listings(community)
+    load_demo_companionship(community, coordinator)
     return (
         f"Demo community /c/{DEMO_SLUG}/ loaded: {len(MEMBERS) + 2} members, "
         f"{len(APPLICANTS)} applicants, {posted} posted exchanges. "
@@ -271,3 +272,59 @@ def load_demo_listings(community) -> None:
                 language=language,
             ),
         )
+
+
+def load_demo_companionship(community, coordinator) -> None:
+    """Safeguarding checks for two volunteers (and one about to expire), Layla's weekly
+    home visit matched to Grace with one logged visit that raised a concern, and a
+    conversation about one of the listings."""
+    from sqlalchemy import select
+
+    from timebank.extensions import db
+    from timebank.models import Listing
+    from timebank.services import companionship, conversations, safeguarding
+    from timebank.services.accounts import find_by_email
+
+    def member(email):
+        return find_by_email(email).membership_in(community.id)
+
+    today = date.today()
+    for email in ("grace@example.org", "yusuf@example.org"):
+        for check_type in ("background", "references"):
+            safeguarding.record_check(
+                member(email), actor=coordinator, check_type=check_type,
+                checked_on=today - timedelta(days=60), expires_on=today + timedelta(days=700),
+            )  # fmt: skip
+    safeguarding.record_check(
+        member("omar@example.org"), actor=coordinator, check_type="background",
+        checked_on=today - timedelta(days=1080), expires_on=today + timedelta(days=20),
+    )  # fmt: skip
+    request = companionship.create_request(
+        member("layla@example.org"),
+        actor=coordinator,
+        data=companionship.RequestInput(
+            kind="home_visit", frequency="weekly", preferred_times="الثلاثاء صباحاً",
+            language="ar", coordinator_notes="Lives alone; hard of hearing.",
+        ),
+    )  # fmt: skip
+    arrangement = companionship.match(
+        request, actor=coordinator, volunteer=member("grace@example.org")
+    )
+    companionship.log_visit(
+        arrangement, actor=find_by_email("grace@example.org"), minutes=90,
+        service_date=today - timedelta(days=2), wellbeing="concern",
+        concern_note="Layla seemed unwell and had little food in the house.",
+        idempotency_key="demo-visit-0001",
+    )  # fmt: skip
+    listing = db.session.scalar(
+        select(Listing)
+        .where(
+            Listing.community_id == community.id, Listing.owner_id != member("yusuf@example.org").id
+        )
+        .order_by(Listing.id)
+    )
+    if listing is not None:
+        conversations.respond(
+            listing, actor=find_by_email("yusuf@example.org"),
+            body="Hello! I could help with this next week.",
+        )  # fmt: skip

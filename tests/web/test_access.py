@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 
+from tests import companion_factories
+from tests.companion_factories import membership
 from tests.conftest import BASE_CONFIG, Browser
 from tests.factories import PASSWORD, World, make_reset_token
 from timebank import create_app
@@ -35,6 +37,14 @@ PLACEHOLDERS = {
     "label": lambda world: "2026-Q1",
     "fmt": lambda world: "csv",
     "kind": lambda world: "exchanges",
+    "request_id": lambda world: companion_factories.request_for(world).id,
+    "arrangement_id": lambda world: companion_factories.arrangement_for(world).id,
+    "check_id": lambda world: companion_factories.check_for(world).id,
+    "conversation_id": lambda world: companion_factories.conversation_for(world).id,
+    "target_type": lambda world: "member",
+    "target_id": lambda world: membership(world.community_admin, world.community).id,
+    "report_id": lambda world: companion_factories.report_for(world).id,
+    "notification_id": lambda world: companion_factories.notification_for(world).id,
 }
 
 # Access level -> (the user who has it, users who are active members but lack it).

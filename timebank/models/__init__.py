@@ -3,6 +3,19 @@
 from timebank.models.audit import AuditEvent
 from timebank.models.base import Base, utcnow
 from timebank.models.community import Community, Membership, MembershipStatus, Role
+from timebank.models.companionship import (
+    Arrangement,
+    ArrangementStatus,
+    CategoryRequirement,
+    CheckType,
+    CompanionshipKind,
+    CompanionshipRequest,
+    Frequency,
+    RequestStatus,
+    SafeguardingCheck,
+    Visit,
+    Wellbeing,
+)
 from timebank.models.ledger import (
     MINUTES_CAP,
     PENDING_STATUSES,
@@ -18,10 +31,35 @@ from timebank.models.ledger import (
 )
 from timebank.models.listing import Category, Listing, ListingKind, ListingStatus
 from timebank.models.mail import OutboxMessage
+from timebank.models.messaging import (
+    Conversation,
+    DigestRun,
+    Message,
+    Notification,
+    NotificationPreference,
+    Report,
+)
 from timebank.models.profile import Profile
 from timebank.models.user import User
 
 __all__ = [
+    "Arrangement",
+    "ArrangementStatus",
+    "CategoryRequirement",
+    "CheckType",
+    "CompanionshipKind",
+    "CompanionshipRequest",
+    "Frequency",
+    "RequestStatus",
+    "SafeguardingCheck",
+    "Visit",
+    "Wellbeing",
+    "Conversation",
+    "DigestRun",
+    "Message",
+    "Notification",
+    "NotificationPreference",
+    "Report",
     "MINUTES_CAP",
     "PENDING_STATUSES",
     "Account",

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from timebank.extensions import db
 from timebank.models import Community, Membership, MembershipStatus, Role, User, utcnow
-from timebank.services import audit, categories, memberships, permissions, profiles
+from timebank.services import audit, categories, memberships, permissions, profiles, safeguarding
 from timebank.services.accounts import find_by_email
 from timebank.services.exceptions import InvalidInput, NotAllowed
 
@@ -51,6 +51,7 @@ def create(
     db.session.add(community)
     db.session.flush()
     categories.seed(community)
+    safeguarding.seed_requirements(community)
     audit.record("community.create", actor=actor, community_id=community.id, obj=community)
     return community
 

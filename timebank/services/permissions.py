@@ -176,3 +176,11 @@ def can_view_metrics(user: User | None, community: Community) -> bool:
 def can_produce_reports(user: User | None, community: Community) -> bool:
     """Reports and exports name members: coordinators and admins only."""
     return can_manage_members(user, community)
+
+
+# Companionship, safeguarding, conversations
+
+
+def can_manage_safeguarding(user: User | None, community: Community) -> bool:
+    """Record and revoke checks, set category requirements, match requests: coordinators."""
+    return can_manage_members(user, community)

@@ -1,0 +1,62 @@
+"""The weekly digest command: new listings in a member's categories and neighbourhood,
+once per week, respecting the member's preference."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from tests.factories import make_community, make_member
+from tests.listing_factories import make_listing
+from timebank.extensions import db
+from timebank.models import DigestRun, OutboxMessage, Profile
+from timebank.services import notifications
+
+
+def _mails_to(user) -> list[OutboxMessage]:
+    return list(
+        db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient_id == user.id))
+    )
+
+
+def test_digest_lists_new_listings_once_per_week(app, runner):
+    """A gardener hears of a new gardening listing; a second run sends nothing more."""
+    community = make_community()
+    gardener = make_member(community)
+    poster = make_member(community)
+    make_listing(gardener, key="gardening", title="I grow tomatoes")
+    make_listing(poster, key="gardening", title="Hedge needs trimming")
+    make_listing(poster, key="repairs", title="Broken chair")
+    result = runner.invoke(args=["send-digest"])
+    assert result.exit_code == 0, result.output
+    (mail,) = [m for m in _mails_to(gardener.user) if "this week" in m.subject]
+    assert "Hedge needs trimming" in mail.body and "Broken chair" not in mail.body
+    assert "I grow tomatoes" not in mail.body
+    runner.invoke(args=["send-digest"])
+    assert len([m for m in _mails_to(gardener.user) if "this week" in m.subject]) == 1
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(DigestRun).where(DigestRun.user_id == gardener.user_id)
+        )
+        == 1
+    )
+
+
+def test_digest_follows_the_neighbourhood_and_the_preference(app, runner):
+    """Listings in one's neighbourhood count; a member who turned the digest off gets none."""
+    community = make_community()
+    near = make_member(community)
+    off = make_member(community)
+    poster = make_member(community)
+    for membership in (near, off):
+        db.session.scalar(
+            select(Profile).where(Profile.membership_id == membership.id)
+        ).neighbourhood = "Harbour"
+    db.session.commit()
+    notifications.set_preferences(off.user, email_kinds=set())
+    db.session.commit()
+    make_listing(poster, key="cooking", title="Soup for two", neighbourhood="Harbour")
+    make_listing(poster, key="cooking", title="Far away soup", neighbourhood="Hills")
+    assert runner.invoke(args=["send-digest"]).exit_code == 0
+    (mail,) = [m for m in _mails_to(near.user) if "this week" in m.subject]
+    assert "Soup for two" in mail.body and "Far away soup" not in mail.body
+    assert not [m for m in _mails_to(off.user) if "this week" in m.subject]

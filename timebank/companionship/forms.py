@@ -1,0 +1,125 @@
+import uuid
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from timebank.forms import Form, NoControlCharacters
+from timebank.listings.forms import int_or_none, options
+from timebank.services import companionship, safeguarding
+from timebank.services.languages import SPOKEN_LANGUAGES
+
+
+class RequestForm(Form):
+    member_id = SelectField(
+        _l("Who is the companionship for?"), coerce=int_or_none, validate_choice=False, choices=[]
+    )
+    kind = SelectField(
+        _l("What kind of company?"),
+        choices=options(companionship.KIND_LABELS.items()),
+        validate_choice=False,
+    )
+    frequency = SelectField(
+        _l("How often?"),
+        choices=options(companionship.FREQUENCY_LABELS.items()),
+        validate_choice=False,
+    )
+    preferred_times = StringField(
+        _l("Preferred days and times (optional)"),
+        description=_l("For example “Tuesday or Thursday mornings”."),
+        validators=[Length(max=companionship.MAX_TIMES), NoControlCharacters()],
+    )
+    language = SelectField(
+        _l("Language"), choices=options(SPOKEN_LANGUAGES.items()), validate_choice=False
+    )
+    coordinator_notes = TextAreaField(
+        _l("Notes for the coordinators (optional)"),
+        description=_l("Only coordinators see this, for example health needs or how to get in."),
+        validators=[Length(max=companionship.MAX_NOTES), NoControlCharacters(multiline=True)],
+    )
+
+    def to_input(self) -> companionship.RequestInput:
+        return companionship.RequestInput(
+            kind=self.kind.data or "",
+            frequency=self.frequency.data or "",
+            preferred_times=self.preferred_times.data,
+            language=self.language.data or "",
+            coordinator_notes=self.coordinator_notes.data,
+        )
+
+
+class VisitForm(Form):
+    # Generated when the form is shown: submitting twice records one visit.
+    idempotency_key = HiddenField()
+    service_date = DateField(
+        _l("Date of the visit"),
+        validators=[InputRequired(message=_l("Enter the date of the visit."))],
+    )
+    minutes = IntegerField(
+        _l("How long, in minutes?"),
+        description=_l("For example 60 for one hour."),
+        validators=[
+            InputRequired(message=_l("Enter the number of minutes.")),
+            NumberRange(min=1, max=100000, message=_l("Enter a whole number of minutes.")),
+        ],
+    )
+    wellbeing = RadioField(
+        _l("How was the person you visited?"),
+        choices=options([("all_well", _l("All well")), ("concern", _l("I have a concern"))]),
+        validators=[InputRequired(message=_l("Say how the visit went."))],
+    )
+    concern_note = TextAreaField(
+        _l("Your concern (if any)"),
+        description=_l("The coordinators are told at once. Only they can read this."),
+        validators=[Length(max=companionship.MAX_NOTES), NoControlCharacters(multiline=True)],
+    )
+
+
+class CheckForm(Form):
+    check_type = SelectField(
+        _l("Type of check"),
+        choices=options(safeguarding.CHECK_LABELS.items()),
+        validate_choice=False,
+    )
+    checked_on = DateField(
+        _l("Date of the check"),
+        validators=[InputRequired(message=_l("Enter the date of the check."))],
+    )
+    expires_on = DateField(
+        _l("Expires on (optional)"),
+        description=_l("Leave empty if it does not expire."),
+        validators=[Optional()],
+    )
+    note = TextAreaField(
+        _l("Note (optional)"),
+        validators=[Length(max=safeguarding.MAX_NOTE), NoControlCharacters(multiline=True)],
+    )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class RequirementForm(Form):
+    category_key = SelectField(_l("Category"), validate_choice=False, choices=[])
+    kind = SelectField(_l("Kind of companionship"), validate_choice=False, choices=[])
+    check_types = MultiCheckboxField(
+        _l("Required valid checks"),
+        choices=options(safeguarding.CHECK_LABELS.items()),
+        validate_choice=False,
+    )
+
+
+def new_key() -> str:
+    return f"visit-{uuid.uuid4().hex}"

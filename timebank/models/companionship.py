@@ -1,0 +1,165 @@
+"""Safeguarding checks, category requirements, companionship requests, arrangements and
+visits (issue 4).
+
+"Home visit" and "accompaniment" are *kinds* of a companionship request, not separate
+categories: a requirement names a category key and, optionally, a kind (``NULL`` means
+every kind of that category). Free-text notes are erasable (``NULL``-able) so a member's
+personal data can be removed without losing the record."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from timebank.models.base import Base, utcnow
+from timebank.models.community import _enum
+
+if TYPE_CHECKING:
+    from timebank.models.community import Membership
+    from timebank.models.user import User
+
+
+class CheckType(enum.StrEnum):
+    BACKGROUND = "background"
+    REFERENCES = "references"
+    ID_SEEN = "id_seen"
+    INTERVIEW = "interview"
+    TRAINING = "training"
+
+
+class CompanionshipKind(enum.StrEnum):
+    HOME_VISIT = "home_visit"
+    CALL = "call"
+    WALK = "walk"
+    ACCOMPANIMENT = "accompaniment"
+    SHOPPING = "shopping"
+    OTHER = "other"
+
+
+class Frequency(enum.StrEnum):
+    ONCE = "once"
+    WEEKLY = "weekly"
+    FORTNIGHTLY = "fortnightly"
+    MONTHLY = "monthly"
+
+
+class RequestStatus(enum.StrEnum):
+    OPEN = "open"
+    MATCHED = "matched"
+    CLOSED = "closed"
+
+
+class ArrangementStatus(enum.StrEnum):
+    OFFERED = "offered"  # a volunteer offered; waits for a coordinator
+    ACTIVE = "active"
+    ENDED = "ended"
+    DECLINED = "declined"
+
+
+class Wellbeing(enum.StrEnum):
+    ALL_WELL = "all_well"
+    CONCERN = "concern"
+
+
+class SafeguardingCheck(Base):
+    __tablename__ = "safeguarding_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), index=True)
+    check_type: Mapped[CheckType] = mapped_column(_enum(CheckType, "check_type"))
+    checked_on: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    verified_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text)  # erasable
+    revoked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    membership: Mapped[Membership] = relationship()
+    verified_by: Mapped[User] = relationship()
+
+    __table_args__ = (
+        CheckConstraint("expires_on IS NULL OR expires_on >= checked_on", name="expiry_after"),
+        Index("ix_safeguarding_checks_expiry", "expires_on"),
+    )
+
+    def is_valid(self, today: date) -> bool:
+        return self.revoked_at is None and (self.expires_on is None or self.expires_on >= today)
+
+
+class CategoryRequirement(Base):
+    __tablename__ = "category_requirements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    category_key: Mapped[str] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(20), default="")  # "" means every kind
+    check_type: Mapped[CheckType] = mapped_column(_enum(CheckType, "requirement_check_type"))
+
+    __table_args__ = (UniqueConstraint("community_id", "category_key", "kind", "check_type"),)
+
+
+class CompanionshipRequest(Base):
+    __tablename__ = "companionship_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[CompanionshipKind] = mapped_column(_enum(CompanionshipKind, "companion_kind"))
+    frequency: Mapped[Frequency] = mapped_column(_enum(Frequency, "companion_frequency"))
+    preferred_times: Mapped[str | None] = mapped_column(String(200))
+    language: Mapped[str] = mapped_column(String(5))
+    coordinator_notes: Mapped[str | None] = mapped_column(Text)  # erasable, coordinators only
+    status: Mapped[RequestStatus] = mapped_column(
+        _enum(RequestStatus, "companion_request_status"), default=RequestStatus.OPEN
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    recipient: Mapped[Membership] = relationship()
+
+    __table_args__ = (Index("ix_companionship_requests_open", "community_id", "status"),)
+
+
+class Arrangement(Base):
+    """A match of a request to a volunteer: offered by the volunteer (until a coordinator
+    confirms), or active; ended when it stops."""
+
+    __tablename__ = "companionship_arrangements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    request_id: Mapped[int] = mapped_column(ForeignKey("companionship_requests.id"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), index=True)
+    status: Mapped[ArrangementStatus] = mapped_column(
+        _enum(ArrangementStatus, "arrangement_status")
+    )
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    request: Mapped[CompanionshipRequest] = relationship()
+    volunteer: Mapped[Membership] = relationship()
+
+    __table_args__ = (UniqueConstraint("request_id", "volunteer_id"),)
+
+
+class Visit(Base):
+    __tablename__ = "companionship_visits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    arrangement_id: Mapped[int] = mapped_column(
+        ForeignKey("companionship_arrangements.id"), index=True
+    )
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id"), unique=True)
+    logged_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    wellbeing: Mapped[Wellbeing] = mapped_column(_enum(Wellbeing, "visit_wellbeing"))
+    concern_note: Mapped[str | None] = mapped_column(Text)  # erasable
+    alert_raised_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    arrangement: Mapped[Arrangement] = relationship()

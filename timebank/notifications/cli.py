@@ -1,0 +1,31 @@
+"""``flask --app timebank send-digest``: the weekly digest job (cron-safe, idempotent)."""
+
+from __future__ import annotations
+
+import click
+from sqlalchemy.exc import IntegrityError
+
+from timebank.database import transaction
+from timebank.models import utcnow
+from timebank.notifications import bp
+from timebank.services import digest, mail
+
+
+@bp.cli.command("send-digest")
+def send_digest() -> None:
+    """E-mail each member the new listings of the week in their categories and
+    neighbourhood, at most once per ISO week."""
+    now = utcnow()
+    week = digest.week_of(now)
+    summary = digest.Summary()
+    for user_id in digest.candidates(week):
+        try:
+            sent = transaction(lambda uid=user_id: digest.send_for(uid, week, now))
+        except IntegrityError:  # another run sent it meanwhile
+            sent = False
+        if sent:
+            summary.sent += 1
+        else:
+            summary.skipped += 1
+    mail.deliver_pending()
+    click.echo(f"{week}: {summary.sent} digests queued, {summary.skipped} members had nothing new.")

@@ -1,0 +1,165 @@
+"""In-app notifications, with an e-mail copy queued in the outbox when the member wants
+it (delivered after the commit by the caller: ``mail.deliver_pending()``)."""
+
+from __future__ import annotations
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from timebank.extensions import db
+from timebank.models import (
+    Community,
+    Membership,
+    Notification,
+    NotificationPreference,
+    Role,
+    User,
+    utcnow,
+)
+from timebank.services import audit, mail
+
+# Kind -> the sentence shown in the inbox and used as the e-mail subject.
+KINDS = {
+    "response": _l("Someone responded to your listing"),
+    "message": _l("You have a new message"),
+    "exchange_confirm": _l("An exchange waits for your confirmation"),
+    "exchange_decided": _l("An exchange was approved or rejected"),
+    "matched": _l("You were matched for companionship"),
+    "offer": _l("A volunteer offered to take a companionship request"),
+    "listing_expiring": _l("A listing is about to expire"),
+    "concern": _l("A concern was raised after a companionship visit"),
+    "check_expiring": _l("A safeguarding check is expiring"),
+    "report": _l("A member made a report"),
+}
+DIGEST = "digest"
+PREFERENCE_KINDS = (*KINDS.keys(), DIGEST)
+
+
+def wants_email(user: User, kind: str) -> bool:
+    row = db.session.scalar(
+        select(NotificationPreference.email).where(
+            NotificationPreference.user_id == user.id, NotificationPreference.kind == kind
+        )
+    )
+    return True if row is None else bool(row)
+
+
+def notify(
+    user: User,
+    kind: str,
+    *,
+    community: Community | None,
+    object_type: str | None = None,
+    object_id: int | None = None,
+    link: str = "",
+) -> Notification:
+    """Store a notification; queue its e-mail if the member has e-mail on for ``kind``."""
+    assert kind in KINDS, kind
+    note = Notification(
+        user_id=user.id,
+        community_id=community.id if community is not None else None,
+        kind=kind,
+        object_type=object_type,
+        object_id=object_id,
+    )
+    db.session.add(note)
+    db.session.flush()
+    if wants_email(user, kind):
+        with force_locale(user.locale or "en"):
+            subject = str(KINDS[kind])
+            body = "\n\n".join(
+                part
+                for part in (
+                    subject + ".",
+                    str(_l("Open Timebank to see it: %(link)s", link=link)) if link else "",
+                    str(_l("You can turn these e-mails off in your notification settings.")),
+                )
+                if part
+            )
+        mail.queue(user, subject, body, community_id=note.community_id)
+    return note
+
+
+def coordinators_of(community: Community) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.community_id == community.id,
+                Membership.status == "active",
+                Membership.role.in_([Role.COORDINATOR, Role.ADMIN]),
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+def notify_coordinators(community: Community, kind: str, **kwargs) -> list[Notification]:
+    return [
+        notify(user, kind, community=community, **kwargs) for user in coordinators_of(community)
+    ]
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+
+
+def inbox_query(user: User):
+    return (
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+
+
+def mark_read(user: User, *, notification_id: int | None = None) -> int:
+    """Mark one (or, without an id, every) notification of ``user`` read."""
+    statement = update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
+    )
+    if notification_id is not None:
+        statement = statement.where(Notification.id == notification_id)
+    count = db.session.execute(statement.values(read_at=utcnow())).rowcount
+    db.session.flush()
+    audit.record(
+        "notification.read",
+        actor=user,
+        object_type="notifications",
+        object_id=notification_id,
+        details={"count": count},
+    )
+    return count
+
+
+def set_preferences(user: User, *, email_kinds: set[str]) -> None:
+    """E-mail on for the kinds in ``email_kinds`` (``digest`` included), off for the rest."""
+    existing = {
+        row.kind: row
+        for row in db.session.scalars(
+            select(NotificationPreference).where(NotificationPreference.user_id == user.id)
+        )
+    }
+    for kind in PREFERENCE_KINDS:
+        wanted = kind in email_kinds
+        row = existing.get(kind)
+        if row is None:
+            db.session.add(NotificationPreference(user_id=user.id, kind=kind, email=wanted))
+        else:
+            row.email = wanted
+    db.session.flush()
+    audit.record(
+        "notification.preferences",
+        actor=user,
+        object_type="notification_preferences",
+        details={"email": sorted(k for k in email_kinds if k in PREFERENCE_KINDS)},
+    )
+
+
+def preferences(user: User) -> dict[str, bool]:
+    return {kind: wants_email(user, kind) for kind in PREFERENCE_KINDS}
