@@ -2,6 +2,7 @@
 
 from timebank.models.audit import AuditEvent
 from timebank.models.base import Base, utcnow
+from timebank.models.console import Announcement, Proxy, VettingRecord, VettingStep
 from timebank.models.community import Community, Membership, MembershipStatus, Role
 from timebank.models.ledger import (
     MINUTES_CAP,
@@ -22,6 +23,10 @@ from timebank.models.profile import Profile
 from timebank.models.user import User
 
 __all__ = [
+    "Announcement",
+    "Proxy",
+    "VettingRecord",
+    "VettingStep",
     "MINUTES_CAP",
     "PENDING_STATUSES",
     "Account",
