@@ -2,8 +2,8 @@
 
 from timebank.models.audit import AuditEvent
 from timebank.models.base import Base, utcnow
-from timebank.models.console import Announcement, Proxy, VettingRecord, VettingStep
 from timebank.models.community import Community, Membership, MembershipStatus, Role
+from timebank.models.console import Announcement, Proxy, VettingRecord, VettingStep
 from timebank.models.ledger import (
     MINUTES_CAP,
     PENDING_STATUSES,
