@@ -315,8 +315,8 @@ def _compact_search_indexes() -> None:
     so the erased words leave the index too."""
     if db.session.get_bind().dialect.name != "sqlite":
         return
-    for table in ("listings_fts", "profiles_fts"):
-        db.session.execute(text(f"INSERT INTO {table}({table}) VALUES ('optimize')"))
+    db.session.execute(text("INSERT INTO listings_fts(listings_fts) VALUES ('optimize')"))
+    db.session.execute(text("INSERT INTO profiles_fts(profiles_fts) VALUES ('optimize')"))
 
 
 __all__ = ["check_password", "erase", "export", "export_rows", "record_export"]
