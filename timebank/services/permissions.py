@@ -153,3 +153,41 @@ def can_see_private_profile(user: User | None, membership: Membership) -> bool:
     return (user is not None and user.is_authenticated and user.id == membership.user_id) or (
         can_manage_members(user, membership.community)
     )
+
+
+# Proxies (members without internet) and the coordinator console
+
+
+def is_proxy_for(user: User | None, member: Membership) -> bool:
+    """An appointed, current proxy of an active ``member``, themselves an active member of
+    the same community (coordinators act for everyone through ``can_act_for_members``)."""
+    if user is None or not user.is_authenticated or not member.is_active:
+        return False
+    from sqlalchemy import select
+
+    from timebank.extensions import db
+    from timebank.models import Proxy
+
+    own = membership_of(user, member.community)
+    if own is None or not own.is_active:
+        return False
+    return (
+        db.session.scalar(
+            select(Proxy.id).where(
+                Proxy.member_id == member.id,
+                Proxy.proxy_id == own.id,
+                Proxy.ended_at.is_(None),
+            )
+        )
+        is not None
+    )
+
+
+def can_act_for(user: User | None, member: Membership) -> bool:
+    """Record, confirm and post listings for ``member``: a coordinator or their proxy."""
+    return can_act_for_members(user, member.community) or is_proxy_for(user, member)
+
+
+def can_erase(user: User | None, community: Community) -> bool:
+    """Erase a departed member's personal data: coordinators and admins."""
+    return can_manage_members(user, community)
