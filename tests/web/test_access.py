@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 
+from tests import console_fixtures
 from tests.conftest import BASE_CONFIG, Browser
 from tests.factories import PASSWORD, World, make_reset_token
 from timebank import create_app
@@ -27,6 +28,10 @@ PLACEHOLDERS = {
     "community_id": lambda world: world.community.id,
     "membership_id": lambda world: world.applicant_membership.id,
     "token": lambda world: make_reset_token(world.applicant),
+    "step_id": lambda world: console_fixtures.step(world).id,
+    "proxy_id": lambda world: console_fixtures.appointment(world).id,
+    "member_id": lambda world: console_fixtures.appointment(world).member_id,
+    "announcement_id": lambda world: console_fixtures.announcement(world).id,
 }
 
 # Access level -> (the user who has it, users who are active members but lack it).
