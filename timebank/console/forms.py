@@ -127,6 +127,13 @@ class SlipForm(Form):
 
 
 class TimesheetForm(KeyedForm):
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            # Rows are stripped by their own fields; a FieldList takes no filters.
+            if issubclass(unbound_field.field_class, FieldList | FormField):
+                return unbound_field.bind(form=form, **options)
+            return Form.Meta.bind_field(self, form, unbound_field, options)
+
     rows = FieldList(FormField(SlipForm), min_entries=10, max_entries=100)
     accept_duplicates = BooleanField(_l("The flagged rows are not duplicates: save them too"))
 

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from timebank.access import community_required
@@ -138,9 +147,9 @@ def audit_export(community: Community):
     filters = _filters(form) if form.validate() else auditlog.Filters()
     who = actor()
     transaction(lambda: auditlog.record_export(community, actor=who, filters=filters))
-    rows = auditlog.export_rows(community, filters)
+    rows = auditlog.export_rows(community.id, filters)
     return Response(
-        csvsafe.stream_rows(auditlog.EXPORT_HEADER, rows),
+        stream_with_context(csvsafe.stream_rows(auditlog.EXPORT_HEADER, rows)),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=audit-log.csv"},
     )

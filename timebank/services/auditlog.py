@@ -30,14 +30,18 @@ class Filters:
     date_to: date | None = None
 
 
-def query(community: Community, filters: Filters) -> Select:
-    """Events of ``community`` matching ``filters``, newest first, with the actor's name."""
-    actor = aliased(User)
-    stmt = (
-        select(AuditEvent, actor.display_name)
-        .outerjoin(actor, AuditEvent.actor_id == actor.id)
-        .where(AuditEvent.community_id == community.id)
-    )
+def query(community: Community | int, filters: Filters, *, with_names: bool = False) -> Select:
+    """Events of ``community`` matching ``filters``, newest first (with the actor's
+    display name when ``with_names``)."""
+    community_id = community if isinstance(community, int) else community.id
+    if with_names:
+        actor = aliased(User)
+        stmt = select(AuditEvent, actor.display_name).outerjoin(
+            actor, AuditEvent.actor_id == actor.id
+        )
+    else:
+        stmt = select(AuditEvent)
+    stmt = stmt.where(AuditEvent.community_id == community_id)
     if filters.actor_id:
         stmt = stmt.where(AuditEvent.actor_id == filters.actor_id)
     if filters.action:
@@ -74,9 +78,11 @@ def record_export(community: Community, *, actor: User, filters: Filters) -> Non
     audit.record("audit.export", actor=actor, community_id=community.id, details=details or None)
 
 
-def export_rows(community: Community, filters: Filters) -> Iterator[tuple]:
-    """Rows for the CSV export, streamed in batches."""
-    result = db.session.execute(query(community, filters).execution_options(yield_per=500))
+def export_rows(community_id: int, filters: Filters) -> Iterator[tuple]:
+    """Rows for the CSV export, streamed in batches (takes an id: the generator runs after
+    the request's transaction ended)."""
+    stmt = query(community_id, filters, with_names=True)
+    result = db.session.execute(stmt.execution_options(yield_per=500))
     for event, actor_name in result:
         yield (
             event.id, event.created_at, event.actor_id, actor_name, event.on_behalf_of_id,

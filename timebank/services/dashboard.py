@@ -21,8 +21,9 @@ from timebank.models import (
     utcnow,
 )
 
-# Share of a limit at which a balance is worth a coordinator's look.
-WARNING_SHARE = 0.8
+# A balance worth a coordinator's look: beyond 4/5 of a limit (integer arithmetic, so
+# the whole-minute columns never see a float).
+WARNING_NUMERATOR, WARNING_DENOMINATOR = 4, 5
 
 
 @dataclass(frozen=True)
@@ -64,11 +65,14 @@ def _no_recent_exchange(community: Community, since: date):
 
 def _beyond_warning():
     return or_(
-        and_(Account.credit_limit > 0, Account.balance <= -WARNING_SHARE * Account.credit_limit),
+        and_(
+            Account.credit_limit > 0,
+            Account.balance * WARNING_DENOMINATOR <= -(Account.credit_limit * WARNING_NUMERATOR),
+        ),
         and_(
             Account.upper_limit.is_not(None),
             Account.upper_limit > 0,
-            Account.balance >= WARNING_SHARE * Account.upper_limit,
+            Account.balance * WARNING_DENOMINATOR >= Account.upper_limit * WARNING_NUMERATOR,
         ),
     )
 
