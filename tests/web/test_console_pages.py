@@ -144,10 +144,7 @@ def test_audit_log_filters_and_audited_export(bank, auth):
     url = f"/c/{community.slug}/coordinator/audit/"
     html = auth.client.get(url + "?action=login").get_data(as_text=True)
     assert "membership" not in html or "login" in html
-    # Buffered: the streamed body is read inside the request's own context, as a server does.
-    response = auth.post(
-        f"/c/{community.slug}/coordinator/audit/export", {}, page=url, buffered=True
-    )
+    response = auth.post(f"/c/{community.slug}/coordinator/audit/export", {}, page=url)
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.get_data(as_text=True).startswith("\ufeffid,created_at")
     assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(

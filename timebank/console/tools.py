@@ -9,7 +9,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -147,9 +146,9 @@ def audit_export(community: Community):
     filters = _filters(form) if form.validate() else auditlog.Filters()
     who = actor()
     transaction(lambda: auditlog.record_export(community, actor=who, filters=filters))
-    rows = auditlog.export_rows(community.id, filters)
+    rows = auditlog.export_rows(db.engine, community.id, filters)
     return Response(
-        stream_with_context(csvsafe.stream_rows(auditlog.EXPORT_HEADER, rows)),
+        csvsafe.stream_rows(auditlog.EXPORT_HEADER, rows),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=audit-log.csv"},
     )

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Select, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
 
+from timebank import database
 from timebank.extensions import db
 from timebank.models import AuditEvent, Community, User
 from timebank.services import audit, permissions
@@ -30,18 +32,10 @@ class Filters:
     date_to: date | None = None
 
 
-def query(community: Community | int, filters: Filters, *, with_names: bool = False) -> Select:
-    """Events of ``community`` matching ``filters``, newest first (with the actor's
-    display name when ``with_names``)."""
+def query(community: Community | int, filters: Filters) -> Select:
+    """Events of ``community`` matching ``filters``, newest first."""
     community_id = community if isinstance(community, int) else community.id
-    if with_names:
-        actor = aliased(User)
-        stmt = select(AuditEvent, actor.display_name).outerjoin(
-            actor, AuditEvent.actor_id == actor.id
-        )
-    else:
-        stmt = select(AuditEvent)
-    stmt = stmt.where(AuditEvent.community_id == community_id)
+    stmt = select(AuditEvent).where(AuditEvent.community_id == community_id)
     if filters.actor_id:
         stmt = stmt.where(AuditEvent.actor_id == filters.actor_id)
     if filters.action:
@@ -78,14 +72,34 @@ def record_export(community: Community, *, actor: User, filters: Filters) -> Non
     audit.record("audit.export", actor=actor, community_id=community.id, details=details or None)
 
 
-def export_rows(community_id: int, filters: Filters) -> Iterator[tuple]:
-    """Rows for the CSV export, streamed in batches (takes an id: the generator runs after
-    the request's transaction ended)."""
-    stmt = query(community_id, filters, with_names=True)
-    result = db.session.execute(stmt.execution_options(yield_per=500))
-    for event, actor_name in result:
-        yield (
-            event.id, event.created_at, event.actor_id, actor_name, event.on_behalf_of_id,
-            event.action, event.object_type, event.object_id, event.outcome,
-            "" if event.details is None else str(event.details),
+def export_rows(engine: Engine, community_id: int, filters: Filters) -> Iterator[tuple]:
+    """Rows for the CSV export, streamed in batches on a connection of its own: the
+    generator runs while the response streams, after the request's session is gone. A
+    read-only transaction, so SQLite never holds the write lock for a slow download."""
+    actor = aliased(User)
+    events = query(community_id, filters).subquery()
+    stmt = (
+        select(
+            events.c.id,
+            events.c.created_at,
+            events.c.actor_id,
+            actor.display_name,
+            events.c.on_behalf_of_id,
+            events.c.action,
+            events.c.object_type,
+            events.c.object_id,
+            events.c.outcome,
+            events.c.details,
         )  # fmt: skip
+        .outerjoin(actor, events.c.actor_id == actor.id)
+        .order_by(events.c.id.desc())
+    )
+    token = database.read_only.set(True)
+    try:
+        with engine.connect() as conn:
+            result = conn.execution_options(yield_per=500).execute(stmt)
+            for row in result:
+                *head, details = row
+                yield (*head, "" if details is None else str(details))
+    finally:
+        database.read_only.reset(token)
