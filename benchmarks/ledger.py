@@ -203,6 +203,22 @@ def _fresh_pg(url: str) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+def _drop(engine: str, uri: str) -> None:
+    """Leave nothing behind: the SQLite folder, or the PostgreSQL database of this run."""
+    import shutil
+
+    import sqlalchemy as sa
+
+    url = sa.engine.make_url(uri)
+    if engine == "sqlite":
+        shutil.rmtree(os.path.dirname(url.database), ignore_errors=True)
+        return
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def measure(engine: str, postings: int, rounds: int) -> dict:
     from timebank.extensions import db
     from timebank.services.verification import verify_all
@@ -233,7 +249,10 @@ def measure(engine: str, postings: int, rounds: int) -> dict:
     assert all(r.ok for r in reports), [r.problems for r in reports]
     service_rate = postings / min(service_times)
     raw_rate = postings / min(raw_times)
+    db.session.remove()
+    db.engine.dispose()
     context.pop()
+    _drop(engine, uri)
     return {
         "engine": engine,
         "postings_per_round": postings,

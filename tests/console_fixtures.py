@@ -25,7 +25,7 @@ def appointment(world: World):
     if not hasattr(world, "_appointment"):
         offline = make_member(world.community, password=None)
         offline.user.email = None
-        member = world.member.membership_in(world.community.id)
+        member = world.member_membership
         world._appointment = proxies.appoint(offline, member, actor=world.coordinator)
         db.session.commit()
     return world._appointment

@@ -3,6 +3,7 @@ rule matters, and commit, as a request would."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 from timebank.extensions import db
@@ -81,10 +82,24 @@ class World:
     def __init__(self) -> None:
         self.community = make_community(slug="home-bank")
         self.other_community = make_community(slug="other-bank")
-        self.member = make_member(self.community).user
+        self.member_membership = make_member(self.community)
+        self.member = self.member_membership.user
         self.coordinator = make_member(self.community, role=Role.COORDINATOR).user
         self.community_admin = make_member(self.community, role=Role.ADMIN).user
         self.applicant_membership = make_member(self.community, status=MembershipStatus.APPLYING)
         self.applicant = self.applicant_membership.user
         self.outsider = make_member(self.other_community).user
         self.site_admin = make_user(admin=True)
+
+    @functools.cached_property
+    def listing(self):
+        """An offer posted by ``member`` in ``community``."""
+        from tests.listing_factories import make_listing
+
+        return make_listing(self.member_membership)
+
+    @functools.cached_property
+    def category(self):
+        from tests.listing_factories import category
+
+        return category(self.community)

@@ -1,6 +1,7 @@
 """Route access decisions. Every view declares one (a test walks ``app.url_map`` to prove
 it): ``public``, ``login`` (any logged-in user), ``site_admin``, or a community level
-(``member`` / ``coordinator`` / ``community_admin``) for routes under ``/c/<slug>/``.
+(``member`` / ``participant`` / ``coordinator`` / ``community_admin``) for routes under
+``/c/<slug>/``.
 
 Community routes answer 404 to anyone who is not an active member, so the existence of a
 community's pages is not revealed; a member lacking the role gets 403."""
@@ -52,6 +53,9 @@ def site_admin_required(view: Callable) -> Callable:
 
 _COMMUNITY_CHECKS: dict[str, Callable] = {
     "member": permissions.can_view_community,
+    # Pages that act as one's own membership (post a listing, edit one's profile): an
+    # installation admin who is not a member may look, but not take part.
+    "participant": permissions.is_active_member,
     "coordinator": permissions.can_manage_members,
     "community_admin": permissions.can_change_roles,
 }

@@ -241,10 +241,10 @@ DEMO_PROFILES = {
 
 def load_demo_listings(community) -> None:
     """A handful of profiles and listings so browsing and search have something to show."""
-    from timebank.services import listings, profiles
+    from timebank.services import categories, listings, profiles
     from timebank.services.accounts import find_by_email
 
-    by_key = {c.key: c for c in categories_of(community)}
+    by_key = {c.key: c for c in categories.tree(community)}
     for email, (neighbourhood, languages, skills) in DEMO_PROFILES.items():
         user = find_by_email(email)
         profiles.update(
@@ -272,12 +272,6 @@ def load_demo_listings(community) -> None:
                 language=language,
             ),
         )
-
-
-def categories_of(community):
-    from timebank.services import categories
-
-    return categories.tree(community)
 
 
 OFFLINE_MEMBER = "أم خالد"

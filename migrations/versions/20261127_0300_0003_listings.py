@@ -76,12 +76,11 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_listings'))
     )
     with op.batch_alter_table('listings', schema=None) as batch_op:
-        batch_op.create_index('ix_listings_browse', ['community_id', 'status', 'expires_at', 'owner_id'], unique=False)
+        batch_op.create_index('ix_listings_browse', ['community_id', 'status', 'created_at', 'expires_at', 'owner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_listings_category_id'), ['category_id'], unique=False)
         batch_op.create_index('ix_listings_expiry', ['status', 'expires_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_listings_owner_id'), ['owner_id'], unique=False)
         batch_op.create_index('ix_listings_neighbourhood', ['community_id', 'neighbourhood'], unique=False)
-        batch_op.create_index('ix_listings_recent', ['community_id', 'status', 'created_at'], unique=False)
 
     op.create_table('profiles',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -203,7 +202,6 @@ def downgrade():
 
     op.drop_table('profiles')
     with op.batch_alter_table('listings', schema=None) as batch_op:
-        batch_op.drop_index('ix_listings_recent')
         batch_op.drop_index('ix_listings_neighbourhood')
         batch_op.drop_index(batch_op.f('ix_listings_owner_id'))
         batch_op.drop_index('ix_listings_expiry')

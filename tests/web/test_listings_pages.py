@@ -218,3 +218,16 @@ def test_empty_states_say_what_to_do_next(auth, client):
     assert "You have no listings yet" in client.get(f"{base}/listings/mine").get_data(as_text=True)
     nothing = client.get(f"{base}/listings/?q=zzzz").get_data(as_text=True)
     assert "Nothing matches" in nothing
+
+
+def test_arabic_reader_searches_without_diacritics(auth, client):
+    """An Arabic-first member gets a right-to-left page and finds a vowelled title by
+    its plain spelling; user text is marked dir="auto"."""
+    community = make_community()
+    owner = make_member(community, email="layla@example.org", locale="ar")
+    make_listing(owner, title="زِيارَةٌ أسبوعيّة لِجَدّتي", language="ar")
+    auth.login("layla@example.org", PASSWORD)
+    page = client.get(f"/c/{community.slug}/listings/", query_string={"q": "زيارة"})
+    body = page.get_data(as_text=True)
+    assert 'dir="rtl"' in body
+    assert 'dir="auto">زِيارَةٌ أسبوعيّة لِجَدّتي</a>' in body

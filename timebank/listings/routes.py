@@ -138,7 +138,7 @@ def _poster_key() -> str:
     key_func=_poster_key,
     deduct_when=lambda response: response.status_code == 302,
 )
-@community_required("member")
+@community_required("participant")
 def new(community: Community):
     if not permissions.can_post_listing(current_user, community):
         abort(403)

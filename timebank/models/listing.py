@@ -104,8 +104,10 @@ class Listing(Base):
     __table_args__ = (
         CheckConstraint("length(title) BETWEEN 1 AND 120", name="title_length"),
         CheckConstraint("length(description) <= 5000", name="description_length"),
-        Index("ix_listings_browse", "community_id", "status", "expires_at", "owner_id"),
+        # Newest-first browsing and its count, without reading rows.
+        Index(
+            "ix_listings_browse", "community_id", "status", "created_at", "expires_at", "owner_id"
+        ),
         Index("ix_listings_expiry", "status", "expires_at"),
         Index("ix_listings_neighbourhood", "community_id", "neighbourhood"),
-        Index("ix_listings_recent", "community_id", "status", "created_at"),
     )

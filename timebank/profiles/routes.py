@@ -98,7 +98,7 @@ def show(community: Community, membership_id: int):
 
 
 @bp.route("/profile/edit", methods=["GET", "POST"])
-@community_required("member")
+@community_required("participant")
 def edit(community: Community):
     membership = permissions.membership_of(current_user, community)
     if membership is None or not membership.is_active:

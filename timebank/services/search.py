@@ -123,6 +123,8 @@ def _paginate_ids(ids: Select, page: int, per_page: int, *, ranked: bool) -> tup
     the newest-first page can stop early along its index."""
     offset = (page - 1) * per_page
     if not ranked:
+        # Newest first walks ix_listings_browse (community, status, created_at, …) and
+        # stops after one page; the count reads the same index without touching rows.
         found = db.session.scalars(ids.limit(per_page).offset(offset)).all()
         return list(found), _count(ids)
     rows = db.session.execute(
@@ -155,7 +157,9 @@ def listings(
     query = select(Listing.id).where(
         Listing.community_id == community.id,
         Listing.status == ListingStatus.ACTIVE,
-        Listing.expires_at > (now or utcnow()),
+        # coalesce(): keep planners (SQLite without ANALYZE statistics) from range-scanning
+        # the expiry index and sorting every listing; ix_listings_browse serves the order.
+        func.coalesce(Listing.expires_at, Listing.expires_at) > (now or utcnow()),
         Listing.owner_id.in_(active_owners),  # not those of suspended or departed members
     )
     if filters.kind in {k.value for k in ListingKind}:
