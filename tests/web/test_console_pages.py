@@ -211,3 +211,13 @@ def test_erase_my_account(bank, auth):
     db.session.expire_all()
     assert a.user.email is None and a.user.erased_at is not None
     assert auth.login(email, PASSWORD).status_code == 200
+
+
+def test_member_page_lists_proxies_and_offers_acting_for_them(bank, auth):
+    """The coordinator sees who acts for a member and can act for them too."""
+    community, coordinator, a, b = bank
+    proxies.appoint(a, b, actor=coordinator.user)
+    db.session.commit()
+    _login(auth, coordinator)
+    html = auth.client.get(f"/c/{community.slug}/coordinator/members/{a.id}").get_data(as_text=True)
+    assert "Badr Member" in html and f"/c/{community.slug}/for/{a.id}/" in html

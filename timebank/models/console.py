@@ -6,12 +6,12 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timebank.models.base import Base, utcnow
 
 if TYPE_CHECKING:
-    pass
+    from timebank.models.community import Membership
 
 
 class VettingStep(Base):
@@ -60,6 +60,8 @@ class Proxy(Base):
     appointed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
+
+    proxy: Mapped[Membership] = relationship(foreign_keys=[proxy_id])
 
     __table_args__ = (CheckConstraint("member_id <> proxy_id", name="not_own_proxy"),)
 
