@@ -221,3 +221,21 @@ def test_member_page_lists_proxies_and_offers_acting_for_them(bank, auth):
     _login(auth, coordinator)
     html = auth.client.get(f"/c/{community.slug}/coordinator/members/{a.id}").get_data(as_text=True)
     assert "Badr Member" in html and f"/c/{community.slug}/for/{a.id}/" in html
+
+
+def test_proxy_posts_a_listing_through_the_page(bank, auth):
+    """The listing belongs to the member; the proxy's page says it was done for them."""
+    from tests.listing_factories import category
+    from timebank.models import Listing
+
+    community, coordinator, a, b = bank
+    proxies.appoint(a, b, actor=coordinator.user)
+    db.session.commit()
+    _login(auth, b)
+    url = f"/c/{community.slug}/for/{a.id}/listing"
+    response = auth.post(url, {"kind": "offer", "title": "Knitting lessons", "description": "",
+                               "category_id": str(category(community).id),
+                               "language": "en"}, page=url)  # fmt: skip
+    assert response.status_code == 302
+    listing = db.session.scalar(select(Listing).where(Listing.title == "Knitting lessons"))
+    assert listing.owner_id == a.id

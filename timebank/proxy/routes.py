@@ -143,3 +143,30 @@ def statement(community: Community, member_id: int):
         m=membership,
         lines=statements.lines(membership),
     )
+
+
+@bp.route("/<int:member_id>/listing", methods=["GET", "POST"])
+@community_required("member")
+def post_listing(community: Community, member_id: int):
+    from timebank.listings.forms import ListingForm, options
+    from timebank.services import listings
+
+    membership = _member(community, member_id)
+    form = ListingForm()
+    language = current_language()
+    form.category_id.choices = options(
+        [("", _("Choose a category"))]
+        + [(c.id, c.display_name(language)) for c in categories.tree(community)]
+    )
+    if request.method == "GET":
+        form.language.data = language
+    if form.validate_on_submit():
+        who = actor()
+        ok, _listing = submit(
+            form,
+            lambda: listings.create(community, actor=who, owner=membership, data=form.to_input()),
+        )
+        if ok:
+            flash(_("Posted on behalf of %(name)s.", name=membership.user.display_name), "success")
+            return redirect(url_for("proxy.member", slug=community.slug, member_id=membership.id))
+    return render_template("proxy/listing.html", community=community, m=membership, form=form)
