@@ -103,3 +103,27 @@ class World:
         from tests.listing_factories import category
 
         return category(self.community)
+
+    def _exchange(self, *, actor, key: str):
+        from datetime import date
+
+        from timebank.services import exchanges
+
+        admin = self.community_admin.membership_in(self.community.id)
+        exchange = exchanges.record(
+            self.community, actor=actor, provider=self.member_membership, recipient=admin,
+            minutes=60, service_date=date.today(), category="gardening",
+            idempotency_key=f"world-{key}-{self.community.id}",
+        )  # fmt: skip
+        db.session.commit()
+        return exchange
+
+    @functools.cached_property
+    def exchange(self):
+        """Recorded by ``member`` for ``community_admin``, waiting for confirmation."""
+        return self._exchange(actor=self.member, key="recorded")
+
+    @functools.cached_property
+    def posted_exchange(self):
+        """Recorded by the coordinator on the members' behalf, so posted at once."""
+        return self._exchange(actor=self.coordinator, key="posted")

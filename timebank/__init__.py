@@ -58,12 +58,13 @@ def create_app(config: dict | None = None) -> Flask:
     from timebank.categories import bp as categories_bp
     from timebank.community import bp as community_bp
     from timebank.console import bp as console_bp
+    from timebank.exchanges import bp as exchanges_bp
     from timebank.listings import bp as listings_bp
     from timebank.main import bp as main_bp
     from timebank.profiles import bp as profiles_bp
     from timebank.proxy import bp as proxy_bp
 
-    for blueprint in (main_bp, auth_bp, account_bp, admin_bp, community_bp):
+    for blueprint in (main_bp, auth_bp, account_bp, admin_bp, community_bp, exchanges_bp):
         app.register_blueprint(blueprint)
     for blueprint in (listings_bp, profiles_bp, categories_bp, console_bp, proxy_bp):
         app.register_blueprint(blueprint)

@@ -34,6 +34,7 @@ PLACEHOLDERS = {
     "announcement_id": lambda world: console_fixtures.announcement(world).id,
     "listing_id": lambda world: world.listing.id,
     "category_id": lambda world: world.category.id,
+    "exchange_id": lambda world: world.exchange.id,
 }
 
 # Access level -> (the user who has it, users who are active members but lack it).
@@ -79,6 +80,8 @@ def _level(app: Flask, endpoint: str) -> str:
 # Where one argument name means different rows on different pages.
 ENDPOINT_PLACEHOLDERS = {
     ("profiles.show", "membership_id"): lambda world: world.member_membership.id,
+    ("exchanges.limits", "membership_id"): lambda world: world.member_membership.id,
+    ("exchanges.reverse", "exchange_id"): lambda world: world.posted_exchange.id,
 }
 
 
@@ -142,15 +145,15 @@ def test_a_route_without_an_access_decision_is_caught():
     app = _url_map_app()
     app.add_url_rule("/forgotten", "forgotten", lambda: "no decision")
 
-    def view(exchange_id):
+    def view(gadget_id):
         return "?"
 
     view._timebank_access = "login"
-    app.add_url_rule("/exchanges/<int:exchange_id>", "exchange", view, methods=["PUT"])
+    app.add_url_rule("/gadgets/<int:gadget_id>", "gadget", view, methods=["PUT"])
     problems = _unknown_to_the_generator(app)
     assert "/forgotten: access level None" in problems
-    assert any(p.startswith("/exchanges/<int:exchange_id>: methods") for p in problems)
-    assert "/exchanges/<int:exchange_id>: arguments ['exchange_id']" in problems
+    assert any(p.startswith("/gadgets/<int:gadget_id>: methods") for p in problems)
+    assert "/gadgets/<int:gadget_id>: arguments ['gadget_id']" in problems
 
 
 @pytest.mark.parametrize(("endpoint", "method"), ROUTES, ids=[f"{m} {e}" for e, m in ROUTES])

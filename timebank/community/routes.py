@@ -47,7 +47,12 @@ def members(community: Community):
         .order_by(Membership.member_number)
     )
     page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
-    return render_template("community/members.html", community=community, page=page)
+    return render_template(
+        "community/members.html",
+        community=community,
+        page=page,
+        can_manage=permissions.can_manage_members(current_user, community),
+    )
 
 
 def _applicant(community: Community, membership_id: int) -> Membership:

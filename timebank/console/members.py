@@ -18,11 +18,11 @@ from timebank.services import (
     dashboard,
     ledger,
     lifecycle,
+    member_statement,
     permissions,
     policy,
     privacy,
     proxies,
-    statements,
     vetting,
 )
 
@@ -249,5 +249,5 @@ def statement(community: Community, membership_id: int):
         "console/statement.html",
         community=community,
         m=membership,
-        lines=statements.lines(membership),
+        lines=member_statement.lines(membership),
     )

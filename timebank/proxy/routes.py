@@ -15,7 +15,14 @@ from timebank.extensions import db
 from timebank.i18n import current_language
 from timebank.models import Account, Community, Exchange, ExchangeStatus, Membership
 from timebank.proxy import bp
-from timebank.services import categories, exchanges, permissions, proxies, rules, statements
+from timebank.services import (
+    categories,
+    exchanges,
+    member_statement,
+    permissions,
+    proxies,
+    rules,
+)
 from timebank.services.common import other_party_user_id
 
 
@@ -141,7 +148,7 @@ def statement(community: Community, member_id: int):
         "console/statement.html",
         community=community,
         m=membership,
-        lines=statements.lines(membership),
+        lines=member_statement.lines(membership),
     )
 
 

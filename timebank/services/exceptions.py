@@ -50,6 +50,7 @@ class LoginFailed(DomainError):
 
 class LimitExceeded(DomainError):
     status_code = 409
+    account_id: int | None = None  # the account whose limit would be crossed, when known
     default_message = _l(
         "This would take a balance beyond its limit. Nothing was changed; a coordinator "
         "can review the limits."

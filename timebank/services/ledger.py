@@ -153,7 +153,7 @@ def check_limits(movements: Sequence[Movement]) -> None:
         if rules.within_limits(account.balance, delta, account.credit_limit, account.upper_limit):
             continue
         if delta < 0:
-            raise LimitExceeded(
+            error = LimitExceeded(
                 _l(
                     "This would take a balance to %(after)s, below its limit of "
                     "-%(limit)s. Nothing was changed.",
@@ -162,15 +162,18 @@ def check_limits(movements: Sequence[Movement]) -> None:
                 ),
                 field="minutes",
             )
-        raise LimitExceeded(
-            _l(
-                "This would take a balance to %(after)s, above its limit of %(limit)s. "
-                "Nothing was changed.",
-                after=_signed(account.balance + delta),
-                limit=rules.format_duration(account.upper_limit or 0),
-            ),
-            field="minutes",
-        )
+        else:
+            error = LimitExceeded(
+                _l(
+                    "This would take a balance to %(after)s, above its limit of %(limit)s. "
+                    "Nothing was changed.",
+                    after=_signed(account.balance + delta),
+                    limit=rules.format_duration(account.upper_limit or 0),
+                ),
+                field="minutes",
+            )
+        error.account_id = account.id  # so a page can name the member and link their limits
+        raise error
 
 
 def breaks_limits(movements: Sequence[Movement]) -> bool:

@@ -73,6 +73,13 @@ def can_decide_as_coordinator(user: User | None, community: Community, party_ids
     return can_act_for_members(user, community)
 
 
+def can_view_exchange(user: User | None, community: Community, party_ids: set) -> bool:
+    """An exchange's details are for its two parties and the community's coordinators."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.id in party_ids or can_act_for_members(user, community)
+
+
 def _exchange_context(exchange) -> tuple[Community, set]:
     from timebank.extensions import db
     from timebank.services.common import party_user_ids

@@ -1,0 +1,304 @@
+"""Forms of the hour pages. Durations and member numbers accept Latin and Arabic-Indic
+digits; everything a service checks again is only parsed here, never decided."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from timebank.forms import Form, NoControlCharacters
+from timebank.models import ApprovalRule
+from timebank.services import exchange_labels, lookups, rules, statements
+from timebank.services.exceptions import InvalidInput
+
+
+def _choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+DURATION_HINT = _l("For example 1:30, 90 (minutes) or 1.5 (hours).")
+
+
+class WholeNumberField(StringField):
+    """A whole number 0 or more, typed with Latin or Arabic-Indic digits; keeps the text."""
+
+    def process_formdata(self, valuelist):
+        self.raw = valuelist[0] if valuelist else ""
+        self.data = None
+        if self.raw.strip():
+            self.data = lookups.member_number(self.raw)
+            if self.data is None:
+                raise ValueError(_l("Enter a whole number, for example 12."))
+
+    def _value(self):
+        return getattr(self, "raw", None) or ("" if self.data is None else str(self.data))
+
+
+def _reason(label, *, required=True):
+    checks = [Length(max=1000), NoControlCharacters(multiline=True)]
+    if required:
+        checks.insert(0, DataRequired(message=_l("Give a reason.")))
+    else:
+        checks.insert(0, Optional())
+    return TextAreaField(label, validators=checks)
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+class OrderedForm(Form):
+    """Fields in ``FIELD_ORDER`` first, so the error summary follows the page's order
+    (fields from a mixin would otherwise come first)."""
+
+    FIELD_ORDER: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        names = [*self.FIELD_ORDER, *(n for n in self._fields if n not in self.FIELD_ORDER)]
+        self._fields = {name: self._fields[name] for name in names if name in self._fields}
+
+
+class DurationMixin:
+    duration = StringField(_l("How long"), description=DURATION_HINT)
+    hours = StringField(_l("Hours"))
+    minutes = StringField(_l("Minutes"))
+
+    def parse_minutes(self, maximum: int) -> int | None:
+        """Whole minutes from the duration field, or else the hours and minutes fields; a
+        problem is shown next to the field that has it."""
+        try:
+            if (self.duration.data or "").strip():
+                return rules.parse_duration(self.duration.data, maximum=maximum, field="duration")
+            if (self.hours.data or "").strip() or (self.minutes.data or "").strip():
+                return rules.parse_duration_parts(
+                    self.hours.data, self.minutes.data, maximum=maximum, field="hours"
+                )
+            return rules.parse_duration("", maximum=maximum, field="duration")
+        except InvalidInput as error:
+            getattr(self, error.field or "duration").errors.append(error.message)
+            return None
+
+
+class ExchangeFields(DurationMixin, OrderedForm):
+    service_date = DateField(
+        _l("Date of the service"),
+        default=date.today,
+        validators=[DataRequired(message=_l("Enter the date of the service."))],
+        render_kw={"type": "date"},
+    )
+    category = SelectField(
+        _l("Category"), validators=[DataRequired(message=_l("Choose a category."))]
+    )
+    description = TextAreaField(
+        _l("Description (optional)"),
+        validators=[Optional(), Length(max=2000), NoControlCharacters(multiline=True)],
+    )
+    idempotency_key = HiddenField(default=new_key)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = _choices(
+            [("", _l("Choose a category")), *exchange_labels.choices()]
+        )
+
+
+class RecordForm(ExchangeFields):
+    FIELD_ORDER = ("csrf_token", "direction", "member", "pick")
+    direction = RadioField(
+        _l("What happened?"),
+        choices=_choices([("gave", _l("I gave help")), ("received", _l("I received help"))]),
+        default="gave",
+        validators=[DataRequired(message=_l("Say whether you gave or received help."))],
+    )
+    member = StringField(
+        _l("The other member"),
+        description=_l("Their member number, or a part of their name."),
+        validators=[DataRequired(message=_l("Enter a member number or a name.")), Length(max=80)],
+    )
+    pick = HiddenField()  # a member number chosen from several matches
+
+
+class BehalfForm(ExchangeFields):
+    FIELD_ORDER = ("csrf_token", "provider", "recipient")
+    provider = WholeNumberField(
+        _l("Member number of the member who gave help"),
+        validators=[DataRequired(message=_l("Enter a member number."))],
+    )
+    recipient = WholeNumberField(
+        _l("Member number of the member who received help"),
+        validators=[DataRequired(message=_l("Enter a member number."))],
+    )
+
+
+class ConfirmForm(Form):
+    """Nothing but the CSRF token: extra fields such as ``minutes`` are ignored."""
+
+
+class RejectForm(Form):
+    reason = _reason(_l("Reason (the other member will see it)"))
+
+
+class CancelForm(Form):
+    reason = _reason(_l("Reason (optional)"), required=False)
+
+
+class ReverseForm(Form):
+    reason = _reason(_l("Reason for the reversal"))
+
+
+class DonateForm(DurationMixin, OrderedForm):
+    description = TextAreaField(
+        _l("A note (optional)"),
+        validators=[Optional(), Length(max=2000), NoControlCharacters(multiline=True)],
+    )
+    idempotency_key = HiddenField(default=new_key)
+
+
+class GrantForm(DurationMixin, OrderedForm):
+    FIELD_ORDER = ("csrf_token", "member")
+    member = WholeNumberField(
+        _l("Member number"), validators=[DataRequired(message=_l("Enter a member number."))]
+    )
+    reason = _reason(_l("Reason for the grant"))
+    idempotency_key = HiddenField(default=new_key)
+
+
+class GroupForm(ExchangeFields):
+    FIELD_ORDER = ("csrf_token", "shape", "one", "many")
+    shape = RadioField(
+        _l("Who gave and who received?"),
+        choices=_choices(
+            [
+                ("one_to_many", _l("One member gave help to several (for example a workshop)")),
+                ("many_to_one", _l("Several members gave help to one")),
+            ]
+        ),
+        default="one_to_many",
+        validators=[DataRequired()],
+    )
+    one = WholeNumberField(
+        _l("Member number of the one member"),
+        validators=[DataRequired(message=_l("Enter a member number."))],
+    )
+    many = StringField(
+        _l("Member numbers of the others"),
+        description=_l("Separate the numbers with spaces or commas, for example 3, 7, 12."),
+        validators=[
+            DataRequired(message=_l("Enter at least one member number.")),
+            Length(max=2000),
+        ],
+    )
+
+    def many_numbers(self) -> list[int] | None:
+        text = (self.many.data or "").replace(",", " ").replace("،", " ")
+        numbers = [lookups.member_number(part) for part in text.split()]
+        if not numbers or None in numbers:
+            self.many.errors.append(_l("Use member numbers only, for example 3, 7, 12."))
+            return None
+        return numbers  # type: ignore[return-value]
+
+
+class QueueFilterForm(Form):
+    class Meta:
+        csrf = False
+
+    status = SelectField(
+        _l("Status"),
+        choices=_choices(
+            [
+                ("awaiting_approval", _l("Waiting for a coordinator")),
+                ("recorded", _l("Waiting for the other member")),
+                ("pending", _l("All pending")),
+            ]
+        ),
+        default="awaiting_approval",
+        validators=[Optional()],
+    )
+    category = SelectField(_l("Category"), validators=[Optional()])
+    member = WholeNumberField(_l("Member number"), validators=[Optional()])
+    date_from = DateField(_l("From"), validators=[Optional()], render_kw={"type": "date"})
+    date_to = DateField(_l("To"), validators=[Optional()], render_kw={"type": "date"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        options = exchange_labels.choices()
+        self.category.choices = _choices([("", _l("All categories")), *options])
+
+    def filters(self) -> statements.QueueFilters:
+        valid = self.validate()
+        if not valid:
+            return statements.QueueFilters()
+        return statements.QueueFilters(
+            status=self.status.data or "awaiting_approval",
+            category=self.category.data or None,
+            member=self.member.data,
+            date_from=self.date_from.data,
+            date_to=self.date_to.data,
+        )
+
+
+class BulkForm(Form):
+    decision = RadioField(
+        _l("Decision"),
+        choices=_choices(
+            [("approve", _l("Approve the selected")), ("reject", _l("Reject the selected"))]
+        ),
+        default="approve",
+        validators=[DataRequired(message=_l("Choose approve or reject."))],
+    )
+    reason = _reason(_l("Reason, if you reject"), required=False)
+
+
+_RULES = [
+    (ApprovalRule.NEVER.value, _l("Never: agreed exchanges post at once")),
+    (ApprovalRule.ALWAYS.value, _l("Always")),
+    (ApprovalRule.ABOVE_MINUTES.value, _l("When an exchange is longer than the minutes below")),
+    (ApprovalRule.COMPANIONSHIP.value, _l("For companionship and visits")),
+    (ApprovalRule.LIMIT_CROSSED.value, _l("When a balance would cross its limit")),
+]
+
+
+def _minutes_field(label, description=None, *, optional=False):
+    checks = [Optional()] if optional else [InputRequired(message=_l("Enter a whole number."))]
+    return WholeNumberField(label, description=description, validators=checks)
+
+
+class PolicyForm(Form):
+    require_confirmation = BooleanField(_l("The other member must confirm an exchange"))
+    approval_rule = RadioField(_l("When must a coordinator approve?"), choices=_choices(_RULES))
+    approval_above_minutes = _minutes_field(_l("Approval above (minutes)"))
+    default_credit_limit = _minutes_field(
+        _l("Default credit limit (minutes)"),
+        _l("How far below zero a member may go: 600 minutes is 10 hours."),
+    )
+    default_upper_limit = _minutes_field(
+        _l("Default upper limit (minutes, optional)"), _l("Leave empty for no upper limit."),
+        optional=True,
+    )  # fmt: skip
+    max_minutes_per_exchange = _minutes_field(_l("Longest exchange (minutes)"))
+    pending_expiry_days = _minutes_field(_l("Days before an unconfirmed record expires"))
+
+
+class LimitsForm(Form):
+    credit_limit = _minutes_field(
+        _l("Credit limit (minutes)"), _l("How far below zero this member may go.")
+    )
+    upper_limit = _minutes_field(
+        _l("Upper limit (minutes, optional)"), _l("Leave empty for no upper limit."),
+        optional=True,
+    )  # fmt: skip
+    reason = _reason(_l("Reason for the change"))
