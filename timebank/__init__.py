@@ -59,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     from timebank.community import bp as community_bp
     from timebank.companionship import bp as companionship_bp
     from timebank.companionship import safeguarding_bp
+    from timebank.console import bp as console_bp
     from timebank.conversations import bp as conversations_bp
     from timebank.exchanges import bp as exchanges_bp
     from timebank.listings import bp as listings_bp
@@ -67,6 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
     from timebank.notifications import bp as notifications_bp
     from timebank.notifications import routes as notification_routes
     from timebank.profiles import bp as profiles_bp
+    from timebank.proxy import bp as proxy_bp
 
     for blueprint in (
         main_bp,
@@ -78,7 +80,15 @@ def create_app(config: dict | None = None) -> Flask:
         metrics_bp,
     ):
         app.register_blueprint(blueprint)
-    for blueprint in (listings_bp, profiles_bp, categories_bp, companionship_bp, safeguarding_bp):
+    for blueprint in (
+        listings_bp,
+        profiles_bp,
+        categories_bp,
+        companionship_bp,
+        safeguarding_bp,
+        console_bp,
+        proxy_bp,
+    ):
         app.register_blueprint(blueprint)
     app.register_blueprint(notifications_bp)
     app.register_blueprint(conversations_bp)

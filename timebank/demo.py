@@ -70,6 +70,7 @@ def load_demo() -> str:
     posted = load_history(community, admin=admin, coordinator=coordinator, members=members)
     load_demo_listings(community)
     load_demo_companionship(community, coordinator)
+    load_console_demo(community, coordinator=coordinator, members=members)
     return (
         f"Demo community /c/{DEMO_SLUG}/ loaded: {len(MEMBERS) + 2} members, "
         f"{len(APPLICANTS)} applicants, {posted} posted exchanges. "
@@ -328,3 +329,34 @@ def load_demo_companionship(community, coordinator) -> None:
             listing, actor=find_by_email("yusuf@example.org"),
             body="Hello! I could help with this next week.",
         )  # fmt: skip
+
+
+OFFLINE_MEMBER = "أم خالد"
+
+
+def load_console_demo(community, *, coordinator: User, members: list[Membership]) -> None:
+    """The coordinator console's demo data: vetting steps, a member without e-mail who has
+    a proxy (Salma), and an announcement."""
+    from timebank.services import announcements, proxies, vetting
+
+    # Optional in the demo, so an applicant can still be approved straight from the list;
+    # a real community marks its steps required (the default).
+    for name_en, name_ar in (("Interview", "مقابلة"), ("Two references", "مرجعان")):
+        vetting.add_step(
+            community, actor=coordinator, name_en=name_en, name_ar=name_ar, required=False
+        )
+    vetting.add_step(
+        community, actor=coordinator, name_en="ID seen", name_ar="الاطلاع على الهوية",
+        required=False,
+    )  # fmt: skip
+    offline = vetting.create_member(
+        community, actor=coordinator, display_name=OFFLINE_MEMBER, phone="06 555 0101", locale="ar"
+    )
+    proxies.appoint(offline, members[0], actor=coordinator)
+    announcements.post(
+        community,
+        actor=coordinator,
+        title="Winter coffee morning · صباح القهوة الشتوي",
+        body="Saturday at 10 in the community hall. Bring a neighbour! "
+        "السبت الساعة العاشرة في قاعة الحي. أحضروا جاراً معكم!",
+    )

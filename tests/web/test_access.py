@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 
-from tests import companion_factories
+from tests import companion_factories, console_fixtures
 from tests.companion_factories import membership
 from tests.conftest import BASE_CONFIG, Browser
 from tests.factories import PASSWORD, World, make_reset_token
@@ -29,6 +29,10 @@ PLACEHOLDERS = {
     "community_id": lambda world: world.community.id,
     "membership_id": lambda world: world.applicant_membership.id,
     "token": lambda world: make_reset_token(world.applicant),
+    "step_id": lambda world: console_fixtures.step(world).id,
+    "proxy_id": lambda world: console_fixtures.appointment(world).id,
+    "member_id": lambda world: console_fixtures.appointment(world).member_id,
+    "announcement_id": lambda world: console_fixtures.announcement(world).id,
     "listing_id": lambda world: world.listing.id,
     "category_id": lambda world: world.category.id,
     "exchange_id": lambda world: world.exchange.id,

@@ -12,8 +12,8 @@ from timebank.community.forms import DecisionForm, DeclineForm
 from timebank.database import transaction
 from timebank.extensions import db
 from timebank.models import Community, Membership, MembershipStatus, OutboxMessage
-from timebank.services import communities, mail, memberships, permissions
-from timebank.services.exceptions import AlreadyDecided
+from timebank.services import announcements, communities, mail, memberships, permissions, proxies
+from timebank.services.exceptions import AlreadyDecided, DomainError
 
 
 @bp.route("/")
@@ -23,11 +23,14 @@ def home(slug: str):
     if community is None:
         abort(404)
     membership = permissions.membership_of(current_user, community)
+    can_view = permissions.can_view_community(current_user, community)
     return render_template(
         "community/home.html",
         community=community,
         membership=membership,
-        can_view=permissions.can_view_community(current_user, community),
+        announcements=announcements.current(community) if can_view else [],
+        acts_for=bool(can_view and proxies.members_of(current_user, community.id)),
+        can_view=can_view,
         can_manage=permissions.can_manage_members(current_user, community),
     )
 
@@ -84,7 +87,7 @@ def approve(community: Community, membership_id: int):
     if DecisionForm().validate_on_submit():
         try:
             transaction(lambda: memberships.approve(membership, actor=actor))
-        except AlreadyDecided as error:
+        except DomainError as error:
             flash(error.message, "error")
         else:
             mail.deliver_pending()

@@ -16,6 +16,7 @@ from timebank.models.companionship import (
     Visit,
     Wellbeing,
 )
+from timebank.models.console import Announcement, Proxy, VettingRecord, VettingStep
 from timebank.models.ledger import (
     MINUTES_CAP,
     PENDING_STATUSES,
@@ -60,6 +61,10 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "Report",
+    "Announcement",
+    "Proxy",
+    "VettingRecord",
+    "VettingStep",
     "MINUTES_CAP",
     "PENDING_STATUSES",
     "Account",

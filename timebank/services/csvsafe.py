@@ -93,3 +93,8 @@ def stream_rows(
             yield sink.take()
             pending = 0
     yield sink.take()
+
+
+def looks_like_formula(text: str) -> bool:
+    """True for text a spreadsheet would run as a formula (imports refuse such cells)."""
+    return _dangerous(text)

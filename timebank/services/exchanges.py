@@ -87,9 +87,13 @@ def record(
         if on_behalf_of is not None:
             raise InvalidInput(_l("You take part in this exchange yourself."), field="member")
     else:
-        if not permissions.can_act_for_members(actor, community):
-            raise NotAllowed(_l("You can only record exchanges you took part in."))
         on_behalf_of = on_behalf_of or provider
+        # Coordinators act for everyone; an appointed proxy only for their member.
+        if not (
+            permissions.can_act_for_members(actor, community)
+            or permissions.is_proxy_for(actor, on_behalf_of)
+        ):
+            raise NotAllowed(_l("You can only record exchanges you took part in."))
         if on_behalf_of.id not in (provider.id, recipient.id):
             raise InvalidInput(_l("Choose one of the two members."), field="member")
     check_party(provider, community, field="provider")
@@ -168,16 +172,27 @@ def _check_parties_active(members: list, community: Community) -> None:
         check_party(membership, community, field="member")
 
 
-def confirm(exchange: Exchange, *, actor: User, now: datetime | None = None) -> Exchange:
+def confirm(
+    exchange: Exchange,
+    *,
+    actor: User,
+    on_behalf_of: Membership | None = None,
+    now: datetime | None = None,
+) -> Exchange:
     """The other party confirms a recorded exchange: it posts at once, or waits for a
-    coordinator if the policy says so. Raises ``NotAllowed`` (not the other party),
-    ``AlreadyDecided``, ``InvalidInput`` (a party is no longer active) or ``LimitExceeded``.
-    One audit event: ``exchange.confirm``."""
+    coordinator if the policy says so. A proxy of the other party may confirm for them
+    (``on_behalf_of``; marked in the audit event). Raises ``NotAllowed`` (not the other
+    party or their proxy), ``AlreadyDecided``, ``InvalidInput`` (a party is no longer
+    active) or ``LimitExceeded``. One audit event: ``exchange.confirm``."""
     now = now or utcnow()
     community = db.session.get(Community, exchange.community_id)
     if exchange.status != S.RECORDED:
         raise AlreadyDecided()
-    if actor.id != other_party_user_id(exchange):
+    other = other_party_user_id(exchange)
+    if on_behalf_of is not None:
+        if on_behalf_of.user_id != other or not permissions.is_proxy_for(actor, on_behalf_of):
+            raise NotAllowed(_l("Only the other member of this exchange can confirm it."))
+    elif actor.id != other:
         raise NotAllowed(_l("Only the other member of this exchange can confirm it."))
     _check_parties_active(parties(exchange), community)
     accounts = ledger.lock_balances([exchange.provider_account_id, exchange.recipient_account_id])
@@ -191,6 +206,7 @@ def confirm(exchange: Exchange, *, actor: User, now: datetime | None = None) -> 
     audit.record(
         "exchange.confirm",
         actor=actor,
+        on_behalf_of=on_behalf_of.user if on_behalf_of is not None else None,
         community_id=community.id,
         obj=exchange,
         details={"status": exchange.status.value},

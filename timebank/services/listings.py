@@ -94,14 +94,28 @@ def _validate(community: Community, data: ListingInput, current: Listing | None)
 
 
 def create(
-    community: Community, *, actor: User, data: ListingInput, now: datetime | None = None
+    community: Community,
+    *,
+    actor: User,
+    data: ListingInput,
+    owner: Membership | None = None,
+    now: datetime | None = None,
 ) -> Listing:
-    """Post an offer or request as the actor's membership. ``NotAllowed`` for anyone but
-    an active member; ``InvalidInput`` (naming the field) for an empty or over-long title,
+    """Post an offer or request as the actor's membership, or for ``owner`` (a coordinator
+    or the owner's proxy; marked in the audit event). ``NotAllowed`` for anyone but an
+    active member; ``InvalidInput`` (naming the field) for an empty or over-long title,
     over-long text, a category of another community or a retired one. Audited."""
-    if not permissions.can_post_listing(actor, community):
+    on_behalf = None
+    if owner is not None and owner.user_id != actor.id:
+        if owner.community_id != community.id or not permissions.can_act_for(actor, owner):
+            raise NotAllowed()
+        if not owner.is_active:
+            raise NotAllowed()
+        on_behalf = owner.user
+    elif not permissions.can_post_listing(actor, community):
         raise NotAllowed()
-    owner = permissions.membership_of(actor, community)
+    else:
+        owner = permissions.membership_of(actor, community)
     values = _validate(community, data, None)
     now = now or utcnow()
     listing = Listing(
@@ -116,7 +130,13 @@ def create(
     listing.search_title, listing.search_body = search_fields(listing)
     db.session.add(listing)
     db.session.flush()
-    audit.record("listing.create", actor=actor, community_id=community.id, obj=listing)
+    audit.record(
+        "listing.create",
+        actor=actor,
+        on_behalf_of=on_behalf,
+        community_id=community.id,
+        obj=listing,
+    )
     return listing
 
 

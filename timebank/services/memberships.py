@@ -69,10 +69,22 @@ def _decide(
 
 def approve(membership: Membership, *, actor: User) -> Membership:
     """A coordinator admits an applicant: status *active* and a member number. Raises
-    ``NotAllowed`` for non-coordinators, ``AlreadyDecided`` if someone decided first."""
+    ``NotAllowed`` for non-coordinators, ``InvalidInput`` while a required vetting step is
+    not ticked, ``AlreadyDecided`` if someone decided first."""
     community = membership.community
     if not permissions.can_manage_members(actor, community):
         raise NotAllowed()
+    from timebank.services import vetting
+
+    missing = vetting.missing_required(membership)
+    if missing and membership.status == MembershipStatus.APPLYING:
+        raise InvalidInput(
+            _l(
+                "Tick the required vetting steps first: %(steps)s.",
+                steps=", ".join(s.display_name(community.locale) for s in missing),
+            ),
+            field="vetting",
+        )
     _decide(membership, actor=actor, to=MembershipStatus.ACTIVE, reason=None)
     profiles.ensure(membership)
     audit.record(

@@ -184,3 +184,41 @@ def can_produce_reports(user: User | None, community: Community) -> bool:
 def can_manage_safeguarding(user: User | None, community: Community) -> bool:
     """Record and revoke checks, set category requirements, match requests: coordinators."""
     return can_manage_members(user, community)
+
+
+# Proxies (members without internet) and the coordinator console
+
+
+def is_proxy_for(user: User | None, member: Membership) -> bool:
+    """An appointed, current proxy of an active ``member``, themselves an active member of
+    the same community (coordinators act for everyone through ``can_act_for_members``)."""
+    if user is None or not user.is_authenticated or not member.is_active:
+        return False
+    from sqlalchemy import select
+
+    from timebank.extensions import db
+    from timebank.models import Proxy
+
+    own = membership_of(user, member.community)
+    if own is None or not own.is_active:
+        return False
+    return (
+        db.session.scalar(
+            select(Proxy.id).where(
+                Proxy.member_id == member.id,
+                Proxy.proxy_id == own.id,
+                Proxy.ended_at.is_(None),
+            )
+        )
+        is not None
+    )
+
+
+def can_act_for(user: User | None, member: Membership) -> bool:
+    """Record, confirm and post listings for ``member``: a coordinator or their proxy."""
+    return can_act_for_members(user, member.community) or is_proxy_for(user, member)
+
+
+def can_erase(user: User | None, community: Community) -> bool:
+    """Erase a departed member's personal data: coordinators and admins."""
+    return can_manage_members(user, community)

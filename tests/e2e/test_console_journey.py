@@ -1,0 +1,109 @@
+"""The coordinator console in a browser, in English and in Arabic: onboard an applicant
+through the vetting steps, type a ten-row paper timesheet with one duplicate flagged, and
+act as proxy for a member without e-mail. axe-core checks every page on the way."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.helpers import expect_language, log_in, use_language
+
+pytestmark = pytest.mark.e2e
+
+HOME = "/c/old-town"
+CONSOLE = f"{HOME}/coordinator"
+APPLICANT = {"en": "Hassan Aziz", "ar": "Ruth Cohen"}
+# Different dates per language, so the second run does not meet the first one's slips.
+DAYS_BACK = {"en": 20, "ar": 40}
+TO_ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+def _check(page: Page, lang: str, assert_accessible) -> None:
+    expect_language(page, lang)
+    expect(page.locator("main h1")).to_be_visible()
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_coordinator_console_journey(new_page, site, assert_accessible, console, lang):
+    """Vetting, a paper timesheet with a duplicate, and acting as a proxy."""
+    page = new_page(locale=lang)
+    log_in(page, "coordinator@example.org", site.password)
+    page.goto(f"{CONSOLE}/")
+    use_language(page, lang)
+    _check(page, lang, assert_accessible)
+
+    # Onboarding: tick every vetting step for the applicant, then approve.
+    page.goto(f"{HOME}/applicants/")
+    card = page.locator("main li.card").filter(
+        has=page.get_by_role("heading", name=APPLICANT[lang], exact=True)
+    )
+    card.locator("a[href*='/coordinator/applicants/']").click()
+    _check(page, lang, assert_accessible)
+    tick_buttons = page.locator("main table form button[type=submit]")
+    for _ in range(tick_buttons.count()):
+        tick_buttons.first.click()
+        expect(page.locator(".flash-success")).to_be_visible()
+    expect(tick_buttons).to_have_count(0)
+    _check(page, lang, assert_accessible)
+    page.locator("main form[action$='/approve'] button").click()
+    expect(page.locator(".flash-success")).to_contain_text(APPLICANT[lang])
+
+    # A ten-row paper timesheet; the tenth row repeats the first and is flagged.
+    page.goto(f"{CONSOLE}/timesheet")
+    _check(page, lang, assert_accessible)
+    day = date.today() - timedelta(days=DAYS_BACK[lang])
+    for i in range(10):
+        source = 0 if i == 9 else i
+        provider, recipient = 3 + source % 5, 3 + (source + 1) % 5
+        values = {
+            "provider": str(provider),
+            "recipient": str(recipient),
+            "date": (day - timedelta(days=source)).isoformat(),
+            "duration": "0:30" if lang == "en" else "٠:٣٠",
+            "category": "gardening" if lang == "en" else "البستنة",
+        }
+        if lang == "ar":
+            values["provider"] = values["provider"].translate(TO_ARABIC_DIGITS)
+        for name, value in values.items():
+            page.locator(f"#rows-{i}-{name}").fill(value)
+    page.locator("main button[value=check]").click()
+    expect(page.locator("main .duplicate")).to_have_count(1)
+    _check(page, lang, assert_accessible)
+    for name in ("provider", "recipient", "date", "duration", "category"):
+        page.locator(f"#rows-9-{name}").fill("")
+    page.locator("main button[value=check]").click()
+    expect(page.locator("main .duplicate")).to_have_count(0)
+    page.locator("main button[value=save]").click()
+    expect(page.locator(".flash-success")).to_be_visible()
+    _check(page, lang, assert_accessible)
+
+    # Acting for the member without e-mail: record an exchange on her behalf.
+    page.goto(f"{CONSOLE}/members/")
+    page.locator("main table a", has_text="أم خالد").click()
+    _check(page, lang, assert_accessible)
+    page.locator("main a[href*='/for/']").first.click()
+    _check(page, lang, assert_accessible)
+    page.locator("main a[href$='/record']").click()
+    _check(page, lang, assert_accessible)
+    page.locator("#direction-1").check()
+    page.locator("#other_number").fill("3")
+    page.locator("#service_date").fill(day.isoformat())
+    page.locator("#duration").fill("1:00" if lang == "en" else "١:٠٠")
+    page.locator("#category").select_option("companionship")
+    page.locator("main form.form button[type=submit]").click()
+    expect(page.locator(".flash-success")).to_contain_text("أم خالد")
+    _check(page, lang, assert_accessible)
+    page.locator("main a[href$='/statement']").click()
+    _check(page, lang, assert_accessible)
+
+    for path in ("/members/", "/vetting/", "/announcements/", "/audit/", "/import",
+                 "/members/new"):  # fmt: skip
+        page.goto(f"{CONSOLE}{path}")
+        _check(page, lang, assert_accessible)
+
+    assert console.csp_violations == []
+    assert console.messages == []

@@ -1,0 +1,132 @@
+"""Privacy rights: export of a person's data, and erasure that leaves the ledger intact."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from tests.factories import make_member
+from tests.listing_factories import make_listing
+from tests.services.conftest import assert_consistent, audit_count, make_bank
+from timebank.extensions import db
+from timebank.models import ExchangeStatus, MembershipStatus
+from timebank.services import exchanges, privacy, profiles
+from timebank.services.exceptions import InvalidInput, NotAllowed
+
+NAME = "Zubaida Qasemi-Longname"
+EMAIL = "zubaida.secret@example.org"
+PHONE = "+962 7 9988 7766"
+
+
+def _person(bank):
+    member = make_member(bank.community, name=NAME, email=EMAIL)
+    profiles.update(
+        member,
+        actor=member.user,
+        data=profiles.ProfileInput(
+            display_name=NAME, bio=f"I am {NAME}", phone=PHONE, skills="Sewing by Zubaida"
+        ),
+    )
+    member.user.phone = PHONE
+    db.session.commit()
+    make_listing(member, title=f"Sewing with {NAME}", description=f"Call {PHONE}")
+    return member
+
+
+def _dump() -> str:
+    """Every row of every table in the database (FTS shadow tables included), as text."""
+    engine = db.engine
+    names = sa.inspect(engine).get_table_names()
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            names = list(conn.execute(sa.text("SELECT name FROM sqlite_master WHERE type='table'"))
+                         .scalars())  # fmt: skip
+    parts = []
+    with engine.connect() as conn:
+        for name in names:
+            for row in conn.execute(sa.text(f'SELECT * FROM "{name}"')):
+                for cell in row:
+                    if isinstance(cell, bytes | memoryview):
+                        parts.append(bytes(cell).decode("utf-8", "replace"))
+                    else:
+                        parts.append(str(cell))
+    return "\n".join(parts).lower()
+
+
+def test_export_holds_profile_listings_exchanges_and_history(app):
+    """The export names counterparts, lists listings, texts written and balance history."""
+    bank = make_bank()
+    member = _person(bank)
+    exchange = bank.record(member, bank.b, 60, description="Hemmed trousers")
+    exchanges.confirm(exchange, actor=bank.b.user)
+    db.session.commit()
+    data = privacy.export(member.user)
+    assert data["user"]["email"] == EMAIL and data["user"]["phone"] == PHONE
+    assert data["profiles"][0]["bio"] == f"I am {NAME}"
+    assert data["listings"][0]["title"] == f"Sewing with {NAME}"
+    (row,) = data["exchanges"]
+    assert row["counterpart"] == bank.b.user.display_name and row["direction"] == "gave"
+    assert data["texts_written"][0]["text"] == "Hemmed trousers"
+    assert data["balance_history"][0]["balance_minutes"] == 60
+    rows = list(privacy.export_rows(data))
+    assert ("user", 1, "email", EMAIL) in rows
+
+
+def test_export_requires_the_password(app):
+    """A wrong password is refused with a message on the password field."""
+    bank = make_bank()
+    member = _person(bank)
+    with pytest.raises(InvalidInput) as error:
+        privacy.check_password(member.user, "wrong password")
+    assert error.value.field == "password"
+
+
+def test_erasure_leaves_no_trace_and_the_ledger_verifies(app, runner):
+    """After erasure the e-mail, name and phone appear nowhere; verify-ledger passes."""
+    bank = make_bank()
+    member = _person(bank)
+    posted = bank.record(member, bank.b, 90, description=f"Help from {NAME}")
+    exchanges.confirm(posted, actor=bank.b.user)
+    pending = bank.record(bank.c, member, 30)
+    db.session.commit()
+    assert NAME.lower() in _dump() and EMAIL in _dump()
+
+    privacy.erase(member.user, actor=bank.coordinator.user)
+    db.session.commit()
+
+    dump = _dump()
+    for secret in (NAME, EMAIL, PHONE, "zubaida", "9988"):
+        assert secret.lower() not in dump, secret
+    db.session.refresh(member)
+    db.session.refresh(pending)
+    assert member.status == MembershipStatus.LEFT
+    assert pending.status == ExchangeStatus.CANCELLED
+    assert member.user.display_name == f"Former member #{member.member_number}"
+    assert member.user.email is None and member.user.is_disabled
+    assert audit_count("privacy.erase") == 1
+    assert_consistent(bank.community)
+    result = runner.invoke(args=["verify-ledger"])
+    assert result.exit_code == 0, result.output
+
+
+def test_erased_person_cannot_log_in(app, auth):
+    """The login form refuses the erased person's old e-mail and password."""
+    bank = make_bank()
+    member = make_member(bank.community, email="gone@example.org")
+    privacy.erase(member.user, actor=member.user)
+    db.session.commit()
+    response = auth.login("gone@example.org", "correct horse battery staple")
+    assert response.status_code == 200
+
+
+def test_only_coordinators_of_every_community_may_erase_someone_else(app):
+    """A member cannot erase another; a coordinator cannot erase someone from elsewhere."""
+    bank = make_bank()
+    other = make_bank()
+    with pytest.raises(NotAllowed):
+        privacy.erase(bank.b.user, actor=bank.a.user)
+    with pytest.raises(NotAllowed):
+        privacy.erase(other.a.user, actor=bank.coordinator.user)
+    make_member(other.community, user=bank.a.user)
+    with pytest.raises(NotAllowed):
+        privacy.erase(bank.a.user, actor=bank.coordinator.user)

@@ -1,0 +1,122 @@
+"""Proxies act for a member without internet, marked and audited, and only within scope."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from tests.factories import make_member
+from tests.listing_factories import category
+from tests.services.conftest import key
+from timebank.extensions import db
+from timebank.models import AuditEvent, ExchangeStatus, Role
+from timebank.services import exchanges, lifecycle, listings, proxies
+from timebank.services.exceptions import InvalidInput, NotAllowed
+
+
+@pytest.fixture
+def offline(bank):
+    """Member ``a`` has no e-mail; ``c`` is appointed as their proxy."""
+    bank.a.user.email = None
+    db.session.commit()
+    proxies.appoint(bank.a, bank.c, actor=bank.coordinator.user)
+    db.session.commit()
+    return bank
+
+
+def _record(bank, actor, provider, recipient, on_behalf_of):
+    return exchanges.record(
+        bank.community, actor=actor, provider=provider, recipient=recipient, minutes=45,
+        service_date=date(2026, 11, 2), category="gardening", idempotency_key=key(),
+        on_behalf_of=on_behalf_of,
+    )  # fmt: skip
+
+
+def test_proxy_records_for_their_member_marked_and_audited(offline):
+    """A proxy's record names them and the member; the audit event says on whose behalf."""
+    bank = offline
+    exchange = _record(bank, bank.c.user, bank.a, bank.b, bank.a)
+    db.session.commit()
+    assert exchange.recorded_by_id == bank.c.user_id
+    assert exchange.on_behalf_of_id == bank.a.user_id
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "exchange.record"))
+    assert event.actor_id == bank.c.user_id and event.on_behalf_of_id == bank.a.user_id
+
+
+def test_proxy_confirms_for_their_member(offline):
+    """The other party's proxy confirms; the event is marked on behalf of the member."""
+    bank = offline
+    exchange = bank.record(bank.b, bank.a, 30)
+    exchanges.confirm(exchange, actor=bank.c.user, on_behalf_of=bank.a)
+    db.session.commit()
+    assert exchange.status == ExchangeStatus.POSTED
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "exchange.confirm"))
+    assert event.actor_id == bank.c.user_id and event.on_behalf_of_id == bank.a.user_id
+
+
+def test_proxy_posts_a_listing_for_their_member(offline):
+    """The listing belongs to the member; the audit event names the proxy as actor."""
+    bank = offline
+    listing = listings.create(
+        bank.community,
+        actor=bank.c.user,
+        owner=bank.a,
+        data=listings.ListingInput(kind="offer", title="Knitting lessons", description="",
+                                   category_id=category(bank.community).id, language="en"),
+    )  # fmt: skip
+    db.session.commit()
+    assert listing.owner_id == bank.a.id
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "listing.create"))
+    assert event.on_behalf_of_id == bank.a.user_id
+
+
+def test_proxy_is_refused_outside_their_scope(offline):
+    """A proxy cannot act for another member, nor once the appointment ended or suspended."""
+    bank = offline
+    with pytest.raises(NotAllowed):
+        _record(bank, bank.c.user, bank.b, bank.a, bank.b)
+    exchange = bank.record(bank.a, bank.b, 30, actor=bank.coordinator.user, on_behalf_of=bank.a)
+    other = bank.record(bank.a, bank.c, 20, actor=bank.a.user)
+    with pytest.raises(NotAllowed):
+        exchanges.confirm(other, actor=bank.b.user, on_behalf_of=bank.c)
+    with pytest.raises(NotAllowed):
+        listings.create(
+            bank.community, actor=bank.b.user, owner=bank.a,
+            data=listings.ListingInput(kind="offer", title="x", description="",
+                                       category_id=category(bank.community).id, language="en"),
+        )  # fmt: skip
+    (appointment,) = proxies.proxies_of(bank.a)
+    proxies.end(appointment, actor=bank.coordinator.user)
+    db.session.commit()
+    with pytest.raises(NotAllowed):
+        _record(bank, bank.c.user, bank.a, bank.b, bank.a)
+    assert exchange.status == ExchangeStatus.POSTED
+
+
+def test_suspended_proxy_cannot_act(offline):
+    """A proxy whose own membership is suspended is no longer a proxy."""
+    bank = offline
+    lifecycle.suspend(bank.c, actor=bank.coordinator.user)
+    db.session.commit()
+    with pytest.raises(NotAllowed):
+        _record(bank, bank.c.user, bank.a, bank.b, bank.a)
+
+
+def test_only_coordinators_appoint_valid_proxies(bank):
+    """Members cannot appoint; self, outsiders and duplicates are refused."""
+    with pytest.raises(NotAllowed):
+        proxies.appoint(bank.a, bank.b, actor=bank.b.user)
+    with pytest.raises(InvalidInput):
+        proxies.appoint(bank.a, bank.a, actor=bank.coordinator.user)
+    from tests.factories import make_community
+
+    stranger = make_member(make_community(), password=None)
+    with pytest.raises(InvalidInput):
+        proxies.appoint(bank.a, stranger, actor=bank.coordinator.user)
+    proxies.appoint(bank.a, bank.b, actor=bank.coordinator.user)
+    with pytest.raises(InvalidInput):
+        proxies.appoint(bank.a, bank.b, actor=bank.coordinator.user)
+    coordinator_proxy = make_member(bank.community, role=Role.COORDINATOR, password=None)
+    assert proxies.appoint(bank.a, coordinator_proxy, actor=bank.coordinator.user)

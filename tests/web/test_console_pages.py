@@ -1,0 +1,241 @@
+"""The coordinator console through the browser's forms: dashboard, lifecycle, timesheet,
+import, audit log, announcements, proxies and the privacy pages."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import event, func, select
+
+from tests.factories import PASSWORD, make_community, make_member
+from tests.services.conftest import key
+from timebank.extensions import db
+from timebank.models import AuditEvent, Exchange, ExchangeStatus, MembershipStatus, Role
+from timebank.services import exchanges, ledger, proxies
+
+
+@pytest.fixture
+def bank(app):
+    community = make_community()
+    coordinator = make_member(community, role=Role.COORDINATOR)
+    a = make_member(community, name="Alia Member")
+    b = make_member(community, name="Badr Member")
+    ledger.ensure_accounts(community)
+    db.session.commit()
+    return community, coordinator, a, b
+
+
+def _login(auth, membership):
+    assert auth.login(membership.user.email, PASSWORD).status_code == 302
+
+
+def _queries(client, url) -> int:
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_dashboard_query_count_does_not_grow_with_members(bank, auth):
+    """Ten times the members, the same number of queries."""
+    community, coordinator, a, b = bank
+    _login(auth, coordinator)
+    url = f"/c/{community.slug}/coordinator/"
+    _queries(auth.client, url)  # warm caches
+    few = _queries(auth.client, url)
+    for _ in range(10):
+        make_member(community, password=None)
+    ledger.ensure_accounts(community)
+    db.session.commit()
+    assert _queries(auth.client, url) == few
+    page = auth.client.get(url).get_data(as_text=True)
+    assert "Members with no exchange in 60 days" in page and "Not available yet" in page
+
+
+def test_suspend_then_the_member_is_locked_out(bank, auth, app):
+    """A suspended member's session ends and community pages answer 404."""
+    community, coordinator, a, b = bank
+    member_client = app.test_client()
+    from tests.conftest import Browser
+
+    member_browser = Browser(member_client)
+    assert member_browser.login(a.user.email, PASSWORD).status_code == 302
+    assert member_client.get(f"/c/{community.slug}/members/").status_code == 200
+    _login(auth, coordinator)
+    page = f"/c/{community.slug}/coordinator/members/{a.id}"
+    response = auth.post(f"{page}/suspend", page=page)
+    assert response.status_code == 302
+    db.session.refresh(a)
+    assert a.status == MembershipStatus.SUSPENDED
+    assert member_client.get(f"/c/{community.slug}/members/").status_code in (302, 404)
+
+
+def test_leaving_needs_confirmation_and_settles(bank, auth):
+    """Without the box ticked nothing happens; with it the balance is settled."""
+    community, coordinator, a, b = bank
+    _login(auth, coordinator)
+    url = f"/c/{community.slug}/coordinator/members/{a.id}/leave"
+    response = auth.post(url, {}, page=url)
+    assert response.status_code == 200 and "Tick the box to confirm." in response.get_data(
+        as_text=True
+    )
+    db.session.refresh(a)
+    assert a.status == MembershipStatus.ACTIVE
+    assert auth.post(url, {"confirm": "y"}, page=url).status_code == 302
+    db.session.refresh(a)
+    assert a.status == MembershipStatus.LEFT
+
+
+def test_timesheet_preview_flags_a_duplicate_then_saves_all(bank, auth):
+    """The preview shows names and a duplicate; saving needs it confirmed, then all post."""
+    community, coordinator, a, b = bank
+    _login(auth, coordinator)
+    url = f"/c/{community.slug}/coordinator/timesheet"
+    form = {"idempotency_key": key()}
+    for i, (p, r) in enumerate([(a, b), (b, a), (a, b)]):
+        form.update({f"rows-{i}-provider": str(p.member_number),
+                     f"rows-{i}-recipient": str(r.member_number),
+                     f"rows-{i}-date": "2026-11-02", f"rows-{i}-duration": "1:00",
+                     f"rows-{i}-category": "gardening"})  # fmt: skip
+    html = auth.post(url, {**form, "action": "check"}, page=url).get_data(as_text=True)
+    assert "Alia Member" in html and "Repeated in this batch" in html
+    html = auth.post(url, {**form, "action": "save"}, page=url).get_data(as_text=True)
+    assert "Some rows look like duplicates" in html
+    assert db.session.scalar(select(func.count()).select_from(Exchange)) == 0
+    response = auth.post(url, {**form, "action": "save", "accept_duplicates": "y"}, page=url)
+    assert response.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Exchange)) == 3
+
+
+def test_import_dry_run_then_commit(bank, auth):
+    """Uploading checks only; the import button saves the checked file."""
+    import io
+
+    community, coordinator, a, b = bank
+    _login(auth, coordinator)
+    url = f"/c/{community.slug}/coordinator/import"
+    data = b"name,email,phone,language\nNew Person,new@example.org,,en\n"
+    response = auth.post(url, {"kind": "members", "idempotency_key": key(), "action": "check",
+                               "file": (io.BytesIO(data), "members.csv")}, page=url,
+                         content_type="multipart/form-data")  # fmt: skip
+    html = response.get_data(as_text=True)
+    assert "1 rows are correct." in html
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "import.members")) == 0  # fmt: skip
+    response = auth.post(url, {"kind": "members", "idempotency_key": key(), "action": "commit",
+                               "content": data.decode()}, page=url)  # fmt: skip
+    assert response.status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "import.members")) == 1  # fmt: skip
+
+
+def test_audit_log_filters_and_audited_export(bank, auth):
+    """Filtering by action narrows the list; the CSV export is itself audited."""
+    community, coordinator, a, b = bank
+    _login(auth, coordinator)
+    url = f"/c/{community.slug}/coordinator/audit/"
+    html = auth.client.get(url + "?action=login").get_data(as_text=True)
+    assert "membership" not in html or "login" in html
+    response = auth.post(f"/c/{community.slug}/coordinator/audit/export", {}, page=url)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.get_data(as_text=True).startswith("\ufeffid,created_at")
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "audit.export")) == 1  # fmt: skip
+
+
+def test_announcement_shows_on_the_home_page(bank, auth):
+    """A posted announcement appears on the community home page for members."""
+    community, coordinator, a, b = bank
+    _login(auth, coordinator)
+    url = f"/c/{community.slug}/coordinator/announcements/"
+    auth.post(url, {"title": "Picnic on Saturday", "body": "Bring a friend"}, page=url)
+    assert "Picnic on Saturday" in auth.client.get(f"/c/{community.slug}/").get_data(as_text=True)
+
+
+def test_proxy_records_and_confirms_through_the_pages(bank, auth):
+    """A proxy records for their member (marked) and confirms a pending exchange."""
+    community, coordinator, a, b = bank
+    proxies.appoint(a, b, actor=coordinator.user)
+    pending = exchanges.record(community, actor=coordinator.user, provider=a, recipient=b,
+                               minutes=30, service_date=community.created_at.date(),
+                               category="gardening", idempotency_key=key(),
+                               on_behalf_of=a)  # fmt: skip
+    db.session.commit()
+    _login(auth, b)
+    url = f"/c/{community.slug}/for/{a.id}/record"
+    other = make_member(community, password=None)
+    response = auth.post(url, {"direction": "received", "other_number": str(other.member_number),
+                               "service_date": "2026-11-01", "duration": "1:30",
+                               "category": "gardening", "idempotency_key": key()},
+                         page=url)  # fmt: skip
+    assert response.status_code == 302
+    recorded = db.session.scalar(select(Exchange).where(Exchange.recorded_by_id == b.user_id))
+    assert recorded.on_behalf_of_id == a.user_id and recorded.minutes == 90
+    assert pending.status == ExchangeStatus.POSTED  # recorded by the coordinator, confirmed
+    assert auth.client.get(f"/c/{community.slug}/for/{a.id}/statement").status_code == 200
+    stranger = make_member(community, password=None)
+    assert auth.client.get(f"/c/{community.slug}/for/{stranger.id}/").status_code == 404
+
+
+def test_download_my_data_needs_the_password(bank, auth):
+    """Wrong password: an error on the field. Right one: a JSON file with my e-mail."""
+    community, coordinator, a, b = bank
+    _login(auth, a)
+    response = auth.post("/account/data", {"password": "wrong", "format": "json"},
+                         page="/account/data")  # fmt: skip
+    assert "The password is not correct." in response.get_data(as_text=True)
+    response = auth.post("/account/data", {"password": PASSWORD, "format": "json"},
+                         page="/account/data")  # fmt: skip
+    assert json.loads(response.get_data(as_text=True))["user"]["email"] == a.user.email
+    response = auth.post("/account/data", {"password": PASSWORD, "format": "csv"},
+                         page="/account/data")  # fmt: skip
+    assert a.user.email in response.get_data(as_text=True)
+
+
+def test_erase_my_account(bank, auth):
+    """With password and confirmation the account is erased and the session ends."""
+    community, coordinator, a, b = bank
+    email = a.user.email
+    _login(auth, a)
+    response = auth.post("/account/erase", {"password": PASSWORD, "confirm": "y"},
+                         page="/account/erase")  # fmt: skip
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert a.user.email is None and a.user.erased_at is not None
+    assert auth.login(email, PASSWORD).status_code == 200
+
+
+def test_member_page_lists_proxies_and_offers_acting_for_them(bank, auth):
+    """The coordinator sees who acts for a member and can act for them too."""
+    community, coordinator, a, b = bank
+    proxies.appoint(a, b, actor=coordinator.user)
+    db.session.commit()
+    _login(auth, coordinator)
+    html = auth.client.get(f"/c/{community.slug}/coordinator/members/{a.id}").get_data(as_text=True)
+    assert "Badr Member" in html and f"/c/{community.slug}/for/{a.id}/" in html
+
+
+def test_proxy_posts_a_listing_through_the_page(bank, auth):
+    """The listing belongs to the member; the proxy's page says it was done for them."""
+    from tests.listing_factories import category
+    from timebank.models import Listing
+
+    community, coordinator, a, b = bank
+    proxies.appoint(a, b, actor=coordinator.user)
+    db.session.commit()
+    _login(auth, b)
+    url = f"/c/{community.slug}/for/{a.id}/listing"
+    response = auth.post(url, {"kind": "offer", "title": "Knitting lessons", "description": "",
+                               "category_id": str(category(community).id),
+                               "language": "en"}, page=url)  # fmt: skip
+    assert response.status_code == 302
+    listing = db.session.scalar(select(Listing).where(Listing.title == "Knitting lessons"))
+    assert listing.owner_id == a.id

@@ -1,0 +1,219 @@
+"""Forms of the coordinator console and the proxy pages."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    FileField,
+    FormField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from timebank.forms import Form, NoControlCharacters
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+class KeyedForm(Form):
+    """A form that carries an idempotency key, so a resubmission creates nothing new."""
+
+    idempotency_key = HiddenField(default=new_key)
+
+
+class ConfirmForm(Form):
+    """A destructive action needs the box ticked."""
+
+    confirm = BooleanField(
+        _l("I understand this cannot be undone"),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )
+
+
+class RoleForm(Form):
+    role = SelectField(
+        _l("Role"),
+        choices=[
+            SelectChoice("member", _l("Member")),
+            SelectChoice("coordinator", _l("Coordinator")),
+            SelectChoice("admin", _l("Administrator")),
+        ],
+    )
+
+
+class LimitsForm(Form):
+    credit_limit = IntegerField(
+        _l("How far below zero (minutes)"), validators=[InputRequired(), NumberRange(min=0)]
+    )
+    upper_limit = IntegerField(_l("Upper limit (minutes, optional)"), validators=[Optional()])
+    reason = TextAreaField(
+        _l("Reason"),
+        validators=[
+            DataRequired(message=_l("Give a reason.")),
+            Length(max=1000),
+            NoControlCharacters(multiline=True),
+        ],
+    )
+
+
+class ProxyForm(Form):
+    proxy_number = StringField(
+        _l("Member number of the proxy"),
+        validators=[DataRequired(message=_l("Enter a member number.")), Length(max=12)],
+    )
+
+
+class StepForm(Form):
+    name_en = StringField(
+        _l("Name in English"), validators=[DataRequired(), Length(max=80), NoControlCharacters()]
+    )
+    name_ar = StringField(
+        _l("Name in Arabic"), validators=[DataRequired(), Length(max=80), NoControlCharacters()]
+    )
+    required = BooleanField(_l("Required before approval"), default=True)
+
+
+class TickForm(Form):
+    step_id = HiddenField(validators=[DataRequired()])
+    done_on = DateField(_l("Done on"), validators=[Optional()])
+
+
+class NewMemberForm(Form):
+    display_name = StringField(
+        _l("Name"),
+        validators=[
+            DataRequired(message=_l("Enter the person's name.")),
+            Length(max=80),
+            NoControlCharacters(),
+        ],
+    )
+    email = StringField(
+        _l("E-mail address (optional)"),
+        description=_l("Leave empty for someone without e-mail; a proxy can act for them."),
+        validators=[Optional(), Length(max=254), NoControlCharacters()],
+    )
+    phone = StringField(
+        _l("Phone (optional)"), validators=[Optional(), Length(max=40), NoControlCharacters()]
+    )
+    locale = SelectField(
+        _l("Language"), choices=[SelectChoice("ar", "العربية"), SelectChoice("en", "English")]
+    )
+
+
+class SlipForm(Form):
+    class Meta:
+        csrf = False
+
+    provider = StringField(_l("Provider number"), validators=[Length(max=12)])
+    recipient = StringField(_l("Recipient number"), validators=[Length(max=12)])
+    date = StringField(_l("Date"), validators=[Length(max=20)])
+    duration = StringField(_l("Duration"), validators=[Length(max=12)])
+    category = StringField(_l("Category"), validators=[Length(max=80)])
+    note = StringField(_l("Note"), validators=[Length(max=500), NoControlCharacters()])
+
+
+class TimesheetForm(KeyedForm):
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            # Rows are stripped by their own fields; a FieldList takes no filters.
+            if issubclass(unbound_field.field_class, FieldList | FormField):
+                return unbound_field.bind(form=form, **options)
+            return Form.Meta.bind_field(self, form, unbound_field, options)
+
+    rows = FieldList(FormField(SlipForm), min_entries=10, max_entries=100)
+    accept_duplicates = BooleanField(_l("The flagged rows are not duplicates: save them too"))
+
+
+class ImportForm(KeyedForm):
+    kind = RadioField(
+        _l("The file contains"),
+        choices=[
+            SelectChoice("members", _l("Members")),
+            SelectChoice("exchanges", _l("Historical exchanges")),
+        ],
+        default="members",
+    )
+    file = FileField(_l("CSV file"))
+    content = HiddenField()
+
+
+class AuditFilterForm(Form):
+    class Meta:
+        csrf = False
+
+    actor_id = IntegerField(_l("Actor (user number)"), validators=[Optional()])
+    action = StringField(_l("Action"), validators=[Optional(), Length(max=60)])
+    object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=40)])
+    object_id = IntegerField(_l("Object number"), validators=[Optional()])
+    date_from = DateField(_l("From"), validators=[Optional()])
+    date_to = DateField(_l("To"), validators=[Optional()])
+
+
+class AnnouncementForm(Form):
+    title = StringField(
+        _l("Title"), validators=[DataRequired(), Length(max=120), NoControlCharacters()]
+    )
+    body = TextAreaField(
+        _l("Announcement"),
+        validators=[DataRequired(), Length(max=4000), NoControlCharacters(multiline=True)],
+    )
+
+
+class PasswordCheckForm(Form):
+    password = PasswordField(
+        _l("Your password"), validators=[DataRequired(message=_l("Enter your password."))]
+    )
+    format = RadioField(
+        _l("Format"),
+        choices=[SelectChoice("json", "JSON"), SelectChoice("csv", "CSV")],
+        default="json",
+    )
+
+
+class EraseSelfForm(ConfirmForm):
+    password = PasswordField(
+        _l("Your password"), validators=[DataRequired(message=_l("Enter your password."))]
+    )
+
+
+class ProxyRecordForm(KeyedForm):
+    direction = RadioField(
+        _l("Who gave the help?"),
+        choices=[
+            SelectChoice("gave", _l("The member I act for gave the help")),
+            SelectChoice("received", _l("The member I act for received the help")),
+        ],
+        default="received",
+    )
+    other_number = StringField(
+        _l("Member number of the other person"),
+        validators=[DataRequired(message=_l("Enter a member number.")), Length(max=12)],
+    )
+    service_date = DateField(_l("Date of the help"), validators=[DataRequired()])
+    duration = StringField(
+        _l("Duration"),
+        description=_l("For example 1:30, 90 or 1.5"),
+        validators=[
+            DataRequired(message=_l("Enter a duration, for example 1:30.")),
+            Length(max=12),
+        ],
+    )
+    category = SelectField(_l("Category"), choices=[], validate_choice=False)
+    description = TextAreaField(
+        _l("What was done (optional)"),
+        validators=[Length(max=2000), NoControlCharacters(multiline=True)],
+    )

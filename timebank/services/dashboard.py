@@ -1,0 +1,146 @@
+"""The coordinator dashboard: what needs action today, as counts. A fixed number of
+aggregate queries, whatever the number of members (a test counts them). Also the member
+filters the counts link to."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import and_, exists, func, or_, select
+
+from timebank.extensions import db
+from timebank.models import (
+    Account,
+    Community,
+    Exchange,
+    ExchangeStatus,
+    Membership,
+    MembershipStatus,
+    utcnow,
+)
+
+# A balance worth a coordinator's look: beyond 4/5 of a limit (integer arithmetic, so
+# the whole-minute columns never see a float).
+WARNING_NUMERATOR, WARNING_DENOMINATOR = 4, 5
+
+
+@dataclass(frozen=True)
+class Count:
+    key: str
+    label: object  # a lazy translatable string
+    value: int | None  # None: this figure is not available yet
+    endpoint: str | None = None
+    args: dict | None = None
+
+
+# Extension point: other areas (companionship: concerns raised, safeguarding checks
+# expiring in 30 days, recipients with no visit in 14 days; listings: reported listings)
+# register ``f(community) -> list[Count]`` here; each should issue a fixed number of
+# queries.
+PROVIDERS: list[Callable[[Community], list[Count]]] = []
+
+
+def _no_recent_exchange(community: Community, since: date):
+    recent = (
+        select(Exchange.id)
+        .where(
+            Exchange.community_id == community.id,
+            Exchange.status == ExchangeStatus.POSTED,
+            Exchange.service_date >= since,
+            or_(
+                Exchange.provider_account_id == Account.id,
+                Exchange.recipient_account_id == Account.id,
+            ),
+        )
+        .correlate(Account)
+    )
+    return and_(
+        Membership.community_id == community.id,
+        Membership.status == MembershipStatus.ACTIVE,
+        ~exists(recent),
+    )
+
+
+def _beyond_warning():
+    return or_(
+        and_(
+            Account.credit_limit > 0,
+            Account.balance * WARNING_DENOMINATOR <= -(Account.credit_limit * WARNING_NUMERATOR),
+        ),
+        and_(
+            Account.upper_limit.is_not(None),
+            Account.upper_limit > 0,
+            Account.balance * WARNING_DENOMINATOR >= Account.upper_limit * WARNING_NUMERATOR,
+        ),
+    )
+
+
+FILTERS = ("inactive60", "inactive90", "beyond_limits")
+
+
+def member_filter(community: Community, name: str, *, today: date | None = None):
+    """A WHERE clause for the members list (used with an outer join to ``Account``)."""
+    today = today or utcnow().date()
+    if name == "inactive60":
+        return _no_recent_exchange(community, today - timedelta(days=60))
+    if name == "inactive90":
+        return _no_recent_exchange(community, today - timedelta(days=90))
+    if name == "beyond_limits":
+        return and_(Membership.status == MembershipStatus.ACTIVE, _beyond_warning())
+    raise ValueError(name)
+
+
+def _count_members(community: Community, name: str, today: date) -> int:
+    query = (
+        select(func.count(Membership.id))
+        .select_from(Membership)
+        .outerjoin(Account, Account.membership_id == Membership.id)
+        .where(Membership.community_id == community.id, member_filter(community, name, today=today))
+    )
+    return db.session.scalar(query) or 0
+
+
+def counts(community: Community, *, today: date | None = None) -> list[Count]:
+    """Every dashboard figure for ``community``."""
+    from flask_babel import lazy_gettext as _l
+
+    today = today or utcnow().date()
+    awaiting = db.session.scalar(
+        select(func.count(Exchange.id)).where(
+            Exchange.community_id == community.id,
+            Exchange.status == ExchangeStatus.AWAITING_APPROVAL,
+        )
+    )
+    applicants = db.session.scalar(
+        select(func.count(Membership.id)).where(
+            Membership.community_id == community.id,
+            Membership.status == MembershipStatus.APPLYING,
+        )
+    )
+    figures = [
+        Count("awaiting", _l("Exchanges awaiting approval"), awaiting, "exchanges.queue"),
+        Count("applicants", _l("Applicants"), applicants, "community.applicants"),
+    ]
+    for name, label in (
+        ("inactive60", _l("Members with no exchange in 60 days")),
+        ("inactive90", _l("Members with no exchange in 90 days")),
+        ("beyond_limits", _l("Balances near or beyond their limits")),
+    ):
+        figures.append(
+            Count(name, label, _count_members(community, name, today), "console.members",
+                  {"filter": name})
+        )  # fmt: skip
+    for provider in PROVIDERS:
+        figures.extend(provider(community))
+    known = {f.key for f in figures}
+    for key, label in (
+        ("concerns", _l("Concerns raised")),
+        ("safeguarding", _l("Safeguarding checks expiring in 30 days")),
+        ("isolated", _l("Companionship recipients with no visit in 14 days")),
+        ("reported", _l("Listings reported")),
+    ):
+        if key not in known:
+            figures.append(Count(key, label, None))
+    return figures
