@@ -21,6 +21,14 @@ PEOPLE = {
     "ar": ("salma@example.org", "grace@example.org", "Grace Miller"),
 }
 COORDINATOR = "coordinator@example.org"
+# Switching language is remembered on the account; other browser tests expect these back.
+OWN_LANGUAGE = {
+    "omar@example.org": "ar",
+    "salma@example.org": "ar",
+    "yusuf@example.org": "en",
+    "grace@example.org": "en",
+    COORDINATOR: "ar",
+}
 CONCERN = {"en": "She had no heating on today.", "ar": "لم تكن التدفئة تعمل اليوم."}
 
 
@@ -47,6 +55,7 @@ def test_request_match_visit_concern(lang, new_page, site, console, assert_acces
     expect(member).to_have_url(re.compile(r"/companionship/requests/\d+$"))
     assert_accessible(member)
     request_url = member.url
+    use_language(member, OWN_LANGUAGE[asker])
     member.close()
 
     coordinator = new_page(locale=lang)
@@ -71,6 +80,7 @@ def test_request_match_visit_concern(lang, new_page, site, console, assert_acces
     expect(helper).to_have_url(re.compile(re.escape(arrangement_url) + "$"))
     expect(helper.locator(".flash-success")).to_be_visible()
     assert_accessible(helper)
+    use_language(helper, OWN_LANGUAGE[volunteer])
 
     _visit(coordinator, "/notifications/", lang, assert_accessible)
     expect(coordinator.locator("header .badge")).to_be_visible()
@@ -78,5 +88,6 @@ def test_request_match_visit_concern(lang, new_page, site, console, assert_acces
     expect(coordinator).to_have_url(re.compile(r"/companionship/concerns$"))
     expect(coordinator.locator("main")).to_contain_text(CONCERN[lang])
     assert_accessible(coordinator)
+    use_language(coordinator, OWN_LANGUAGE[COORDINATOR])
     assert console.csp_violations == []
     assert console.messages == []
