@@ -118,3 +118,15 @@ def test_csv_zip_has_one_file_per_table(town):
     file = reports.produce(town.community, Q1, "csv", locale="en", actor=None)
     names = zipfile.ZipFile(io.BytesIO(file.content)).namelist()
     assert "01-metrics.csv" in names and names[-1].endswith("-exchanges.csv")
+
+
+def test_estimated_social_value_is_labelled_as_an_estimate(town):
+    """With a value per hour, reports add hours × value, called an estimate."""
+    town.community.value_per_hour_cents, town.community.value_currency = 1200, "EUR"
+    db.session.commit()
+    _file, data = _json(town)
+    assert data["estimated_social_value"] == {"amount": 102.0, "currency": "EUR",
+                                              "is_estimate": True}  # fmt: skip
+    pdf = reports.produce(town.community, Q1, "pdf", locale="en", actor=None)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "Estimated social value: 102.00 EUR" in text and "estimate" in text

@@ -137,9 +137,10 @@ def to_pdf(report: Report) -> bytes:
                    "posted with a date in it."))  # fmt: skip
     if report.social_value:
         amount, currency = report.social_value
+        shown = format(amount, ",.2f")
         pdf.para(_("Estimated social value: %(amount)s %(currency)s. This is an estimate: the "
                    "hours exchanged multiplied by the value per hour the community has set.",
-                   amount=f"{amount:,.2f}", currency=currency))  # fmt: skip
+                   amount=shown, currency=currency))  # fmt: skip
     pdf.para(str(definitions.COUNTED), 9)
     pdf.ln(2)
 
