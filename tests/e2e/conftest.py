@@ -24,6 +24,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -128,7 +129,22 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
 
 @pytest.fixture(scope="session")
 def site() -> Iterator[Site]:
-    """The real application served by ``flask run`` on a free local port."""
+    """The real application served by ``flask run`` on a free local port, shared by the
+    journeys that leave the demo as they found it."""
+    with serve_site() as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def private_site() -> Iterator[Site]:
+    """A server and demo database of the module's own, for journeys that change shared
+    demo data (approve the demo applicants, switch a demo member's language, …)."""
+    with serve_site() as served:
+        yield served
+
+
+@contextmanager
+def serve_site() -> Iterator[Site]:
     _compile_catalogues()
     with tempfile.TemporaryDirectory(prefix="timebank-e2e-") as tmp:
         env = _server_environment(Path(tmp) / "timebank.sqlite3")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from pathlib import Path
 from axe_playwright_python.sync_playwright import Axe
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "demo-password-2026"
@@ -113,20 +112,6 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
             pass
         time.sleep(0.05)  # polling for start-up
     raise RuntimeError(f"The server did not answer /healthz in time:\n{log.read_text()}")
-
-
-@contextmanager
-def chromium() -> Iterator[Browser]:
-    """Debian's chromium (never a downloaded browser)."""
-    executable = shutil.which("chromium")
-    if executable is None:
-        raise RuntimeError("Browser tests need Debian's chromium: apt-get install chromium")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def person(browser: Browser, base_url: str, email: str, *, locale: str) -> Page:

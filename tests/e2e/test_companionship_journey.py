@@ -14,6 +14,13 @@ from tests.e2e.helpers import SUBMIT, log_in, use_language
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture(scope="module")
+def site(private_site):
+    """This journey changes demo data other journeys rely on: it gets its own server."""
+    return private_site
+
+
 SLUG = "old-town"
 # language -> (member asking, volunteer with valid checks in the demo, volunteer's name)
 PEOPLE = {

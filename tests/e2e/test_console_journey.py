@@ -13,6 +13,13 @@ from tests.e2e.helpers import expect_language, log_in, use_language
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture(scope="module")
+def site(private_site):
+    """This journey changes demo data other journeys rely on: it gets its own server."""
+    return private_site
+
+
 HOME = "/c/old-town"
 CONSOLE = f"{HOME}/coordinator"
 APPLICANT = {"en": "Hassan Aziz", "ar": "Ruth Cohen"}

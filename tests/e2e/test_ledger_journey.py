@@ -10,7 +10,6 @@ import pytest
 from tests.e2e.ledger_support import (
     DEMO_SLUG,
     assert_accessible,
-    chromium,
     demo_server,
     exchange_id_from,
     person,
@@ -34,9 +33,9 @@ def server():
 
 
 @pytest.fixture(scope="module")
-def browser():
-    with chromium() as instance:
-        yield instance
+def browser(chromium):
+    """The suite's one chromium (conftest): one Playwright per process."""
+    return chromium
 
 
 def _require_approval(page) -> None:
