@@ -7,10 +7,8 @@ whatever the number of listings or members."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Select, func, literal, literal_column, or_, select, text
 from sqlalchemy.orm import contains_eager, joinedload
@@ -29,40 +27,11 @@ from timebank.models import (
     utcnow,
 )
 from timebank.models.search_index import LISTINGS_FTS, PROFILES_FTS, pg_vector
+from timebank.services.paging import Page
 from timebank.services.textsearch import fts5_query, terms, tsquery
 
 MAX_PAGE = 1000
 _SIMPLE = literal_column("'simple'::regconfig")
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of results, shaped for the ``pagination`` macro."""
-
-    items: list[Any]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 @dataclass(frozen=True)

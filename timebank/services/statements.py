@@ -28,36 +28,7 @@ from timebank.models import (
 from timebank.services import rules
 from timebank.services.exchange_rows import ExchangeRow, rows_query, to_row
 from timebank.services.lookups import account_of
-
-
-@dataclass
-class Page:
-    """What the ``pagination`` macro needs, for pages built from multi-column selects."""
-
-    items: list
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
+from timebank.services.paging import Page
 
 
 def _paginate(query, count_query, page: int, per_page: int, convert) -> Page:
