@@ -1,22 +1,13 @@
-"""A real Timebank server for the metrics journey: a temporary SQLite database migrated
-with ``flask db upgrade``, the demo community loaded with ``flask demo``, a quarter of
-exchanges between its members (``seed_exchanges`` below, through the ledger service), and
-``flask run`` in a subprocess, ready once ``/healthz`` answers. The browser is the
-suite's (``conftest.chromium``)."""
+"""The metrics journey's data: a quarter of exchanges between the demo members, posted
+through the ledger service before the server (``tests/e2e/server.py``) starts."""
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
+from collections.abc import Callable
 
-ROOT = Path(__file__).resolve().parents[2]
-SECRET = "e2e-metrics-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+from tests.e2e.server import ROOT, Served
 
 SEED = """
 import sys
@@ -56,60 +47,11 @@ with app.app_context():
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def seed_exchanges(quarter_start: str) -> Callable[[Served], None]:
+    """A ``serve`` preparation: a quarter of exchanges between the demo members."""
 
-
-class Server:
-    def __init__(self, folder: Path, quarter_start: str) -> None:
-        self.folder = folder
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {
-            **os.environ,
-            "TIMEBANK_DATABASE_URL": f"sqlite:///{folder / 'e2e.sqlite3'}",
-            "TIMEBANK_SECRET_KEY": SECRET,
-            "TIMEBANK_RATELIMIT_ENABLED": "false",
-            "PYTHONWARNINGS": "ignore",
-        }
-        self.quarter_start = quarter_start
-        self.process: subprocess.Popen | None = None
-
-    def flask(self, *args: str) -> str:
-        result = subprocess.run([sys.executable, "-m", "flask", "--app", "timebank", *args],
-                                cwd=ROOT, env=self.env, capture_output=True, text=True,
-                                check=True, timeout=120)  # fmt: skip
-        return result.stdout
-
-    def start(self) -> Server:
-        self.flask("db", "upgrade")
-        self.flask("demo")
-        subprocess.run([sys.executable, "-c", SEED, self.quarter_start], cwd=ROOT, env=self.env,
+    def prepare(served: Served) -> None:
+        subprocess.run([sys.executable, "-c", SEED, quarter_start], cwd=ROOT, env=served.env,
                        check=True, capture_output=True, timeout=120)  # fmt: skip
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "timebank", "run", "--no-reload",
-             "--no-debugger", "--port", str(self.port)],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("the server did not answer /healthz")
 
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-            self.process = None
+    return prepare

@@ -7,13 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.ledger_support import (
-    DEMO_SLUG,
-    assert_accessible,
-    demo_server,
-    exchange_id_from,
-    person,
-)
+from tests.e2e.accessibility import check_accessible as assert_accessible
+from tests.e2e.ledger_support import DEMO_SLUG, exchange_id_from, person
+from tests.e2e.server import serve
 
 pytestmark = pytest.mark.e2e
 
@@ -28,8 +24,8 @@ JOURNEYS = {
 
 @pytest.fixture(scope="module")
 def server():
-    with demo_server() as url:
-        yield url
+    with serve() as served:
+        yield served.url
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,9 @@ from datetime import date
 
 import pytest
 
-from tests.e2e.metrics_support import AXE_TAGS, Server
+from tests.e2e.accessibility import check_accessible
+from tests.e2e.metrics_support import seed_exchanges
+from tests.e2e.server import serve
 from timebank.demo import ADMIN, COORDINATOR, DEMO_PASSWORD
 from timebank.services.metrics import periods
 
@@ -17,23 +19,15 @@ QUARTER = periods.recent("quarter", date.today())
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    running = Server(tmp_path_factory.mktemp("e2e-metrics"), QUARTER.start.isoformat()).start()
-    yield running
-    running.stop()
+def server():
+    with serve(seed_exchanges(QUARTER.start.isoformat()), TIMEBANK_RATELIMIT_ENABLED="false") as s:
+        yield s
 
 
 @pytest.fixture(scope="module")
 def browser(chromium):
     """The suite's Debian chromium (``conftest.chromium``): one Playwright per process."""
     return chromium
-
-
-def _axe(page) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
-    assert results.violations_count == 0, results.generate_report()
 
 
 @pytest.mark.parametrize(("email", "language", "pdf_text"), [
@@ -51,7 +45,7 @@ def test_coordinator_downloads_quarterly_pdf(server, browser, tmp_path, email, l
     page.goto(f"{server.url}/c/old-town/metrics/")
     assert page.locator("html").get_attribute("lang") == language
     assert page.locator("html").get_attribute("dir") == ("rtl" if language == "ar" else "ltr")
-    _axe(page)
+    check_accessible(page)
 
     page.select_option("select[name=period]", QUARTER.label)
     page.click("form.period-form button[type=submit]")
@@ -59,10 +53,10 @@ def test_coordinator_downloads_quarterly_pdf(server, browser, tmp_path, email, l
     assert f"period={QUARTER.label}" in page.url
     assert page.locator("table.figures").count() >= 4
     assert page.locator("img[src*='chart/hours.svg']").evaluate("i => i.naturalWidth") > 0
-    _axe(page)
+    check_accessible(page)
 
     page.goto(f"{server.url}/c/old-town/reports/?period={QUARTER.label}")
-    _axe(page)
+    check_accessible(page)
     with page.expect_download() as info:
         page.click(f"a[href$='/reports/{QUARTER.label}.pdf']")
     download = info.value

@@ -1,0 +1,127 @@
+"""The real application for the browser tests: a fresh SQLite file made with the real
+commands (``flask db upgrade``, ``flask demo`` and whatever else a journey needs), then
+``flask run`` in a subprocess on a free local port, ready once ``/healthz`` answers.
+
+The server always runs on SQLite, even when ``TIMEBANK_TEST_DATABASE_URL`` selects
+PostgreSQL for the rest of the suite: these tests are about what a person sees and can do
+in a browser; both database engines are covered by the other tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATIONS = ROOT / "timebank" / "translations"
+SERVER_START_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class Served:
+    url: str
+    env: dict[str, str]
+    folder: Path
+
+    def flask(self, *args: str) -> str:
+        return run_flask(self.env, *args)
+
+
+def compile_catalogues() -> None:
+    """The ``.mo`` files are build output (``make install``); compile missing or stale ones."""
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalog = read_po(source, locale=po.parent.parent.name)
+        partial = mo.with_name(f"messages.{os.getpid()}.mo.tmp")
+        with partial.open("wb") as target:
+            write_mo(target, catalog, use_fuzzy=True)
+        partial.replace(mo)  # atomic, so parallel workers never read half a file
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def run_flask(env: dict[str, str], *args: str) -> str:
+    command = [sys.executable, "-m", "flask", "--app", "timebank", *args]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    if result.returncode:
+        raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"The server exited early:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.05)  # polling for start-up, not waiting on the page
+    raise RuntimeError(f"The server did not answer /healthz in time:\n{log.read_text()}")
+
+
+@contextmanager
+def serve(prepare: Callable[[Served], None] | None = None, **env: str) -> Iterator[Served]:
+    """Migrate a fresh database, load the demo, run ``prepare`` (more commands, seed data)
+    and serve the application until the block ends. ``env`` adds ``TIMEBANK_*`` settings."""
+    compile_catalogues()
+    with tempfile.TemporaryDirectory(prefix="timebank-e2e-") as tmp:
+        folder = Path(tmp)
+        environment = {
+            k: v for k, v in os.environ.items() if not k.startswith(("TIMEBANK_", "FLASK_"))
+        }
+        environment.update(
+            TIMEBANK_DATABASE_URL=f"sqlite:///{folder / 'timebank.sqlite3'}",
+            TIMEBANK_SECRET_KEY="e2e-secret-key-" + "x" * 40,
+            PYTHONPATH=str(ROOT),
+            PYTHONUNBUFFERED="1",
+            **env,
+        )
+        port = free_port()
+        served = Served(f"http://127.0.0.1:{port}", environment, folder)
+        served.flask("db", "upgrade")
+        served.flask("demo")
+        if prepare is not None:
+            prepare(served)
+        log = folder / "server.log"
+        with log.open("w") as log_file:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "flask", "--app", "timebank", "run"]
+                + ["--host", "127.0.0.1", "--port", str(port), "--no-reload", "--no-debugger"],
+                cwd=ROOT,
+                env=environment,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
+            try:
+                _wait_until_healthy(served.url, process, log)
+                yield served
+            finally:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=10)
