@@ -1,10 +1,11 @@
-"""Declarative base, naming convention and the UTC timestamp type."""
+"""Declarative base, naming convention, the UTC timestamp type and the enum column type."""
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, Enum, MetaData, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, registry
 
 NAMING_CONVENTION = {
@@ -18,6 +19,20 @@ NAMING_CONVENTION = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def enum_type(cls: type[enum.Enum], name: str) -> Enum:
+    """A Python enum stored as its string values in a VARCHAR(20) with a CHECK constraint
+    (no native database enum type, so adding a value is a plain migration)."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=20,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+        create_constraint=True,
+    )
 
 
 class UTCDateTime(TypeDecorator):

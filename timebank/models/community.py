@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     CheckConstraint,
-    Enum,
     ForeignKey,
     String,
     Text,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from timebank.models.base import Base, utcnow
+from timebank.models.base import Base, enum_type, utcnow
 
 if TYPE_CHECKING:
     from timebank.models.user import User
@@ -37,18 +36,6 @@ class MembershipStatus(enum.StrEnum):
     SUSPENDED = "suspended"
     LEFT = "left"
     DECLINED = "declined"
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        length=20,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-        create_constraint=True,
-    )
 
 
 class Community(Base):
@@ -117,9 +104,9 @@ class Membership(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
-    role: Mapped[Role] = mapped_column(_enum(Role, "membership_role"), default=Role.MEMBER)
+    role: Mapped[Role] = mapped_column(enum_type(Role, "membership_role"), default=Role.MEMBER)
     status: Mapped[MembershipStatus] = mapped_column(
-        _enum(MembershipStatus, "membership_status"), default=MembershipStatus.APPLYING
+        enum_type(MembershipStatus, "membership_status"), default=MembershipStatus.APPLYING
     )
     member_number: Mapped[int | None]
     motivation: Mapped[str | None] = mapped_column(Text)

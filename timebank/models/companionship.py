@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from timebank.models.base import Base, utcnow
-from timebank.models.community import _enum
+from timebank.models.base import Base, enum_type, utcnow
 
 if TYPE_CHECKING:
     from timebank.models.community import Membership
@@ -70,7 +69,7 @@ class SafeguardingCheck(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), index=True)
-    check_type: Mapped[CheckType] = mapped_column(_enum(CheckType, "check_type"))
+    check_type: Mapped[CheckType] = mapped_column(enum_type(CheckType, "check_type"))
     checked_on: Mapped[date] = mapped_column(Date)
     expires_on: Mapped[date | None] = mapped_column(Date)
     verified_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -97,7 +96,7 @@ class CategoryRequirement(Base):
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
     category_key: Mapped[str] = mapped_column(String(60))
     kind: Mapped[str] = mapped_column(String(20), default="")  # "" means every kind
-    check_type: Mapped[CheckType] = mapped_column(_enum(CheckType, "requirement_check_type"))
+    check_type: Mapped[CheckType] = mapped_column(enum_type(CheckType, "requirement_check_type"))
 
     __table_args__ = (UniqueConstraint("community_id", "category_key", "kind", "check_type"),)
 
@@ -109,13 +108,13 @@ class CompanionshipRequest(Base):
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
     recipient_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), index=True)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    kind: Mapped[CompanionshipKind] = mapped_column(_enum(CompanionshipKind, "companion_kind"))
-    frequency: Mapped[Frequency] = mapped_column(_enum(Frequency, "companion_frequency"))
+    kind: Mapped[CompanionshipKind] = mapped_column(enum_type(CompanionshipKind, "companion_kind"))
+    frequency: Mapped[Frequency] = mapped_column(enum_type(Frequency, "companion_frequency"))
     preferred_times: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(5))
     coordinator_notes: Mapped[str | None] = mapped_column(Text)  # erasable, coordinators only
     status: Mapped[RequestStatus] = mapped_column(
-        _enum(RequestStatus, "companion_request_status"), default=RequestStatus.OPEN
+        enum_type(RequestStatus, "companion_request_status"), default=RequestStatus.OPEN
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -135,7 +134,7 @@ class Arrangement(Base):
     request_id: Mapped[int] = mapped_column(ForeignKey("companionship_requests.id"), index=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), index=True)
     status: Mapped[ArrangementStatus] = mapped_column(
-        _enum(ArrangementStatus, "arrangement_status")
+        enum_type(ArrangementStatus, "arrangement_status")
     )
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     confirmed_at: Mapped[datetime | None]
@@ -157,7 +156,7 @@ class Visit(Base):
     )
     exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id"), unique=True)
     logged_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    wellbeing: Mapped[Wellbeing] = mapped_column(_enum(Wellbeing, "visit_wellbeing"))
+    wellbeing: Mapped[Wellbeing] = mapped_column(enum_type(Wellbeing, "visit_wellbeing"))
     concern_note: Mapped[str | None] = mapped_column(Text)  # erasable
     alert_raised_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -19,7 +19,6 @@ from datetime import date, datetime
 from sqlalchemy import (
     CheckConstraint,
     Date,
-    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -32,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from timebank.models.base import Base, utcnow
+from timebank.models.base import Base, enum_type, utcnow
 
 # Hard upper bound on one movement, enforced by the database; each community sets its own
 # lower maximum, enforced by the services.
@@ -97,18 +96,6 @@ class TextKind(enum.StrEnum):
     REVERSAL = "reversal"
 
 
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        length=20,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-        create_constraint=True,
-    )
-
-
 def _whole(column: str) -> str:
     # On SQLite an INTEGER column happily stores 2.5 or 'abc'; this refuses both.
     return f"{column} = CAST({column} AS INTEGER)"
@@ -123,7 +110,7 @@ class Account(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
     membership_id: Mapped[int | None] = mapped_column(ForeignKey("memberships.id"), unique=True)
-    kind: Mapped[AccountKind] = mapped_column(_enum(AccountKind, "account_kind"))
+    kind: Mapped[AccountKind] = mapped_column(enum_type(AccountKind, "account_kind"))
     balance: Mapped[int] = mapped_column(WholeNumber, default=0, server_default=text("0"))
     credit_limit: Mapped[int] = mapped_column(WholeNumber, default=0, server_default=text("0"))
     upper_limit: Mapped[int | None] = mapped_column(WholeNumber)
@@ -165,9 +152,9 @@ class Exchange(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
     kind: Mapped[ExchangeKind] = mapped_column(
-        _enum(ExchangeKind, "exchange_kind"), default=ExchangeKind.EXCHANGE
+        enum_type(ExchangeKind, "exchange_kind"), default=ExchangeKind.EXCHANGE
     )
-    status: Mapped[ExchangeStatus] = mapped_column(_enum(ExchangeStatus, "exchange_status"))
+    status: Mapped[ExchangeStatus] = mapped_column(enum_type(ExchangeStatus, "exchange_status"))
     provider_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     recipient_account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     minutes: Mapped[int] = mapped_column(WholeNumber)
@@ -253,7 +240,7 @@ class ExchangeText(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id"))
-    kind: Mapped[TextKind] = mapped_column(_enum(TextKind, "exchange_text_kind"))
+    kind: Mapped[TextKind] = mapped_column(enum_type(TextKind, "exchange_text_kind"))
     body: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from timebank.models.base import Base, utcnow
-from timebank.models.community import _enum
+from timebank.models.base import Base, enum_type, utcnow
 
 if TYPE_CHECKING:
     from timebank.models.community import Community, Membership
@@ -77,7 +76,7 @@ class Listing(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
     owner_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), index=True)
-    kind: Mapped[ListingKind] = mapped_column(_enum(ListingKind, "listing_kind"))
+    kind: Mapped[ListingKind] = mapped_column(enum_type(ListingKind, "listing_kind"))
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text)
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
@@ -86,7 +85,7 @@ class Listing(Base):
     language: Mapped[str] = mapped_column(String(5))
     is_group: Mapped[bool] = mapped_column(default=False)
     status: Mapped[ListingStatus] = mapped_column(
-        _enum(ListingStatus, "listing_status"), default=ListingStatus.ACTIVE
+        enum_type(ListingStatus, "listing_status"), default=ListingStatus.ACTIVE
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
