@@ -8,52 +8,28 @@ import pytest
 
 from tests.services.metrics_data import build_town
 
+Q1 = ["--from", "2026-01-01", "--to", "2026-03-31"]
+
 
 @pytest.fixture
 def town(app):
     return build_town()
 
 
+def report(runner, slug: str, output, *args: str):
+    return runner.invoke(args=["report", "--community", slug, *args, "--output", str(output)])
+
+
 def test_report_command_writes_json_and_pdf(runner, town, tmp_path):
     """The command writes the same figures as the web report."""
     target = tmp_path / "q1.json"
-    result = runner.invoke(
-        args=[
-            "report",
-            "--community",
-            town.community.slug,
-            "--from",
-            "2026-01-01",
-            "--to",
-            "2026-03-31",
-            "--format",
-            "json",
-            "--output",
-            str(target),
-        ]
-    )
+    result = report(runner, town.community.slug, target, *Q1, "--format", "json")
     assert result.exit_code == 0, result.output
     assert f"activity-{town.community.slug}-2026-Q1.json" in result.output
     data = json.loads(target.read_text())
     assert data["summary"]["participation"]["minutes"] == 510
     pdf = tmp_path / "q1.pdf"
-    result = runner.invoke(
-        args=[
-            "report",
-            "--community",
-            town.community.slug,
-            "--from",
-            "2026-01-01",
-            "--to",
-            "2026-03-31",
-            "--format",
-            "pdf",
-            "--locale",
-            "ar",
-            "--output",
-            str(pdf),
-        ]
-    )
+    result = report(runner, town.community.slug, pdf, *Q1, "--format", "pdf", "--locale", "ar")
     assert result.exit_code == 0 and pdf.read_bytes().startswith(b"%PDF")
 
 
@@ -66,24 +42,12 @@ def test_report_command_writes_json_and_pdf(runner, town, tmp_path):
             "between 2000 and 2100",
         ),
         (["--from", "2026-01-01", "--to", "2026-13-01", "--format", "pdf"], "YYYY-MM-DD"),
-        (
-            ["--from", "2026-01-01", "--to", "2026-03-31", "--format", "docx"],
-            "PDF, XLSX, CSV or JSON",
-        ),
+        ([*Q1, "--format", "docx"], "PDF, XLSX, CSV or JSON"),
     ],
 )
 def test_report_command_bad_input(runner, town, tmp_path, args, message):
     """Reversed or absurd dates and unknown formats fail with a message."""
-    result = runner.invoke(
-        args=[
-            "report",
-            "--community",
-            town.community.slug,
-            *args,
-            "--output",
-            str(tmp_path / "out"),
-        ]
-    )
+    result = report(runner, town.community.slug, tmp_path / "out", *args)
     assert result.exit_code != 0
     assert message in result.output
     assert not (tmp_path / "out").exists()
@@ -91,19 +55,5 @@ def test_report_command_bad_input(runner, town, tmp_path, args, message):
 
 def test_report_command_unknown_community(runner, app, tmp_path):
     """An unknown slug is a clear error."""
-    result = runner.invoke(
-        args=[
-            "report",
-            "--community",
-            "nowhere",
-            "--from",
-            "2026-01-01",
-            "--to",
-            "2026-03-31",
-            "--format",
-            "json",
-            "--output",
-            str(tmp_path / "x.json"),
-        ]
-    )
+    result = report(runner, "nowhere", tmp_path / "x.json", *Q1, "--format", "json")
     assert result.exit_code != 0 and "No community" in result.output
