@@ -4,7 +4,8 @@ commands (``flask db upgrade``, ``flask demo`` and whatever else a journey needs
 
 The server always runs on SQLite, even when ``TIMEBANK_TEST_DATABASE_URL`` selects
 PostgreSQL for the rest of the suite: these tests are about what a person sees and can do
-in a browser; both database engines are covered by the other tests."""
+in a browser; both database engines are covered by the other tests. The catalogues the
+server reads are compiled by the suite's session fixture (``tests/conftest.py``)."""
 
 from __future__ import annotations
 
@@ -21,11 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-
 ROOT = Path(__file__).resolve().parents[2]
-TRANSLATIONS = ROOT / "timebank" / "translations"
 SERVER_START_TIMEOUT = 30.0
 
 
@@ -37,20 +34,6 @@ class Served:
 
     def flask(self, *args: str) -> str:
         return run_flask(self.env, *args)
-
-
-def compile_catalogues() -> None:
-    """The ``.mo`` files are build output (``make install``); compile missing or stale ones."""
-    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
-        mo = po.with_suffix(".mo")
-        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
-            continue
-        with po.open("rb") as source:
-            catalog = read_po(source, locale=po.parent.parent.name)
-        partial = mo.with_name(f"messages.{os.getpid()}.mo.tmp")
-        with partial.open("wb") as target:
-            write_mo(target, catalog, use_fuzzy=True)
-        partial.replace(mo)  # atomic, so parallel workers never read half a file
 
 
 def free_port() -> int:
@@ -86,7 +69,6 @@ def _wait_until_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
 def serve(prepare: Callable[[Served], None] | None = None, **env: str) -> Iterator[Served]:
     """Migrate a fresh database, load the demo, run ``prepare`` (more commands, seed data)
     and serve the application until the block ends. ``env`` adds ``TIMEBANK_*`` settings."""
-    compile_catalogues()
     with tempfile.TemporaryDirectory(prefix="timebank-e2e-") as tmp:
         folder = Path(tmp)
         environment = {

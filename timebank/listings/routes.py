@@ -39,7 +39,8 @@ def _category_choices(community: Community, keep: Category | None = None) -> lis
     return options(choices)
 
 
-def _filters() -> search.Filters:
+def search_filters() -> search.Filters:
+    """The search-and-filter form's values from the query string (browse and directory)."""
     args = request.args
     language = args.get("language", "")
     return search.Filters(
@@ -84,7 +85,7 @@ def _managed(community: Community, listing_id: int) -> Listing:
 @bp.route("/")
 @community_required("member")
 def browse(community: Community):
-    filters = _filters()
+    filters = search_filters()
     page = search.listings(
         community, filters, page=_page(), per_page=current_app.config["PER_PAGE"]
     )

@@ -11,7 +11,7 @@ from timebank.database import transaction
 from timebank.extensions import db
 from timebank.forms import apply_domain_error
 from timebank.listings.forms import int_or_none
-from timebank.listings.routes import MAX_QUERY_LENGTH
+from timebank.listings.routes import search_filters
 from timebank.models import (
     Community,
     Listing,
@@ -27,22 +27,10 @@ from timebank.services.exceptions import InvalidInput
 from timebank.services.languages import SPOKEN_LANGUAGES
 
 
-def _filters() -> search.Filters:
-    args = request.args
-    language = args.get("language", "")
-    return search.Filters(
-        q=args.get("q", "")[:MAX_QUERY_LENGTH].strip(),
-        kind=args.get("kind") or None,
-        category_id=int_or_none(args.get("category")),
-        neighbourhood=(args.get("neighbourhood", "")[:80].strip() or None),
-        language=language if language in SPOKEN_LANGUAGES else None,
-    )
-
-
 @bp.route("/people/")
 @community_required("member")
 def directory(community: Community):
-    filters = _filters()
+    filters = search_filters()
     page = search.members(
         community,
         filters,
