@@ -64,9 +64,24 @@ def test_upgrade_check_downgrade_upgrade(migration_app):
     _db_check(migration_app)
     downgrade(revision="base")
     assert _tables() == set()
+    assert _functions() == set(), "a downgrade to base leaves nothing of ours behind"
     upgrade()
     assert _tables() == set(db.metadata.tables)
     _db_check(migration_app)
+
+
+def _functions() -> set[str]:
+    """PostgreSQL functions in the public schema (SQLite has none to leave behind)."""
+    if db.engine.dialect.name != "postgresql":
+        return set()
+    with db.engine.connect() as connection:
+        rows = connection.execute(
+            sa.text(
+                "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE n.nspname = 'public'"
+            )
+        )
+        return {row[0] for row in rows}
 
 
 def test_db_check_notices_drift(migration_app):

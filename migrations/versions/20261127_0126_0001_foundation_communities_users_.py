@@ -9,7 +9,7 @@ from alembic import op
 import sqlalchemy as sa
 
 import timebank.models.base
-from timebank.models.triggers import drop_append_only, make_append_only
+from timebank.models.triggers import drop_append_only, drop_refuse_function, make_append_only
 
 
 # revision identifiers, used by Alembic.
@@ -133,6 +133,7 @@ def downgrade():
         batch_op.drop_index('ix_audit_events_community_created')
 
     drop_append_only('audit_events')
+    drop_refuse_function()
     op.drop_table('audit_events')
     op.drop_table('users')
     op.drop_table('communities')

@@ -46,3 +46,10 @@ def drop_append_only(table: str) -> None:
     elif dialect == "postgresql":
         op.execute(f"DROP TRIGGER IF EXISTS {table}_no_change ON {table}")
         op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")
+
+
+def drop_refuse_function() -> None:
+    """After the last append-only table is gone (the first migration's downgrade): the
+    PostgreSQL trigger function the triggers shared."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS timebank_refuse_change()")
