@@ -41,6 +41,13 @@ class Config:
     LOGIN_RATE_LIMIT = "20 per minute"
     RATELIMIT_STORAGE_URL = "memory://"
     RATELIMIT_ENABLED = True
+    # How many reverse proxies (nginx, a load balancer) stand in front of the application.
+    # With 1, the client address is read from the last X-Forwarded-For entry, so rate limits
+    # count each person rather than the proxy; with 0 the header is ignored (not spoofable).
+    TRUSTED_PROXIES = 0
+    # Redis down: keep counting in this process's memory rather than failing the request.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
 
     MAIL_SERVER: str | None = None
     MAIL_PORT = 587

@@ -251,6 +251,41 @@ def test_login_rate_limit_with_redis_storage(database_uri, tmp_path):
         store.close()
 
 
+def test_login_rate_limit_survives_redis_going_away(database_uri, tmp_path):
+    """With the rate-limit store unreachable, logging in still works (no 500) and the
+    limit still holds, counted in the worker's memory until the store is back."""
+    app = _build_app(
+        database_uri,
+        tmp_path,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URL="redis://127.0.0.1:1/0",  # nothing listens on port 1
+        LOGIN_RATE_LIMIT=f"{LOGIN_LIMIT} per minute",
+    )
+    with app.app_context():
+        assert _hammer(Browser(app.test_client()), LOGIN_LIMIT + 1) == [200] * LOGIN_LIMIT + [429]
+    _close(app)
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_login_rate_limit_counts_people_behind_a_trusted_proxy(database_uri, tmp_path, proxies):
+    """Behind one trusted proxy, two people (two X-Forwarded-For addresses) have a limit
+    each; with no trusted proxy the header is ignored, so it cannot dodge the limit."""
+    app = _build_app(
+        database_uri,
+        tmp_path,
+        RATELIMIT_ENABLED=True,
+        TRUSTED_PROXIES=proxies,
+        LOGIN_RATE_LIMIT=f"{LOGIN_LIMIT} per minute",
+    )
+    with app.app_context():
+        first, second = Browser(app.test_client()), Browser(app.test_client())
+        first.client.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.1"
+        second.client.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.2"
+        assert _hammer(first, LOGIN_LIMIT) == [200] * LOGIN_LIMIT
+        assert _hammer(second, 1) == ([200] if proxies else [429])
+    _close(app)
+
+
 # -- Health check --------------------------------------------------------------------------
 
 
