@@ -77,6 +77,12 @@ def format_when(value: date | datetime | None, style: str = "medium") -> str:
     return local_digits(format_date(value, style))
 
 
+def format_month(year_month: str, style: str = "LLLL y") -> str:
+    """A "YYYY-MM" month as the reader names it: "October 2026" / "أكتوبر ٢٠٢٦"."""
+    year, month = (int(part) for part in year_month.split("-"))
+    return local_digits(format_date(date(year, month, 1), style))
+
+
 def init_app(app: Flask, babel: Babel) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -86,5 +92,9 @@ def init_app(app: Flask, babel: Babel) -> None:
         LANGUAGE_NAMES=LANGUAGE_NAMES,
     )
     app.jinja_env.filters.update(
-        minutes=format_minutes, when=format_when, digits=local_digits, bdi=isolate
+        minutes=format_minutes,
+        when=format_when,
+        month=format_month,
+        digits=local_digits,
+        bdi=isolate,
     )

@@ -105,6 +105,21 @@ def test_dashboard_shows_figures_with_definitions_and_charts(client, auth, town)
     assert client.get(f"/c/{town.community.slug}/metrics/chart/nope.svg").status_code == 404
 
 
+def test_months_are_named_in_the_readers_language(client, auth, town):
+    """Months read "January 2026" / "يناير ٢٠٢٦" in the table, and the charts' numbers
+    use the reader's digits."""
+    slug = town.community.slug
+    _login(auth, town.k)
+    html = client.get(f"/c/{slug}/metrics/?period=2026-Q1").get_data(as_text=True)
+    assert "January 2026" in html and ">2026-01<" not in html
+    town.k.user.locale = "ar"
+    db.session.commit()
+    html = client.get(f"/c/{slug}/metrics/?period=2026-Q1").get_data(as_text=True)
+    assert "يناير ٢٠٢٦" in html
+    svg = client.get(f"/c/{slug}/metrics/chart/hours.svg?period=2026-Q1").get_data(as_text=True)
+    assert "يناير ٢٠٢٦" in svg and "٣" in svg
+
+
 @pytest.mark.parametrize(
     "query",
     [

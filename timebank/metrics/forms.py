@@ -10,7 +10,7 @@ from wtforms.validators import Length, NumberRange, Optional, Regexp
 
 from timebank.forms import Form
 from timebank.services.exceptions import InvalidInput
-from timebank.services.metrics import periods
+from timebank.services.metrics import formatting, periods
 from timebank.services.metrics.periods import Period
 
 CUSTOM = "custom"
@@ -32,7 +32,7 @@ class PeriodForm(Form):
 
     def setup(self, today: date) -> None:
         options = periods.choices(today)
-        self.period.choices = [(p.label, p.label) for p in options] + [
+        self.period.choices = [(p.label, formatting.period_name(p)) for p in options] + [
             (CUSTOM, str(_l("Your own dates (below)")))
         ]
 

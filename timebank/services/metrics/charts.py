@@ -15,6 +15,7 @@ import pygal
 from flask_babel import gettext as _
 from pygal.style import Style
 
+from timebank.i18n import format_month, local_digits
 from timebank.services.metrics.definitions import LEVEL_NAMES, PARTNER_BUCKET_NAMES
 from timebank.services.metrics.results import MemberParticipation, Summary
 
@@ -35,6 +36,7 @@ STYLE = Style(
     legend_font_size=13,
 )
 
+MONTH = "LLL y"  # "Oct 2026" / "أكتوبر ٢٠٢٦" under the bars
 NAMES = ("hours", "active", "categories", "partners", "levels")
 # pygal always writes its tooltip configuration as an inline <script>; an <img> never runs
 # it and our CSP forbids it anyway, so it is removed.
@@ -57,7 +59,7 @@ def _config(title: str, **extra) -> dict:
         "show_legend": extra.pop("show_legend", False),
         "print_values": True,
         "print_zeroes": False,
-        "value_formatter": extra.pop("value_formatter", lambda v: f"{v:g}"),
+        "value_formatter": extra.pop("value_formatter", lambda v: local_digits(f"{v:g}")),
         "x_label_rotation": extra.pop("x_label_rotation", 0),
         "truncate_label": -1,
         **extra,
@@ -72,11 +74,11 @@ def render(name: str, summary: Summary, category_names: dict[str, str]) -> str:
     """The SVG markup of chart ``name`` (one of ``NAMES``) for a period."""
     if name == "hours":
         chart = pygal.Bar(**_config(_("Hours exchanged per month"), x_label_rotation=30))
-        chart.x_labels = [m.month for m in summary.months]
+        chart.x_labels = [format_month(m.month, MONTH) for m in summary.months]
         chart.add(_("Hours"), [_hours(m.minutes) for m in summary.months])
     elif name == "active":
         chart = pygal.Bar(**_config(_("Active members per month"), x_label_rotation=30))
-        chart.x_labels = [m.month for m in summary.months]
+        chart.x_labels = [format_month(m.month, MONTH) for m in summary.months]
         chart.add(_("Active members"), [m.active_members for m in summary.months])
     elif name == "categories":
         chart = pygal.HorizontalBar(**_config(_("Hours by category")))
@@ -105,7 +107,7 @@ def render_member(mine: MemberParticipation) -> str:
         **_config(_("Your hours given and received per month"), show_legend=True,
                   x_label_rotation=30, legend_at_bottom=True)
     )  # fmt: skip
-    chart.x_labels = [m.month for m in mine.months]
+    chart.x_labels = [format_month(m.month, MONTH) for m in mine.months]
     chart.add(_("Given"), [_hours(m.minutes_given) for m in mine.months])
     chart.add(_("Received"), [_hours(m.minutes_received) for m in mine.months])
     return _svg(chart)

@@ -3,10 +3,23 @@ numbers for files (JSON, CSV, XLSX: shares as fractions, hours as minutes ÷ 60)
 
 from __future__ import annotations
 
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
-from timebank.i18n import format_minutes, local_digits
+from timebank.i18n import format_minutes, format_month, format_when, local_digits
+from timebank.services.metrics.periods import Period
+
+
+def period_name(period: Period) -> str:
+    """A period as the reader names it: "March 2026", "1st quarter 2026" / "الربع الأول
+    ٢٠٢٦", "2026", or "5 Jan 2026 – 10 Feb 2026" (the file-safe ``label`` is for URLs)."""
+    if period.kind == "month":
+        return format_month(period.label)
+    if period.kind == "quarter":
+        return local_digits(format_date(period.start, "QQQQ y"))
+    if period.kind == "year":
+        return local_digits(period.label)
+    return f"{format_when(period.start)} – {format_when(period.end)}"
 
 
 def display(kind: str, value: float | int | None) -> str:

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from timebank.i18n import format_month, local_digits
 from timebank.services.metrics import definitions, formatting
 from timebank.services.reports.tables import Report, Table
 
@@ -34,7 +35,7 @@ class ReportPDF(FPDF):
         self.set_font("amiri", size=10)
         self.set_text_shaping(use_shaping_engine=True, direction="rtl" if self.rtl else "ltr")
         self.set_auto_page_break(auto=True, margin=15)
-        self.set_title(f"{report.community} — {report.period.label}")
+        self.set_title(f"{report.community} — {formatting.period_name(report.period)}")
         self.set_lang(report.locale)
         self.set_creation_date(datetime.combine(report.period.end, time.min, tzinfo=UTC))
         self.align = "R" if self.rtl else "L"
@@ -42,7 +43,8 @@ class ReportPDF(FPDF):
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font("amiri", size=8)
-        self.cell(0, 6, f"{self.report.community} · {self.report.period.label} · {self.page_no()}",
+        self.cell(0, 6, f"{self.report.community} · {formatting.period_name(self.report.period)} · "
+                  f"{local_digits(self.page_no())}",
                   align="C")  # fmt: skip
 
     def heading(self, text: str, size: int = 14) -> None:
@@ -165,11 +167,14 @@ def to_pdf(report: Report) -> bytes:
     pdf.add_page()
     pdf.heading(_("Charts"), 13)
     pdf.bars(_("Hours exchanged per month"),
-             [(m.month, m.minutes, formatting.display("minutes", m.minutes))
+             [(format_month(m.month), m.minutes, formatting.display("minutes", m.minutes))
               for m in summary.months])  # fmt: skip
     pdf.bars(
         _("Active members per month"),
-        [(m.month, m.active_members, str(m.active_members)) for m in summary.months],
+        [
+            (format_month(m.month), m.active_members, local_digits(m.active_members))
+            for m in summary.months
+        ],  # fmt: skip
     )
     names = {row[0]: row[1] for row in report.table("categories").rows}
     pdf.bars(_("Hours by category"),
