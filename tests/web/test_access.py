@@ -98,6 +98,7 @@ ENDPOINT_PLACEHOLDERS = {
     ("profiles.show", "membership_id"): lambda world: world.member_membership.id,
     ("exchanges.limits", "membership_id"): lambda world: world.member_membership.id,
     ("exchanges.reverse", "exchange_id"): lambda world: world.posted_exchange.id,
+    ("proxy.conversation", "conversation_id"): console_fixtures.proxied_conversation_id,
 }
 
 
