@@ -48,6 +48,56 @@ def _converse(bank, member):
     return conversation
 
 
+def _companionship(bank, member, exchange):
+    """A request for the member, a check with a note, and a visit with a concern note."""
+    from datetime import date
+
+    from timebank.models import (
+        Arrangement,
+        ArrangementStatus,
+        CheckType,
+        CompanionshipKind,
+        CompanionshipRequest,
+        Frequency,
+        SafeguardingCheck,
+        Visit,
+        Wellbeing,
+    )  # fmt: skip
+
+    request = CompanionshipRequest(
+        community_id=bank.community.id, recipient_id=member.id, requested_by_id=member.user_id,
+        kind=CompanionshipKind.HOME_VISIT, frequency=Frequency.WEEKLY, language="en",
+        preferred_times="Tuesdays after choir", coordinator_notes="Limps since the fall",
+    )  # fmt: skip
+    db.session.add(request)
+    db.session.flush()
+    arrangement = Arrangement(
+        community_id=bank.community.id, request_id=request.id, volunteer_id=bank.b.id,
+        status=ArrangementStatus.ACTIVE,
+    )  # fmt: skip
+    db.session.add(arrangement)
+    db.session.add(
+        SafeguardingCheck(
+            membership_id=member.id,
+            check_type=CheckType.BACKGROUND,
+            checked_on=date.today(),
+            verified_by_id=bank.coordinator.user_id,
+            note="Certificate QX-4471",
+        )  # fmt: skip
+    )
+    db.session.flush()
+    db.session.add(
+        Visit(
+            arrangement_id=arrangement.id,
+            exchange_id=exchange.id,
+            logged_by_id=bank.b.user_id,
+            wellbeing=Wellbeing.CONCERN,
+            concern_note="Seemed confused about medication",
+        )  # fmt: skip
+    )
+    db.session.commit()
+
+
 def _dump() -> str:
     """Every row of every table in the database (FTS shadow tables included), as text."""
     engine = db.engine
@@ -76,6 +126,7 @@ def test_export_holds_profile_listings_exchanges_and_history(app):
     exchanges.confirm(exchange, actor=bank.b.user)
     db.session.commit()
     conversation = _converse(bank, member)
+    _companionship(bank, member, exchange)
     data = privacy.export(member.user)
     assert data["user"]["email"] == EMAIL and data["user"]["phone"] == PHONE
     assert data["profiles"][0]["bio"] == f"I am {NAME}"
@@ -89,6 +140,9 @@ def test_export_holds_profile_listings_exchanges_and_history(app):
     assert message["counterpart"] == bank.b.user.display_name
     assert message["about_listing"] == "Bicycle repairs" and message["sent_at"]
     assert data["reports_made"][0]["reason"] == REPORT
+    assert data["companionship_requests"][0]["preferred_times"] == "Tuesdays after choir"
+    assert data["safeguarding_checks"][0]["check_type"] == "background"
+    assert privacy.export(bank.b.user)["visits_logged"][0]["concern_note"].startswith("Seemed")
     rows = list(privacy.export_rows(data))
     assert ("user", 1, "email", EMAIL) in rows
     assert ("messages_written", 1, "text", PHRASE) in rows
@@ -112,13 +166,17 @@ def test_erasure_leaves_no_trace_and_the_ledger_verifies(app, runner):
     pending = bank.record(bank.c, member, 30)
     db.session.commit()
     conversation = _converse(bank, member)
+    _companionship(bank, member, posted)
     assert NAME.lower() in _dump() and EMAIL in _dump() and PHRASE.lower() in _dump()
+    assert "tuesdays after choir" in _dump()
 
     privacy.erase(member.user, actor=bank.coordinator.user)
     db.session.commit()
 
     dump = _dump()
-    for secret in (NAME, EMAIL, PHONE, "zubaida", "9988", PHRASE, "marmalade", REPORT):
+    companionship = ("after choir", "limps since", "qx-4471", "confused about medication")
+    for secret in (NAME, EMAIL, PHONE, "zubaida", "9988", PHRASE, "marmalade", REPORT,
+                   *companionship):  # fmt: skip
         assert secret.lower() not in dump, secret
     assert "see you then" in dump  # the other member's words are theirs, and stay
     bodies = [row.body for row in db.session.execute(conversations.messages_query(conversation))

@@ -22,11 +22,11 @@ from timebank.models import (
     User,
     utcnow,
 )
-from timebank.services import audit, message_privacy, notifications, permissions
+from timebank.services import audit, message_privacy, notifications, permissions, privacy
 from timebank.services.exceptions import InvalidInput, NotAllowed, NotFound
 
 # The messages people wrote join their data download and are erased with their data.
-message_privacy.register()
+privacy.contribute(message_privacy.export, message_privacy.erase)
 
 MAX_MESSAGE = 4000
 MAX_REASON = 1000

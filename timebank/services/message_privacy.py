@@ -1,6 +1,6 @@
 """Messages and reports in the privacy rights (DESIGN.md §8): the messages a person wrote
 are part of their data download, and their text is erased with the rest of their personal
-data. Registered in ``privacy.CONTRIBUTORS`` when ``services.conversations`` is imported."""
+data. Registered with ``privacy.contribute`` when ``services.conversations`` is imported."""
 
 from __future__ import annotations
 
@@ -12,14 +12,10 @@ from timebank.models import Conversation, Listing, Membership, Message, Report, 
 from timebank.services import privacy
 
 
-def _membership_ids(user: User) -> list[int]:
-    return list(db.session.scalars(select(Membership.id).where(Membership.user_id == user.id)))
-
-
 def export(user: User) -> dict:
     """The messages ``user`` wrote (with their conversation, the other member by display
     name, the date, and who typed it when a proxy did) and the reports they made."""
-    ids = _membership_ids(user)
+    ids = privacy.membership_ids(user)
     other, other_user, sender = aliased(Membership), aliased(User), aliased(User)
     counterpart_id = case(
         (Conversation.starter_id == Message.author_id, Conversation.other_id),
@@ -66,7 +62,7 @@ def export(user: User) -> dict:
 def erase(user: User) -> None:
     """Empty the text of every message ``user`` wrote (the other member then sees
     "(erased)") and of every report they made; the rows stay, holding ids only."""
-    ids = _membership_ids(user)
+    ids = privacy.membership_ids(user)
     if not ids:
         return
     db.session.execute(
@@ -81,12 +77,3 @@ def erase(user: User) -> None:
         .values(reason=None)
         .execution_options(synchronize_session="fetch")
     )
-
-
-def register() -> None:
-    """Add this module's pair to ``privacy.CONTRIBUTORS`` (once)."""
-    if (export, erase) not in privacy.CONTRIBUTORS:
-        privacy.CONTRIBUTORS.append((export, erase))
-
-
-register()
