@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.factories import World, make_member
 from timebank.extensions import db
+from timebank.models import Membership
 from timebank.services import announcements, proxies, vetting
 
 
@@ -38,3 +39,18 @@ def announcement(world: World):
         )
         db.session.commit()
     return world._announcement
+
+
+def proxied_conversation(world: World):
+    """A conversation of the member ``world.member`` acts for, with the coordinator."""
+    if not hasattr(world, "_proxied_conversation"):
+        from tests.companion_factories import make_conversation, membership
+
+        offline = db.session.get(Membership, appointment(world).member_id)
+        coordinator = membership(world.coordinator, world.community)
+        world._proxied_conversation = make_conversation(coordinator, offline)
+    return world._proxied_conversation
+
+
+def proxied_conversation_id(world: World) -> int:
+    return proxied_conversation(world).id

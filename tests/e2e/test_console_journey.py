@@ -1,6 +1,7 @@
 """The coordinator console in a browser, in English and in Arabic: onboard an applicant
 through the vetting steps, type a ten-row paper timesheet with one duplicate flagged, and
-act as proxy for a member without e-mail. axe-core checks every page on the way."""
+act as proxy for a member without e-mail — including reading and answering her messages.
+axe-core checks every page on the way."""
 
 from __future__ import annotations
 
@@ -112,5 +113,47 @@ def test_coordinator_console_journey(new_page, site, assert_accessible, console,
         page.goto(f"{CONSOLE}{path}")
         _check(page, lang, assert_accessible)
 
+    assert console.csp_violations == []
+    assert console.messages == []
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_proxy_reads_and_answers_messages(new_page, site, assert_accessible, console, lang):
+    """Salma, proxy of the member without e-mail, posts an offer for her; Yusuf writes
+    about it; Salma reads the conversation and answers on the member's behalf."""
+    title = {"en": "Stuffed vine leaves lesson", "ar": "درس ورق العنب"}[lang]
+    proxy = new_page(locale=lang)
+    log_in(proxy, "salma@example.org", site.password)
+    proxy.goto(f"{HOME}/for/")
+    use_language(proxy, lang)
+    proxy.locator("main a[href*='/for/']", has_text="أم خالد").click()
+    proxy.locator("main a[href$='/listing']").click()
+    proxy.locator("#title").fill(title)
+    proxy.locator("#category_id").select_option(index=1)
+    proxy.locator("main form.form button[type=submit]").click()
+    expect(proxy.locator(".flash-success")).to_contain_text("أم خالد")
+
+    writer = new_page(locale=lang)
+    log_in(writer, "yusuf@example.org", site.password)
+    writer.goto(f"{HOME}/listings/")
+    writer.get_by_role("link", name=title).first.click()
+    writer.locator("main a[href*='/conversations/respond/']").click()
+    writer.locator("#body").fill(f"{title}? Yes please.")
+    writer.locator("main form button[type=submit]").click()
+    expect(writer.locator(".message-body").first).to_contain_text("Yes please")
+
+    proxy.locator("main a[href$='/conversations/']").click()
+    _check(proxy, lang, assert_accessible)
+    proxy.locator("main li.card a").first.click()
+    expect(proxy.locator(".message-body").first).to_contain_text("Yes please")
+    _check(proxy, lang, assert_accessible)
+    proxy.locator("#body").fill("Saturday at ten.")
+    proxy.locator("main form.form button[type=submit]").click()
+    expect(proxy.locator(".flash-success")).to_contain_text("أم خالد")
+    expect(proxy.locator(".message-body").last).to_contain_text("Saturday at ten.")
+    _check(proxy, lang, assert_accessible)
+
+    writer.reload()
+    expect(writer.locator(".message .meta").last).to_contain_text("أم خالد")
     assert console.csp_violations == []
     assert console.messages == []

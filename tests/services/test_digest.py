@@ -60,3 +60,48 @@ def test_digest_follows_the_neighbourhood_and_the_preference(app, runner):
     (mail,) = [m for m in _mails_to(near.user) if "this week" in m.subject]
     assert "Soup for two" in mail.body and "Far away soup" not in mail.body
     assert not [m for m in _mails_to(off.user) if "this week" in m.subject]
+
+
+def test_digest_brings_the_announcements_since_the_last_digest(app, runner):
+    """A member with no new listings still hears of a new announcement, once; a withdrawn
+    one is left out, and an Arabic reader gets the Arabic text and community name."""
+    from datetime import timedelta
+
+    from timebank.models import Role, utcnow
+    from timebank.services import announcements, digest
+
+    community = make_community()
+    coordinator = make_member(community, role=Role.COORDINATOR)
+    reader = make_member(community)
+    arabic = make_member(community, locale="ar")
+    picnic = announcements.post(
+        community,
+        actor=coordinator.user,
+        title="Picnic on Saturday",
+        body="Bring a friend.\nAnd a dish.",
+    )
+    gone = announcements.post(community, actor=coordinator.user, title="Cancelled fair", body="No.")
+    announcements.withdraw(gone, actor=coordinator.user)
+    db.session.commit()
+    result = runner.invoke(args=["send-digest"])
+    assert result.exit_code == 0, result.output
+    now = utcnow()
+    (mail,) = _mails_to(reader.user)
+    assert "Picnic on Saturday" in mail.body and "  And a dish." in mail.body
+    assert "Cancelled fair" not in mail.body
+    assert f"Announcements from {community.name}" in mail.body
+    (arabic_mail,) = _mails_to(arabic.user)
+    assert "Picnic on Saturday" in arabic_mail.body and community.name_ar in arabic_mail.body
+    assert "يمكنك إيقاف هذا الملخّص" in arabic_mail.body
+
+    next_week = now + timedelta(days=7)
+    later = announcements.post(
+        community, actor=coordinator.user, title="Repair café", body="Tools."
+    )
+    later.created_at = now + timedelta(days=1)
+    db.session.commit()
+    assert digest.send_for(reader.user_id, digest.week_of(next_week), next_week)
+    db.session.commit()
+    second = [m for m in _mails_to(reader.user) if m.id != mail.id][0]
+    assert "Repair café" in second.body and "Picnic on Saturday" not in second.body
+    assert picnic.id  # posted before the first digest, so not repeated

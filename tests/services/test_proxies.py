@@ -120,3 +120,61 @@ def test_only_coordinators_appoint_valid_proxies(bank):
         proxies.appoint(bank.a, bank.b, actor=bank.coordinator.user)
     coordinator_proxy = make_member(bank.community, role=Role.COORDINATOR, password=None)
     assert proxies.appoint(bank.a, coordinator_proxy, actor=bank.coordinator.user)
+
+
+def _conversation(bank):
+    """Member ``b`` wrote to offline member ``a`` about a's listing."""
+    from tests.listing_factories import make_listing
+    from timebank.services import conversations
+
+    listing = make_listing(bank.a, title="Sewing repairs")
+    conversation = conversations.respond(listing, actor=bank.b.user, body="Can you hem a skirt?")
+    db.session.commit()
+    return conversation
+
+
+def test_proxy_reads_and_replies_marked_and_audited(offline):
+    """The reply is the member's message, marked as sent by the proxy, and so is the event."""
+    from timebank.services import conversations
+
+    bank = offline
+    conversation = _conversation(bank)
+    found = proxies.conversation_for(bank.a, conversation.id, actor=bank.c.user)
+    proxies.record_reading(found, bank.a, actor=bank.c.user)
+    message = conversations.send(
+        found, actor=bank.c.user, body="Yes, on Monday", on_behalf_of=bank.a
+    )
+    db.session.commit()
+    assert message.author_id == bank.a.id and message.sent_by_id == bank.c.user_id
+    rows = db.session.execute(conversations.messages_query(conversation)).all()
+    assert rows[-1][1:] == (bank.a.user.display_name, bank.a.user_id, bank.c.user.display_name)
+    for action in ("conversation.read", "conversation.message"):
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == action))
+        assert event.actor_id == bank.c.user_id and event.on_behalf_of_id == bank.a.user_id
+
+
+def test_only_the_members_proxy_reads_or_replies(offline):
+    """Another member, a coordinator who is not the proxy, or a proxy for someone else is
+    refused; a conversation that is not the member's is not found."""
+    from tests.companion_factories import make_conversation
+    from timebank.services import conversations
+    from timebank.services.exceptions import NotFound
+
+    bank = offline
+    conversation = _conversation(bank)
+    for outsider in (bank.b.user, bank.coordinator.user):
+        with pytest.raises(NotAllowed):
+            proxies.conversation_for(bank.a, conversation.id, actor=outsider)
+        with pytest.raises(NotAllowed):
+            conversations.send(conversation, actor=outsider, body="Hi", on_behalf_of=bank.a)
+    elsewhere = make_conversation(bank.b, bank.coordinator)
+    with pytest.raises(NotFound):
+        proxies.conversation_for(bank.a, elsewhere.id, actor=bank.c.user)
+    with pytest.raises(NotAllowed):
+        conversations.send(elsewhere, actor=bank.c.user, body="Hi", on_behalf_of=bank.a)
+    with pytest.raises(InvalidInput):
+        conversations.send(conversation, actor=bank.c.user, body="  ", on_behalf_of=bank.a)
+    proxies.end(proxies.current(bank.a, bank.c), actor=bank.coordinator.user)
+    db.session.commit()
+    with pytest.raises(NotAllowed):
+        proxies.conversation_for(bank.a, conversation.id, actor=bank.c.user)

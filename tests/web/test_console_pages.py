@@ -189,16 +189,27 @@ def test_proxy_records_and_confirms_through_the_pages(bank, auth):
 def test_download_my_data_needs_the_password(bank, auth):
     """Wrong password: an error on the field. Right one: a JSON file with my e-mail."""
     community, coordinator, a, b = bank
+    from tests.listing_factories import make_listing
+    from timebank.services import conversations
+
+    listing = make_listing(b, title="Bread baking")
+    conversations.respond(listing, actor=a.user, body="Sourdough on Friday?")
+    db.session.commit()
     _login(auth, a)
     response = auth.post("/account/data", {"password": "wrong", "format": "json"},
                          page="/account/data")  # fmt: skip
     assert "The password is not correct." in response.get_data(as_text=True)
     response = auth.post("/account/data", {"password": PASSWORD, "format": "json"},
                          page="/account/data")  # fmt: skip
-    assert json.loads(response.get_data(as_text=True))["user"]["email"] == a.user.email
+    data = json.loads(response.get_data(as_text=True))
+    assert data["user"]["email"] == a.user.email
+    (message,) = data["messages_written"]
+    assert message["text"] == "Sourdough on Friday?" and message["counterpart"] == "Badr Member"
     response = auth.post("/account/data", {"password": PASSWORD, "format": "csv"},
                          page="/account/data")  # fmt: skip
-    assert a.user.email in response.get_data(as_text=True)
+    csv_text = response.get_data(as_text=True)
+    assert a.user.email in csv_text and "Sourdough on Friday?" in csv_text
+    assert "messages_written" in csv_text and "Badr Member" in csv_text
 
 
 def test_erase_my_account(bank, auth):

@@ -1,5 +1,5 @@
 """Coordinator pages: bulk decisions with per-item outcomes, grants, group exchanges,
-the policy and member limits; and donations by members."""
+the policy; and donations by members. (Member limits: tests/web/test_limits_page.py.)"""
 
 from __future__ import annotations
 
@@ -164,27 +164,6 @@ def test_policy_page_updates_the_policy_and_refuses_bad_numbers(app, auth, clien
     assert "Enter a whole number" in nan.get_data(as_text=True)
     events = db.session.scalar(select(func.count()).where(AuditEvent.action == "community.policy"))
     assert events == 1
-
-
-def test_limits_page_sets_an_override_with_a_reason(app, auth, client):
-    """A coordinator overrides a member's limits; the member list links to the page."""
-    town = make_town()
-    login(auth, town.coordinator)
-    members = client.get(town.url("members/")).get_data(as_text=True)
-    assert f"/members/{town.omar.id}/limits" in members
-    url = town.url(f"members/{town.omar.id}/limits")
-    data = {**_form(client, url), "credit_limit": "1200", "upper_limit": "", "reason": ""}
-    assert "Give a reason" in client.post(url, data=data).get_data(as_text=True)
-    assert client.post(url, data={**data, "reason": "Needs more help"}).status_code == 302
-    db.session.expire_all()
-    account = ledger.ensure_account(town.omar)
-    assert account.credit_limit == 1200 and account.limits_overridden
-    own = town.url(f"members/{town.coordinator.id}/limits")
-    page = client.post(own, data={**_form(client, own), "credit_limit": "5000", "reason": "x"})
-    assert "Another coordinator must change your own limits" in page.get_data(as_text=True)
-    login(auth, town.salma)
-    assert client.get(url).status_code == 403
-    assert "/limits" not in client.get(town.url("members/")).get_data(as_text=True)
 
 
 def test_detail_shows_history_and_links_reversal_both_ways(app, auth, client):

@@ -34,7 +34,7 @@ ROUTES = {
     "exchanges.grant": ("coordinator", True),
     "exchanges.group": ("coordinator", True),
     "exchanges.policy_page": ("coordinator", True),
-    "exchanges.limits": ("coordinator", True),
+    "exchanges.limits_moved": ("coordinator", True),
 }
 
 

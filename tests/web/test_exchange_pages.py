@@ -298,7 +298,7 @@ def test_reverse_needs_a_reason_and_explains_a_limit(client, auth, town):
     assert "Change the limits of Salma Khoury" in page
     assert counts() == (2, 4)
     login(auth, town.coordinator2)
-    limits_url = town.url(f"members/{town.salma.id}/limits")
+    limits_url = town.url(f"coordinator/members/{town.salma.id}/limits")
     auth.post(
         limits_url,
         {"credit_limit": "120", "upper_limit": "", "reason": "Reversal"},

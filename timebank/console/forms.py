@@ -20,8 +20,9 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
+from timebank.exchanges.forms import LimitsForm  # noqa: F401 -- the console's limits page
 from timebank.forms import Form, NoControlCharacters
 
 
@@ -51,21 +52,6 @@ class RoleForm(Form):
             SelectChoice("member", _l("Member")),
             SelectChoice("coordinator", _l("Coordinator")),
             SelectChoice("admin", _l("Administrator")),
-        ],
-    )
-
-
-class LimitsForm(Form):
-    credit_limit = IntegerField(
-        _l("How far below zero (minutes)"), validators=[InputRequired(), NumberRange(min=0)]
-    )
-    upper_limit = IntegerField(_l("Upper limit (minutes, optional)"), validators=[Optional()])
-    reason = TextAreaField(
-        _l("Reason"),
-        validators=[
-            DataRequired(message=_l("Give a reason.")),
-            Length(max=1000),
-            NoControlCharacters(multiline=True),
         ],
     )
 

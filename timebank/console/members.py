@@ -18,6 +18,7 @@ from timebank.services import (
     dashboard,
     ledger,
     lifecycle,
+    lookups,
     member_statement,
     permissions,
     policy,
@@ -79,7 +80,7 @@ def members(community: Community):
 @community_required("coordinator")
 def member(community: Community, membership_id: int):
     membership = membership_or_404(community, membership_id)
-    account = db.session.scalar(select(Account).where(Account.membership_id == membership.id))
+    account = lookups.account_of(membership)
     return render_template(
         "console/member.html",
         community=community,
@@ -145,19 +146,21 @@ def role(community: Community, membership_id: int):
 @bp.route("/members/<int:membership_id>/limits", methods=["GET", "POST"])
 @community_required("coordinator")
 def limits(community: Community, membership_id: int):
+    """Override one member's credit and upper limits, with a reason (active or suspended
+    members; another coordinator changes one's own)."""
     membership = membership_or_404(community, membership_id)
-    form = LimitsForm()
-    account = None
-    if membership.status == MembershipStatus.ACTIVE:
-        account = db.session.scalar(select(Account).where(Account.membership_id == membership.id))
-    if request.method == "GET" and account is not None:
-        form.credit_limit.data, form.upper_limit.data = account.credit_limit, account.upper_limit
-    if account is not None and form.validate_on_submit():
+    changeable = membership.status in (MembershipStatus.ACTIVE, MembershipStatus.SUSPENDED)
+    account = lookups.account_of(membership) if changeable else None
+    form = LimitsForm(obj=account)
+    if request.method == "GET" and changeable and account is None:
+        form.credit_limit.data = community.default_credit_limit
+        form.upper_limit.data = community.default_upper_limit
+    if changeable and form.validate_on_submit():
         who = actor()
         ok, _result = submit(
             form,
             lambda: policy.set_limits(
-                ledger.lock_accounts([account.id])[account.id],
+                ledger.ensure_account(membership),
                 actor=who,
                 credit_limit=form.credit_limit.data,
                 upper_limit=form.upper_limit.data,
@@ -165,11 +168,19 @@ def limits(community: Community, membership_id: int):
             ),
         )
         if ok:
-            flash(_("The limits were changed."), "success")
+            flash(
+                _("The limits of %(name)s were saved.", name=membership.user.display_name),
+                "success",
+            )
             return redirect(_back(community, membership))
     return render_template(
-        "console/limits.html", community=community, m=membership, account=account, form=form
-    )
+        "console/limits.html",
+        community=community,
+        m=membership,
+        account=account,
+        changeable=changeable,
+        form=form,
+    ), (400 if form.errors else 200)
 
 
 @bp.route("/members/<int:membership_id>/proxies", methods=["POST"])

@@ -35,7 +35,8 @@ def _sender_key() -> str:
     return f"message-sender:{current_user.id}" if current_user.is_authenticated else "anonymous"
 
 
-def _limited(view):
+def limited_sending(view):
+    """Sending messages is rate-limited per sender (proxies replying for a member too)."""
     return limiter.limit(
         _message_limit,
         methods=["POST"],
@@ -85,7 +86,7 @@ def index(community: Community):
 
 
 @bp.route("/respond/<int:listing_id>", methods=["GET", "POST"])
-@_limited
+@limited_sending
 @community_required("member")
 def respond(community: Community, listing_id: int):
     listing = db.session.get(Listing, listing_id)
@@ -112,7 +113,7 @@ def respond(community: Community, listing_id: int):
 
 
 @bp.route("/<int:conversation_id>", methods=["GET", "POST"])
-@_limited
+@limited_sending
 @community_required("member")
 def show(community: Community, conversation_id: int):
     conversation = _conversation(community, conversation_id)

@@ -1,9 +1,10 @@
 """Coordinator pages: the approval queue (one or many at once), recording on behalf of
-members, reversals, grants from the pot, group exchanges, the policy and member limits."""
+members, reversals, grants from the pot, group exchanges and the policy. (A member's limits
+are changed in the coordinator console.)"""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from timebank.access import community_required
@@ -15,7 +16,6 @@ from timebank.exchanges.forms import (
     ConfirmForm,
     GrantForm,
     GroupForm,
-    LimitsForm,
     PolicyForm,
     QueueFilterForm,
     ReverseForm,
@@ -34,7 +34,6 @@ from timebank.models import Community, ExchangeStatus, Membership
 from timebank.services import (
     exchange_rows,
     exchanges,
-    ledger,
     lookups,
     movements,
     policy,
@@ -294,38 +293,8 @@ def policy_page(community: Community):
     return render_template("exchanges/policy.html", community=community, form=form)
 
 
-@bp.route("/members/<int:membership_id>/limits", methods=["GET", "POST"])
+@bp.route("/members/<int:membership_id>/limits")
 @community_required("coordinator")
-def limits(community: Community, membership_id: int):
-    member = db.session.get(Membership, membership_id)
-    if member is None or member.community_id != community.id or member.member_number is None:
-        abort(404)
-    account = lookups.account_of(member)
-    form = LimitsForm(obj=account)
-    if request.method == "GET" and account is None:
-        form.credit_limit.data = community.default_credit_limit
-        form.upper_limit.data = community.default_upper_limit
-    if form.validate_on_submit():
-        user = actor()
-        try:
-            transaction(
-                lambda: policy.set_limits(
-                    ledger.ensure_account(member),
-                    actor=user,
-                    credit_limit=form.credit_limit.data,
-                    upper_limit=form.upper_limit.data,
-                    reason=form.reason.data,
-                )  # fmt: skip
-            )
-        except NotAllowed:
-            flash(_("Another coordinator must change your own limits."), "error")
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            flash(_("The limits of %(name)s were saved.", name=member.user.display_name), "success")
-            return redirect(
-                url_for("exchanges.limits", slug=community.slug, membership_id=member.id)
-            )
-    return render_template(
-        "exchanges/limits.html", community=community, member=member, account=account, form=form
-    )
+def limits_moved(community: Community, membership_id: int):
+    """A member's limits are changed in the coordinator console; old links land there."""
+    return redirect(url_for("console.limits", slug=community.slug, membership_id=membership_id))

@@ -34,6 +34,8 @@ class Message(Base):
     conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"))
     author_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"))
     body: Mapped[str | None] = mapped_column(Text)  # erasable
+    # A proxy who wrote it on the author's behalf ("by X on behalf of Y"); else None.
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_messages_conversation", "conversation_id", "created_at"),)

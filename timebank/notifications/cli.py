@@ -1,4 +1,5 @@
-"""``flask --app timebank send-digest``: the weekly digest job (cron-safe, idempotent)."""
+"""``flask --app timebank send-digest``: the weekly digest job (cron-safe, idempotent):
+announcements and new listings."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from timebank.services import digest, mail
 
 @bp.cli.command("send-digest")
 def send_digest() -> None:
-    """E-mail each member the new listings of the week in their categories and
-    neighbourhood, at most once per ISO week."""
+    """E-mail each member the announcements since their last digest and the new listings
+    of the week in their categories and neighbourhood, at most once per ISO week."""
     now = utcnow()
     week = digest.week_of(now)
     summary = digest.Summary()

@@ -1,24 +1,28 @@
 """Acting for a member without internet: a proxy (or a coordinator) records and confirms
-exchanges for them, posts listings for them, and prints their balance statement. Every
-action is marked "by X on behalf of Y" by the services."""
+exchanges for them, posts listings for them, and prints their balance statement; their
+proxy reads their conversations and replies for them. Every action is marked "by X on
+behalf of Y" by the services."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from timebank.access import community_required
 from timebank.console.common import actor, membership_or_404, submit
 from timebank.console.forms import ProxyRecordForm
+from timebank.conversations.routes import limited_sending
 from timebank.extensions import db
 from timebank.i18n import current_language
 from timebank.models import Account, Community, Exchange, ExchangeStatus, Membership
 from timebank.proxy import bp
 from timebank.services import (
     categories,
+    conversations,
     exchanges,
     member_statement,
+    paging,
     permissions,
     proxies,
     rules,
@@ -65,8 +69,81 @@ def _pending_for(membership: Membership) -> list[Exchange]:
 def member(community: Community, member_id: int):
     membership = _member(community, member_id)
     return render_template(
-        "proxy/member.html", community=community, m=membership, pending=_pending_for(membership)
+        "proxy/member.html",
+        community=community,
+        m=membership,
+        pending=_pending_for(membership),
+        reads_messages=permissions.is_proxy_for(actor(), membership),
     )
+
+
+def _proxied(community: Community, member_id: int) -> Membership:
+    """The member, for their current proxy only: anyone else may not read their messages."""
+    membership = _member(community, member_id)
+    if not permissions.is_proxy_for(actor(), membership):
+        abort(403)
+    return membership
+
+
+@bp.route("/<int:member_id>/conversations/")
+@community_required("participant")
+def conversations_index(community: Community, member_id: int):
+    from timebank.listings.forms import int_or_none
+
+    membership = _proxied(community, member_id)
+    query = conversations.conversations_query(membership)
+    number = int_or_none(request.args.get("page")) or 1
+    per_page = current_app.config["PER_PAGE"]
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = db.session.execute(query.limit(per_page).offset((number - 1) * per_page)).all()
+    return render_template(
+        "proxy/conversations.html",
+        community=community,
+        m=membership,
+        rows=rows,
+        page=paging.Page(items=rows, page=number, per_page=per_page, total=total),
+    )
+
+
+@bp.route("/<int:member_id>/conversations/<int:conversation_id>", methods=["GET", "POST"])
+@limited_sending
+@community_required("participant")
+def conversation(community: Community, member_id: int, conversation_id: int):
+    from timebank.conversations.forms import MessageForm
+    from timebank.database import transaction
+    from timebank.services.exceptions import DomainError
+
+    membership = _proxied(community, member_id)
+    who = actor()
+    try:
+        found = proxies.conversation_for(membership, conversation_id, actor=who)
+    except DomainError as error:
+        abort(error.status_code)
+    form = MessageForm()
+    if form.validate_on_submit():
+        ok, _message = submit(
+            form,
+            lambda: conversations.send(
+                found, actor=who, body=form.body.data, on_behalf_of=membership
+            ),
+        )
+        if ok:
+            flash(_("Sent on behalf of %(name)s.", name=membership.user.display_name), "success")
+            return redirect(request.path)
+    elif request.method == "GET":
+        transaction(lambda: proxies.record_reading(found, membership, actor=who))
+    return render_template(
+        "proxy/conversation.html",
+        community=community,
+        m=membership,
+        conversation=found,
+        counterpart=db.session.get(
+            Membership,
+            found.other_id if found.starter_id == membership.id else found.starter_id,
+        ),
+        rows=db.session.execute(conversations.messages_query(found)).all(),
+        form=form,
+    ), (400 if form.errors else 200)
 
 
 @bp.route("/<int:member_id>/confirm", methods=["POST"])

@@ -28,9 +28,20 @@ from timebank.models import (
     Wellbeing,
     utcnow,
 )
-from timebank.services import audit, exchanges, notifications, permissions, safeguarding
+from timebank.services import (
+    audit,
+    companionship_privacy,
+    exchanges,
+    notifications,
+    permissions,
+    privacy,
+    safeguarding,
+)
 from timebank.services.exceptions import AlreadyDecided, InvalidInput, NotAllowed
 from timebank.services.languages import SPOKEN_LANGUAGES
+
+# Their requests, visits and checks join a person's data download and erasure.
+privacy.contribute(companionship_privacy.export, companionship_privacy.erase)
 
 CATEGORY = "companionship"
 MAX_TIMES = 200

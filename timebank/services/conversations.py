@@ -22,8 +22,11 @@ from timebank.models import (
     User,
     utcnow,
 )
-from timebank.services import audit, notifications, permissions
+from timebank.services import audit, message_privacy, notifications, permissions, privacy
 from timebank.services.exceptions import InvalidInput, NotAllowed, NotFound
+
+# The messages people wrote join their data download and are erased with their data.
+privacy.contribute(message_privacy.export, message_privacy.erase)
 
 MAX_MESSAGE = 4000
 MAX_REASON = 1000
@@ -99,10 +102,16 @@ def respond(listing: Listing, *, actor: User, body: str) -> Conversation:
     return conversation
 
 
-def _add_message(conversation: Conversation, author: Membership, text: str) -> Message:
+def _add_message(
+    conversation: Conversation, author: Membership, text: str, *, sent_by: User | None = None
+) -> Message:
     now = utcnow()
     message = Message(
-        conversation_id=conversation.id, author_id=author.id, body=text, created_at=now
+        conversation_id=conversation.id,
+        author_id=author.id,
+        body=text,
+        sent_by_id=sent_by.id if sent_by is not None else None,
+        created_at=now,
     )
     conversation.last_message_at = now
     db.session.add(message)
@@ -110,10 +119,24 @@ def _add_message(conversation: Conversation, author: Membership, text: str) -> M
     return message
 
 
-def send(conversation: Conversation, *, actor: User, body: str) -> Message:
-    """One of the two members writes; both must still be active in the community."""
+def send(
+    conversation: Conversation,
+    *,
+    actor: User,
+    body: str,
+    on_behalf_of: Membership | None = None,
+) -> Message:
+    """One of the two members writes — or their current proxy writes for them
+    (``on_behalf_of``: the message is theirs, marked as sent by the proxy, and so is the
+    audit event). Both members must still be active in the community. Raises
+    ``NotAllowed`` or ``InvalidInput``. Audit: ``conversation.message``."""
     community = db.session.get(Community, conversation.community_id)
-    author = _active_membership(actor, community)
+    if on_behalf_of is None:
+        author = _active_membership(actor, community)
+    elif permissions.is_proxy_for(actor, on_behalf_of):
+        author = on_behalf_of
+    else:
+        raise NotAllowed()
     if author.id not in (conversation.starter_id, conversation.other_id):
         raise NotAllowed()
     other = db.session.get(
@@ -122,12 +145,17 @@ def send(conversation: Conversation, *, actor: User, body: str) -> Message:
     )
     if other.community_id != community.id or not other.is_active:
         raise InvalidInput(_l("This member is no longer active in the community."), field="body")
-    message = _add_message(conversation, author, _body(body, limit=MAX_MESSAGE, field="body"))
+    text = _body(body, limit=MAX_MESSAGE, field="body")
+    proxy = actor if on_behalf_of is not None else None
+    message = _add_message(conversation, author, text, sent_by=proxy)
     notifications.notify(
         other.user, "message", community=community, object_type="conversations",
         object_id=conversation.id,
     )  # fmt: skip
-    audit.record("conversation.message", actor=actor, community_id=community.id, obj=message)
+    audit.record(
+        "conversation.message", actor=actor, community_id=community.id, obj=message,
+        on_behalf_of=author.user if proxy is not None else None,
+    )  # fmt: skip
     return message
 
 
@@ -157,10 +185,13 @@ def conversations_query(membership: Membership):
 
 
 def messages_query(conversation: Conversation):
+    """(message, author's name, author's user id, the proxy's name when a proxy wrote it)."""
+    sender = aliased(User)
     return (
-        select(Message, User.display_name, Membership.user_id)
+        select(Message, User.display_name, Membership.user_id, sender.display_name)
         .join(Membership, Membership.id == Message.author_id)
         .join(User, User.id == Membership.user_id)
+        .outerjoin(sender, sender.id == Message.sent_by_id)
         .where(Message.conversation_id == conversation.id)
         .order_by(Message.created_at, Message.id)
     )

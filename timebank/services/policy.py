@@ -37,10 +37,10 @@ def set_limits(
     account. Raises ``NotAllowed`` or ``InvalidInput``. Audit: ``account.limits``."""
     community = db.session.get(Community, account.community_id)
     owner = ledger.account_membership(account)
-    if not permissions.can_act_for_members(actor, community) or (
-        owner is not None and owner.user_id == actor.id
-    ):
+    if not permissions.can_act_for_members(actor, community):
         raise NotAllowed()
+    if owner is not None and owner.user_id == actor.id:
+        raise NotAllowed(_l("Another coordinator must change your own limits."))
     credit_limit = _limit(credit_limit, "credit_limit", nullable=False)  # type: ignore[assignment]
     upper_limit = _limit(upper_limit, "upper_limit", nullable=True)
     reason = check_reason(reason)

@@ -42,6 +42,17 @@ from timebank.services.exceptions import InvalidInput, NotAllowed
 CONTRIBUTORS: list[tuple[Any, Any]] = []
 
 
+def contribute(exporter: Any, eraser: Any) -> None:
+    """Register an area's ``(export, erase)`` pair, once."""
+    if (exporter, eraser) not in CONTRIBUTORS:
+        CONTRIBUTORS.append((exporter, eraser))
+
+
+def membership_ids(user: User) -> list[int]:
+    """The ids of every membership of ``user``, in any community and status."""
+    return list(db.session.scalars(select(Membership.id).where(Membership.user_id == user.id)))
+
+
 def check_password(user: User, password: str) -> None:
     """Personal data leaves the system only after the owner re-enters their password."""
     if not passwords.verify_password(user.password_hash, password or ""):
@@ -319,4 +330,12 @@ def _compact_search_indexes() -> None:
     db.session.execute(text("INSERT INTO profiles_fts(profiles_fts) VALUES ('optimize')"))
 
 
-__all__ = ["check_password", "erase", "export", "export_rows", "record_export"]
+__all__ = [
+    "check_password",
+    "contribute",
+    "erase",
+    "export",
+    "export_rows",
+    "membership_ids",
+    "record_export",
+]

@@ -1,7 +1,9 @@
 """Proxies: a coordinator appoints a trusted member (or a coordinator) to act for a member
 without internet. Proxies record and confirm exchanges and post listings for that member
 (the ledger and listing services check ``permissions.can_act_for``); every such action
-is marked "by X on behalf of Y" in the record and in the audit event."""
+is marked "by X on behalf of Y" in the record and in the audit event. A proxy also reads
+the member's conversations (each reading audited) and replies for them through
+``conversations.send(..., on_behalf_of=member)``."""
 
 from __future__ import annotations
 
@@ -12,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from timebank.extensions import db
-from timebank.models import Membership, MembershipStatus, Proxy, User, utcnow
+from timebank.models import Conversation, Membership, MembershipStatus, Proxy, User, utcnow
 from timebank.services import audit, permissions
-from timebank.services.exceptions import InvalidInput, NotAllowed
+from timebank.services.exceptions import InvalidInput, NotAllowed, NotFound
 
 
 def appoint(member: Membership, proxy: Membership, *, actor: User) -> Proxy:
@@ -96,4 +98,29 @@ def members_of(proxy_user: User, community_id: int) -> list[Membership]:
             )
             .order_by(Membership.member_number)
         )
+    )
+
+
+def conversation_for(member: Membership, conversation_id: int, *, actor: User) -> Conversation:
+    """One of ``member``'s conversations, for their current proxy only (coordinators read
+    members' conversations only once opened to them, as anyone else). Raises
+    ``NotAllowed`` when ``actor`` is not their proxy, ``NotFound`` when the conversation
+    is not the member's."""
+    if not permissions.is_proxy_for(actor, member):
+        raise NotAllowed()
+    conversation = db.session.get(Conversation, conversation_id)
+    if conversation is None or member.id not in (conversation.starter_id, conversation.other_id):
+        raise NotFound()
+    return conversation
+
+
+def record_reading(conversation: Conversation, member: Membership, *, actor: User) -> None:
+    """A proxy opened the member's conversation: private words read by a third person are
+    accounted for. Audit: ``conversation.read`` on behalf of the member."""
+    audit.record(
+        "conversation.read",
+        actor=actor,
+        community_id=conversation.community_id,
+        obj=conversation,
+        on_behalf_of=member.user,
     )
