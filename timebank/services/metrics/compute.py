@@ -1,6 +1,7 @@
 """Every figure of a period, computed one way only (DESIGN.md §6). Counts and sums come
-from ``queries`` (SQL aggregates); graph measures from ``graph`` (networkx) over the
-period's provider → recipient pairs of member accounts.
+from ``queries`` (SQL aggregates) and the period's pairs from ``ties``; graph measures
+from ``graph`` (networkx) over the period's provider → recipient pairs of member
+accounts.
 
 Co-production level of each member for the period (after the community's training
 material): *transformation* — also shapes the service: a coordinator or community admin,
@@ -13,7 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from timebank.models import Role
-from timebank.services.metrics import graph, lookups, queries
+from timebank.services.metrics import graph, lookups, queries, ties
 from timebank.services.metrics.periods import Period
 from timebank.services.metrics.results import (
     CategoryRow,
@@ -70,7 +71,7 @@ def summarise(community_id: int, period: Period) -> Summary:
     listed = {row.account_id for row in members if row.account_id}
     population = len(members) + len(set(sides) - listed)
 
-    tie_rows = queries.ties(community_id, start, end)
+    tie_rows = ties.ties(community_id, start, end)
     network = graph.build(
         [(t.low, t.high) for t in tie_rows if t.forward]
         + [(t.high, t.low) for t in tie_rows if t.backward]

@@ -28,7 +28,6 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import aliased
 
 from timebank.extensions import db
 from timebank.models import (
@@ -239,65 +238,6 @@ def first_exchange_days(community_id: int, start: date, end: date) -> list[int |
         else:
             out.append(max(0, (first_day - admitted_at.date()).days))
     return out
-
-
-class Tie(NamedTuple):
-    low: int  # the lower account id of the pair
-    high: int
-    forward: int  # exchanges low → high in the period
-    backward: int  # exchanges high → low in the period
-    new: int  # 1 when neither had exchanged with the other before the period
-
-
-def ties(community_id: int, start: date, end: date) -> list[Tie]:
-    """One row per pair of accounts that exchanged in the period (either direction), with
-    the exchanges each way and whether the tie is new: one sort of the period's
-    exchanges, and two probes of the pair's history in ``ix_exchanges_pair_date``."""
-    provider, recipient = Exchange.provider_account_id, Exchange.recipient_account_id
-    ascending = provider < recipient
-    low = case((ascending, provider), else_=recipient)
-    high = case((ascending, recipient), else_=provider)
-    pairs = (
-        select(
-            low.label("low"),
-            high.label("high"),
-            func.sum(case((ascending, 1), else_=0)).label("forward"),
-            func.sum(case((ascending, 0), else_=1)).label("backward"),
-        )
-        .where(counted(community_id, start, end))
-        .group_by(low, high)
-        .subquery()
-    )
-    earlier = aliased(Exchange)
-
-    def exchanged_before(giver, receiver):
-        return (
-            select(earlier.id)
-            .where(
-                earlier.provider_account_id == giver,
-                earlier.recipient_account_id == receiver,
-                earlier.service_date < start,
-                earlier.community_id == community_id,
-                earlier.status == ExchangeStatus.POSTED,
-                earlier.kind.in_(COUNTED_KINDS),
-            )
-            .exists()
-        )
-
-    first_time = and_(
-        ~exchanged_before(pairs.c.low, pairs.c.high),
-        ~exchanged_before(pairs.c.high, pairs.c.low),
-    )
-    rows = db.session.execute(
-        select(
-            pairs.c.low,
-            pairs.c.high,
-            pairs.c.forward,
-            pairs.c.backward,
-            case((first_time, 1), else_=0),
-        )
-    )
-    return [Tie(*row) for row in rows]
 
 
 def shapers(community_id: int, start: date, end: date) -> tuple[set[int], set[int]]:
