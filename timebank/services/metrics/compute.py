@@ -1,6 +1,7 @@
 """Every figure of a period, computed one way only (DESIGN.md §6). Counts and sums come
-from ``queries`` (SQL aggregates); graph measures from ``graph`` (networkx) over the
-period's provider → recipient pairs of member accounts.
+from ``queries`` (SQL aggregates) and the period's pairs from ``ties``; graph measures
+from ``graph`` (networkx) over the period's provider → recipient pairs of member
+accounts.
 
 Co-production level of each member for the period (after the community's training
 material): *transformation* — also shapes the service: a coordinator or community admin,
@@ -13,7 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from timebank.models import Role
-from timebank.services.metrics import graph, lookups, queries
+from timebank.services.metrics import graph, lookups, queries, ties
 from timebank.services.metrics.periods import Period
 from timebank.services.metrics.results import (
     CategoryRow,
@@ -32,6 +33,7 @@ from timebank.services.metrics.results import (
 
 BALANCE_THRESHOLD_MINUTES = 10 * 60
 ISOLATED_DAYS = 30
+QUIET_WINDOW_DAYS = 90  # the longest "no exchange in N days" figure
 SHAPING_ROLES = {Role.COORDINATOR.value, Role.ADMIN.value}
 LEVELS = ("not_active", "compliance", "support", "transformation")
 
@@ -50,8 +52,11 @@ def summarise(community_id: int, period: Period) -> Summary:
     """All figures for one community and period. A fixed number of queries, whatever the
     number of exchanges."""
     start, end = period.start, period.end
-    count, minutes = queries.totals(community_id, start, end)
-    sides = queries.per_account(community_id, start, end)
+    month_rows = queries.monthly(community_id, start, end)
+    count = sum(n for n, _m in month_rows.values())
+    minutes = sum(m for _n, m in month_rows.values())
+    activity = queries.activity(community_id, start, end, QUIET_WINDOW_DAYS)
+    sides = activity.sides
     given = {a: g for a, (g, _r) in sides.items()}
     received = {a: r for a, (_g, r) in sides.items()}
     members = queries.members_at(community_id, end)
@@ -66,19 +71,26 @@ def summarise(community_id: int, period: Period) -> Summary:
     listed = {row.account_id for row in members if row.account_id}
     population = len(members) + len(set(sides) - listed)
 
-    pair_rows = queries.pairs(community_id, start, end)
-    network = graph.build((p, r) for p, r, _n, _m in pair_rows)
+    tie_rows = ties.ties(community_id, start, end)
+    network = graph.build(
+        [(t.low, t.high) for t in tie_rows if t.forward]
+        + [(t.high, t.low) for t in tie_rows if t.backward]
+    )
     pair_count, mutual = graph.mutual_pairs(network)
     circulating = graph.in_circulation(network)
     partner_counts = graph.partners(network)
     groups, largest = graph.components(network)
-    new_ties = queries.new_ties(community_id, start, end)
+    new_ties = sum(t.new for t in tie_rows)
 
     where = lookups.neighbourhoods(community_id)
     place = {account_of[m]: n for m, n in where.items() if account_of.get(m)}
     bridging = None
     if where:
-        bridging = sum(n for p, r, n, _m in pair_rows if place.get(p, "") != place.get(r, ""))
+        bridging = sum(
+            t.forward + t.backward
+            for t in tie_rows
+            if place.get(t.low, "") != place.get(t.high, "")
+        )
 
     proxies, group_givers = queries.shapers(community_id, start, end)
     users = {row.account_id: row.user_id for row in members if row.account_id}
@@ -101,13 +113,12 @@ def summarise(community_id: int, period: Period) -> Summary:
     care_minutes, care_recipients, isolated = queries.companionship(
         community_id, start, end, ISOLATED_DAYS
     )
-    last = queries.last_exchange_days(community_id, end, 90)
+    last = activity.last_day
     member_accounts = [row.account_id for row in members]
     quiet_60 = sum(1 for a in member_accounts if _quiet(last.get(a), end, 60))
     quiet_90 = sum(1 for a in member_accounts if _quiet(last.get(a), end, 90))
     beyond = queries.balances_beyond(community_id, end, BALANCE_THRESHOLD_MINUTES)
     first_days = queries.first_exchange_days(community_id, start, end)
-    month_rows = queries.monthly(community_id, start, end)
     flows = queries.pot_flows(community_id, start, end)
     recon = queries.reconciliation(community_id, start, end)
 
@@ -171,7 +182,10 @@ def summarise(community_id: int, period: Period) -> Summary:
             granted_minutes=flows.get("grant", 0),
             settled_minutes=flows.get("settlement", 0),
         ),
-        months=tuple(MonthRow(m, *month_rows.get(m, (0, 0, 0))) for m in period.months()),
+        months=tuple(
+            MonthRow(m, *month_rows.get(m, (0, 0)), activity.active_by_month.get(m, 0))
+            for m in period.months()
+        ),
         categories=tuple(
             CategoryRow(k, n, m) for k, n, m in queries.by_category(community_id, start, end)
         ),

@@ -14,8 +14,20 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import String, and_, case, cast, func, literal, or_, select, union_all
-from sqlalchemy.orm import aliased
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from timebank.extensions import db
 from timebank.models import (
@@ -75,62 +87,93 @@ def legs(community_id: int, start: date | None, end: date):
     ).subquery("legs")
 
 
-def totals(community_id: int, start: date, end: date) -> tuple[int, int]:
-    count, minutes = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(Exchange.minutes), 0)).where(
-            counted(community_id, start, end)
+class Activity(NamedTuple):
+    """Who took part in a period, from one pass over its legs."""
+
+    sides: dict[int, tuple[int, int]]  # account → (minutes given, received), active only
+    active_by_month: dict[str, int]  # YYYY-MM → accounts with a leg in that month
+    last_day: dict[int, date]  # account → its last exchange up to the end (see activity)
+
+
+def activity(community_id: int, start: date, end: date, window: int) -> Activity:
+    """Minutes given and received per account, active accounts per month, and each
+    account's last exchange day: one statement and one sort of the legs, whose rows grow
+    with accounts × months. The legs read reach back ``window`` days before the end when
+    the period is shorter, so an account absent from ``last_day`` (or last seen before
+    ``end - window``) had no exchange in the last ``window`` days."""
+    since = min(start, end - timedelta(days=window))
+    sides = legs(community_id, since, end)
+    inside = sides.c.day >= start
+    month = _month(sides.c.day)
+    per_month = (
+        select(
+            sides.c.account_id.label("account_id"),
+            month.label("month"),
+            func.sum(case((and_(inside, sides.c.gave == 1), sides.c.minutes), else_=0)).label(
+                "given"
+            ),
+            func.sum(case((and_(inside, sides.c.gave == 0), sides.c.minutes), else_=0)).label(
+                "received"
+            ),
+            func.max(case((inside, 1), else_=0)).label("inside"),
+            func.max(sides.c.day).label("last_day"),
         )
-    ).one()
-    return int(count), int(minutes)
-
-
-def per_account(community_id: int, start: date, end: date) -> dict[int, tuple[int, int]]:
-    """account id → (minutes given, minutes received) for every active account."""
-    sides = legs(community_id, start, end)
-    rows = db.session.execute(
-        select(
-            sides.c.account_id,
-            func.sum(case((sides.c.gave == 1, sides.c.minutes), else_=0)),
-            func.sum(case((sides.c.gave == 0, sides.c.minutes), else_=0)),
-        ).group_by(sides.c.account_id)
+        .group_by(sides.c.account_id, month)
+        .cte("account_months")
     )
-    return {account: (int(given), int(received)) for account, given, received in rows}
-
-
-def pairs(community_id: int, start: date, end: date) -> list[tuple[int, int, int, int]]:
-    """(provider account, recipient account, exchanges, minutes) per directed pair."""
     rows = db.session.execute(
+        union_all(
+            select(
+                per_month.c.account_id,
+                cast(null(), String).label("month"),
+                func.sum(per_month.c.given),
+                func.sum(per_month.c.received),
+                func.max(per_month.c.last_day),
+            ).group_by(per_month.c.account_id),
+            select(
+                cast(null(), Integer),
+                per_month.c.month,
+                func.count(),
+                literal(0),
+                cast(null(), Date),
+            )
+            .where(per_month.c.inside == 1)
+            .group_by(per_month.c.month),
+        )
+    )
+    sums: dict[int, tuple[int, int]] = {}
+    by_month: dict[str, int] = {}
+    last: dict[int, date] = {}
+    for account, month_key, given, received, last_day in rows:
+        if account is None:
+            by_month[month_key] = int(given)
+            continue
+        last[account] = last_day
+        if given or received:  # minutes are at least 1, so this is "had a leg in the period"
+            sums[account] = (int(given), int(received))
+    return Activity(sums, by_month, last)
+
+
+def monthly(community_id: int, start: date, end: date) -> dict[str, tuple[int, int]]:
+    """month → (exchanges, minutes). Summed per day first, which follows the date index
+    and needs no sort, then per month over at most a few thousand days."""
+    daily = (
         select(
-            Exchange.provider_account_id,
-            Exchange.recipient_account_id,
-            func.count(),
-            func.sum(Exchange.minutes),
+            Exchange.service_date.label("day"),
+            func.count().label("exchanges"),
+            func.sum(Exchange.minutes).label("minutes"),
         )
         .where(counted(community_id, start, end))
-        .group_by(Exchange.provider_account_id, Exchange.recipient_account_id)
+        .group_by(Exchange.service_date)
+        .subquery("daily")
     )
-    return [(p, r, int(n), int(m)) for p, r, n, m in rows]
-
-
-def monthly(community_id: int, start: date, end: date) -> dict[str, tuple[int, int, int]]:
-    """month → (exchanges, minutes, active members)."""
-    month = _month(Exchange.service_date)
-    sums = {
+    month = _month(daily.c.day)
+    return {
         m: (int(n), int(minutes))
         for m, n, minutes in db.session.execute(
-            select(month, func.count(), func.sum(Exchange.minutes))
-            .where(counted(community_id, start, end))
-            .group_by(month)
+            select(month, func.sum(daily.c.exchanges), func.sum(daily.c.minutes)).group_by(month)
         )
     }
-    sides = legs(community_id, start, end)
-    leg_month = _month(sides.c.day)
-    active = dict(
-        db.session.execute(
-            select(leg_month, func.count(func.distinct(sides.c.account_id))).group_by(leg_month)
-        ).all()
-    )
-    return {m: (*sums[m], int(active.get(m, 0))) for m in sums}
 
 
 def by_category(community_id: int, start: date, end: date) -> list[tuple[str, int, int]]:
@@ -195,47 +238,6 @@ def first_exchange_days(community_id: int, start: date, end: date) -> list[int |
         else:
             out.append(max(0, (first_day - admitted_at.date()).days))
     return out
-
-
-def new_ties(community_id: int, start: date, end: date) -> int:
-    """Pairs of members (either direction) who exchanged in the period and never before it:
-    each probe of a pair's history is one lookup in ``ix_exchanges_pair_date``."""
-    provider, recipient = Exchange.provider_account_id, Exchange.recipient_account_id
-    low = case((provider < recipient, provider), else_=recipient)
-    high = case((provider < recipient, recipient), else_=provider)
-    pairs = (
-        select(low.label("low"), high.label("high"))
-        .where(counted(community_id, start, end))
-        .group_by(low, high)
-        .subquery()
-    )
-    earlier = aliased(Exchange)
-
-    def exchanged_before(giver, receiver):
-        return (
-            select(earlier.id)
-            .where(
-                earlier.provider_account_id == giver,
-                earlier.recipient_account_id == receiver,
-                earlier.service_date < start,
-                earlier.community_id == community_id,
-                earlier.status == ExchangeStatus.POSTED,
-                earlier.kind.in_(COUNTED_KINDS),
-            )
-            .exists()
-        )
-
-    return int(
-        db.session.scalar(
-            select(func.count())
-            .select_from(pairs)
-            .where(
-                ~exchanged_before(pairs.c.low, pairs.c.high),
-                ~exchanged_before(pairs.c.high, pairs.c.low),
-            )
-        )
-        or 0
-    )
 
 
 def shapers(community_id: int, start: date, end: date) -> tuple[set[int], set[int]]:
@@ -306,17 +308,6 @@ def companionship(community_id: int, start: date, end: date, isolated_days: int)
         select(func.count()).where(last.c.last_day < end - timedelta(days=isolated_days))
     )
     return int(minutes), int(recipients), int(isolated or 0)
-
-
-def last_exchange_days(community_id: int, end: date, window: int) -> dict[int, date]:
-    """account id → date of its last exchange in the ``window`` days up to the end of the
-    period (accounts quiet for the whole window are absent)."""
-    sides = legs(community_id, end - timedelta(days=window), end)
-    return dict(
-        db.session.execute(
-            select(sides.c.account_id, func.max(sides.c.day)).group_by(sides.c.account_id)
-        ).all()
-    )
 
 
 def pot_flows(community_id: int, start: date, end: date) -> dict[str, int]:
