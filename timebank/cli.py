@@ -3,6 +3,8 @@ verify-ledger | expire-pending | report``."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 from flask import Flask
 from sqlalchemy import func, select
@@ -16,6 +18,17 @@ from timebank.services.exceptions import DomainError
 
 def _fail(error: DomainError) -> None:
     raise click.ClickException(str(error.message))
+
+
+def parse_now(now_text: str | None) -> datetime | None:
+    """A daily job's ``--now`` (ISO 8601, UTC when it names no zone), or None for now."""
+    if not now_text:
+        return None
+    try:
+        now = datetime.fromisoformat(now_text)
+    except ValueError as exc:
+        raise click.BadParameter("use an ISO 8601 date and time", param_hint="--now") from exc
+    return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
 
 
 def init_app(app: Flask) -> None:

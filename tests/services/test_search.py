@@ -170,3 +170,25 @@ def test_listings_of_suspended_members_are_not_browsed():
     owner.status = MembershipStatus.SUSPENDED
     db.session.commit()
     assert _titles(community) == [] and _titles(community, q="bread") == []
+
+
+def test_counting_stops_at_the_cap_and_says_so(monkeypatch):
+    """Past RESULT_CAP matches the total is a bound (``capped``), the newest are ranked and
+    only the capped number can be paged through."""
+    monkeypatch.setattr(search, "RESULT_CAP", 4)
+    community = make_community()
+    owner = make_member(community)
+    made = [make_listing(owner, title=f"Sewing class {n}") for n in range(6)]
+    found = search.listings(community, Filters(q="sewing"), per_page=3)
+    assert found.total == 4 and found.capped and found.pages == 2
+    ranked = {
+        item.id
+        for p in (1, 2, 5)
+        for item in search.listings(community, Filters(q="sewing"), page=p, per_page=3).items
+    }
+    assert ranked == {listing.id for listing in made[2:]}  # the four newest
+    browsed = search.listings(community, Filters(), per_page=3)
+    assert browsed.total == 4 and browsed.capped
+    narrowed = search.listings(community, Filters(q="sewing 1"), per_page=3)
+    assert narrowed.total == 1 and not narrowed.capped
+    assert [item.title for item in narrowed.items] == ["Sewing class 1"]

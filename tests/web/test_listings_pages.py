@@ -231,3 +231,18 @@ def test_arabic_reader_searches_without_diacritics(auth, client):
     body = page.get_data(as_text=True)
     assert 'dir="rtl"' in body
     assert 'dir="auto">زِيارَةٌ أسبوعيّة لِجَدّتي</a>' in body
+
+
+def test_a_capped_search_says_more_than(auth, client, monkeypatch):
+    """When a search stops counting, the heading says "more than" and how to narrow it."""
+    from timebank.services import search
+
+    monkeypatch.setattr(search, "RESULT_CAP", 2)
+    community, owner = _setup(auth)
+    for n in range(3):
+        make_listing(owner, title=f"Garden work {n}")
+    body = client.get(f"/c/{community.slug}/listings/?q=garden").get_data(as_text=True)
+    assert "More than 2 results for “garden”" in body
+    assert "Add words or choose a filter" in body
+    body = client.get(f"/c/{community.slug}/listings/").get_data(as_text=True)
+    assert "More than 2 listings" in body

@@ -3,9 +3,12 @@ from flask import Blueprint
 # Companionship requests, matching, arrangements and visits; safeguarding checks and the
 # category requirements (coordinators).
 bp = Blueprint("companionship", __name__, url_prefix="/c/<slug>/companionship")
-safeguarding_bp = Blueprint("safeguarding", __name__, url_prefix="/c/<slug>/safeguarding")
+# cli_group=None: its command sits at the top level (flask remind-checks).
+safeguarding_bp = Blueprint(
+    "safeguarding", __name__, url_prefix="/c/<slug>/safeguarding", cli_group=None
+)
 
-from timebank.companionship import routes, safeguarding_routes  # noqa: E402,F401
+from timebank.companionship import cli, routes, safeguarding_routes  # noqa: E402,F401
 from timebank.services import care_dashboard, dashboard  # noqa: E402
 
 # Companionship's figures on the coordinator dashboard (once per process).

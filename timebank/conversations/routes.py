@@ -185,6 +185,7 @@ def record_exchange(community: Community, conversation_id: int):
         except DomainError as error:
             _fail(form, error)
         else:
+            mail.deliver_pending()
             flash(
                 _("The exchange is recorded.")
                 + " "

@@ -35,6 +35,7 @@ from timebank.services import (
     exchange_rows,
     exchanges,
     lookups,
+    mail,
     movements,
     policy,
     statements,
@@ -86,6 +87,7 @@ def approve(community: Community, exchange_id: int):
         except DomainError as error:
             flash(error.message, "error")
         else:
+            mail.deliver_pending()
             flash(_("Approved: exchange %(n)s is now in the balances.", n=exchange.id), "success")
     return redirect(_queue_url(community))
 
@@ -129,6 +131,7 @@ def decide_many(community: Community):
         (exchange_id, _decide_one(exchange_id, community, form.decision.data, form.reason.data))
         for exchange_id in ids
     ]
+    mail.deliver_pending()  # after every decision's own commit
     return render_template("exchanges/decided.html", community=community, results=results)
 
 

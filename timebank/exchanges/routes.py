@@ -27,6 +27,7 @@ from timebank.services import (
     exchanges,
     exports,
     lookups,
+    mail,
     movements,
     permissions,
     statements,
@@ -104,6 +105,7 @@ def reject(community: Community, exchange_id: int):
         except DomainError as error:
             show_error(form, error)
         else:
+            mail.deliver_pending()
             flash(_("The exchange was rejected. Nothing was added to the balances."), "success")
             if request.args.get("from") == "queue":
                 return redirect(url_for("exchanges.queue", slug=community.slug))

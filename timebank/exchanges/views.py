@@ -10,7 +10,7 @@ from flask_login import current_user
 from timebank.database import transaction
 from timebank.extensions import db
 from timebank.models import Community, Exchange, Membership, User
-from timebank.services import exchange_rows, exchanges, lookups, permissions
+from timebank.services import exchange_rows, exchanges, lookups, mail, permissions
 from timebank.services.exceptions import DomainError
 
 _HIDDEN = ("HiddenField", "CSRFTokenField")
@@ -133,6 +133,7 @@ def record_flow(community: Community, form, *, behalf: bool):
             )
             show_error(form, error, minutes="duration", **aliases)
             return render_template(template, community=community, form=form, behalf=behalf), 400
+        mail.deliver_pending()
         flash(saved_message(exchange), "success")
         return redirect(detail_url(community, exchange.id))
     preview = exchange_rows.preview_exchange(

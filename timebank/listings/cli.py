@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import click
 
+from timebank.cli import parse_now
 from timebank.database import transaction
 from timebank.listings import bp
 from timebank.services import listings, mail
@@ -20,13 +19,7 @@ from timebank.services import listings, mail
 )
 def expire_listings(now_text: str | None) -> None:
     """Expire listings whose time has run out and remind owners a few days before."""
-    now = None
-    if now_text:
-        try:
-            now = datetime.fromisoformat(now_text)
-        except ValueError as exc:
-            raise click.BadParameter("use an ISO 8601 date and time", param_hint="--now") from exc
-        now = now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+    now = parse_now(now_text)
     summary = transaction(lambda: listings.expire_due(now=now))
     mail.deliver_pending()
-    click.echo(f"{summary.expired} listings expired, {summary.reminded} reminders queued.")
+    click.echo(f"{summary.expired} listings expired, {summary.reminded} reminders sent.")

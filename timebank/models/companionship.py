@@ -76,6 +76,8 @@ class SafeguardingCheck(Base):
     note: Mapped[str | None] = mapped_column(Text)  # erasable
     revoked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the coordinators were told it is about to expire (once per check).
+    expiry_notified_at: Mapped[datetime | None]
 
     membership: Mapped[Membership] = relationship()
     verified_by: Mapped[User] = relationship()

@@ -1,9 +1,11 @@
-"""Full-text indexes the ORM does not model: an FTS5 table per searchable table on SQLite,
-a GIN expression index on PostgreSQL. Created by migrations; queried by services/search.
+"""Full-text indexes the ORM does not model: an FTS5 table per searchable table on SQLite;
+on PostgreSQL a GIN index over a stored, generated ``tsvector`` column (listings, since
+migration 0008) or over an expression (profiles). Created by migrations; queried by
+services/search.
 
 Indexed text is already normalised by ``services.textsearch`` (the columns ``search_*``),
 so both engines see the same words. On SQLite, triggers keep each FTS5 table in step with
-its table; on PostgreSQL the index is over an expression of the columns themselves."""
+its table; on PostgreSQL the database computes the vector from the columns themselves."""
 
 # ruff: noqa: S608 -- DDL built from this module's constants only; nothing comes from input.
 
@@ -31,7 +33,16 @@ _INDEXES = {
     "listings": ("listings_fts", ("search_title", "search_body"), PG_LISTING_VECTOR),
     "profiles": ("profiles_fts", ("search_text",), PG_PROFILE_VECTOR),
 }
-UNMANAGED = {"ix_listings_search", "ix_profiles_search", "listings_fts", "profiles_fts"}
+# listings.search_vector: PostgreSQL only (the weighted vector, stored, so that neither the
+# match nor the ranking tokenises the text again for every row).
+LISTING_VECTOR = literal_column("listings.search_vector")
+UNMANAGED = {
+    "ix_listings_search",
+    "ix_profiles_search",
+    "listings_fts",
+    "profiles_fts",
+    "search_vector",
+}
 
 
 def include_name(name: str | None, type_: str, parent_names: dict) -> bool:
@@ -75,6 +86,26 @@ def create_search_index(table: str) -> None:
         op.execute(f"CREATE INDEX ix_{table}_search ON {table} USING gin ({vector})")
     else:  # pragma: no cover - only the two supported engines
         raise RuntimeError(f"full-text search not written for {dialect}")
+
+
+def create_listing_vector() -> None:
+    """PostgreSQL: replace the expression index of listings by a stored vector column
+    with its own GIN index (nothing to do on SQLite, where FTS5 holds the index)."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(
+        "ALTER TABLE listings ADD COLUMN search_vector tsvector "
+        f"GENERATED ALWAYS AS {PG_LISTING_VECTOR} STORED"
+    )
+    op.execute("CREATE INDEX ix_listings_search_vector ON listings USING gin (search_vector)")
+    op.execute("DROP INDEX IF EXISTS ix_listings_search")
+
+
+def drop_listing_vector() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(f"CREATE INDEX ix_listings_search ON listings USING gin ({PG_LISTING_VECTOR})")
+    op.execute("ALTER TABLE listings DROP COLUMN search_vector")  # drops its index too
 
 
 def drop_search_index(table: str) -> None:

@@ -25,6 +25,7 @@ TARGETS = {
     "conversations": ("conversations.show", "conversation_id"),
     "reports": ("conversations.reports", None),
     "listings": ("listings.detail", "listing_id"),
+    "safeguarding_checks": ("safeguarding.index", None),
     # The ledger's exchange page, once the ledger pages are merged (else: the inbox).
     "exchanges": ("exchanges.detail", "exchange_id"),
 }

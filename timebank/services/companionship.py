@@ -19,7 +19,6 @@ from timebank.models import (
     ArrangementStatus,
     CompanionshipKind,
     CompanionshipRequest,
-    ExchangeStatus,
     Frequency,
     Membership,
     RequestStatus,
@@ -272,11 +271,6 @@ def log_visit(
     existing = db.session.scalar(select(Visit).where(Visit.exchange_id == exchange.id))
     if existing is not None:  # an idempotent replay
         return existing
-    if exchange.status == ExchangeStatus.RECORDED:
-        notifications.notify(
-            request.recipient.user, "exchange_confirm", community=community,
-            object_type="exchanges", object_id=exchange.id,
-        )  # fmt: skip
     visit = Visit(
         arrangement_id=arrangement.id,
         exchange_id=exchange.id,

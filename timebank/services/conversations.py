@@ -308,8 +308,8 @@ def record_exchange(
 ):
     """Turn the conversation into an exchange record between its two members, in the
     listing's category (``other`` without one), through ``exchanges.record`` — so it follows
-    the ledger lifecycle — and tell the other member when it waits for them."""
-    from timebank.models import Category, ExchangeStatus
+    the ledger lifecycle, which tells the other member when it waits for them."""
+    from timebank.models import Category
     from timebank.services import exchanges
 
     if not is_party(actor, conversation):
@@ -330,9 +330,4 @@ def record_exchange(
         idempotency_key=idempotency_key,
         description=description,
     )
-    if exchange.status == ExchangeStatus.RECORDED and exchange.recorded_by_id == actor.id:
-        notifications.notify(
-            other.user, "exchange_confirm", community=community, object_type="exchanges",
-            object_id=exchange.id,
-        )  # fmt: skip
     return exchange

@@ -24,7 +24,7 @@ from timebank.models import (
     User,
     utcnow,
 )
-from timebank.services import audit, ledger, permissions, rules
+from timebank.services import audit, exchange_notices, ledger, permissions, rules
 from timebank.services.common import (
     add_text,
     check_category,
@@ -133,6 +133,9 @@ def record(
     if winner is not exchange:
         return winner
     add_text(exchange, TextKind.DESCRIPTION, description, author=actor)
+    if exchange.status == S.RECORDED:  # the actor is a party; the other one confirms
+        other = recipient if actor.id == provider.user_id else provider
+        exchange_notices.ask_to_confirm(exchange, community, other_user_id=other.user_id)
     audit.record(
         "exchange.record",
         actor=actor,
@@ -216,9 +219,9 @@ def confirm(
 
 def approve(exchange: Exchange, *, actor: User, now: datetime | None = None) -> Exchange:
     """A coordinator who is not a party approves an exchange awaiting approval: it posts
-    (at most once, whatever the concurrency). Raises ``NotAllowed``, ``AlreadyDecided``,
-    ``InvalidInput`` (a party is no longer active) or ``LimitExceeded``. One audit event:
-    ``exchange.approve``."""
+    (at most once, whatever the concurrency) and both parties are notified
+    (``exchange_decided``). Raises ``NotAllowed``, ``AlreadyDecided``, ``InvalidInput`` (a
+    party is no longer active) or ``LimitExceeded``. One audit event: ``exchange.approve``."""
     now = now or utcnow()
     community = db.session.get(Community, exchange.community_id)
     members = parties(exchange)
@@ -231,6 +234,7 @@ def approve(exchange: Exchange, *, actor: User, now: datetime | None = None) -> 
     _check_parties_active(members, community)
     values = {"decided_by_id": actor.id, "decided_at": now}
     ledger.post(exchange, rules.Event.APPROVE, values=values, now=now)
+    exchange_notices.tell_decided(exchange, community, actor=actor, members=members)
     audit.record("exchange.approve", actor=actor, community_id=community.id, obj=exchange)
     return exchange
 
@@ -239,18 +243,23 @@ def reject(
     exchange: Exchange, *, actor: User, reason: str, now: datetime | None = None
 ) -> Exchange:
     """Reject with a reason: the other party while it is ``recorded``, or a coordinator who
-    is not a party while it is pending. Raises ``NotAllowed``, ``AlreadyDecided`` or
-    ``InvalidInput`` (no reason). One audit event: ``exchange.reject``."""
+    is not a party while it is pending. The parties other than the actor are notified
+    (``exchange_decided``). Raises ``NotAllowed``, ``AlreadyDecided`` or ``InvalidInput``
+    (no reason). One audit event: ``exchange.reject``."""
     now = now or utcnow()
     community = db.session.get(Community, exchange.community_id)
     reason = check_reason(reason)
     other_party = exchange.status == S.RECORDED and actor.id == other_party_user_id(exchange)
-    coordinator = permissions.can_decide_as_coordinator(actor, community, party_user_ids(exchange))
+    members = parties(exchange)
+    coordinator = permissions.can_decide_as_coordinator(
+        actor, community, party_user_ids(exchange, members)
+    )
     if not (other_party or coordinator):
         raise NotAllowed()
     values = {"decided_by_id": actor.id, "decided_at": now}
     ledger.compare_and_set(exchange, rules.Event.REJECT, values=values)
     add_text(exchange, TextKind.REJECTION, reason, author=actor)
+    exchange_notices.tell_decided(exchange, community, actor=actor, members=members)
     audit.record("exchange.reject", actor=actor, community_id=community.id, obj=exchange)
     return exchange
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
@@ -27,7 +25,7 @@ from timebank.models import (
     User,
     utcnow,
 )
-from timebank.services import audit, categories, mail, permissions
+from timebank.services import audit, categories, notifications, permissions
 from timebank.services.exceptions import AlreadyDecided, InvalidInput, NotAllowed
 from timebank.services.languages import SPOKEN_LANGUAGES
 from timebank.services.textsearch import index_text
@@ -309,21 +307,26 @@ def expire_due(*, now: datetime | None = None) -> ExpirySummary:
 
 
 def _remind(listing: Listing) -> None:
+    """``listing_expiring`` for the owner, in the inbox; the e-mail (in the owner's
+    language) follows their preference."""
     user = listing.owner.user
     community = listing.community
-    with force_locale(user.locale or community.locale):
-        mail.queue(
-            user,
-            _("Your listing “%(title)s” expires soon", title=listing.title),
-            _(
-                "Hello %(name)s,\n\nYour listing “%(title)s” in %(community)s will expire on "
-                "%(date)s. If you still need or offer this, renew it from “My listings”:"
-                "\n\n/c/%(slug)s/listings/mine\n\nIf not, you need not do anything.",
-                name=user.display_name,
-                title=listing.title,
-                community=community.display_name(user.locale or community.locale),
-                date=listing.expires_at.date().isoformat(),
-                slug=community.slug,
-            ),
-            community_id=community.id,
-        )
+    locale = user.locale or community.locale
+    notifications.notify(
+        user,
+        "listing_expiring",
+        community=community,
+        object_type="listings",
+        object_id=listing.id,
+        subject=_l("Your listing “%(title)s” expires soon", title=listing.title),
+        body=_l(
+            "Hello %(name)s,\n\nYour listing “%(title)s” in %(community)s will expire on "
+            "%(date)s. If you still need or offer this, renew it from “My listings”:"
+            "\n\n/c/%(slug)s/listings/mine\n\nIf not, you need not do anything.",
+            name=user.display_name,
+            title=listing.title,
+            community=community.display_name(locale),
+            date=listing.expires_at.date().isoformat(),
+            slug=community.slug,
+        ),
+    )

@@ -53,8 +53,12 @@ def notify(
     object_type: str | None = None,
     object_id: int | None = None,
     link: str = "",
+    subject: str | None = None,
+    body: str | None = None,
 ) -> Notification:
-    """Store a notification; queue its e-mail if the member has e-mail on for ``kind``."""
+    """Store a notification; queue its e-mail if the member has e-mail on for ``kind``, in
+    the member's language (the community's when they chose none). ``subject`` and ``body``
+    (lazy strings, rendered in that language) replace the default e-mail text."""
     assert kind in KINDS, kind
     note = Notification(
         user_id=user.id,
@@ -66,18 +70,19 @@ def notify(
     db.session.add(note)
     db.session.flush()
     if wants_email(user, kind):
-        with force_locale(user.locale or "en"):
-            subject = str(KINDS[kind])
-            body = "\n\n".join(
+        locale = user.locale or (community.locale if community is not None else None) or "en"
+        with force_locale(locale):
+            title = str(subject if subject is not None else KINDS[kind])
+            text = "\n\n".join(
                 part
                 for part in (
-                    subject + ".",
+                    str(body) if body is not None else title + ".",
                     str(_l("Open Timebank to see it: %(link)s", link=link)) if link else "",
                     str(_l("You can turn these e-mails off in your notification settings.")),
                 )
                 if part
             )
-        mail.queue(user, subject, body, community_id=note.community_id)
+        mail.queue(user, title, text, community_id=note.community_id)
     return note
 
 

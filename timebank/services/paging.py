@@ -10,12 +10,15 @@ from typing import Any
 
 @dataclass
 class Page:
-    """What the ``pagination`` macro needs: the rows, the page number and the total."""
+    """What the ``pagination`` macro needs: the rows, the page number and the total.
+    ``capped``: there are more than ``total`` rows, but only ``total`` can be paged through
+    (a search stops counting at a bound, and says so)."""
 
     items: list[Any]
     page: int
     per_page: int
     total: int
+    capped: bool = False
 
     @property
     def pages(self) -> int:

@@ -8,10 +8,10 @@ required valid check cannot respond to, offer for, or be matched to such a reque
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 
 from timebank.extensions import db
@@ -24,7 +24,7 @@ from timebank.models import (
     User,
     utcnow,
 )
-from timebank.services import audit, permissions
+from timebank.services import audit, notifications, permissions
 from timebank.services.exceptions import InvalidInput, NotAllowed
 
 MAX_NOTE = 1000
@@ -198,6 +198,40 @@ def expiring_checks(
             .order_by(SafeguardingCheck.expires_on, SafeguardingCheck.id)
         )
     )
+
+
+def remind_expiring(*, now: datetime | None = None) -> int:
+    """Tell each community's coordinators (``check_expiring``, in the inbox and by e-mail
+    as each prefers) about every check the dashboard lists as expiring, once per check:
+    ``expiry_notified_at`` is set by compare-and-set, so running the daily job again, or
+    twice at once, tells nobody twice. Returns the number of checks notified."""
+    now = now or utcnow()
+    told = 0
+    for community in db.session.scalars(select(Community).order_by(Community.id)).all():
+        for check in expiring_checks(community, today=now.date()):
+            if check.expiry_notified_at is not None:
+                continue
+            claimed = db.session.execute(
+                update(SafeguardingCheck)
+                .where(
+                    SafeguardingCheck.id == check.id,
+                    SafeguardingCheck.expiry_notified_at.is_(None),
+                )
+                .values(expiry_notified_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if not claimed:
+                continue
+            notifications.notify_coordinators(
+                community,
+                "check_expiring",
+                object_type="safeguarding_checks",
+                object_id=check.id,
+                link=f"/c/{community.slug}/safeguarding/",
+            )
+            told += 1
+    db.session.flush()
+    return told
 
 
 @dataclass(frozen=True)

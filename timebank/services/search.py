@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, func, literal, literal_column, or_, select, text
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import contains_eager
 
 from timebank.extensions import db
 from timebank.models import (
@@ -26,11 +26,13 @@ from timebank.models import (
     User,
     utcnow,
 )
-from timebank.models.search_index import LISTINGS_FTS, PROFILES_FTS, pg_vector
+from timebank.models.search_index import LISTING_VECTOR, LISTINGS_FTS, PROFILES_FTS, pg_vector
 from timebank.services.paging import Page
 from timebank.services.textsearch import fts5_query, terms, tsquery
 
 MAX_PAGE = 1000
+# Listings are counted, and a search ranks its matches, up to this many.
+RESULT_CAP = 1000
 _SIMPLE = literal_column("'simple'::regconfig")
 
 
@@ -85,27 +87,112 @@ def _paginate(query: Select, page: int, per_page: int) -> Page:
     return Page(items=[tuple(r) for r in rows], page=page, per_page=per_page, total=_count(query))
 
 
-def _paginate_ids(ids: Select, page: int, per_page: int, *, ranked: bool) -> tuple[list, int]:
-    """The ids on one page and the total. Only ids travel through the ranking and sorting
-    (wide rows are loaded afterwards for the page alone). A ranked search computes the
-    matches once, counting them with ``count(*) OVER ()``; browsing counts separately, so
-    the newest-first page can stop early along its index."""
-    offset = (page - 1) * per_page
-    if not ranked:
-        # Newest first walks ix_listings_browse (community, status, created_at, …) and
-        # stops after one page; the count reads the same index without touching rows.
-        found = db.session.scalars(ids.limit(per_page).offset(offset)).all()
-        return list(found), _count(ids)
-    rows = db.session.execute(
-        ids.add_columns(func.count().over()).limit(per_page).offset(offset)
-    ).all()
-    total = rows[-1][1] if rows else (_count(ids) if offset else 0)
-    return [row[0] for row in rows], total
-
-
 def _category_ids(category_id: int) -> Select:
     return select(Category.id).where(
         or_(Category.id == category_id, Category.parent_id == category_id)
+    )
+
+
+@dataclass(frozen=True)
+class ListingCard:
+    """What a result shows of a listing: read as plain columns, not as ORM objects."""
+
+    id: int
+    kind: ListingKind
+    is_group: bool
+    title: str
+    neighbourhood: str | None
+    when_text: str | None
+    owner_id: int
+    owner_name: str | None
+    category_en: str
+    category_ar: str
+
+    def category_name(self, locale: str) -> str:
+        return self.category_ar if locale == "ar" else self.category_en
+
+
+def _conditions(community: Community, filters: Filters, now: datetime) -> list:
+    active_owners = select(Membership.id).where(
+        Membership.community_id == community.id, Membership.status == MembershipStatus.ACTIVE
+    )
+    conditions = [
+        Listing.community_id == community.id,
+        Listing.status == ListingStatus.ACTIVE,
+        # coalesce(): keep planners (SQLite without ANALYZE statistics) from range-scanning
+        # the expiry index and sorting every listing; ix_listings_browse serves the order.
+        func.coalesce(Listing.expires_at, Listing.expires_at) > now,
+        Listing.owner_id.in_(active_owners),  # not those of suspended or departed members
+    ]
+    if filters.kind in {k.value for k in ListingKind}:
+        conditions.append(Listing.kind == ListingKind(filters.kind))
+    if filters.category_id:
+        conditions.append(Listing.category_id.in_(_category_ids(filters.category_id)))
+    if filters.neighbourhood:
+        conditions.append(Listing.neighbourhood == filters.neighbourhood)
+    if filters.language:
+        conditions.append(Listing.language == filters.language)
+    return conditions
+
+
+def _candidates(conditions: list, words: list[str]):
+    """The newest ``RESULT_CAP + 1`` matching listings with their relevance (lower is
+    better). Only these are ranked: bm25 or ts_rank over every match of a common word is
+    what made a search slow, and the newest matches are the ones still worth answering."""
+    if _dialect() == "sqlite":
+        fts_name = literal_column(LISTINGS_FTS.name)
+        # The FTS5 table drives the join, newest rowid first, and stops after the cap:
+        # bm25 is computed only for rows that pass the filters.
+        return (
+            select(Listing.id.label("id"), func.bm25(fts_name, 4.0, 1.0).label("rank"))
+            .select_from(LISTINGS_FTS)
+            .join(Listing, Listing.id == LISTINGS_FTS.c.rowid)
+            .where(fts_name.op("MATCH")(fts5_query(words)), *conditions)
+            .order_by(LISTINGS_FTS.c.rowid.desc())
+            .limit(RESULT_CAP + 1)
+            .cte("candidates")
+            .prefix_with("MATERIALIZED")
+        )
+    wanted = func.to_tsquery(_SIMPLE, tsquery(words))
+    matches = (
+        select(Listing.id.label("id"))
+        .where(LISTING_VECTOR.op("@@")(wanted), *conditions)
+        .order_by(Listing.id.desc())
+        .limit(RESULT_CAP + 1)
+        .subquery()
+    )
+    # ts_rank after the cap, on the stored vector: at most RESULT_CAP + 1 rows.
+    rank = -func.ts_rank(LISTING_VECTOR, wanted)
+    return (
+        select(matches.c.id, rank.label("rank"))
+        .join(Listing, Listing.id == matches.c.id)
+        .cte("candidates")
+    )
+
+
+def _cards(ids, total, order: list) -> Select:
+    """The card columns of the listings in ``ids`` (a subquery with ``id``) in ``order``,
+    and ``total`` on each row."""
+    return (
+        select(
+            Listing.id,
+            Listing.kind,
+            Listing.is_group,
+            Listing.title,
+            Listing.neighbourhood,
+            Listing.when_text,
+            Listing.owner_id,
+            User.display_name,
+            Category.name_en,
+            Category.name_ar,
+            total,
+        )  # fmt: skip
+        .select_from(ids)
+        .join(Listing, Listing.id == ids.c.id)
+        .join(Membership, Membership.id == Listing.owner_id)
+        .join(User, User.id == Membership.user_id)
+        .join(Category, Category.id == Listing.category_id)
+        .order_by(*order)
     )
 
 
@@ -118,46 +205,47 @@ def listings(
     now: datetime | None = None,
 ) -> Page:
     """Active, unexpired listings of active members of ``community`` matching
-    ``filters``: ranked by relevance when there are words to search for, newest first
-    otherwise."""
-    active_owners = select(Membership.id).where(
-        Membership.community_id == community.id, Membership.status == MembershipStatus.ACTIVE
-    )
-    query = select(Listing.id).where(
-        Listing.community_id == community.id,
-        Listing.status == ListingStatus.ACTIVE,
-        # coalesce(): keep planners (SQLite without ANALYZE statistics) from range-scanning
-        # the expiry index and sorting every listing; ix_listings_browse serves the order.
-        func.coalesce(Listing.expires_at, Listing.expires_at) > (now or utcnow()),
-        Listing.owner_id.in_(active_owners),  # not those of suspended or departed members
-    )
-    if filters.kind in {k.value for k in ListingKind}:
-        query = query.where(Listing.kind == ListingKind(filters.kind))
-    if filters.category_id:
-        query = query.where(Listing.category_id.in_(_category_ids(filters.category_id)))
-    if filters.neighbourhood:
-        query = query.where(Listing.neighbourhood == filters.neighbourhood)
-    if filters.language:
-        query = query.where(Listing.language == filters.language)
+    ``filters`` (as ``ListingCard`` rows): ranked by relevance when there are words to
+    search for, newest first otherwise. One query, whatever the number of listings.
+
+    Counting stops after ``RESULT_CAP``: the page then says "more than …"
+    (``Page.capped``) and only that many can be paged through. A search ranks the newest
+    ``RESULT_CAP`` matches; more words or a filter bring older ones in."""
+    conditions = _conditions(community, filters, now or utcnow())
+    page = min(_clamp(page), -(-RESULT_CAP // per_page))
+    offset = (page - 1) * per_page
     words = terms(filters.q)
+    limit = min(per_page, RESULT_CAP - offset)
     if words:
-        query = _matching(query, Listing, LISTINGS_FTS, "listings", words)
-    else:
-        query = query.order_by(Listing.created_at.desc(), Listing.id.desc())
-    page = _clamp(page)
-    ids, total = _paginate_ids(query, page, per_page, ranked=bool(words))
-    loaded = {
-        listing.id: listing
-        for listing in db.session.scalars(
-            select(Listing)
-            .options(
-                joinedload(Listing.owner).joinedload(Membership.user),
-                joinedload(Listing.category),
-            )
-            .where(Listing.id.in_(ids or [-1]))
+        found = _candidates(conditions, words)
+        total = select(func.count()).select_from(found).scalar_subquery()
+        oldest = select(func.min(found.c.id)).scalar_subquery()
+        ids = (
+            select(found.c.id, found.c.rank)
+            # The one past the cap only tells that there are more: it is not ranked.
+            .where(or_(total <= RESULT_CAP, found.c.id > oldest))
+            .order_by(found.c.rank, found.c.id.desc())
         )
-    }
-    return Page(items=[loaded[i] for i in ids], page=page, per_page=per_page, total=total)
+        ids = ids.limit(limit).offset(offset).subquery()
+        order = [ids.c.rank, ids.c.id.desc()]
+    else:
+        capped = select(Listing.id).where(*conditions).limit(RESULT_CAP + 1).subquery()
+        total = select(func.count()).select_from(capped).scalar_subquery()
+        newest = [Listing.created_at.desc(), Listing.id.desc()]
+        ids = select(Listing.id).where(*conditions).order_by(*newest)
+        ids = ids.limit(limit).offset(offset).subquery()
+        order = newest
+    rows = db.session.execute(_cards(ids, total, order)).all()
+    items = [ListingCard(*row[:-1]) for row in rows]
+    # Without a row to carry the total (an empty page, or one past the end), ask for it.
+    count = rows[0][-1] if rows else (db.session.scalar(select(total)) if offset else 0)
+    return Page(
+        items=items,
+        page=page,
+        per_page=per_page,
+        total=min(count, RESULT_CAP),
+        capped=count > RESULT_CAP,
+    )
 
 
 # Distinct neighbourhoods by hopping along the (community_id, neighbourhood) index: one

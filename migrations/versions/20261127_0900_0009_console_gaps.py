@@ -1,7 +1,7 @@
 """console gaps: messages.sent_by_id (a proxy who wrote a message on the author's behalf)
 
-Revision ID: 0010_console_gaps
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-27 04:45:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0010_console_gaps"
-down_revision = "0006"
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
