@@ -125,3 +125,18 @@ def test_directory_filters_by_shown_language_and_neighbourhood(auth, client):
     for query in ("?language=fr", "?neighbourhood=Harbour"):
         results = client.get(base + query).get_data(as_text=True).split("</form>", 1)[1]
         assert "Amal" in results and "Basma" not in results
+
+
+def test_another_members_profile_offers_a_report_link_in_the_page_not_its_title(auth, client):
+    """The page title is plain text; the report link sits in the page, once, and not on
+    one's own profile."""
+    community = make_community()
+    salma = make_member(community, email="salma@example.org", name="Salma")
+    other = make_member(community, email="other@example.org")
+    auth.login("other@example.org", PASSWORD)
+    page = _pages(client, community, salma)[0]
+    title = page[page.index("<title>") : page.index("</title>")]
+    assert "<" not in title.removeprefix("<title>") and "Report" not in title
+    assert page.count("Report this member to the coordinators") == 1
+    own = client.get(f"/c/{community.slug}/people/{other.id}").get_data(as_text=True)
+    assert "Report this member" not in own
