@@ -182,6 +182,7 @@ def load_average() -> str:
 def measure_dashboard(db_path: Path) -> dict:
     from sqlalchemy import select
 
+    from timebank.database import reading
     from timebank.extensions import db
     from timebank.models import Community
     from timebank.services import metrics
@@ -189,7 +190,7 @@ def measure_dashboard(db_path: Path) -> dict:
 
     app = make_app(db_path)
     out = {}
-    with app.app_context():
+    with app.app_context(), reading():  # as a page or `flask report` reads: DEFERRED
         community = db.session.scalar(select(Community).where(Community.slug == "bench"))
         for name, period in (("quarter", periods.recent("quarter", END)),
                              ("year", periods.year_of(END.year - 1))):  # fmt: skip
