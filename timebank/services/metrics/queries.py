@@ -299,16 +299,9 @@ def balances_beyond(community_id: int, end: date, threshold: int) -> int:
 def _smaller_side(cut: datetime) -> str:
     """ "before" or "after" the cut, whichever holds fewer entries, estimated from the ids
     (entries are appended in time order and never deleted) in three index look-ups."""
-    first_after = (
-        select(Entry.id).where(Entry.created_at >= cut).order_by(Entry.created_at).limit(1)
-    )
-    low, high, boundary = db.session.execute(
-        select(
-            select(func.min(Entry.id)).scalar_subquery(),
-            select(func.max(Entry.id)).scalar_subquery(),
-            first_after.scalar_subquery(),
-        )
-    ).one()
+    after = select(Entry.id).where(Entry.created_at >= cut).order_by(Entry.created_at).limit(1)
+    ends = (select(func.min(Entry.id)), select(func.max(Entry.id)), after)
+    low, high, boundary = db.session.execute(select(*(q.scalar_subquery() for q in ends))).one()
     if boundary is None:  # nothing after the cut
         return "after"
     return "before" if boundary - low < high - boundary else "after"
