@@ -133,6 +133,18 @@ def generate(db_path: Path, members: int, exchanges: int) -> dict:
             "db_mb": round(db_path.stat().st_size / 1e6)}  # fmt: skip
 
 
+def upgrade_kept(db_path: Path) -> None:
+    from flask_migrate import upgrade
+
+    from timebank.extensions import db
+
+    app = make_app(db_path)
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        db.session.remove()
+        db.engine.dispose()
+
+
 def _flush(conn, batch_x, batch_e) -> None:
     conn.executemany(
         "INSERT INTO exchanges (id, community_id, kind, status, provider_account_id, "
@@ -305,6 +317,8 @@ def main() -> None:
     report = {"members": args.members, "exchanges": args.exchanges}
     if not db_path.exists():
         report["generate"] = generate(db_path, args.members, args.exchanges)
+    else:
+        upgrade_kept(db_path)  # a kept database gets the indexes added since it was made
     if args.only != "export":
         report["dashboard"] = run_child("dashboard", db_path)
     if args.only != "dashboard":
