@@ -1,9 +1,10 @@
 import logging
-import warnings
 from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+
+from timebank.models.ledger import expression_indexes_unreflected
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -13,13 +14,6 @@ config = context.config
 # This line sets up loggers basically.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
-
-# SQLite cannot reflect expression indexes (ix_exchanges_tie_date), so autogenerate skips
-# comparing them there and says so; PostgreSQL compares them.
-EXPRESSION_INDEX_WARNINGS = (
-    "Skipped unsupported reflection of expression-based index",
-    "autogenerate skipping metadata-specified expression-based index",
-)
 
 
 def get_engine():
@@ -95,10 +89,10 @@ def run_migrations_online():
     with connectable.connect() as connection:
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction(), warnings.catch_warnings():
-            if connection.dialect.name == "sqlite":
-                for message in EXPRESSION_INDEX_WARNINGS:
-                    warnings.filterwarnings("ignore", message=message)
+        with (
+            context.begin_transaction(),
+            expression_indexes_unreflected(connection.dialect.name),
+        ):
             context.run_migrations()
 
 
