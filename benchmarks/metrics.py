@@ -133,6 +133,18 @@ def generate(db_path: Path, members: int, exchanges: int) -> dict:
             "db_mb": round(db_path.stat().st_size / 1e6)}  # fmt: skip
 
 
+def upgrade_kept(db_path: Path) -> None:
+    from flask_migrate import upgrade
+
+    from timebank.extensions import db
+
+    app = make_app(db_path)
+    with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+        db.session.remove()
+        db.engine.dispose()
+
+
 def _flush(conn, batch_x, batch_e) -> None:
     conn.executemany(
         "INSERT INTO exchanges (id, community_id, kind, status, provider_account_id, "
@@ -182,6 +194,7 @@ def load_average() -> str:
 def measure_dashboard(db_path: Path) -> dict:
     from sqlalchemy import select
 
+    from timebank.database import reading
     from timebank.extensions import db
     from timebank.models import Community
     from timebank.services import metrics
@@ -189,7 +202,7 @@ def measure_dashboard(db_path: Path) -> dict:
 
     app = make_app(db_path)
     out = {}
-    with app.app_context():
+    with app.app_context(), reading():  # as a page or `flask report` reads: DEFERRED
         community = db.session.scalar(select(Community).where(Community.slug == "bench"))
         for name, period in (("quarter", periods.recent("quarter", END)),
                              ("year", periods.year_of(END.year - 1))):  # fmt: skip
@@ -304,6 +317,8 @@ def main() -> None:
     report = {"members": args.members, "exchanges": args.exchanges}
     if not db_path.exists():
         report["generate"] = generate(db_path, args.members, args.exchanges)
+    else:
+        upgrade_kept(db_path)  # a kept database gets the indexes added since it was made
     if args.only != "export":
         report["dashboard"] = run_child("dashboard", db_path)
     if args.only != "dashboard":

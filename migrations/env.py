@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from timebank.models.ledger import expression_indexes_unreflected
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -87,7 +89,10 @@ def run_migrations_online():
     with connectable.connect() as connection:
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
-        with context.begin_transaction():
+        with (
+            context.begin_transaction(),
+            expression_indexes_unreflected(connection.dialect.name),
+        ):
             context.run_migrations()
 
 

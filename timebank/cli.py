@@ -9,7 +9,7 @@ import click
 from flask import Flask
 from sqlalchemy import func, select
 
-from timebank.database import transaction
+from timebank.database import reading, transaction
 from timebank.extensions import db
 from timebank.models import Community, Role, User
 from timebank.services import accounts, communities
@@ -133,20 +133,25 @@ def init_app(app: Flask) -> None:
         from timebank.services import reports
         from timebank.services.metrics import periods
 
-        community = db.session.scalar(select(Community).where(Community.slug == slug))
-        if community is None:
-            raise click.ClickException(f"No community with the slug {slug!r}.")
-        try:
-            period = periods.from_dates(
-                periods.parse_date(start, field="from"), periods.parse_date(end, field="to")
-            )
-            file = transaction(
-                lambda: reports.produce(
-                    community, period, fmt.lower(), locale=locale or community.locale, actor=None
+        with reading():  # only the audit event at the end writes
+            community = db.session.scalar(select(Community).where(Community.slug == slug))
+            if community is None:
+                raise click.ClickException(f"No community with the slug {slug!r}.")
+            try:
+                period = periods.from_dates(
+                    periods.parse_date(start, field="from"), periods.parse_date(end, field="to")
                 )
-            )
-        except DomainError as error:
-            _fail(error)
+                file = transaction(
+                    lambda: reports.produce(
+                        community,
+                        period,
+                        fmt.lower(),
+                        locale=locale or community.locale,
+                        actor=None,
+                    )
+                )
+            except DomainError as error:
+                _fail(error)
         with open(output, "wb") as handle:
             handle.write(file.content)
         click.echo(f"{file.filename}: {len(file.content)} bytes written to {output}.")

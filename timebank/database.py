@@ -8,11 +8,12 @@ busy, PostgreSQL serialization failure or deadlock) are retried a bounded number
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 from sqlalchemy import event
@@ -49,6 +50,18 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         conn.exec_driver_sql("BEGIN" if read_only.get() else "BEGIN IMMEDIATE")
+
+
+@contextlib.contextmanager
+def reading() -> Iterator[None]:
+    """Outside a request (a command, a job, a benchmark), run work that mostly reads as a GET
+    request does: its SQLite transactions begin DEFERRED, so computing the metrics or a
+    report never holds the write lock; a final write (an audit event) takes it at commit."""
+    token = read_only.set(True)
+    try:
+        yield
+    finally:
+        read_only.reset(token)
 
 
 def is_retryable(exc: DBAPIError) -> bool:

@@ -9,11 +9,12 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from timebank.extensions import db
+from timebank.models.ledger import expression_indexes_unreflected
 from timebank.models.search_index import include_name
 
 
 def _drift() -> list:
-    with db.engine.connect() as conn:
+    with db.engine.connect() as conn, expression_indexes_unreflected(conn.dialect.name):
         context = MigrationContext.configure(
             conn, opts={"include_name": include_name, "compare_type": True}
         )

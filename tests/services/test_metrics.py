@@ -178,6 +178,18 @@ def test_balances_at_the_end_of_a_period(town):
     assert queries.balances_beyond(community_id, date(2026, 3, 31), 125) == 1
 
 
+@pytest.mark.parametrize("side", ["before", "after"])
+def test_balances_at_the_end_of_a_period_from_either_side(town, monkeypatch, side):
+    """The same balances whichever side of the end the entries are summed from."""
+    from timebank.services.metrics import queries
+
+    monkeypatch.setattr(queries, "_smaller_side", lambda cut: side)
+    community_id = town.community.id
+    assert queries.balances_beyond(community_id, date(2026, 1, 31), 60) == 2
+    assert queries.balances_beyond(community_id, date(2026, 3, 31), 100) == 4
+    assert queries.balances_beyond(community_id, date(2026, 3, 31), 125) == 1
+
+
 def test_neighbourhoods_and_bridging(town):
     """A and B live in Old Town, C and D in the Harbour, the others have not said: B→C and
     D→B cross neighbourhoods, two of six exchanges."""

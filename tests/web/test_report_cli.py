@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pytest
 
+from tests.conftest import PG_URL
 from tests.services.metrics_data import build_town
+from timebank.extensions import db
+from timebank.services import metrics
+from timebank.services.metrics import compute
 
 Q1 = ["--from", "2026-01-01", "--to", "2026-03-31"]
 
@@ -57,3 +62,32 @@ def test_report_command_unknown_community(runner, app, tmp_path):
     """An unknown slug is a clear error."""
     result = report(runner, "nowhere", tmp_path / "x.json", *Q1, "--format", "json")
     assert result.exit_code != 0 and "No community" in result.output
+
+
+@pytest.mark.skipif(PG_URL is not None, reason="SQLite's write lock")
+def test_report_command_does_not_block_writers(runner, town, tmp_path, monkeypatch):
+    """While the report is computed, another process can still take SQLite's write lock
+    (the computation is a read, begun DEFERRED, as on a web page)."""
+    path = db.engine.url.database
+    free = []
+    summarise = compute.summarise
+
+    def summarise_and_try_to_write(*args, **kwargs):
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            free.append(True)
+        except sqlite3.OperationalError:
+            free.append(False)
+        finally:
+            other.close()
+        return summarise(*args, **kwargs)
+
+    slug = town.community.slug
+    db.session.commit()  # the test's own transaction ends: the command's is the only one
+    metrics.clear_cache()
+    monkeypatch.setattr(compute, "summarise", summarise_and_try_to_write)
+    result = report(runner, slug, tmp_path / "q1.json", *Q1, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert free and all(free)

@@ -263,29 +263,48 @@ def shapers(community_id: int, start: date, end: date) -> tuple[set[int], set[in
 
 def balances_beyond(community_id: int, end: date, threshold: int) -> int:
     """Member accounts whose balance at the end of the period was beyond ±threshold
-    minutes. That balance is derived from the entries (promise 15): today's balance, which
-    is the sum of all of an account's entries (promise 2), less those made after the end —
-    a short range of ``ix_entries_created_at`` for a recent period."""
+    minutes. That balance is derived from the entries (promise 15) and read from whichever
+    side of the end has fewer of them: the sum of an account's entries up to the end, or
+    today's balance (the sum of all of them, promise 2) less those made after it — each a
+    range of ``ix_entries_created_at``."""
+    cut = end_of(end)
     members = select(Account.id).where(
         Account.community_id == community_id, Account.kind == AccountKind.MEMBER
     )
     # ``account_id + 0``: keeps SQLite from reading every entry through the account index
     # (to save a sort) when the date range is the small side.
     account = Entry.account_id + 0
-    amounts = union_all(
-        select(Account.id.label("account_id"), Account.balance.label("amount")).where(
-            Account.id.in_(members)
-        ),
-        select(account, -Entry.delta).where(Entry.created_at >= end_of(end), account.in_(members)),
-    ).subquery()
-    total = func.sum(amounts.c.amount)
+    if _smaller_side(cut) == "before":
+        amounts = select(account.label("account_id"), Entry.delta.label("amount")).where(
+            Entry.created_at < cut, account.in_(members)
+        )
+    else:
+        amounts = union_all(
+            select(Account.id.label("account_id"), Account.balance.label("amount")).where(
+                Account.id.in_(members)
+            ),
+            select(account, -Entry.delta).where(Entry.created_at >= cut, account.in_(members)),
+        )
+    rows = amounts.subquery()
+    total = func.sum(rows.c.amount)
     beyond = (
-        select(amounts.c.account_id)
-        .group_by(amounts.c.account_id)
+        select(rows.c.account_id)
+        .group_by(rows.c.account_id)
         .having(or_(total > threshold, total < -threshold))
         .subquery()
     )
     return int(db.session.scalar(select(func.count()).select_from(beyond)) or 0)
+
+
+def _smaller_side(cut: datetime) -> str:
+    """ "before" or "after" the cut, whichever holds fewer entries, estimated from the ids
+    (entries are appended in time order and never deleted) in three index look-ups."""
+    after = select(Entry.id).where(Entry.created_at >= cut).order_by(Entry.created_at).limit(1)
+    ends = (select(func.min(Entry.id)), select(func.max(Entry.id)), after)
+    low, high, boundary = db.session.execute(select(*(q.scalar_subquery() for q in ends))).one()
+    if boundary is None:  # nothing after the cut
+        return "after"
+    return "before" if boundary - low < high - boundary else "after"
 
 
 def companionship(community_id: int, start: date, end: date, isolated_days: int):
