@@ -1,9 +1,9 @@
 """metrics index: each pair's history whichever the direction (new ties), replacing the
 directed ix_exchanges_pair_date
 
-Revision ID: 0011_metrics_index
-Revises: 0010_console_gaps
-Create Date: 2026-11-27 08:00:00
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-11-27 10:00:00
 
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0011_metrics_index"
-down_revision = "0010_console_gaps"
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
