@@ -22,7 +22,6 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from timebank.exchanges.forms import LimitsForm  # noqa: F401 -- the console's limits page
 from timebank.forms import Form, NoControlCharacters
 
 

@@ -11,7 +11,8 @@ from sqlalchemy.orm import joinedload
 from timebank.access import community_required
 from timebank.console import bp
 from timebank.console.common import act, actor, membership_or_404, scoped_or_404, submit
-from timebank.console.forms import ConfirmForm, LimitsForm, ProxyForm, RoleForm
+from timebank.console.forms import ConfirmForm, ProxyForm, RoleForm
+from timebank.exchanges.forms import LimitsForm
 from timebank.extensions import db
 from timebank.models import Account, Community, Membership, MembershipStatus, Proxy, Role
 from timebank.services import (

@@ -205,11 +205,12 @@ class GroupForm(ExchangeFields):
 
     def many_numbers(self) -> list[int] | None:
         text = (self.many.data or "").replace(",", " ").replace("،", " ")
-        numbers = [lookups.member_number(part) for part in text.split()]
-        if not numbers or None in numbers:
+        parts = text.split()
+        numbers = [n for n in map(lookups.member_number, parts) if n is not None]
+        if not parts or len(numbers) != len(parts):
             self.many.errors.append(_l("Use member numbers only, for example 3, 7, 12."))
             return None
-        return numbers  # type: ignore[return-value]
+        return numbers
 
 
 class QueueFilterForm(Form):
