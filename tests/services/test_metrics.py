@@ -183,7 +183,7 @@ def test_balances_at_the_end_of_a_period_from_either_side(town, monkeypatch, sid
     """The same balances whichever side of the end the entries are summed from."""
     from timebank.services.metrics import queries
 
-    monkeypatch.setattr(queries, "_smaller_side", lambda cut: side)
+    monkeypatch.setattr(queries, "_smaller_side", lambda cut, session: side)
     community_id = town.community.id
     assert queries.balances_beyond(community_id, date(2026, 1, 31), 60) == 2
     assert queries.balances_beyond(community_id, date(2026, 3, 31), 100) == 4

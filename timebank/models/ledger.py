@@ -210,6 +210,19 @@ class Exchange(Base):
         # by category (companionship). Each pair's history: ``ix_exchanges_tie_date`` below.
         Index("ix_exchanges_community_service_date", "community_id", "service_date"),
         Index("ix_exchanges_community_category_date", "community_id", "category", "service_date"),
+        # Each recipient's last visit of a category, read from the index alone (companionship
+        # isolation looks at the whole history; migration 0011). Category first: with no
+        # statistics, SQLite would otherwise scan it whole, as a covering index, for any
+        # query on a community's exchanges instead of searching their dates.
+        Index(
+            "ix_exchanges_category_recipient",
+            "category",
+            "community_id",
+            "recipient_account_id",
+            "status",
+            "kind",
+            "service_date",
+        ),
     )
 
 
@@ -296,6 +309,8 @@ class Entry(Base):
         Index("ix_entries_account_id_id", "account_id", "id"),
         # Balances at a past date: today's balance less the entries after it (migration 0004).
         Index("ix_entries_created_at", "created_at"),
+        # An account's balance at a past moment, summed from the index alone (migration 0011).
+        Index("ix_entries_account_created", "account_id", "created_at", "delta"),
     )
 
 

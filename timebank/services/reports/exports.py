@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 
 from timebank.database import read_only
 from timebank.extensions import db
-from timebank.models import Account, Community, Entry, Exchange, Membership, User
+from timebank.models import Account, Community, Exchange, Membership, User
 from timebank.services import audit
 from timebank.services.csvsafe import stream_rows
 from timebank.services.exceptions import InvalidInput
@@ -113,13 +113,7 @@ def member_rows(community_id: int, period: Period, *, session=None) -> Iterator[
         .group_by(sides.c.account_id)
         .subquery()
     )
-    balances = (
-        select(Entry.account_id, func.sum(Entry.delta).label("balance"))
-        .join(Account, Account.id == Entry.account_id)
-        .where(Account.community_id == community_id, Entry.created_at < queries.end_of(period.end))
-        .group_by(Entry.account_id)
-        .subquery()
-    )
+    end = queries.end_of(period.end)
     admitted = func.coalesce(Membership.decided_at, Membership.created_at)
     statement = (
         select(
@@ -130,12 +124,11 @@ def member_rows(community_id: int, period: Period, *, session=None) -> Iterator[
             admitted,
             func.coalesce(totals.c.given, 0),
             func.coalesce(totals.c.received, 0),
-            func.coalesce(balances.c.balance, 0),
+            func.coalesce(queries.balance_before(Account, end, session=session), 0),
         )  # fmt: skip
         .join(User, User.id == Membership.user_id)
         .outerjoin(Account, Account.membership_id == Membership.id)
         .outerjoin(totals, totals.c.account_id == Account.id)
-        .outerjoin(balances, balances.c.account_id == Account.id)
         .where(and_(Membership.community_id == community_id, Membership.member_number.is_not(None)))
         .order_by(Membership.member_number)
         .execution_options(yield_per=BATCH)
