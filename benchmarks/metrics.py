@@ -8,7 +8,9 @@
    inserts of consistent exchanges, two entries each with running ``balance_after``, and
    cached balances; ``verify-ledger``'s checks pass);
 2. measures the whole dashboard for the last complete quarter (both quarters computed)
-   cold and cached, plus the same for a whole year, in a fresh process;
+   cold and cached, plus the same for a whole year, in a fresh process; its floor is the
+   dashboard's own SQL statements, captured as it ran, replayed through the raw
+   ``sqlite3`` driver in the same run;
 3. measures the streamed CSV export of every exchange (the exchange ledger export) in a
    fresh process — rows/s and peak RSS — against ``sqlite3 -csv`` running the same SQL
    in the same run (the floor).
@@ -192,7 +194,7 @@ def load_average() -> str:
 
 
 def measure_dashboard(db_path: Path) -> dict:
-    from sqlalchemy import select
+    from sqlalchemy import event, select
 
     from timebank.database import reading
     from timebank.extensions import db
@@ -207,10 +209,18 @@ def measure_dashboard(db_path: Path) -> dict:
         for name, period in (("quarter", periods.recent("quarter", END)),
                              ("year", periods.year_of(END.year - 1))):  # fmt: skip
             metrics.clear_cache()
+            statements: list[tuple[str, tuple]] = []
+
+            def capture(_conn, _cursor, statement, parameters, _context, _many, into=statements):
+                into.append((statement, parameters))
+
+            event.listen(db.engine, "before_cursor_execute", capture)
             started, cpu_started = time.perf_counter(), time.process_time()
             board = metrics.dashboard(community, period)
             cold = time.perf_counter() - started
             cold_cpu = time.process_time() - cpu_started
+            event.remove(db.engine, "before_cursor_execute", capture)
+            floor = sql_floor(db_path, statements)
             cached = []
             for _ in range(20):
                 started = time.perf_counter()
@@ -223,11 +233,30 @@ def measure_dashboard(db_path: Path) -> dict:
                 "active_members": board.current.participation.active_members,
                 "cold_s": round(cold, 3),
                 "cold_cpu_s": round(cold_cpu, 3),
+                "statements": len(statements),
+                "sql_floor_s": round(floor, 3),
+                "cold_vs_sql_floor": round(cold / floor, 2),
                 "loadavg": load_average(),
                 "cached_median_ms": round(cached[len(cached) // 2] * 1000, 2),
                 "cached_max_ms": round(cached[-1] * 1000, 2),
             }
     return out
+
+
+def sql_floor(db_path: Path, statements: list[tuple[str, tuple]]) -> float:
+    """The dashboard's floor: the very statements it issued, with their parameters, run
+    and fetched through the raw ``sqlite3`` driver on a fresh connection with the same
+    sort setting as the application's (``PRAGMA threads``), best of three."""
+    connection = sqlite3.connect(db_path)
+    connection.execute("PRAGMA threads = 2")
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        for statement, parameters in statements:
+            connection.execute(statement, parameters).fetchall()
+        best = min(best, time.perf_counter() - started)
+    connection.close()
+    return best
 
 
 def measure_export(db_path: Path) -> dict:

@@ -74,27 +74,16 @@ def summarise(community_id: int, period: Period) -> Summary:
     listed = {row.account_id for row in members if row.account_id}
     population = len(members) + len(set(sides) - listed)
 
+    where = lookups.neighbourhoods(community_id)
+    place = {account_of[m]: n for m, n in where.items() if account_of.get(m)}
     with _collector_paused():
-        tie_rows = ties.ties(community_id, start, end)
-        network = graph.build(
-            [(t.low, t.high) for t in tie_rows if t.forward]
-            + [(t.high, t.low) for t in tie_rows if t.backward]
-        )
+        edges, new_ties, crossing = _pairs(ties.ties(community_id, start, end), place)
+        network = graph.build(edges)
         pair_count, mutual = graph.mutual_pairs(network)
         circulating = graph.in_circulation(network)
         partner_counts = graph.partners(network)
         groups, largest = graph.components(network)
-    new_ties = sum(t.new for t in tie_rows)
-
-    where = lookups.neighbourhoods(community_id)
-    place = {account_of[m]: n for m, n in where.items() if account_of.get(m)}
-    bridging = None
-    if where:
-        bridging = sum(
-            t.forward + t.backward
-            for t in tie_rows
-            if place.get(t.low, "") != place.get(t.high, "")
-        )
+    bridging = crossing if where else None
 
     proxies, group_givers = queries.shapers(community_id, start, end)
     users = {row.account_id: row.user_id for row in members if row.account_id}
@@ -211,6 +200,24 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _pairs(rows, place: dict[int, str]) -> tuple[list[tuple[int, int]], int, int]:
+    """From the period's pairs (``ties.Tie``), in one pass: the graph's directed edges,
+    the new ties, and the exchanges between members of different neighbourhoods (a member
+    who has not said where they live is in the neighbourhood "")."""
+    edges: list[tuple[int, int]] = []
+    add = edges.append
+    new = crossing = 0
+    for low, high, forward, backward, fresh in rows:
+        if forward:
+            add((low, high))
+        if backward:
+            add((high, low))
+        new += fresh
+        if place and place.get(low, "") != place.get(high, ""):
+            crossing += forward + backward
+    return edges, new, crossing
 
 
 def _quiet(last_day, end, days: int) -> bool:

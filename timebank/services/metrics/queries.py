@@ -11,6 +11,7 @@ status is ``posted`` and whose service date falls in the period. So:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
@@ -27,6 +28,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased
 
 from timebank.extensions import db
@@ -44,6 +46,13 @@ from timebank.models import (
 COUNTED_KINDS = (ExchangeKind.EXCHANGE, ExchangeKind.GROUP)
 COMPANIONSHIP = "companionship"
 MEMBER_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.SUSPENDED)
+
+
+def plain_rows(statement) -> Sequence[Row]:
+    """Run ``statement`` on the session's connection and return all its plain rows, fetched
+    at once: for results with a row per member or per pair, without the ORM's handling of
+    each row."""
+    return db.session.connection().execute(statement).all()
 
 
 def end_of(day: date) -> datetime:
@@ -123,7 +132,7 @@ def activity(community_id: int, start: date, end: date, window: int) -> Activity
         .group_by(sides.c.account_id, month)
         .cte("account_months")
     )
-    rows = db.session.execute(
+    result = plain_rows(
         union_all(
             select(
                 per_month.c.account_id,
@@ -146,7 +155,7 @@ def activity(community_id: int, start: date, end: date, window: int) -> Activity
     sums: dict[int, tuple[int, int]] = {}
     by_month: dict[str, int] = {}
     last: dict[int, date] = {}
-    for account, month_key, given, received, last_day in rows:
+    for account, month_key, given, received, last_day in result:
         if account is None:
             by_month[month_key] = int(given)
             continue
@@ -198,7 +207,7 @@ class MemberRow(NamedTuple):
 def members_at(community_id: int, end: date) -> list[MemberRow]:
     """Every member at the end of the period: admitted by then and not departed."""
     admitted = func.coalesce(Membership.decided_at, Membership.created_at)
-    rows = db.session.execute(
+    result = plain_rows(
         select(Membership.id, Account.id, cast(Membership.role, String), Membership.user_id)
         .outerjoin(Account, Account.membership_id == Membership.id)
         .where(
@@ -208,7 +217,7 @@ def members_at(community_id: int, end: date) -> list[MemberRow]:
             admitted < end_of(end),
         )
     )
-    return [MemberRow(*row) for row in rows]
+    return [MemberRow(*row) for row in result]
 
 
 def first_exchange_days(community_id: int, start: date, end: date) -> list[int | None]:

@@ -3,15 +3,17 @@ whether each tie is new. Counted activity as in ``queries.counted``."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import NamedTuple
 
 from sqlalchemy import case, func, select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased
 
-from timebank.extensions import db
 from timebank.models import Exchange, ExchangeStatus
 from timebank.models.ledger import tie_of
+from timebank.services.metrics import queries
 from timebank.services.metrics.queries import COUNTED_KINDS, counted
 
 
@@ -23,10 +25,11 @@ class Tie(NamedTuple):
     new: int  # 1 when neither had exchanged with the other before the period
 
 
-def ties(community_id: int, start: date, end: date) -> list[Tie]:
-    """One row per pair of accounts that exchanged in the period (either direction), with
-    the exchanges each way and whether the tie is new: one sort of the period's
-    exchanges, and one probe per pair of its history in ``ix_exchanges_tie_date``."""
+def ties(community_id: int, start: date, end: date) -> Sequence[Row]:
+    """One row per pair of accounts that exchanged in the period (either direction), shaped
+    as ``Tie``, with the exchanges each way and whether the tie is new: one sort of the
+    period's exchanges, and one probe per pair of its history in ``ix_exchanges_tie_date``.
+    Plain rows, not ``Tie`` objects: there is one per pair."""
     provider, recipient = Exchange.provider_account_id, Exchange.recipient_account_id
     ascending = provider < recipient
     # Spelt unlike ``tie_of`` on purpose: grouping by the indexed expressions would make
@@ -58,7 +61,7 @@ def ties(community_id: int, start: date, end: date) -> list[Tie]:
         )
         .exists()
     )
-    rows = db.session.execute(
+    return queries.plain_rows(
         select(
             pairs.c.low,
             pairs.c.high,
@@ -67,4 +70,3 @@ def ties(community_id: int, start: date, end: date) -> list[Tie]:
             case((exchanged_before, 0), else_=1),
         )
     )
-    return [Tie(*row) for row in rows]
