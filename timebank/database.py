@@ -2,8 +2,9 @@
 
 SQLite gets WAL, ``synchronous=FULL``, ``foreign_keys=ON``, a busy timeout, a helper
 thread for large sorts, and ``BEGIN IMMEDIATE`` for write transactions (DESIGN.md §4), so
-concurrent writers queue instead of failing with "database is locked". Conflicts that a retry can resolve (SQLite
-busy, PostgreSQL serialization failure or deadlock) are retried a bounded number of times.
+concurrent writers queue instead of failing with "database is locked". Conflicts that a
+retry can resolve (SQLite busy, PostgreSQL serialization failure or deadlock) are retried
+a bounded number of times.
 """
 
 from __future__ import annotations

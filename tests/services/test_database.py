@@ -56,6 +56,7 @@ def test_sqlite_pragmas_on_every_connection(sqlite_app):
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
             assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 50
+            assert conn.exec_driver_sql("PRAGMA threads").scalar() == 2
     finally:
         for conn in connections:
             conn.close()

@@ -190,6 +190,28 @@ def test_balances_at_the_end_of_a_period_from_either_side(town, monkeypatch, sid
     assert queries.balances_beyond(community_id, date(2026, 3, 31), 125) == 1
 
 
+@pytest.mark.parametrize("side", ["before", "after"])
+def test_member_list_balances_at_the_end_of_a_period(town, monkeypatch, side):
+    """The member list's balance at the end of a period is the sum of the member's entries
+    made before it, read from either side: end of January (before the reversal) A −30,
+    B +120, C −90; end of March (after the reversal and the donation) A −150, B +120,
+    C +120, D −120, E +30, F −30; nobody else has moved."""
+    from timebank.services.metrics import queries
+    from timebank.services.reports import exports
+
+    monkeypatch.setattr(queries, "_smaller_side", lambda cut, session: side)
+    number = {key: getattr(town, key).member_number for key in ("k", "k2", *"abcdefg")}
+
+    def balances(label: str) -> dict[str, int]:
+        rows = exports.member_rows(town.community.id, periods.parse(label))
+        by_number = {row[0]: row[7] for row in rows}
+        return {key: by_number[n] for key, n in number.items() if by_number[n]}
+
+    assert balances("2026-01") == {"a": -30, "b": 120, "c": -90}
+    assert balances("2026-Q1") == {"a": -150, "b": 120, "c": 120, "d": -120, "e": 30, "f": -30}
+    assert balances("2025-Q3") == {}
+
+
 def test_neighbourhoods_and_bridging(town):
     """A and B live in Old Town, C and D in the Harbour, the others have not said: B→C and
     D→B cross neighbourhoods, two of six exchanges."""
