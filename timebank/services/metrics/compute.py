@@ -54,6 +54,11 @@ def level_of(*, gave: bool, received: bool, shapes: bool) -> str:
 def summarise(community_id: int, period: Period) -> Summary:
     """All figures for one community and period. A fixed number of queries, whatever the
     number of exchanges."""
+    with _collector_paused():
+        return _summarise(community_id, period)
+
+
+def _summarise(community_id: int, period: Period) -> Summary:
     start, end = period.start, period.end
     month_rows = queries.monthly(community_id, start, end)
     count = sum(n for n, _m in month_rows.values())
@@ -76,13 +81,12 @@ def summarise(community_id: int, period: Period) -> Summary:
 
     where = lookups.neighbourhoods(community_id)
     place = {account_of[m]: n for m, n in where.items() if account_of.get(m)}
-    with _collector_paused():
-        edges, new_ties, crossing = _pairs(ties.ties(community_id, start, end), place)
-        network = graph.build(edges)
-        pair_count, mutual = graph.mutual_pairs(network)
-        circulating = graph.in_circulation(network)
-        partner_counts = graph.partners(network)
-        groups, largest = graph.components(network)
+    edges, new_ties, crossing = _pairs(ties.ties(community_id, start, end), place)
+    network = graph.build(edges)
+    pair_count, mutual = graph.mutual_pairs(network)
+    circulating = graph.in_circulation(network)
+    partner_counts = graph.partners(network)
+    groups, largest = graph.components(network)
     bridging = crossing if where else None
 
     proxies, group_givers = queries.shapers(community_id, start, end)
@@ -189,10 +193,11 @@ def summarise(community_id: int, period: Period) -> Summary:
 
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while the period's pairs and graph are built:
-    hundreds of thousands of small objects without cycles, over which the collector would
-    otherwise walk the whole heap again and again (about a third of that step's time on
-    the benchmark community). Collection resumes, and catches up, afterwards."""
+    """Pause Python's cyclic garbage collector while a summary is computed: hundreds of
+    thousands of short-lived rows, pairs and graph nodes without cycles, over which the
+    collector would otherwise walk the whole heap again and again (on the benchmark
+    community about a third of the graph's time, and a full collection of ~0.1 s at some
+    random query). Collection resumes, and catches up, afterwards."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
