@@ -89,9 +89,11 @@ def exchange_statement(community_id: int, period: Period, *, pot: str, dialect: 
 
 
 def exchange_rows(community_id: int, period: Period, *, pot: str, session=None) -> Iterator:
-    session = session or db.session
-    dialect = session.get_bind().dialect.name
-    return session.execute(exchange_statement(community_id, period, pot=pot, dialect=dialect))
+    """The rows in batches, as plain rows from the session's connection: without the ORM's
+    handling of each of perhaps a million rows."""
+    connection = (session or db.session).connection()
+    dialect = connection.dialect.name
+    return connection.execute(exchange_statement(community_id, period, pot=pot, dialect=dialect))
 
 
 def member_header() -> list[str]:
@@ -134,8 +136,8 @@ def member_rows(community_id: int, period: Period, *, session=None) -> Iterator[
         .execution_options(yield_per=BATCH)
     )
     for number, name, role, status, joined, given, received, balance in (
-        session or db.session
-    ).execute(statement):
+        (session or db.session).connection().execute(statement)
+    ):
         yield (number, name, str(role), str(status), joined.date().isoformat() if joined else None,
                int(given), int(received), int(balance))  # fmt: skip
 
