@@ -99,7 +99,8 @@ def _service_block(ids: list[int], user_id: int) -> float:
     return time.perf_counter() - started
 
 
-# The statements the service issues for one approval (see ``services.exchanges.approve``),
+# The statements the service issues for one approval (see ``services.exchanges.approve``:
+# seventeen, the entries in one ``executemany``),
 # written out for the raw driver; ``?`` placeholders (psycopg: converted to ``%s``).
 RAW_READS = [
     ("SELECT * FROM exchanges WHERE id = ?", "exchange"),
@@ -122,6 +123,30 @@ ENTRY = (
     "INSERT INTO entries (exchange_id, account_id, delta, balance_after, created_at) "
     "VALUES (?, ?, ?, ?, ?)"
 )
+# The parties are told (``exchange_notices.tell_decided``): their users, who of them turned
+# e-mail off, then (at the commit's flush) one e-mail and one notification each.
+TOLD = (
+    "SELECT id, email, display_name, phone, password_hash, locale, is_admin, is_disabled, "
+    "session_token, failed_logins, locked_until, last_login_at, created_at, erased_at "
+    "FROM users WHERE id IN (?, ?) ORDER BY id"
+)
+DECLINED = (
+    "SELECT user_id FROM notification_preferences WHERE user_id IN (?, ?) AND kind = "
+    "'exchange_decided' AND NOT email"
+)
+OUTBOX = (
+    "INSERT INTO outbox_messages (community_id, recipient_id, to_address, subject, body, "
+    "created_at, sent_at, error) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL) RETURNING id"
+)
+NOTIFY = (
+    "INSERT INTO notifications (user_id, community_id, kind, object_type, object_id, read_at, "
+    "created_at) VALUES (?, ?, 'exchange_decided', 'exchanges', ?, NULL, ?) RETURNING id"
+)
+SUBJECT = "An exchange was approved or rejected"
+BODY = (
+    SUBJECT + ".\n\nOpen Timebank to see it: /c/bench/hours/exchanges/{}\n\n"
+    "You can turn these e-mails off in your notification settings."
+)
 AUDIT = (
     "INSERT INTO audit_events (created_at, actor_id, on_behalf_of_id, community_id, action, "
     "object_type, object_id, outcome, details) VALUES (?, ?, NULL, ?, 'exchange.approve', "
@@ -135,7 +160,7 @@ def _raw_posting(run, exchange_id: int, user_id: int, now) -> None:
     community_id, provider, recipient, minutes = row[1], row[4], row[5], row[6]
     run(RAW_READS[1][0], (user_id,))
     run(RAW_READS[2][0], (community_id,))
-    run(RAW_READS[3][0], (provider, recipient))
+    party_users = sorted(row[1] for row in run(RAW_READS[3][0], (provider, recipient)))
     run(RAW_READS[4][0], (user_id,))
     run(LOCK + (" FOR UPDATE" if run.pg else ""), (provider, recipient))
     run(CAS, (user_id, now, exchange_id), fetch=False)
@@ -144,7 +169,14 @@ def _raw_posting(run, exchange_id: int, user_id: int, now) -> None:
         after = run(MOVE, (delta, account))[0][0]
         legs.append((exchange_id, account, delta, after, now))
     run.many(ENTRY, legs)
+    told = run(TOLD, tuple(party_users))
+    run(DECLINED, tuple(party_users))
     run(AUDIT, (now, user_id, community_id, exchange_id), fetch=False)
+    body = BODY.format(exchange_id)
+    for user in told:
+        run(OUTBOX, (community_id, user[0], user[1], SUBJECT, body, now))
+    for user in told:
+        run(NOTIFY, (user[0], community_id, exchange_id, now))
 
 
 def _sqlite_block(path: str, ids: list[int], user_id: int) -> float:

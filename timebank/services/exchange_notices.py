@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from timebank.extensions import db
 from timebank.models import Community, Exchange, User
 from timebank.services import notifications
@@ -33,12 +35,14 @@ def tell_decided(
 ) -> None:
     """``exchange_decided`` for each party except the one who decided (a party who rejects
     a recorded exchange is not told about their own decision)."""
-    for user_id in sorted({m.user_id for m in members} - {actor.id}):
-        notifications.notify(
-            db.session.get(User, user_id),
-            "exchange_decided",
-            community=community,
-            object_type="exchanges",
-            object_id=exchange.id,
-            link=_link(community, exchange),
-        )
+    told = {m.user_id for m in members} - {actor.id}
+    if not told:
+        return
+    notifications.notify_all(
+        db.session.scalars(select(User).where(User.id.in_(told)).order_by(User.id)),
+        "exchange_decided",
+        community=community,
+        object_type="exchanges",
+        object_id=exchange.id,
+        link=_link(community, exchange),
+    )

@@ -19,7 +19,8 @@ log = logging.getLogger(__name__)
 def queue(
     recipient: User, subject: str, body: str, *, community_id: int | None = None
 ) -> OutboxMessage | None:
-    """Store a message for ``recipient`` (no-op for a member without an e-mail address)."""
+    """Store a message for ``recipient`` (no-op for a member without an e-mail address).
+    It is written at the next flush, with the rest of the transaction's new rows."""
     if not recipient.email:
         return None
     message = OutboxMessage(
@@ -30,7 +31,6 @@ def queue(
         community_id=community_id,
     )
     db.session.add(message)
-    db.session.flush()
     return message
 
 

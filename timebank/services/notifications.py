@@ -3,6 +3,8 @@ it (delivered after the commit by the caller: ``mail.deliver_pending()``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -59,17 +61,46 @@ def notify(
     """Store a notification; queue its e-mail if the member has e-mail on for ``kind``, in
     the member's language (the community's when they chose none). ``subject`` and ``body``
     (lazy strings, rendered in that language) replace the default e-mail text."""
+    return notify_all([user], kind, community=community, object_type=object_type,
+                      object_id=object_id, link=link, subject=subject, body=body)[0]  # fmt: skip
+
+
+def notify_all(
+    users: Iterable[User],
+    kind: str,
+    *,
+    community: Community | None,
+    object_type: str | None = None,
+    object_id: int | None = None,
+    link: str = "",
+    subject: str | None = None,
+    body: str | None = None,
+) -> list[Notification]:
+    """``notify`` for several members at once (an approval tells both parties, a report
+    every coordinator): their e-mail preferences in one query, and their notifications and
+    e-mails written together at the next flush."""
     assert kind in KINDS, kind
-    note = Notification(
-        user_id=user.id,
-        community_id=community.id if community is not None else None,
-        kind=kind,
-        object_type=object_type,
-        object_id=object_id,
+    users = list(users)
+    if not users:
+        return []
+    declined = set(
+        db.session.scalars(
+            select(NotificationPreference.user_id).where(
+                NotificationPreference.user_id.in_([user.id for user in users]),
+                NotificationPreference.kind == kind,
+                NotificationPreference.email.is_(False),
+            )
+        )
     )
-    db.session.add(note)
-    db.session.flush()
-    if wants_email(user, kind):
+    community_id = community.id if community is not None else None
+    notes = []
+    for user in users:
+        note = Notification(user_id=user.id, community_id=community_id, kind=kind,
+                            object_type=object_type, object_id=object_id)  # fmt: skip
+        db.session.add(note)
+        notes.append(note)
+        if user.id in declined:
+            continue
         locale = user.locale or (community.locale if community is not None else None) or "en"
         with force_locale(locale):
             title = str(subject if subject is not None else KINDS[kind])
@@ -82,8 +113,8 @@ def notify(
                 )
                 if part
             )
-        mail.queue(user, title, text, community_id=note.community_id)
-    return note
+        mail.queue(user, title, text, community_id=community_id)
+    return notes
 
 
 def coordinators_of(community: Community) -> list[User]:
@@ -102,9 +133,7 @@ def coordinators_of(community: Community) -> list[User]:
 
 
 def notify_coordinators(community: Community, kind: str, **kwargs) -> list[Notification]:
-    return [
-        notify(user, kind, community=community, **kwargs) for user in coordinators_of(community)
-    ]
+    return notify_all(coordinators_of(community), kind, community=community, **kwargs)
 
 
 def unread_count(user: User) -> int:
