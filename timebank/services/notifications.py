@@ -47,22 +47,12 @@ def wants_email(user: User, kind: str) -> bool:
     return True if row is None else bool(row)
 
 
-def notify(
-    user: User,
-    kind: str,
-    *,
-    community: Community | None,
-    object_type: str | None = None,
-    object_id: int | None = None,
-    link: str = "",
-    subject: str | None = None,
-    body: str | None = None,
-) -> Notification:
+def notify(user: User, kind: str, **options) -> Notification:
     """Store a notification; queue its e-mail if the member has e-mail on for ``kind``, in
-    the member's language (the community's when they chose none). ``subject`` and ``body``
-    (lazy strings, rendered in that language) replace the default e-mail text."""
-    return notify_all([user], kind, community=community, object_type=object_type,
-                      object_id=object_id, link=link, subject=subject, body=body)[0]  # fmt: skip
+    the member's language (the community's when they chose none). ``options`` are those of
+    ``notify_all``: the community, the object, a link, and a ``subject`` and ``body`` (lazy
+    strings, rendered in that language) to replace the default e-mail text."""
+    return notify_all([user], kind, **options)[0]
 
 
 def notify_all(
