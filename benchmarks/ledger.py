@@ -100,7 +100,7 @@ def _service_block(ids: list[int], user_id: int) -> float:
 
 
 # The statements the service issues for one approval (see ``services.exchanges.approve``:
-# seventeen, the entries in one ``executemany``),
+# fifteen, the entries, notifications and e-mails each in one ``executemany``),
 # written out for the raw driver; ``?`` placeholders (psycopg: converted to ``%s``).
 RAW_READS = [
     ("SELECT * FROM exchanges WHERE id = ?", "exchange"),
@@ -124,7 +124,7 @@ ENTRY = (
     "VALUES (?, ?, ?, ?, ?)"
 )
 # The parties are told (``exchange_notices.tell_decided``): their users, who of them turned
-# e-mail off, then (at the commit's flush) one e-mail and one notification each.
+# e-mail off, then one notification and one e-mail each (one ``executemany`` each).
 TOLD = (
     "SELECT id, email, display_name, phone, password_hash, locale, is_admin, is_disabled, "
     "session_token, failed_logins, locked_until, last_login_at, created_at, erased_at "
@@ -136,11 +136,11 @@ DECLINED = (
 )
 OUTBOX = (
     "INSERT INTO outbox_messages (community_id, recipient_id, to_address, subject, body, "
-    "created_at, sent_at, error) VALUES (?, ?, ?, ?, ?, ?, NULL, NULL) RETURNING id"
+    "created_at) VALUES (?, ?, ?, ?, ?, ?)"
 )
 NOTIFY = (
-    "INSERT INTO notifications (user_id, community_id, kind, object_type, object_id, read_at, "
-    "created_at) VALUES (?, ?, 'exchange_decided', 'exchanges', ?, NULL, ?) RETURNING id"
+    "INSERT INTO notifications (user_id, community_id, kind, object_type, object_id, "
+    "created_at) VALUES (?, ?, 'exchange_decided', 'exchanges', ?, ?)"
 )
 SUBJECT = "An exchange was approved or rejected"
 BODY = (
@@ -171,12 +171,10 @@ def _raw_posting(run, exchange_id: int, user_id: int, now) -> None:
     run.many(ENTRY, legs)
     told = run(TOLD, tuple(party_users))
     run(DECLINED, tuple(party_users))
-    run(AUDIT, (now, user_id, community_id, exchange_id), fetch=False)
+    run.many(NOTIFY, [(user[0], community_id, exchange_id, now) for user in told])
     body = BODY.format(exchange_id)
-    for user in told:
-        run(OUTBOX, (community_id, user[0], user[1], SUBJECT, body, now))
-    for user in told:
-        run(NOTIFY, (user[0], community_id, exchange_id, now))
+    run.many(OUTBOX, [(community_id, user[0], user[1], SUBJECT, body, now) for user in told])
+    run(AUDIT, (now, user_id, community_id, exchange_id), fetch=False)
 
 
 def _sqlite_block(path: str, ids: list[int], user_id: int) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from datetime import datetime
 from email.message import EmailMessage
 
 from flask import current_app
@@ -32,6 +33,16 @@ def queue(
     )
     db.session.add(message)
     return message
+
+
+def letter(
+    recipient: User, subject: str, body: str, *, community_id: int | None, now: datetime
+) -> dict:
+    """An outbox row for a multi-row insert (``queue`` for many at once); the recipient
+    has an e-mail address."""
+    return {"recipient_id": recipient.id, "to_address": recipient.email,
+            "subject": str(subject)[:200], "body": str(body), "community_id": community_id,
+            "created_at": now}  # fmt: skip
 
 
 def deliver_pending() -> int:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from timebank.extensions import db
 from timebank.models import (
@@ -15,6 +15,7 @@ from timebank.models import (
     Membership,
     Notification,
     NotificationPreference,
+    OutboxMessage,
     Role,
     User,
     utcnow,
@@ -47,12 +48,12 @@ def wants_email(user: User, kind: str) -> bool:
     return True if row is None else bool(row)
 
 
-def notify(user: User, kind: str, **options) -> Notification:
+def notify(user: User, kind: str, **options) -> None:
     """Store a notification; queue its e-mail if the member has e-mail on for ``kind``, in
     the member's language (the community's when they chose none). ``options`` are those of
     ``notify_all``: the community, the object, a link, and a ``subject`` and ``body`` (lazy
     strings, rendered in that language) to replace the default e-mail text."""
-    return notify_all([user], kind, **options)[0]
+    notify_all([user], kind, **options)
 
 
 def notify_all(
@@ -65,14 +66,14 @@ def notify_all(
     link: str = "",
     subject: str | None = None,
     body: str | None = None,
-) -> list[Notification]:
+) -> int:
     """``notify`` for several members at once (an approval tells both parties, a report
-    every coordinator): their e-mail preferences in one query, and their notifications and
-    e-mails written together at the next flush."""
+    every coordinator): their e-mail preferences in one query, then one multi-row insert of
+    their notifications and one of their e-mails. Returns how many were notified."""
     assert kind in KINDS, kind
     users = list(users)
     if not users:
-        return []
+        return 0
     declined = set(
         db.session.scalars(
             select(NotificationPreference.user_id).where(
@@ -83,13 +84,20 @@ def notify_all(
         )
     )
     community_id = community.id if community is not None else None
-    notes = []
+    now = utcnow()
+    notes, letters = [], []
     for user in users:
-        note = Notification(user_id=user.id, community_id=community_id, kind=kind,
-                            object_type=object_type, object_id=object_id)  # fmt: skip
-        db.session.add(note)
-        notes.append(note)
-        if user.id in declined:
+        notes.append(
+            {
+                "user_id": user.id,
+                "community_id": community_id,
+                "kind": kind,
+                "object_type": object_type,
+                "object_id": object_id,
+                "created_at": now,
+            }
+        )
+        if user.id in declined or not user.email:
             continue
         locale = user.locale or (community.locale if community is not None else None) or "en"
         with force_locale(locale):
@@ -103,8 +111,11 @@ def notify_all(
                 )
                 if part
             )
-        mail.queue(user, title, text, community_id=community_id)
-    return notes
+        letters.append(mail.letter(user, title, text, community_id=community_id, now=now))
+    db.session.execute(insert(Notification), notes)
+    if letters:
+        db.session.execute(insert(OutboxMessage), letters)
+    return len(notes)
 
 
 def coordinators_of(community: Community) -> list[User]:
@@ -122,7 +133,7 @@ def coordinators_of(community: Community) -> list[User]:
     )
 
 
-def notify_coordinators(community: Community, kind: str, **kwargs) -> list[Notification]:
+def notify_coordinators(community: Community, kind: str, **kwargs) -> int:
     return notify_all(coordinators_of(community), kind, community=community, **kwargs)
 
 
