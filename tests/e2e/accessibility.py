@@ -22,10 +22,15 @@ def _describe(violation: dict) -> str:
 
 
 def check_accessible(page: Page, options: dict = AXE_OPTIONS) -> None:
-    """Run axe-core on the page as it is and fail on any violation, naming rule and element.
+    """Run axe-core on the page once it has loaded and fail on any violation, naming rule
+    and element.
 
-    axe-playwright-python's bundled axe-core, run by hand so only the violations (not every
-    passing rule) travel back from the browser: half the time per page."""
+    It waits for the page's ``load`` event: after a click, the new page's URL and language
+    can be seen before its stylesheet applies, and axe would measure unstyled links (a
+    "target-size" failure seen once). axe-playwright-python's bundled axe-core is run by
+    hand so only the violations (not every passing rule) travel back from the browser:
+    half the time per page."""
+    page.wait_for_load_state("load")
     if not page.evaluate("typeof window.axe === 'object'"):
         page.evaluate(_axe.axe_script)
     violations = page.evaluate("options => axe.run(options).then(r => r.violations)", options)
