@@ -134,3 +134,17 @@ def test_remind_checks_command(runner):
     assert "0 expiring safeguarding checks notified" in again.output
     bad = runner.invoke(args=["remind-checks", "--now", "yesterday"])
     assert bad.exit_code != 0
+
+
+@pytest.mark.parametrize("object_type", sorted(notifications.TARGETS))
+def test_every_notification_target_is_a_page_of_the_site(app, object_type):
+    """Each kind of object a notification is about leads to a page the site routes (the
+    inbox's link and the e-mail's path), built without a request, as the daily jobs do."""
+    endpoint, _argument = notifications.TARGETS[object_type]
+    path = notifications.target_path(object_type, 7, "old-town")
+    assert path.startswith("/c/old-town/")
+    matched, values = app.url_map.bind("localhost").match(path)
+    assert matched == endpoint
+    assert values["slug"] == "old-town"
+    assert notifications.target_path(object_type, 7, None) == ""
+    assert notifications.target_path("no_such_type", 7, "old-town") == ""

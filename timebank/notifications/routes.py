@@ -17,27 +17,13 @@ from timebank.models import Community, Notification
 from timebank.notifications import bp
 from timebank.services import notifications
 
-# object type -> (endpoint, URL argument) of the page a notification leads to.
-TARGETS = {
-    "companionship_visits": ("companionship.concerns", None),
-    "companionship_arrangements": ("companionship.arrangement", "arrangement_id"),
-    "companionship_requests": ("companionship.show", "request_id"),
-    "conversations": ("conversations.show", "conversation_id"),
-    "reports": ("conversations.reports", None),
-    "listings": ("listings.detail", "listing_id"),
-    "safeguarding_checks": ("safeguarding.index", None),
-    # The ledger's exchange page, once the ledger pages are merged (else: the inbox).
-    "exchanges": ("exchanges.detail", "exchange_id"),
-}
-
 
 def target_url(note: Notification, slug: str | None) -> str:
-    target = TARGETS.get(note.object_type or "")
-    if target is None or slug is None or target[0] not in current_app.view_functions:
+    target = notifications.target(note.object_type, note.object_id, slug)
+    if target is None:
         return url_for("notifications.index")
-    endpoint, argument = target
-    values = {argument: note.object_id} if argument else {}
-    return url_for(endpoint, slug=slug, **values)
+    endpoint, values = target
+    return url_for(endpoint, **values)
 
 
 def init_app(app) -> None:

@@ -14,10 +14,6 @@ from timebank.models import Community, Exchange, User
 from timebank.services import notifications
 
 
-def _link(community: Community, exchange: Exchange) -> str:
-    return f"/c/{community.slug}/hours/exchanges/{exchange.id}"
-
-
 def ask_to_confirm(exchange: Exchange, community: Community, *, other_user_id: int) -> None:
     """``exchange_confirm`` for the party who did not record the exchange."""
     notifications.notify(
@@ -26,7 +22,6 @@ def ask_to_confirm(exchange: Exchange, community: Community, *, other_user_id: i
         community=community,
         object_type="exchanges",
         object_id=exchange.id,
-        link=_link(community, exchange),
     )
 
 
@@ -44,5 +39,4 @@ def tell_decided(
         community=community,
         object_type="exchanges",
         object_id=exchange.id,
-        link=_link(community, exchange),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select, update
@@ -35,8 +36,44 @@ KINDS = {
     "check_expiring": _l("A safeguarding check is expiring"),
     "report": _l("A member made a report"),
 }
+# object type -> (endpoint, URL argument) of the page a notification leads to: the inbox
+# links there, and the e-mail gives its address when the caller named no other.
+TARGETS = {
+    "companionship_visits": ("companionship.concerns", None),
+    "companionship_arrangements": ("companionship.arrangement", "arrangement_id"),
+    "companionship_requests": ("companionship.show", "request_id"),
+    "conversations": ("conversations.show", "conversation_id"),
+    "reports": ("conversations.reports", None),
+    "listings": ("listings.detail", "listing_id"),
+    "safeguarding_checks": ("safeguarding.index", None),
+    "exchanges": ("exchanges.detail", "exchange_id"),
+}
 DIGEST = "digest"
 PREFERENCE_KINDS = (*KINDS.keys(), DIGEST)
+
+
+def target(
+    object_type: str | None, object_id: int | None, slug: str | None
+) -> tuple[str, dict] | None:
+    """(endpoint, URL values) of the page about ``object_type`` in community ``slug``, or
+    None when there is none (no community, or a part of the site that is not installed)."""
+    found = TARGETS.get(object_type or "")
+    if found is None or slug is None or found[0] not in current_app.view_functions:
+        return None
+    endpoint, argument = found
+    return endpoint, {"slug": slug, **({argument: object_id} if argument else {})}
+
+
+def target_path(object_type: str | None, object_id: int | None, slug: str | None) -> str:
+    """The path of that page ("" when there is none), built from the URL map alone, so
+    that jobs run from the command line (outside any request) can write it too."""
+    found = target(object_type, object_id, slug)
+    if found is None:
+        return ""
+    adapter = current_app.url_map.bind(
+        "localhost", script_name=current_app.config["APPLICATION_ROOT"]
+    )
+    return adapter.build(*found)
 
 
 def wants_email(user: User, kind: str) -> bool:
@@ -69,7 +106,8 @@ def notify_all(
 ) -> int:
     """``notify`` for several members at once (an approval tells both parties, a report
     every coordinator): their e-mail preferences in one query, then one multi-row insert of
-    their notifications and one of their e-mails. Returns how many were notified."""
+    their notifications and one of their e-mails. Without a ``link``, the e-mail gives the
+    path of the page the inbox leads to. Returns how many were notified."""
     assert kind in KINDS, kind
     users = list(users)
     if not users:
@@ -84,6 +122,8 @@ def notify_all(
         )
     )
     community_id = community.id if community is not None else None
+    if not link and community is not None:
+        link = target_path(object_type, object_id, community.slug)
     now = utcnow()
     notes, letters = [], []
     for user in users:

@@ -227,7 +227,6 @@ def remind_expiring(*, now: datetime | None = None) -> int:
                 "check_expiring",
                 object_type="safeguarding_checks",
                 object_id=check.id,
-                link=f"/c/{community.slug}/safeguarding/",
             )
             told += 1
     db.session.flush()
