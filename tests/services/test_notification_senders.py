@@ -148,3 +148,28 @@ def test_every_notification_target_is_a_page_of_the_site(app, object_type):
     assert values["slug"] == "old-town"
     assert notifications.target_path(object_type, 7, None) == ""
     assert notifications.target_path("no_such_type", 7, "old-town") == ""
+
+
+def test_a_renewed_check_is_not_announced_as_expiring():
+    """A volunteer whose background check expires in 10 days but who already has a new one
+    (valid three years) is not on the expiring list and no coordinator is told; a revoked
+    renewal does not count, so the other volunteer's old check is still announced."""
+    community = make_community()
+    today = T0.date()
+    coordinator = make_member(community, role=Role.COORDINATOR)
+    renewed, unlucky = make_member(community), make_member(community)
+    old = _check(renewed, coordinator, today + timedelta(days=10))
+    _check(renewed, coordinator, today + timedelta(days=3 * 365))
+    references = _check(renewed, coordinator, today + timedelta(days=12), CheckType.REFERENCES)
+    expiring = _check(unlucky, coordinator, today + timedelta(days=10))
+    revoked = _check(unlucky, coordinator, today + timedelta(days=3 * 365))
+    safeguarding.revoke_check(revoked, actor=coordinator.user)
+    db.session.commit()
+
+    listed = safeguarding.expiring_checks(community, today=today)
+    assert [c.id for c in listed] == [expiring.id, references.id]  # not old: it was renewed
+    assert old.id not in {c.id for c in listed}
+    assert safeguarding.remind_expiring(now=T0) == 2
+    db.session.commit()
+    told = sorted(object_id for _user, _type, object_id in _notes("check_expiring"))
+    assert told == sorted([expiring.id, references.id])

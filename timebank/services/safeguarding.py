@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import aliased, joinedload
 
 from timebank.extensions import db
 from timebank.models import (
@@ -179,9 +179,22 @@ def checks_of(membership: Membership) -> list[SafeguardingCheck]:
 def expiring_checks(
     community: Community, *, days: int = EXPIRY_WARNING_DAYS, today: date | None = None
 ) -> list[SafeguardingCheck]:
-    """Checks of active members that expire within ``days`` (or expired in that time):
-    for the coordinators' dashboard."""
+    """Checks of active members that expire within ``days`` (or expired in that time) and
+    have not been renewed (no other standing check of the same type lasts longer): for the
+    coordinators' dashboard and their reminders."""
     today = today or _today()
+    renewal = aliased(SafeguardingCheck)
+    renewed = (
+        select(renewal.id)
+        .where(
+            renewal.membership_id == SafeguardingCheck.membership_id,
+            renewal.check_type == SafeguardingCheck.check_type,
+            renewal.id != SafeguardingCheck.id,
+            renewal.revoked_at.is_(None),
+            or_(renewal.expires_on.is_(None), renewal.expires_on > SafeguardingCheck.expires_on),
+        )
+        .exists()
+    )
     return list(
         db.session.scalars(
             select(SafeguardingCheck)
@@ -194,6 +207,7 @@ def expiring_checks(
                 SafeguardingCheck.expires_on.is_not(None),
                 SafeguardingCheck.expires_on >= today - timedelta(days=days),
                 SafeguardingCheck.expires_on <= today + timedelta(days=days),
+                ~renewed,
             )
             .order_by(SafeguardingCheck.expires_on, SafeguardingCheck.id)
         )
