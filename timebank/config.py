@@ -55,6 +55,10 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_USE_TLS = True
     MAIL_SENDER = "timebank@localhost"
+    # The address members reach the site at (https://timebank.example.org): links in
+    # e-mails written by the command-line jobs start with it. E-mails written while serving
+    # a request use that request's address when this is unset.
+    PUBLIC_URL: str | None = None
 
     PER_PAGE = 25
 

@@ -173,3 +173,19 @@ def test_a_renewed_check_is_not_announced_as_expiring():
     db.session.commit()
     told = sorted(object_id for _user, _type, object_id in _notes("check_expiring"))
     assert told == sorted([expiring.id, references.id])
+
+
+@pytest.mark.parametrize("public_url", [None, "https://timebank.example.org/"])
+def test_a_daily_job_links_its_e_mail_at_the_public_address(app, public_url):
+    """Outside any request, an e-mail's link starts with ``PUBLIC_URL`` when it is set, and
+    is the site's path otherwise (the job cannot know the address)."""
+    app.config["PUBLIC_URL"] = public_url
+    community = make_community()
+    coordinator = make_member(community, role=Role.COORDINATOR)
+    check = _check(make_member(community), coordinator, T0.date() + timedelta(days=10))
+    assert safeguarding.remind_expiring(now=T0) == 1
+    db.session.commit()
+    [mail] = _mails_to(coordinator.user)
+    path = f"/c/{community.slug}/safeguarding/"
+    expected = "https://timebank.example.org" + path if public_url else path
+    assert f"Open Timebank to see it: {expected}\n" in mail.body, check.id

@@ -71,12 +71,13 @@ def test_i_can_help_starts_a_private_conversation(auth, bank):
     auth.login("owner@example.org", PASSWORD)
     assert auth.post(url, {"body": "Thank you!"}, page=url).status_code == 302
     assert _count(Message) == 2
-    # Both e-mails (the owner's "response", the helper's "message") name the conversation.
+    # Both e-mails (the owner's "response", the helper's "message") link the conversation,
+    # at the address the site was reached at.
     for person in ("owner", "helper"):
         [mail] = db.session.scalars(
             select(OutboxMessage).where(OutboxMessage.recipient_id == p[person].user_id)
         ).all()
-        assert f"Open Timebank to see it: {url}" in mail.body, person
+        assert f"Open Timebank to see it: http://localhost{url}\n" in mail.body, person
 
 
 def test_responding_to_ones_own_listing_is_refused(auth, bank):

@@ -8,7 +8,7 @@ import smtplib
 from datetime import datetime
 from email.message import EmailMessage
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from sqlalchemy import select
 
 from timebank.extensions import db
@@ -33,6 +33,18 @@ def queue(
     )
     db.session.add(message)
     return message
+
+
+def address(path: str) -> str:
+    """A link for an e-mail: a path of the site made absolute with ``PUBLIC_URL``, or else
+    with the address of the request being served; left as it is when neither is known (a
+    command-line job without ``PUBLIC_URL``) or when it is absolute already."""
+    if not path.startswith("/"):
+        return path
+    base = current_app.config.get("PUBLIC_URL") or (
+        request.host_url if has_request_context() else ""
+    )
+    return base.rstrip("/") + path if base else path
 
 
 def letter(

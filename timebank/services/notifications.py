@@ -106,8 +106,9 @@ def notify_all(
 ) -> int:
     """``notify`` for several members at once (an approval tells both parties, a report
     every coordinator): their e-mail preferences in one query, then one multi-row insert of
-    their notifications and one of their e-mails. Without a ``link``, the e-mail gives the
-    path of the page the inbox leads to. Returns how many were notified."""
+    their notifications and one of their e-mails. Without a ``link``, the e-mail links the
+    page the inbox leads to (absolute when the site's address is known: ``mail.address``).
+    Returns how many were notified."""
     assert kind in KINDS, kind
     users = list(users)
     if not users:
@@ -124,6 +125,7 @@ def notify_all(
     community_id = community.id if community is not None else None
     if not link and community is not None:
         link = target_path(object_type, object_id, community.slug)
+    link = mail.address(link)
     now = utcnow()
     notes, letters = [], []
     for user in users:
