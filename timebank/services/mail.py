@@ -8,13 +8,15 @@ import smtplib
 from datetime import datetime
 from email.message import EmailMessage
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g
 from sqlalchemy import select
 
 from timebank.extensions import db
 from timebank.models import OutboxMessage, User, utcnow
 
 log = logging.getLogger(__name__)
+# Where the web layer leaves, on ``g``, the address the current request reached the site at.
+SITE_ADDRESS = "site_address"
 
 
 def queue(
@@ -25,11 +27,7 @@ def queue(
     if not recipient.email:
         return None
     message = OutboxMessage(
-        recipient_id=recipient.id,
-        to_address=recipient.email,
-        subject=str(subject)[:200],
-        body=str(body),
-        community_id=community_id,
+        **letter(recipient, subject, body, community_id=community_id, now=utcnow())
     )
     db.session.add(message)
     return message
@@ -37,13 +35,12 @@ def queue(
 
 def address(path: str) -> str:
     """A link for an e-mail: a path of the site made absolute with ``PUBLIC_URL``, or else
-    with the address of the request being served; left as it is when neither is known (a
-    command-line job without ``PUBLIC_URL``) or when it is absolute already."""
+    with the address of the request being served (which the web layer leaves in
+    ``g.site_address``); left as it is when neither is known (a command-line job without
+    ``PUBLIC_URL``) or when it is absolute already."""
     if not path.startswith("/"):
         return path
-    base = current_app.config.get("PUBLIC_URL") or (
-        request.host_url if has_request_context() else ""
-    )
+    base = current_app.config.get("PUBLIC_URL") or g.get(SITE_ADDRESS, "")
     return base.rstrip("/") + path if base else path
 
 

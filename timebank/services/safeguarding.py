@@ -222,6 +222,7 @@ def remind_expiring(*, now: datetime | None = None) -> int:
     now = now or utcnow()
     told = 0
     for community in db.session.scalars(select(Community).order_by(Community.id)).all():
+        coordinators = None  # read once per community, when it has a check to announce
         for check in expiring_checks(community, today=now.date()):
             if check.expiry_notified_at is not None:
                 continue
@@ -236,14 +237,16 @@ def remind_expiring(*, now: datetime | None = None) -> int:
             ).rowcount
             if not claimed:
                 continue
-            notifications.notify_coordinators(
-                community,
+            if coordinators is None:
+                coordinators = notifications.coordinators_of(community)
+            notifications.notify_all(
+                coordinators,
                 "check_expiring",
+                community=community,
                 object_type="safeguarding_checks",
                 object_id=check.id,
             )
             told += 1
-    db.session.flush()
     return told
 
 
