@@ -46,6 +46,7 @@ test: install chromium redis
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Production-style server: several gunicorn workers (see deploy/gunicorn.conf.py).
 serve: install

@@ -30,7 +30,11 @@ def _setup(uri: str, count: int):
     from timebank.database import transaction
     from timebank.extensions import db
     from timebank.models import MINUTES_CAP, Membership, MembershipStatus, Role
-    from timebank.services import accounts, communities, exchanges, ledger, memberships, policy
+    from timebank.services.auth import users as accounts
+    from timebank.services.community import communities, memberships
+    from timebank.services.exchanges import lifecycle as exchanges
+    from timebank.services.exchanges import policy
+    from timebank.services.ledger import posting as ledger
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": SECRET, "TESTING": True})
     context = app.app_context()
@@ -87,7 +91,7 @@ def _service_block(ids: list[int], user_id: int) -> float:
     from timebank.database import transaction
     from timebank.extensions import db
     from timebank.models import Exchange, User
-    from timebank.services import exchanges
+    from timebank.services.exchanges import lifecycle as exchanges
 
     started = time.perf_counter()
     for exchange_id in ids:
@@ -251,7 +255,7 @@ def _drop(engine: str, uri: str) -> None:
 
 def measure(engine: str, postings: int, rounds: int) -> dict:
     from timebank.extensions import db
-    from timebank.services.verification import verify_all
+    from timebank.services.ledger.verification import verify_all
 
     if engine == "sqlite":
         where = os.environ.get("TIMEBANK_BENCH_DIR")

@@ -57,7 +57,8 @@ def generate(db_path: Path, members: int, exchanges: int) -> dict:
     from flask_migrate import upgrade
 
     from timebank.extensions import db
-    from timebank.services import communities, ledger
+    from timebank.services.community import communities
+    from timebank.services.ledger import posting as ledger
 
     app = make_app(db_path)
     with app.app_context():
@@ -199,7 +200,7 @@ def measure_dashboard(db_path: Path) -> dict:
     from timebank.database import reading
     from timebank.extensions import db
     from timebank.models import Community
-    from timebank.services import metrics
+    from timebank.services.metrics import api as metrics
     from timebank.services.metrics import periods
 
     app = make_app(db_path)

@@ -40,9 +40,10 @@ from timebank.models import (  # noqa: E402
     Profile,
     User,
 )
-from timebank.services import accounts, communities  # noqa: E402
-from timebank.services.categories import search_names  # noqa: E402
-from timebank.services.search import RESULT_CAP  # noqa: E402
+from timebank.services.auth import users as accounts
+from timebank.services.community import communities  # noqa: E402
+from timebank.services.listings.categories import search_names  # noqa: E402
+from timebank.services.listings.search import RESULT_CAP  # noqa: E402
 from timebank.services.textsearch import fts5_query, index_text, terms  # noqa: E402
 
 PASSWORD = "quiet river lamp timing 2026"

@@ -26,7 +26,7 @@ from flask_migrate import upgrade
 
 from timebank import create_app
 from timebank.extensions import babel, db
-from timebank.services import passwords
+from timebank.services.auth import passwords
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "timebank" / "translations"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.factories import World, make_member
 from timebank.extensions import db
 from timebank.models import Membership
-from timebank.services import announcements, proxies, vetting
+from timebank.services.community import announcements, proxies, vetting
 
 
 def step(world: World):

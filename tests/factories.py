@@ -8,7 +8,8 @@ import itertools
 
 from timebank.extensions import db
 from timebank.models import Community, Membership, MembershipStatus, Role, User
-from timebank.services import accounts, communities, memberships, profiles
+from timebank.services.auth import users as accounts
+from timebank.services.community import communities, memberships, profiles
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -107,7 +108,7 @@ class World:
     def _exchange(self, *, actor, key: str):
         from datetime import date
 
-        from timebank.services import exchanges
+        from timebank.services.exchanges import lifecycle as exchanges
 
         admin = self.community_admin.membership_in(self.community.id)
         exchange = exchanges.record(

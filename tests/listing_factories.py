@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from timebank.extensions import db
 from timebank.models import Category, Community, Listing, Membership
-from timebank.services import listings
+from timebank.services.listings import listings
 
 
 def category(community: Community, key: str = "other") -> Category:

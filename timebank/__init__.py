@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 def create_app(config: dict | None = None) -> Flask:
     """Application factory: configuration, extensions, blueprints, CLI and error pages."""
-    from timebank import cli, database, errors, i18n, security
+    from timebank import cli, database, errors, i18n, security, web
     from timebank import config as settings
     from timebank.extensions import babel, csrf, db, limiter, login_manager, migrate
     from timebank.models.search_index import include_name
@@ -54,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app, babel)
     security.init_app(app, login_manager)
     errors.init_app(app)
+    web.init_app(app)
     cli.init_app(app)
 
     from timebank.account import bp as account_bp

@@ -16,7 +16,8 @@ from flask import abort, g
 from flask_login import current_user
 
 from timebank.extensions import login_manager
-from timebank.services import communities, permissions
+from timebank.services import permissions
+from timebank.services.community import communities
 
 ACCESS_ATTRIBUTE = "_timebank_access"
 

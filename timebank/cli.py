@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from timebank.database import reading, transaction
 from timebank.extensions import db
 from timebank.models import Community, Role, User
-from timebank.services import accounts, communities
+from timebank.services.auth import users as accounts
+from timebank.services.community import communities
 from timebank.services.exceptions import DomainError
 
 
@@ -95,7 +96,7 @@ def init_app(app: Flask) -> None:
     def verify_ledger() -> None:
         """Check the ledger of every community (zero sums, cached balances, two legs per
         posted exchange, derivable past balances); exit 1 on any violation."""
-        from timebank.services.verification import verify_all
+        from timebank.services.ledger.verification import verify_all
 
         reports = verify_all()
         for report in reports:
@@ -111,7 +112,7 @@ def init_app(app: Flask) -> None:
     def expire_pending() -> None:
         """Expire exchanges left unconfirmed longer than their community allows (idempotent,
         safe to run from cron at any frequency)."""
-        from timebank.services import exchanges
+        from timebank.services.exchanges import lifecycle as exchanges
 
         count = transaction(lambda: exchanges.expire_pending())
         click.echo(f"{count} unconfirmed exchanges expired.")
@@ -130,8 +131,8 @@ def init_app(app: Flask) -> None:
     )
     def report(slug: str, start: str, end: str, fmt: str, output: str, locale: str | None) -> None:
         """Write an activity report for a community and period (for scheduled jobs)."""
-        from timebank.services import reports
         from timebank.services.metrics import periods
+        from timebank.services.reports import files as reports
 
         with reading():  # only the audit event at the end writes
             community = db.session.scalar(select(Community).where(Community.slug == slug))

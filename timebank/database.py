@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 
 from timebank.extensions import db
 from timebank.services.exceptions import Conflict
+from timebank.services.messaging import mail
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -78,16 +79,17 @@ def is_retryable(exc: DBAPIError) -> bool:
 
 
 def transaction(work: Callable[[], T], *, attempts: int = RETRY_ATTEMPTS) -> T:
-    """Run ``work`` and commit once; retry on a transient conflict, else roll back.
+    """Run ``work`` and commit once; retry on a transient conflict, else roll back. After
+    a commit that wrote mail, deliver it: the one place mail leaves (never before the data
+    it speaks of is committed, never from a route).
 
     Raises ``Conflict`` (a friendly, translated "try again") when retries run out."""
     for attempt in range(1, attempts + 1):
         try:
             result = work()
             db.session.commit()
-            return result
         except DBAPIError as exc:
-            db.session.rollback()
+            _rollback()
             if not is_retryable(exc):
                 raise
             log.warning("database conflict, attempt %d of %d", attempt, attempts)
@@ -95,6 +97,16 @@ def transaction(work: Callable[[], T], *, attempts: int = RETRY_ATTEMPTS) -> T:
                 raise Conflict() from exc
             time.sleep(random.uniform(0.005, 0.02) * attempt)
         except BaseException:
-            db.session.rollback()
+            _rollback()
             raise
+        else:
+            if db.session.info.pop(mail.PENDING, False):
+                mail.deliver_pending()
+            return result
     raise AssertionError("unreachable")
+
+
+def _rollback() -> None:
+    """Roll back, forgetting the mail the failed work had queued."""
+    db.session.rollback()
+    db.session.info.pop(mail.PENDING, None)

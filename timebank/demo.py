@@ -7,9 +7,13 @@ import random
 from datetime import date, timedelta
 
 from timebank.models import Community, Membership, Role, User
-from timebank.services import accounts, communities, exchanges, ledger, memberships, movements
-from timebank.services import policy as ledger_policy
+from timebank.services.auth import users as accounts
+from timebank.services.community import communities, memberships
 from timebank.services.exceptions import LimitExceeded
+from timebank.services.exchanges import lifecycle as exchanges
+from timebank.services.exchanges import movements
+from timebank.services.exchanges import policy as ledger_policy
+from timebank.services.ledger import posting as ledger
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_SLUG = "old-town"
@@ -163,7 +167,7 @@ def load_history(
         minutes=60, service_date=today - timedelta(days=14), category="tutoring",
         description="Phone and tablet workshop", idempotency_key="demo-workshop-0001",
     )  # fmt: skip
-    from timebank.services.verification import verify_community
+    from timebank.services.ledger.verification import verify_community
 
     return verify_community(community).posted_exchanges
 
@@ -242,8 +246,9 @@ DEMO_PROFILES = {
 
 def load_demo_listings(community) -> None:
     """A handful of profiles and listings so browsing and search have something to show."""
-    from timebank.services import categories, listings, profiles
-    from timebank.services.accounts import find_by_email
+    from timebank.services.auth.users import find_by_email
+    from timebank.services.community import profiles
+    from timebank.services.listings import categories, listings
 
     by_key = {c.key: c for c in categories.tree(community)}
     for email, (neighbourhood, languages, skills) in DEMO_PROFILES.items():
@@ -283,8 +288,10 @@ def load_demo_companionship(community, coordinator) -> None:
 
     from timebank.extensions import db
     from timebank.models import Listing
-    from timebank.services import companionship, conversations, safeguarding
-    from timebank.services.accounts import find_by_email
+    from timebank.services.auth.users import find_by_email
+    from timebank.services.companionship import requests as companionship
+    from timebank.services.companionship import safeguarding
+    from timebank.services.messaging import conversations
 
     def member(email):
         return find_by_email(email).membership_in(community.id)
@@ -337,7 +344,7 @@ OFFLINE_MEMBER = "أم خالد"
 def load_console_demo(community, *, coordinator: User, members: list[Membership]) -> None:
     """The coordinator console's demo data: vetting steps, a member without e-mail who has
     a proxy (Salma), and an announcement."""
-    from timebank.services import announcements, proxies, vetting
+    from timebank.services.community import announcements, proxies, vetting
 
     # Optional in the demo, so an applicant can still be approved straight from the list;
     # a real community marks its steps required (the default).
@@ -349,7 +356,7 @@ def load_console_demo(community, *, coordinator: User, members: list[Membership]
         community, actor=coordinator, name_en="ID seen", name_ar="الاطلاع على الهوية",
         required=False,
     )  # fmt: skip
-    offline = vetting.create_member(
+    offline = memberships.create_member(
         community, actor=coordinator, display_name=OFFLINE_MEMBER, phone="06 555 0101", locale="ar"
     )
     proxies.appoint(offline, members[0], actor=coordinator)

@@ -1,12 +1,31 @@
-"""Shared form pieces: text that refuses control characters and keeps what was typed."""
+"""Form pieces every area shares: the base form (strips spaces, keeps what was typed), the
+control-character validator, select options, the CSRF-only ``ConfirmForm``, idempotency
+keys, and the forms two areas use (a listing, a message). An area's own forms live in its
+blueprint's ``forms.py``."""
 
 from __future__ import annotations
 
 import unicodedata
+import uuid
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, ValidationError
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from timebank.services.exchanges import lookups
+from timebank.services.languages import SPOKEN_LANGUAGES
+from timebank.services.listings import listings
+from timebank.services.messaging import conversations
 
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}
 
@@ -42,8 +61,145 @@ class Form(FlaskForm):
             return unbound_field.bind(form=form, filters=filters, **options)
 
 
+def options(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs (WTForms no longer takes tuples)."""
+    return [SelectChoice(value=value, label=label) for value, label in pairs]
+
+
+def int_or_none(value):
+    """Select values arrive as text; anything that is not a whole number means "none"."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value)
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
+def new_key() -> str:
+    """A fresh idempotency key for a form that creates something (DESIGN.md promise 6)."""
+    return uuid.uuid4().hex
+
+
+class ConfirmForm(Form):
+    """A button that changes state carries nothing but the CSRF token (extra fields such
+    as ``minutes`` are ignored)."""
+
+
+class ListingForm(Form):
+    """An offer or request, by its owner or by a proxy for the member."""
+
+    kind = SelectField(
+        _l("Type"),
+        choices=options(
+            [("offer", _l("Offer: I can help with this")), ("request", _l("Request: I need this"))]
+        ),
+    )
+    title = StringField(
+        _l("Title"),
+        description=_l("A few words, for example “Lift to the clinic on Tuesdays”."),
+        validators=[
+            DataRequired(message=_l("Enter a title.")),
+            Length(max=listings.MAX_TITLE),
+            NoControlCharacters(),
+        ],
+    )
+    description = TextAreaField(
+        _l("Description"),
+        description=_l("Plain text. Say what, where and anything a neighbour should know."),
+        validators=[Length(max=listings.MAX_DESCRIPTION), NoControlCharacters(multiline=True)],
+    )
+    category_id = SelectField(_l("Category"), coerce=int_or_none, validate_choice=False, choices=[])
+    neighbourhood = StringField(
+        _l("Neighbourhood (optional)"),
+        validators=[Length(max=listings.MAX_NEIGHBOURHOOD), NoControlCharacters()],
+    )
+    when_text = StringField(
+        _l("When (optional)"),
+        description=_l("For example “weekday mornings” or “Saturday 12 December”."),
+        validators=[Length(max=listings.MAX_WHEN), NoControlCharacters()],
+    )
+    language = SelectField(
+        _l("Language of this listing"),
+        choices=options(SPOKEN_LANGUAGES.items()),
+        validate_choice=False,
+    )
+    is_group = BooleanField(_l("This is a group activity (several people can take part)"))
+
+    def to_input(self) -> listings.ListingInput:
+        return listings.ListingInput(
+            kind=self.kind.data or "",
+            title=self.title.data or "",
+            description=self.description.data or "",
+            category_id=self.category_id.data,
+            neighbourhood=self.neighbourhood.data,
+            when_text=self.when_text.data,
+            language=self.language.data or "",
+            is_group=bool(self.is_group.data),
+        )
+
+
+class MessageForm(Form):
+    """A message in a conversation, by a member or a proxy answering for one."""
+
+    body = TextAreaField(
+        _l("Your message"),
+        validators=[
+            DataRequired(message=_l("Write a message.")),
+            Length(max=conversations.MAX_MESSAGE),
+            NoControlCharacters(multiline=True),
+        ],
+    )
+
+
+class WholeNumberField(StringField):
+    """A whole number 0 or more, typed with Latin or Arabic-Indic digits; keeps the text."""
+
+    def process_formdata(self, valuelist):
+        self.raw = valuelist[0] if valuelist else ""
+        self.data = None
+        if self.raw.strip():
+            self.data = lookups.member_number(self.raw)
+            if self.data is None:
+                raise ValueError(_l("Enter a whole number, for example 12."))
+
+    def _value(self):
+        return getattr(self, "raw", None) or ("" if self.data is None else str(self.data))
+
+
+def reason_field(label, *, required=True):
+    """A reason typed for a decision (required unless ``required=False``)."""
+    checks = [Length(max=1000), NoControlCharacters(multiline=True)]
+    if required:
+        checks.insert(0, DataRequired(message=_l("Give a reason.")))
+    else:
+        checks.insert(0, Optional())
+    return TextAreaField(label, validators=checks)
+
+
+def minutes_field(label, description=None, *, optional=False):
+    """A whole number of minutes (or days), Latin or Arabic-Indic digits."""
+    checks = [Optional()] if optional else [InputRequired(message=_l("Enter a whole number."))]
+    return WholeNumberField(label, description=description, validators=checks)
+
+
+class TickToConfirmForm(Form):
+    """A destructive action needs the box ticked."""
+
+    confirm = BooleanField(
+        _l("I understand this cannot be undone"),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )
+
+
+class KeyedForm(Form):
+    """A form that carries an idempotency key, so a resubmission creates nothing new."""
+
+    idempotency_key = HiddenField(default=new_key)
+
+
 def apply_domain_error(form: FlaskForm, error) -> bool:
-    """Attach a service's ``DomainError`` to its field; return False if it names none."""
+    """Transitional (removed once every route uses ``web.run``)."""
     field = getattr(form, error.field, None) if error.field else None
     if field is None:
         return False

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from timebank import create_app
 from timebank.extensions import db
 from timebank.models import Community, Exchange, ExchangeKind, ExchangeStatus, Membership, Role
-from timebank.services import ledger
+from timebank.services.ledger import posting as ledger
 
 app = create_app()
 with app.app_context():

@@ -13,8 +13,9 @@ from sqlalchemy import func, select
 from tests.factories import make_community, make_member
 from timebank.extensions import db
 from timebank.models import Account, AuditEvent, Community, Entry, Exchange, Membership, Role
-from timebank.services import exchanges, ledger
-from timebank.services.verification import verify_community
+from timebank.services.exchanges import lifecycle as exchanges
+from timebank.services.ledger import posting as ledger
+from timebank.services.ledger.verification import verify_community
 
 _keys = itertools.count(1)
 

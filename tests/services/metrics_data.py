@@ -23,7 +23,9 @@ from datetime import UTC, date, datetime
 from tests.factories import PASSWORD, make_community, make_member
 from timebank.extensions import db
 from timebank.models import Community, Exchange, ExchangeKind, ExchangeStatus, Membership, Role
-from timebank.services import exchanges, ledger, movements
+from timebank.services.exchanges import lifecycle as exchanges
+from timebank.services.exchanges import movements
+from timebank.services.ledger import posting as ledger
 
 _keys = itertools.count(1)
 

@@ -9,7 +9,9 @@ from tests.companion_factories import make_arrangement, make_check, make_request
 from tests.factories import make_community, make_member
 from timebank.extensions import db
 from timebank.models import CheckType, Report, Role, utcnow
-from timebank.services import care_dashboard, companionship, ledger
+from timebank.services.companionship import dashboard as care_dashboard
+from timebank.services.companionship import requests as companionship
+from timebank.services.ledger import posting as ledger
 
 
 def _figures(community) -> dict[str, int]:

@@ -9,10 +9,10 @@ from tests.factories import make_community, make_member
 from tests.listing_factories import category, make_listing
 from timebank.extensions import db
 from timebank.models import AuditEvent, Category, Listing, Role
-from timebank.services import categories, search
-from timebank.services.categories import DEFAULT_CATEGORIES
 from timebank.services.exceptions import InvalidInput, NotAllowed
-from timebank.services.search import Filters
+from timebank.services.listings import categories, search
+from timebank.services.listings.categories import DEFAULT_CATEGORIES
+from timebank.services.listings.search import Filters
 
 pytestmark = pytest.mark.usefixtures("app")
 

@@ -23,7 +23,10 @@ from timebank.models import (
     Visit,
     utcnow,
 )
-from timebank.services import companionship, safeguarding
+from timebank.services import permissions
+from timebank.services.companionship import queries as companionship_queries
+from timebank.services.companionship import requests as companionship
+from timebank.services.companionship import safeguarding
 from timebank.services.exceptions import AlreadyDecided, DomainError, InvalidInput, NotAllowed
 
 
@@ -82,7 +85,7 @@ def test_expired_check_blocks_a_match(bank):
     db.session.rollback()
     assert "Background" in str(caught.value.message)
     assert db.session.get(type(request), request.id).status == RequestStatus.OPEN
-    assert companionship.arrangements_of(request) == []
+    assert companionship_queries.arrangements_of(request) == []
 
 
 def test_missing_check_blocks_an_offer_with_a_plain_reason(bank):
@@ -211,7 +214,7 @@ def test_match_through_to_a_logged_visit_and_concern_alert(bank):
     exchange = db.session.get(Exchange, visit.exchange_id)
     assert exchange.category == "companionship" and exchange.minutes == 90
     assert exchange.status == ExchangeStatus.RECORDED  # the recipient confirms, as always
-    from timebank.services import exchanges
+    from timebank.services.exchanges import lifecycle as exchanges
 
     exchanges.confirm(exchange, actor=bank.a.user)
     db.session.commit()
@@ -298,7 +301,7 @@ def test_candidates_filter_by_language_and_show_missing_checks(bank):
         ).languages = languages
     db.session.commit()
     _checked(bank, bank.c)
-    found = companionship.candidates(_request(bank))
+    found = companionship_queries.candidates(_request(bank))
     ids = [m.id for m, _missing in found]
     assert ids[0] == bank.c.id and found[0][1] == []
     assert bank.b.id in ids and bank.coordinator2.id in ids  # no language listed: kept
@@ -310,11 +313,10 @@ def test_a_concern_opens_the_pair_s_conversations_to_coordinators(bank):
     """Before a concern coordinators cannot read the volunteer's conversation with the
     recipient; after it they can."""
     from tests.companion_factories import make_conversation
-    from timebank.services import conversations
 
     _checked(bank, bank.b)
     conversation = make_conversation(bank.b, bank.a)
-    assert not conversations.can_read(bank.coordinator.user, conversation)
+    assert not permissions.can_read_conversation(bank.coordinator.user, conversation)
     arrangement = companionship.match(_request(bank), actor=bank.coordinator.user, volunteer=bank.b)
     db.session.commit()
     companionship.log_visit(
@@ -322,5 +324,5 @@ def test_a_concern_opens_the_pair_s_conversations_to_coordinators(bank):
         wellbeing="concern", concern_note="Worried", idempotency_key=key(),
     )  # fmt: skip
     db.session.commit()
-    assert conversations.can_read(bank.coordinator.user, conversation)
-    assert not conversations.can_read(bank.c.user, conversation)
+    assert permissions.can_read_conversation(bank.coordinator.user, conversation)
+    assert not permissions.can_read_conversation(bank.c.user, conversation)

@@ -20,7 +20,7 @@ from tests.services.conftest import assert_consistent, key, make_bank
 from timebank.database import transaction
 from timebank.extensions import db
 from timebank.models import Community, Entry, Exchange, ExchangeStatus, Membership, User
-from timebank.services import exchanges
+from timebank.services.exchanges import lifecycle as exchanges
 
 APPROVAL_TRIALS = {8: 15, 32: 6}
 OVERDRAFT_TRIALS = 8

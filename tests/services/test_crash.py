@@ -15,7 +15,7 @@ from tests.conftest import TEST_SECRET
 from tests.services.conftest import assert_consistent, make_bank
 from timebank.extensions import db
 from timebank.models import Entry, Exchange, ExchangeStatus
-from timebank.services import exchanges
+from timebank.services.exchanges import lifecycle as exchanges
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,7 +26,7 @@ from timebank import create_app
 from timebank.database import transaction
 from timebank.extensions import db
 from timebank.models import Exchange, User
-from timebank.services import exchanges
+from timebank.services.exchanges import lifecycle as exchanges
 
 uri, exchange_id, user_id, point = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": sys.argv[5], "TESTING": True})

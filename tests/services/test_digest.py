@@ -9,7 +9,7 @@ from tests.factories import make_community, make_member
 from tests.listing_factories import make_listing
 from timebank.extensions import db
 from timebank.models import DigestRun, OutboxMessage, Profile
-from timebank.services import notifications
+from timebank.services.messaging import notifications
 
 
 def _mails_to(user) -> list[OutboxMessage]:
@@ -68,7 +68,8 @@ def test_digest_brings_the_announcements_since_the_last_digest(app, runner):
     from datetime import timedelta
 
     from timebank.models import Role, utcnow
-    from timebank.services import announcements, digest
+    from timebank.services.community import announcements
+    from timebank.services.messaging import digest
 
     community = make_community()
     coordinator = make_member(community, role=Role.COORDINATOR)

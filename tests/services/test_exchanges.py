@@ -25,7 +25,6 @@ from timebank.models import (
     TextKind,
     utcnow,
 )
-from timebank.services import exchanges, ledger, movements, policy
 from timebank.services.exceptions import (
     AlreadyDecided,
     DomainError,
@@ -33,6 +32,9 @@ from timebank.services.exceptions import (
     LimitExceeded,
     NotAllowed,
 )
+from timebank.services.exchanges import lifecycle as exchanges
+from timebank.services.exchanges import movements, policy
+from timebank.services.ledger import posting as ledger
 
 S = ExchangeStatus
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from tests.services.conftest import audit_count, key, ledger_counts
 from timebank.extensions import db
 from timebank.models import Membership, User
-from timebank.services import imports
+from timebank.services.community import imports
 from timebank.services.exceptions import InvalidInput, NotAllowed
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"

@@ -195,7 +195,7 @@ def test_relative_update_past_limit_refused(bank):
 
 
 def test_second_pot_refused(bank):
-    from timebank.services import ledger
+    from timebank.services.ledger import posting as ledger
 
     ledger.ensure_pot(bank.community)
     db.session.commit()

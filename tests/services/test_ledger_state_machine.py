@@ -29,7 +29,6 @@ from tests.services.conftest import key, make_bank
 from timebank.database import transaction
 from timebank.extensions import db
 from timebank.models import Account, AuditEvent, Exchange, utcnow
-from timebank.services import exchanges, ledger, movements, policy
 from timebank.services.exceptions import (
     AlreadyDecided,
     DomainError,
@@ -37,7 +36,10 @@ from timebank.services.exceptions import (
     LimitExceeded,
     NotAllowed,
 )
-from timebank.services.verification import verify_community
+from timebank.services.exchanges import lifecycle as exchanges
+from timebank.services.exchanges import movements, policy
+from timebank.services.ledger import posting as ledger
+from timebank.services.ledger.verification import verify_community
 
 MAX = 480
 CREDIT = 300

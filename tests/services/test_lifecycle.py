@@ -18,8 +18,11 @@ from timebank.models import (
     OutboxMessage,
     Role,
 )
-from timebank.services import exchanges, ledger, lifecycle, movements, policy
+from timebank.services.community import lifecycle
 from timebank.services.exceptions import InvalidInput, LimitExceeded, NotAllowed
+from timebank.services.exchanges import lifecycle as exchanges
+from timebank.services.exchanges import movements, policy
+from timebank.services.ledger import posting as ledger
 
 
 def test_suspend_pauses_listings_ends_sessions_and_blocks_trading(bank):

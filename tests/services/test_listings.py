@@ -11,8 +11,8 @@ from tests.factories import make_community, make_member
 from tests.listing_factories import category, make_listing
 from timebank.extensions import db
 from timebank.models import AuditEvent, Listing, ListingStatus, OutboxMessage, Role
-from timebank.services import categories, listings
 from timebank.services.exceptions import AlreadyDecided, InvalidInput, NotAllowed
+from timebank.services.listings import categories, listings
 
 pytestmark = pytest.mark.usefixtures("app")
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)

@@ -62,7 +62,7 @@ def test_downgrade_and_upgrade_seed_existing_communities(app):
         )
     upgrade()
     from timebank.models import Community
-    from timebank.services import categories, search
+    from timebank.services.listings import categories, search
 
     community = db.session.scalar(sa.select(Community).where(Community.slug == "old"))
     assert community.listing_expiry_days == 90

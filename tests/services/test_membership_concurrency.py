@@ -11,7 +11,8 @@ from tests.factories import make_community, make_member
 from timebank.database import transaction
 from timebank.extensions import db
 from timebank.models import AuditEvent, Membership, MembershipStatus, Role, User
-from timebank.services import accounts, memberships
+from timebank.services.auth import users as accounts
+from timebank.services.community import memberships
 from timebank.services.exceptions import DomainError
 
 

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from tests.services.metrics_data import build_town
-from timebank.services import metrics
+from timebank.services.metrics import api as metrics
 from timebank.services.metrics import graph, periods
 
 Q1 = periods.parse("2026-Q1")
@@ -163,7 +163,7 @@ def test_periods():
         "nonsense",
         "",
     ):
-        with pytest.raises(metrics.periods.InvalidInput):
+        with pytest.raises(periods.InvalidInput):
             periods.parse(bad)
 
 

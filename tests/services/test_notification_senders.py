@@ -20,7 +20,9 @@ from timebank.models import (
     Role,
     SafeguardingCheck,
 )
-from timebank.services import listings, notifications, safeguarding
+from timebank.services.companionship import safeguarding
+from timebank.services.listings import listings
+from timebank.services.messaging import notifications
 
 pytestmark = pytest.mark.usefixtures("app")
 T0 = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)

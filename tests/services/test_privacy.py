@@ -10,8 +10,11 @@ from tests.listing_factories import make_listing
 from tests.services.conftest import assert_consistent, audit_count, make_bank
 from timebank.extensions import db
 from timebank.models import ExchangeStatus, MembershipStatus
-from timebank.services import conversations, exchanges, privacy, profiles
+from timebank.services import privacy
+from timebank.services.community import profiles
 from timebank.services.exceptions import InvalidInput, NotAllowed
+from timebank.services.exchanges import lifecycle as exchanges
+from timebank.services.messaging import conversations
 
 NAME = "Zubaida Qasemi-Longname"
 EMAIL = "zubaida.secret@example.org"

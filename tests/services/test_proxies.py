@@ -12,8 +12,10 @@ from tests.listing_factories import category
 from tests.services.conftest import key
 from timebank.extensions import db
 from timebank.models import AuditEvent, ExchangeStatus, Role
-from timebank.services import exchanges, lifecycle, listings, proxies
+from timebank.services.community import lifecycle, proxies
 from timebank.services.exceptions import InvalidInput, NotAllowed
+from timebank.services.exchanges import lifecycle as exchanges
+from timebank.services.listings import listings
 
 
 @pytest.fixture
@@ -125,7 +127,7 @@ def test_only_coordinators_appoint_valid_proxies(bank):
 def _conversation(bank):
     """Member ``b`` wrote to offline member ``a`` about a's listing."""
     from tests.listing_factories import make_listing
-    from timebank.services import conversations
+    from timebank.services.messaging import conversations
 
     listing = make_listing(bank.a, title="Sewing repairs")
     conversation = conversations.respond(listing, actor=bank.b.user, body="Can you hem a skirt?")
@@ -135,7 +137,7 @@ def _conversation(bank):
 
 def test_proxy_reads_and_replies_marked_and_audited(offline):
     """The reply is the member's message, marked as sent by the proxy, and so is the event."""
-    from timebank.services import conversations
+    from timebank.services.messaging import conversations
 
     bank = offline
     conversation = _conversation(bank)
@@ -157,8 +159,8 @@ def test_only_the_members_proxy_reads_or_replies(offline):
     """Another member, a coordinator who is not the proxy, or a proxy for someone else is
     refused; a conversation that is not the member's is not found."""
     from tests.companion_factories import make_conversation
-    from timebank.services import conversations
     from timebank.services.exceptions import NotFound
+    from timebank.services.messaging import conversations
 
     bank = offline
     conversation = _conversation(bank)

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from tests.services.metrics_data import build_town
 from timebank.extensions import db
 from timebank.models import Entry, Exchange, ExchangeKind, ExchangeStatus
-from timebank.services import reports
+from timebank.services.ledger.verification import verify_community
 from timebank.services.metrics import periods
-from timebank.services.verification import verify_community
+from timebank.services.reports import files as reports
 
 Q1 = periods.parse("2026-Q1")
 ARABIC = {"a": "ليلى منصور", "b": "سلمى خوري", "c": "عمر فاروق"}

@@ -7,8 +7,9 @@ import pytest
 from tests.factories import make_community, make_member
 from tests.listing_factories import category, make_listing
 from timebank.extensions import db
-from timebank.services import listings, profiles, search
-from timebank.services.search import Filters
+from timebank.services.community import profiles
+from timebank.services.listings import listings, search
+from timebank.services.listings.search import Filters
 
 pytestmark = pytest.mark.usefixtures("app")
 

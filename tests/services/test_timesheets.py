@@ -9,8 +9,8 @@ import pytest
 from tests.services.conftest import audit_count, key, ledger_counts
 from timebank.extensions import db
 from timebank.models import ExchangeStatus
-from timebank.services import timesheets
 from timebank.services.exceptions import InvalidInput, LimitExceeded, NotAllowed
+from timebank.services.exchanges import timesheets
 
 
 def _row(provider, recipient, when="2026-11-03", duration="1:30", category="gardening", note=""):

@@ -11,7 +11,7 @@ from tests.factories import make_member
 from tests.services.conftest import audit_count
 from timebank.extensions import db
 from timebank.models import AuditEvent, MembershipStatus, utcnow
-from timebank.services import memberships, vetting
+from timebank.services.community import memberships, vetting
 from timebank.services.exceptions import InvalidInput, NotAllowed
 
 
@@ -60,7 +60,7 @@ def test_ticking_is_checked(bank):
 
 def test_coordinator_creates_a_member_without_email(bank):
     """Someone at the office becomes an active member with a number and an account."""
-    membership = vetting.create_member(bank.community, actor=bank.coordinator.user,
+    membership = memberships.create_member(bank.community, actor=bank.coordinator.user,
                                        display_name="Umm Khaled", phone="0790000000")  # fmt: skip
     db.session.commit()
     assert membership.status == MembershipStatus.ACTIVE and membership.member_number
@@ -69,6 +69,6 @@ def test_coordinator_creates_a_member_without_email(bank):
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "membership.create"))
     assert event.details == {"member_number": membership.member_number, "email": False}
     with pytest.raises(NotAllowed):
-        vetting.create_member(bank.community, actor=bank.a.user, display_name="X")
+        memberships.create_member(bank.community, actor=bank.a.user, display_name="X")
     with pytest.raises(InvalidInput):
-        vetting.create_member(bank.community, actor=bank.coordinator.user, display_name=" ")
+        memberships.create_member(bank.community, actor=bank.coordinator.user, display_name=" ")

@@ -7,9 +7,9 @@ import itertools
 import pytest
 
 from timebank.models import ApprovalRule, ExchangeStatus
-from timebank.services import rules
 from timebank.services.exceptions import InvalidInput
-from timebank.services.rules import Event, IllegalTransition, next_status
+from timebank.services.ledger import rules
+from timebank.services.ledger.rules import Event, IllegalTransition, next_status
 
 S = ExchangeStatus
 MAX = 480

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from tests.factories import PASSWORD, make_community, make_member
 from timebank.extensions import db
 from timebank.models import Community, Entry, Exchange, Membership, Role
-from timebank.services import ledger, passwords
+from timebank.services.auth import passwords
+from timebank.services.ledger import posting as ledger
 
 _hash: list[str] = []
 

@@ -22,7 +22,7 @@ from timebank.models import (
     Visit,
     utcnow,
 )
-from timebank.services import verification
+from timebank.services.ledger import verification
 
 XSS = '<script>alert("x")</script>'
 

@@ -12,7 +12,9 @@ from tests.factories import PASSWORD, make_community, make_member
 from tests.services.conftest import key
 from timebank.extensions import db
 from timebank.models import AuditEvent, Exchange, ExchangeStatus, MembershipStatus, Role
-from timebank.services import exchanges, ledger, proxies
+from timebank.services.community import proxies
+from timebank.services.exchanges import lifecycle as exchanges
+from timebank.services.ledger import posting as ledger
 
 
 @pytest.fixture
@@ -190,7 +192,7 @@ def test_download_my_data_needs_the_password(bank, auth):
     """Wrong password: an error on the field. Right one: a JSON file with my e-mail."""
     community, coordinator, a, b = bank
     from tests.listing_factories import make_listing
-    from timebank.services import conversations
+    from timebank.services.messaging import conversations
 
     listing = make_listing(b, title="Bread baking")
     conversations.respond(listing, actor=a.user, body="Sourdough on Friday?")

@@ -11,7 +11,8 @@ from tests.conftest import csrf_token_from
 from tests.web.ledger_helpers import balance, counts, form_key, login, make_town
 from timebank.extensions import db
 from timebank.models import AuditEvent, Exchange, ExchangeStatus
-from timebank.services import exchanges, ledger
+from timebank.services.exchanges import lifecycle as exchanges
+from timebank.services.ledger import posting as ledger
 
 
 def _pending(town, provider, recipient, minutes, key):

@@ -12,7 +12,7 @@ from tests.factories import make_community
 from tests.web.ledger_helpers import counts, login, make_town, member
 from timebank.extensions import db
 from timebank.models import Exchange, ExchangeStatus
-from timebank.services import exchanges
+from timebank.services.exchanges import lifecycle as exchanges
 
 # endpoint → who may use it: "member", "party" (the exchange's parties and coordinators),
 # "coordinator"; and whether it answers GET.

@@ -283,13 +283,13 @@ def test_reverse_needs_a_reason_and_explains_a_limit(client, auth, town):
     exchange = db.session.scalar(select(Exchange))
     url = town.url(f"hours/exchanges/{exchange.id}/reverse")
     town.salma.community.default_credit_limit = 0
-    from timebank.services import ledger
+    from timebank.services.ledger import posting as ledger
 
     account = ledger.ensure_account(town.salma)
     account.credit_limit = 0
     db.session.commit()
     # Salma has +60; a donation of 60 leaves 0, so reversing would take her to -60.
-    from timebank.services import movements
+    from timebank.services.exchanges import movements
 
     movements.donate(town.salma, actor=town.salma.user, minutes=60, idempotency_key="donate-0001")
     db.session.commit()

@@ -12,7 +12,8 @@ from tests.conftest import csrf_token_from
 from tests.web.ledger_helpers import balance, login, make_town
 from timebank.extensions import db
 from timebank.models import AuditEvent, MembershipStatus
-from timebank.services import exchanges, ledger
+from timebank.services.exchanges import lifecycle as exchanges
+from timebank.services.ledger import posting as ledger
 
 
 def _limits_url(town, membership) -> str:

@@ -8,7 +8,7 @@ from tests.factories import PASSWORD, make_community, make_member
 from tests.listing_factories import category, make_listing
 from timebank.extensions import db
 from timebank.models import Listing, ListingStatus, Role
-from timebank.services import categories
+from timebank.services.listings import categories
 
 
 def _count() -> int:
@@ -235,7 +235,7 @@ def test_arabic_reader_searches_without_diacritics(auth, client):
 
 def test_a_capped_search_says_more_than(auth, client, monkeypatch):
     """When a search stops counting, the heading says "more than" and how to narrow it."""
-    from timebank.services import search
+    from timebank.services.listings import search
 
     monkeypatch.setattr(search, "RESULT_CAP", 2)
     community, owner = _setup(auth)

@@ -11,7 +11,7 @@ from sqlalchemy import event
 from tests.factories import PASSWORD, make_community, make_member
 from tests.listing_factories import make_listing
 from timebank.extensions import db
-from timebank.services import profiles
+from timebank.services.community import profiles
 
 PAGES = [
     "/listings/",

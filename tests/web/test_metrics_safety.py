@@ -18,8 +18,10 @@ from tests.factories import PASSWORD, make_community, make_member
 from tests.services.metrics_data import post
 from timebank.extensions import db
 from timebank.models import Role
-from timebank.services import ledger, metrics, reports
+from timebank.services.ledger import posting as ledger
+from timebank.services.metrics import api as metrics
 from timebank.services.metrics import periods
+from timebank.services.reports import files as reports
 
 DANGEROUS = ["=HYPERLINK(\"http://x\")", "+1+2", "-3", "@SUM(A1)", "\tTab", "\rReturn",
              "  =spaced", "Line\n=second", "\u00a0=nbsp"]  # fmt: skip

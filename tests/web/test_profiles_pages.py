@@ -6,7 +6,7 @@ from __future__ import annotations
 from tests.factories import PASSWORD, make_community, make_member
 from timebank.extensions import db
 from timebank.models import Profile, Role
-from timebank.services import profiles
+from timebank.services.community import profiles
 
 PHONE, ADDRESS = "+961 1 234 567", "12 Cedar Street"
 

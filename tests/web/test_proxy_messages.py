@@ -12,7 +12,9 @@ from tests.factories import PASSWORD, make_community, make_member
 from tests.listing_factories import make_listing
 from timebank.extensions import db
 from timebank.models import AuditEvent, Message, Role
-from timebank.services import conversations, ledger, proxies
+from timebank.services.community import proxies
+from timebank.services.ledger import posting as ledger
+from timebank.services.messaging import conversations
 
 
 def _town(app):

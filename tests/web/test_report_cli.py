@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import PG_URL
 from tests.services.metrics_data import build_town
 from timebank.extensions import db
-from timebank.services import metrics
+from timebank.services.metrics import api as metrics
 from timebank.services.metrics import compute
 
 Q1 = ["--from", "2026-01-01", "--to", "2026-03-31"]

@@ -14,7 +14,8 @@ from sqlalchemy import event, func, select
 from tests.web.ledger_helpers import login, make_town, member
 from timebank.extensions import db
 from timebank.models import AuditEvent
-from timebank.services import exchanges, movements
+from timebank.services.exchanges import lifecycle as exchanges
+from timebank.services.exchanges import movements
 
 _keys = itertools.count(1)
 

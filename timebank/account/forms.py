@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, SelectField, TextAreaField
+from wtforms import PasswordField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from timebank.forms import Form, NoControlCharacters
+from timebank.forms import Form, NoControlCharacters, TickToConfirmForm
 
 
 class ChangePasswordForm(Form):
@@ -21,4 +21,21 @@ class JoinForm(Form):
     motivation = TextAreaField(
         _l("What would you like to offer or ask for? (optional)"),
         validators=[Optional(), Length(max=1000), NoControlCharacters(multiline=True)],
+    )
+
+
+class EraseSelfForm(TickToConfirmForm):
+    password = PasswordField(
+        _l("Your password"), validators=[DataRequired(message=_l("Enter your password."))]
+    )
+
+
+class PasswordCheckForm(Form):
+    password = PasswordField(
+        _l("Your password"), validators=[DataRequired(message=_l("Enter your password."))]
+    )
+    format = RadioField(
+        _l("Format"),
+        choices=[SelectChoice("json", "JSON"), SelectChoice("csv", "CSV")],
+        default="json",
     )

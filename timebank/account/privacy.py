@@ -10,11 +10,12 @@ from flask_login import current_user, logout_user
 
 from timebank.access import login_required
 from timebank.account import bp
-from timebank.console.forms import EraseSelfForm, PasswordCheckForm
+from timebank.account.forms import EraseSelfForm, PasswordCheckForm
 from timebank.database import transaction
 from timebank.forms import apply_domain_error
-from timebank.services import csvsafe, mail, privacy
+from timebank.services import csvsafe, privacy
 from timebank.services.exceptions import DomainError
+from timebank.services.messaging import mail
 
 
 @bp.route("/data", methods=["GET", "POST"])

@@ -14,7 +14,8 @@ from timebank.extensions import db
 from timebank.forms import apply_domain_error
 from timebank.i18n import current_language
 from timebank.models import Community
-from timebank.services import accounts, memberships
+from timebank.services.auth import users as accounts
+from timebank.services.community import memberships
 from timebank.services.exceptions import InvalidInput
 
 

@@ -12,7 +12,7 @@ from timebank.database import transaction
 from timebank.extensions import db
 from timebank.forms import apply_domain_error
 from timebank.models import Community, OutboxMessage, Role
-from timebank.services import communities
+from timebank.services.community import communities
 from timebank.services.exceptions import InvalidInput
 
 

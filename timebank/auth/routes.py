@@ -15,8 +15,9 @@ from timebank.forms import apply_domain_error
 from timebank.i18n import current_language
 from timebank.models import Community
 from timebank.security import is_safe_next
-from timebank.services import accounts, mail
+from timebank.services.auth import users as accounts
 from timebank.services.exceptions import DomainError, InvalidInput, LoginFailed, NotAllowed
+from timebank.services.messaging import mail
 
 
 def _login_limit() -> str:

@@ -2,9 +2,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
-from timebank.forms import Form, NoControlCharacters
-from timebank.listings.forms import int_or_none
-from timebank.services.categories import MAX_NAME_LENGTH
+from timebank.forms import Form, NoControlCharacters, int_or_none
+from timebank.services.listings.categories import MAX_NAME_LENGTH
 
 
 def _name(label):
@@ -33,7 +32,3 @@ class MergeForm(Form):
     target_id = SelectField(
         _l("Move its listings to"), coerce=int_or_none, validate_choice=False, choices=[]
     )
-
-
-class ConfirmForm(Form):
-    """Retiring needs nothing but the CSRF token."""

@@ -7,15 +7,14 @@ from sqlalchemy import func, select
 
 from timebank.access import community_required
 from timebank.categories import bp
-from timebank.categories.forms import CategoryForm, ConfirmForm, MergeForm, NewCategoryForm
+from timebank.categories.forms import CategoryForm, MergeForm, NewCategoryForm
 from timebank.database import transaction
 from timebank.extensions import db
-from timebank.forms import apply_domain_error
+from timebank.forms import ConfirmForm, apply_domain_error, options
 from timebank.i18n import current_language
-from timebank.listings.forms import options
 from timebank.models import Category, Community, Listing
-from timebank.services import categories
 from timebank.services.exceptions import InvalidInput
+from timebank.services.listings import categories
 
 
 def _category(community: Community, category_id: int) -> Category:

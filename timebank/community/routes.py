@@ -12,8 +12,10 @@ from timebank.community.forms import DecisionForm, DeclineForm
 from timebank.database import transaction
 from timebank.extensions import db
 from timebank.models import Community, Membership, MembershipStatus, OutboxMessage
-from timebank.services import announcements, communities, mail, memberships, permissions, proxies
+from timebank.services import permissions
+from timebank.services.community import announcements, communities, memberships, proxies
 from timebank.services.exceptions import AlreadyDecided, DomainError
+from timebank.services.messaging import mail
 
 
 @bp.route("/")

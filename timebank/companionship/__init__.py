@@ -9,7 +9,8 @@ safeguarding_bp = Blueprint(
 )
 
 from timebank.companionship import cli, routes, safeguarding_routes  # noqa: E402,F401
-from timebank.services import care_dashboard, dashboard  # noqa: E402
+from timebank.services.community import dashboard  # noqa: E402
+from timebank.services.companionship import dashboard as care_dashboard  # noqa: E402
 
 # Companionship's figures on the coordinator dashboard (once per process).
 if care_dashboard.counts not in dashboard.PROVIDERS:

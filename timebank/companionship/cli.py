@@ -8,7 +8,8 @@ import click
 from timebank.cli import parse_now
 from timebank.companionship import safeguarding_bp
 from timebank.database import transaction
-from timebank.services import mail, safeguarding
+from timebank.services.companionship import safeguarding
+from timebank.services.messaging import mail
 
 
 @safeguarding_bp.cli.command("remind-checks")

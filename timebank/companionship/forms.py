@@ -1,5 +1,3 @@
-import uuid
-
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
@@ -14,9 +12,9 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from timebank.forms import Form, NoControlCharacters
-from timebank.listings.forms import int_or_none, options
-from timebank.services import companionship, safeguarding
+from timebank.forms import Form, NoControlCharacters, int_or_none, options
+from timebank.services.companionship import requests as companionship
+from timebank.services.companionship import safeguarding
 from timebank.services.languages import SPOKEN_LANGUAGES
 
 
@@ -119,7 +117,3 @@ class RequirementForm(Form):
         choices=options(safeguarding.CHECK_LABELS.items()),
         validate_choice=False,
     )
-
-
-def new_key() -> str:
-    return f"visit-{uuid.uuid4().hex}"

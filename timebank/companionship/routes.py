@@ -9,12 +9,11 @@ from sqlalchemy.orm import joinedload
 
 from timebank.access import community_required
 from timebank.companionship import bp
-from timebank.companionship.forms import RequestForm, VisitForm, new_key
+from timebank.companionship.forms import RequestForm, VisitForm
 from timebank.database import transaction
 from timebank.extensions import db
-from timebank.forms import apply_domain_error
+from timebank.forms import ConfirmForm, apply_domain_error, int_or_none, new_key, options
 from timebank.i18n import current_language
-from timebank.listings.forms import ConfirmForm, int_or_none, options
 from timebank.models import (
     Arrangement,
     Community,
@@ -24,9 +23,12 @@ from timebank.models import (
     Visit,
     Wellbeing,
 )
-from timebank.services import companionship, mail, permissions
+from timebank.services import permissions
+from timebank.services.companionship import queries as companionship_queries
+from timebank.services.companionship import requests as companionship
 from timebank.services.exceptions import DomainError, InvalidInput
 from timebank.services.languages import SPOKEN_LANGUAGES
+from timebank.services.messaging import mail
 
 
 def _actor():
@@ -61,7 +63,7 @@ def _arrangement(community: Community, arrangement_id: int) -> Arrangement:
     if (
         found is None
         or found.community_id != community.id
-        or not companionship.can_view_arrangement(current_user, found)
+        or not permissions.can_view_arrangement(current_user, found)
     ):
         abort(404)
     return found
@@ -83,12 +85,12 @@ def index(community: Community):
     status = request.args.get("status", "open")
     if status not in {s.value for s in RequestStatus}:
         status = "open"
-    query = companionship.requests_query(community.id, status=status)
+    query = companionship_queries.requests_query(community.id, status=status)
     page = db.paginate(
         query, page=_page(), per_page=current_app.config["PER_PAGE"], error_out=False
     )
     membership = permissions.membership_of(current_user, community)
-    mine = companionship.member_overview(membership) if membership else ([], [])
+    mine = companionship_queries.member_overview(membership) if membership else ([], [])
     return render_template(
         "companionship/index.html",
         community=community,
@@ -105,7 +107,7 @@ def index(community: Community):
 def _request_form(community: Community) -> RequestForm:
     form = RequestForm()
     if _is_coordinator(community):
-        members = companionship.active_members(community)
+        members = companionship_queries.active_members(community)
         form.member_id.choices = options(
             [("", _("Myself"))] + [(m.id, m.user.display_name) for m in members]
         )
@@ -157,7 +159,7 @@ def show(community: Community, request_id: int):
         if membership is not None and membership.id != found.recipient_id
         else []
     )
-    arrangements = companionship.arrangements_of(found)
+    arrangements = companionship_queries.arrangements_of(found)
     visible = [
         a
         for a in arrangements
@@ -226,7 +228,9 @@ def match(community: Community, request_id: int):
         "companionship/match.html",
         community=community,
         req=found,
-        candidates=companionship.candidates(found, language=by_language, neighbourhood=by_area),
+        candidates=companionship_queries.candidates(
+            found, language=by_language, neighbourhood=by_area
+        ),
         by_language=by_language,
         by_area=by_area,
         labels=companionship.KIND_LABELS,
@@ -246,9 +250,9 @@ def arrangement(community: Community, arrangement_id: int):
         community=community,
         arrangement=found,
         req=found.request,
-        visits=companionship.visits_of(found),
+        visits=companionship_queries.visits_of(found),
         coordinator=_is_coordinator(community),
-        can_log=companionship.can_log_visit(current_user, found),
+        can_log=permissions.can_log_visit(current_user, found),
         labels=companionship.KIND_LABELS,
         frequencies=companionship.FREQUENCY_LABELS,
         languages=SPOKEN_LANGUAGES,
@@ -261,7 +265,7 @@ def arrangement(community: Community, arrangement_id: int):
 def log_visit(community: Community, arrangement_id: int):
     found = _arrangement(community, arrangement_id)
     back = url_for("companionship.arrangement", slug=community.slug, arrangement_id=found.id)
-    if not companionship.can_log_visit(current_user, found):
+    if not permissions.can_log_visit(current_user, found):
         flash(_("Only the volunteer or a coordinator can log a visit."), "error")
         return redirect(back)
     form = VisitForm()
@@ -322,7 +326,7 @@ def end(community: Community, arrangement_id: int):
 @community_required("coordinator")
 def concerns(community: Community):
     page = db.paginate(
-        companionship.concerns_query(community.id),
+        companionship_queries.concerns_query(community.id),
         page=_page(),
         per_page=current_app.config["PER_PAGE"],
         error_out=False,

@@ -12,12 +12,13 @@ from timebank.companionship import safeguarding_bp as bp
 from timebank.companionship.forms import CheckForm, RequirementForm
 from timebank.database import transaction
 from timebank.extensions import db
-from timebank.forms import apply_domain_error
+from timebank.forms import ConfirmForm, apply_domain_error, int_or_none, options
 from timebank.i18n import current_language
-from timebank.listings.forms import ConfirmForm, int_or_none, options
 from timebank.models import Community, Membership, SafeguardingCheck
-from timebank.services import categories, companionship, safeguarding
+from timebank.services.companionship import requests as companionship
+from timebank.services.companionship import safeguarding
 from timebank.services.exceptions import DomainError
+from timebank.services.listings import categories
 
 
 def _membership(community: Community, membership_id: int) -> Membership:

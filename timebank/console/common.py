@@ -5,19 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import abort, flash, redirect
-from flask_login import current_user
+from flask import abort, flash
 
 from timebank.database import transaction
 from timebank.extensions import db
 from timebank.forms import apply_domain_error
 from timebank.models import Community, Membership
-from timebank.services import mail
 from timebank.services.exceptions import DomainError
-
-
-def actor():
-    return current_user._get_current_object()
+from timebank.services.messaging import mail
 
 
 def membership_or_404(community: Community, membership_id: int) -> Membership:
@@ -25,25 +20,6 @@ def membership_or_404(community: Community, membership_id: int) -> Membership:
     if membership is None or membership.community_id != community.id:
         abort(404)
     return membership
-
-
-def scoped_or_404(model, community: Community, object_id: int):
-    item = db.session.get(model, object_id)
-    if item is None or item.community_id != community.id:
-        abort(404)
-    return item
-
-
-def act(work: Callable, success: str, back: str):
-    """Run ``work`` in one transaction; flash success or the domain error; redirect."""
-    try:
-        transaction(work)
-    except DomainError as error:
-        flash(error.message, "error")
-    else:
-        mail.deliver_pending()
-        flash(success, "success")
-    return redirect(back)
 
 
 def submit(form, work: Callable):

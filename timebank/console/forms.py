@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -13,7 +11,6 @@ from wtforms import (
     FormField,
     HiddenField,
     IntegerField,
-    PasswordField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -22,26 +19,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from timebank.forms import Form, NoControlCharacters
-
-
-def new_key() -> str:
-    return uuid.uuid4().hex
-
-
-class KeyedForm(Form):
-    """A form that carries an idempotency key, so a resubmission creates nothing new."""
-
-    idempotency_key = HiddenField(default=new_key)
-
-
-class ConfirmForm(Form):
-    """A destructive action needs the box ticked."""
-
-    confirm = BooleanField(
-        _l("I understand this cannot be undone"),
-        validators=[DataRequired(message=_l("Tick the box to confirm."))],
-    )
+from timebank.forms import (
+    Form,
+    KeyedForm,
+    NoControlCharacters,
+    minutes_field,
+    reason_field,
+)
 
 
 class RoleForm(Form):
@@ -158,47 +142,12 @@ class AnnouncementForm(Form):
     )
 
 
-class PasswordCheckForm(Form):
-    password = PasswordField(
-        _l("Your password"), validators=[DataRequired(message=_l("Enter your password."))]
+class LimitsForm(Form):
+    credit_limit = minutes_field(
+        _l("Credit limit (minutes)"), _l("How far below zero this member may go.")
     )
-    format = RadioField(
-        _l("Format"),
-        choices=[SelectChoice("json", "JSON"), SelectChoice("csv", "CSV")],
-        default="json",
-    )
-
-
-class EraseSelfForm(ConfirmForm):
-    password = PasswordField(
-        _l("Your password"), validators=[DataRequired(message=_l("Enter your password."))]
-    )
-
-
-class ProxyRecordForm(KeyedForm):
-    direction = RadioField(
-        _l("Who gave the help?"),
-        choices=[
-            SelectChoice("gave", _l("The member I act for gave the help")),
-            SelectChoice("received", _l("The member I act for received the help")),
-        ],
-        default="received",
-    )
-    other_number = StringField(
-        _l("Member number of the other person"),
-        validators=[DataRequired(message=_l("Enter a member number.")), Length(max=12)],
-    )
-    service_date = DateField(_l("Date of the help"), validators=[DataRequired()])
-    duration = StringField(
-        _l("Duration"),
-        description=_l("For example 1:30, 90 or 1.5"),
-        validators=[
-            DataRequired(message=_l("Enter a duration, for example 1:30.")),
-            Length(max=12),
-        ],
-    )
-    category = SelectField(_l("Category"), choices=[], validate_choice=False)
-    description = TextAreaField(
-        _l("What was done (optional)"),
-        validators=[Length(max=2000), NoControlCharacters(multiline=True)],
-    )
+    upper_limit = minutes_field(
+        _l("Upper limit (minutes, optional)"), _l("Leave empty for no upper limit."),
+        optional=True,
+    )  # fmt: skip
+    reason = reason_field(_l("Reason for the change"))

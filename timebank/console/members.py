@@ -10,23 +10,17 @@ from sqlalchemy.orm import joinedload
 
 from timebank.access import community_required
 from timebank.console import bp
-from timebank.console.common import act, actor, membership_or_404, scoped_or_404, submit
-from timebank.console.forms import ConfirmForm, ProxyForm, RoleForm
-from timebank.exchanges.forms import LimitsForm
+from timebank.console.common import membership_or_404, submit
+from timebank.console.forms import LimitsForm, ProxyForm, RoleForm
 from timebank.extensions import db
+from timebank.forms import TickToConfirmForm as ConfirmForm
 from timebank.models import Account, Community, Membership, MembershipStatus, Proxy, Role
-from timebank.services import (
-    dashboard,
-    ledger,
-    lifecycle,
-    lookups,
-    member_statement,
-    permissions,
-    policy,
-    privacy,
-    proxies,
-    vetting,
-)
+from timebank.services import permissions, privacy
+from timebank.services.community import dashboard, lifecycle, proxies, vetting
+from timebank.services.exchanges import lookups, policy
+from timebank.services.ledger import member_statement
+from timebank.services.ledger import posting as ledger
+from timebank.web import act, actor, scoped_or_404
 
 
 @bp.route("/")
@@ -129,7 +123,7 @@ def reactivate(community: Community, membership_id: int):
 @bp.route("/members/<int:membership_id>/role", methods=["POST"])
 @community_required("community_admin")
 def role(community: Community, membership_id: int):
-    from timebank.services import memberships
+    from timebank.services.community import memberships
 
     membership = membership_or_404(community, membership_id)
     form = RoleForm()

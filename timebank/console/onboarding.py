@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 
 from timebank.access import community_required
 from timebank.console import bp
-from timebank.console.common import act, actor, membership_or_404, scoped_or_404, submit
+from timebank.console.common import membership_or_404, submit
 from timebank.console.forms import NewMemberForm, StepForm, TickForm
 from timebank.extensions import db
 from timebank.models import Community, MembershipStatus, VettingStep
-from timebank.services import vetting
+from timebank.services.community import memberships, vetting
+from timebank.web import act, actor, scoped_or_404
 
 
 @bp.route("/vetting/", methods=["GET", "POST"])
@@ -87,7 +88,7 @@ def new_member(community: Community):
         who = actor()
         ok, membership = submit(
             form,
-            lambda: vetting.create_member(
+            lambda: memberships.create_member(
                 community,
                 actor=who,
                 display_name=form.display_name.data,

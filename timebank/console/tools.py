@@ -15,19 +15,18 @@ from flask_babel import gettext as _
 
 from timebank.access import community_required
 from timebank.console import bp
-from timebank.console.common import act, actor, scoped_or_404, submit
-from timebank.console.forms import (
-    AnnouncementForm,
-    AuditFilterForm,
-    ImportForm,
-    TimesheetForm,
-    new_key,
-)
+from timebank.console.common import submit
+from timebank.console.forms import AnnouncementForm, AuditFilterForm, ImportForm, TimesheetForm
 from timebank.database import transaction
 from timebank.extensions import db
+from timebank.forms import new_key
 from timebank.models import Announcement, Community
-from timebank.services import announcements, auditlog, csvsafe, imports, timesheets
+from timebank.services import audit_trail as auditlog
+from timebank.services import csvsafe
+from timebank.services.community import announcements, imports
 from timebank.services.exceptions import DomainError
+from timebank.services.exchanges import timesheets
+from timebank.web import act, actor, scoped_or_404
 
 MORE_ROWS = 10
 

@@ -2,20 +2,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import DateField, HiddenField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from timebank.forms import Form, NoControlCharacters
-from timebank.listings.forms import options
-from timebank.services import conversations
-
-
-class MessageForm(Form):
-    body = TextAreaField(
-        _l("Your message"),
-        validators=[
-            DataRequired(message=_l("Write a message.")),
-            Length(max=conversations.MAX_MESSAGE),
-            NoControlCharacters(multiline=True),
-        ],
-    )
+from timebank.forms import Form, NoControlCharacters, options
+from timebank.services.messaging import conversations
 
 
 class ReportForm(Form):

@@ -9,14 +9,16 @@ from flask_login import current_user
 
 from timebank.access import community_required
 from timebank.conversations import bp
-from timebank.conversations.forms import ExchangeForm, MessageForm, ReportForm
+from timebank.conversations.forms import ExchangeForm, ReportForm
 from timebank.database import transaction
-from timebank.extensions import db, limiter
-from timebank.forms import apply_domain_error
-from timebank.listings.forms import ConfirmForm, int_or_none
+from timebank.extensions import db
+from timebank.forms import ConfirmForm, MessageForm, apply_domain_error, int_or_none
 from timebank.models import Category, Community, Conversation, Listing, ListingKind, Report
-from timebank.services import conversations, mail, permissions
+from timebank.services import permissions
 from timebank.services.exceptions import DomainError, InvalidInput
+from timebank.services.exchanges import lifecycle as exchanges
+from timebank.services.messaging import conversations, mail
+from timebank.web import limited_sending
 
 
 def _actor():
@@ -27,30 +29,12 @@ def _page() -> int:
     return int_or_none(request.args.get("page")) or 1
 
 
-def _message_limit() -> str:
-    return current_app.config.get("MESSAGE_RATE_LIMIT", "20 per hour")
-
-
-def _sender_key() -> str:
-    return f"message-sender:{current_user.id}" if current_user.is_authenticated else "anonymous"
-
-
-def limited_sending(view):
-    """Sending messages is rate-limited per sender (proxies replying for a member too)."""
-    return limiter.limit(
-        _message_limit,
-        methods=["POST"],
-        key_func=_sender_key,
-        deduct_when=lambda response: response.status_code == 302,
-    )(view)
-
-
 def _conversation(community: Community, conversation_id: int) -> Conversation:
     found = db.session.get(Conversation, conversation_id)
     if (
         found is None
         or found.community_id != community.id
-        or not conversations.can_read(current_user, found)
+        or not permissions.can_read_conversation(current_user, found)
     ):
         abort(404)
     return found
@@ -117,7 +101,7 @@ def respond(community: Community, listing_id: int):
 @community_required("member")
 def show(community: Community, conversation_id: int):
     conversation = _conversation(community, conversation_id)
-    party = conversations.is_party(current_user, conversation)
+    party = permissions.is_conversation_party(current_user, conversation)
     form = MessageForm()
     if party and form.validate_on_submit():
         actor = _actor()
@@ -148,7 +132,7 @@ def record_exchange(community: Community, conversation_id: int):
     category and its title prefilled; it then follows the ledger lifecycle."""
     conversation = _conversation(community, conversation_id)
     back = url_for(".show", slug=community.slug, conversation_id=conversation.id)
-    if not conversations.is_party(current_user, conversation):
+    if not permissions.is_conversation_party(current_user, conversation):
         if request.method == "POST":
             flash(_("Only the two members of a conversation can record its exchange."), "error")
             return redirect(back)
@@ -172,7 +156,7 @@ def record_exchange(community: Community, conversation_id: int):
         gave = form.direction.data == "gave"
         try:
             exchange = transaction(
-                lambda: conversations.record_exchange(
+                lambda: exchanges.record_from_conversation(
                     conversation,
                     actor=actor,
                     gave=gave,

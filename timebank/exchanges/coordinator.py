@@ -13,39 +13,33 @@ from timebank.exchanges import bp
 from timebank.exchanges.forms import (
     BehalfForm,
     BulkForm,
-    ConfirmForm,
     GrantForm,
     GroupForm,
     PolicyForm,
     QueueFilterForm,
     ReverseForm,
 )
-from timebank.exchanges.views import (
-    actor,
+from timebank.exchanges.helpers import (
     detail_url,
-    page_number,
     record_flow,
     resolve_number,
     show_error,
     visible_exchange,
 )
 from timebank.extensions import db
+from timebank.forms import ConfirmForm
 from timebank.models import Community, ExchangeStatus, Membership
-from timebank.services import (
-    exchange_rows,
-    exchanges,
-    lookups,
-    mail,
-    movements,
-    policy,
-    statements,
-)
 from timebank.services.exceptions import (
     AlreadyDecided,
     DomainError,
     LimitExceeded,
     NotAllowed,
 )
+from timebank.services.exchanges import lifecycle as exchanges
+from timebank.services.exchanges import lookups, movements, policy, statements
+from timebank.services.exchanges import rows as exchange_rows
+from timebank.services.messaging import mail
+from timebank.web import actor, page_number
 
 
 def _queue_url(community: Community) -> str:

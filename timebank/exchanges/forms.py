@@ -3,7 +3,6 @@ digits; everything a service checks again is only parsed here, never decided."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
@@ -12,52 +11,28 @@ from wtforms import (
     DateField,
     HiddenField,
     RadioField,
-    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
-from timebank.forms import Form, NoControlCharacters
+from timebank.exchanges import labels as exchange_labels
+from timebank.forms import (
+    Form,
+    NoControlCharacters,
+    WholeNumberField,
+    minutes_field,
+    new_key,
+    options,
+    reason_field,
+)
 from timebank.models import ApprovalRule
-from timebank.services import exchange_labels, lookups, rules, statements
 from timebank.services.exceptions import InvalidInput
-
-
-def _choices(pairs) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]
-
+from timebank.services.exchanges import lookups, statements
+from timebank.services.ledger import rules
 
 DURATION_HINT = _l("For example 1:30, 90 (minutes) or 1.5 (hours).")
-
-
-class WholeNumberField(StringField):
-    """A whole number 0 or more, typed with Latin or Arabic-Indic digits; keeps the text."""
-
-    def process_formdata(self, valuelist):
-        self.raw = valuelist[0] if valuelist else ""
-        self.data = None
-        if self.raw.strip():
-            self.data = lookups.member_number(self.raw)
-            if self.data is None:
-                raise ValueError(_l("Enter a whole number, for example 12."))
-
-    def _value(self):
-        return getattr(self, "raw", None) or ("" if self.data is None else str(self.data))
-
-
-def _reason(label, *, required=True):
-    checks = [Length(max=1000), NoControlCharacters(multiline=True)]
-    if required:
-        checks.insert(0, DataRequired(message=_l("Give a reason.")))
-    else:
-        checks.insert(0, Optional())
-    return TextAreaField(label, validators=checks)
-
-
-def new_key() -> str:
-    return uuid.uuid4().hex
 
 
 class OrderedForm(Form):
@@ -111,16 +86,14 @@ class ExchangeFields(DurationMixin, OrderedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = _choices(
-            [("", _l("Choose a category")), *exchange_labels.choices()]
-        )
+        self.category.choices = options([("", _l("Choose a category")), *exchange_labels.choices()])
 
 
 class RecordForm(ExchangeFields):
     FIELD_ORDER = ("csrf_token", "direction", "member", "pick")
     direction = RadioField(
         _l("What happened?"),
-        choices=_choices([("gave", _l("I gave help")), ("received", _l("I received help"))]),
+        choices=options([("gave", _l("I gave help")), ("received", _l("I received help"))]),
         default="gave",
         validators=[DataRequired(message=_l("Say whether you gave or received help."))],
     )
@@ -144,20 +117,16 @@ class BehalfForm(ExchangeFields):
     )
 
 
-class ConfirmForm(Form):
-    """Nothing but the CSRF token: extra fields such as ``minutes`` are ignored."""
-
-
 class RejectForm(Form):
-    reason = _reason(_l("Reason (the other member will see it)"))
+    reason = reason_field(_l("Reason (the other member will see it)"))
 
 
 class CancelForm(Form):
-    reason = _reason(_l("Reason (optional)"), required=False)
+    reason = reason_field(_l("Reason (optional)"), required=False)
 
 
 class ReverseForm(Form):
-    reason = _reason(_l("Reason for the reversal"))
+    reason = reason_field(_l("Reason for the reversal"))
 
 
 class DonateForm(DurationMixin, OrderedForm):
@@ -173,7 +142,7 @@ class GrantForm(DurationMixin, OrderedForm):
     member = WholeNumberField(
         _l("Member number"), validators=[DataRequired(message=_l("Enter a member number."))]
     )
-    reason = _reason(_l("Reason for the grant"))
+    reason = reason_field(_l("Reason for the grant"))
     idempotency_key = HiddenField(default=new_key)
 
 
@@ -181,7 +150,7 @@ class GroupForm(ExchangeFields):
     FIELD_ORDER = ("csrf_token", "shape", "one", "many")
     shape = RadioField(
         _l("Who gave and who received?"),
-        choices=_choices(
+        choices=options(
             [
                 ("one_to_many", _l("One member gave help to several (for example a workshop)")),
                 ("many_to_one", _l("Several members gave help to one")),
@@ -219,7 +188,7 @@ class QueueFilterForm(Form):
 
     status = SelectField(
         _l("Status"),
-        choices=_choices(
+        choices=options(
             [
                 ("awaiting_approval", _l("Waiting for a coordinator")),
                 ("recorded", _l("Waiting for the other member")),
@@ -236,8 +205,8 @@ class QueueFilterForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        options = exchange_labels.choices()
-        self.category.choices = _choices([("", _l("All categories")), *options])
+        categories = exchange_labels.choices()
+        self.category.choices = options([("", _l("All categories")), *categories])
 
     def filters(self) -> statements.QueueFilters:
         valid = self.validate()
@@ -255,13 +224,13 @@ class QueueFilterForm(Form):
 class BulkForm(Form):
     decision = RadioField(
         _l("Decision"),
-        choices=_choices(
+        choices=options(
             [("approve", _l("Approve the selected")), ("reject", _l("Reject the selected"))]
         ),
         default="approve",
         validators=[DataRequired(message=_l("Choose approve or reject."))],
     )
-    reason = _reason(_l("Reason, if you reject"), required=False)
+    reason = reason_field(_l("Reason, if you reject"), required=False)
 
 
 _RULES = [
@@ -273,33 +242,17 @@ _RULES = [
 ]
 
 
-def _minutes_field(label, description=None, *, optional=False):
-    checks = [Optional()] if optional else [InputRequired(message=_l("Enter a whole number."))]
-    return WholeNumberField(label, description=description, validators=checks)
-
-
 class PolicyForm(Form):
     require_confirmation = BooleanField(_l("The other member must confirm an exchange"))
-    approval_rule = RadioField(_l("When must a coordinator approve?"), choices=_choices(_RULES))
-    approval_above_minutes = _minutes_field(_l("Approval above (minutes)"))
-    default_credit_limit = _minutes_field(
+    approval_rule = RadioField(_l("When must a coordinator approve?"), choices=options(_RULES))
+    approval_above_minutes = minutes_field(_l("Approval above (minutes)"))
+    default_credit_limit = minutes_field(
         _l("Default credit limit (minutes)"),
         _l("How far below zero a member may go: 600 minutes is 10 hours."),
     )
-    default_upper_limit = _minutes_field(
+    default_upper_limit = minutes_field(
         _l("Default upper limit (minutes, optional)"), _l("Leave empty for no upper limit."),
         optional=True,
     )  # fmt: skip
-    max_minutes_per_exchange = _minutes_field(_l("Longest exchange (minutes)"))
-    pending_expiry_days = _minutes_field(_l("Days before an unconfirmed record expires"))
-
-
-class LimitsForm(Form):
-    credit_limit = _minutes_field(
-        _l("Credit limit (minutes)"), _l("How far below zero this member may go.")
-    )
-    upper_limit = _minutes_field(
-        _l("Upper limit (minutes, optional)"), _l("Leave empty for no upper limit."),
-        optional=True,
-    )  # fmt: skip
-    reason = _reason(_l("Reason for the change"))
+    max_minutes_per_exchange = minutes_field(_l("Longest exchange (minutes)"))
+    pending_expiry_days = minutes_field(_l("Days before an unconfirmed record expires"))

@@ -11,29 +11,20 @@ from flask_babel import gettext as _
 from timebank.access import community_required
 from timebank.database import transaction
 from timebank.exchanges import bp
-from timebank.exchanges.forms import CancelForm, ConfirmForm, DonateForm, RecordForm, RejectForm
-from timebank.exchanges.views import (
-    actor,
-    detail_url,
-    page_number,
-    record_flow,
-    show_error,
-    visible_exchange,
-)
+from timebank.exchanges import labels as exchange_labels
+from timebank.exchanges.forms import CancelForm, DonateForm, RecordForm, RejectForm
+from timebank.exchanges.helpers import detail_url, record_flow, show_error, visible_exchange
+from timebank.forms import ConfirmForm
 from timebank.models import Community
-from timebank.services import (
-    exchange_labels,
-    exchange_rows,
-    exchanges,
-    exports,
-    lookups,
-    mail,
-    movements,
-    permissions,
-    statements,
-)
+from timebank.services import export_events as exports
+from timebank.services import permissions
 from timebank.services.csvsafe import stream_rows
 from timebank.services.exceptions import DomainError
+from timebank.services.exchanges import lifecycle as exchanges
+from timebank.services.exchanges import lookups, movements, statements
+from timebank.services.exchanges import rows as exchange_rows
+from timebank.services.messaging import mail
+from timebank.web import actor, page_number
 
 
 def _hours_url(community: Community) -> str:

@@ -7,7 +7,8 @@ import click
 from timebank.cli import parse_now
 from timebank.database import transaction
 from timebank.listings import bp
-from timebank.services import listings, mail
+from timebank.services.listings import listings
+from timebank.services.messaging import mail
 
 
 @bp.cli.command("expire-listings")

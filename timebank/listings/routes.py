@@ -11,16 +11,15 @@ from sqlalchemy.orm import joinedload
 from timebank.access import community_required
 from timebank.database import transaction
 from timebank.extensions import db, limiter
-from timebank.forms import apply_domain_error
+from timebank.forms import ConfirmForm, ListingForm, apply_domain_error, int_or_none, options
 from timebank.i18n import current_language
 from timebank.listings import bp
-from timebank.listings.forms import ConfirmForm, ListingForm, int_or_none, options
 from timebank.models import Category, Community, Listing, ListingStatus, Membership
-from timebank.services import categories, listings, permissions, search
+from timebank.services import permissions
 from timebank.services.exceptions import DomainError, InvalidInput
 from timebank.services.languages import SPOKEN_LANGUAGES
-
-MAX_QUERY_LENGTH = 200
+from timebank.services.listings import categories, listings, search
+from timebank.web import search_filters
 
 
 def _actor():
@@ -37,19 +36,6 @@ def _category_choices(community: Community, keep: Category | None = None) -> lis
         label = _("%(name)s (no longer used)", name=keep.display_name(language))
         choices.append((keep.id, label))
     return options(choices)
-
-
-def search_filters() -> search.Filters:
-    """The search-and-filter form's values from the query string (browse and directory)."""
-    args = request.args
-    language = args.get("language", "")
-    return search.Filters(
-        q=args.get("q", "")[:MAX_QUERY_LENGTH].strip(),
-        kind=args.get("kind") or None,
-        category_id=int_or_none(args.get("category")),
-        neighbourhood=(args.get("neighbourhood", "")[:80].strip() or None),
-        language=language if language in SPOKEN_LANGUAGES else None,
-    )
 
 
 def _page() -> int:

@@ -11,7 +11,7 @@ from timebank.extensions import csrf, db
 from timebank.main import bp
 from timebank.models import Community
 from timebank.security import is_safe_next
-from timebank.services import accounts
+from timebank.services.auth import users as accounts
 
 
 @bp.route("/")

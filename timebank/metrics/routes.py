@@ -24,11 +24,14 @@ from timebank.i18n import current_language
 from timebank.metrics import bp
 from timebank.metrics.forms import MetricsSettingsForm, PeriodForm
 from timebank.models import Community, utcnow
-from timebank.services import metrics, permissions, report_settings, reports
+from timebank.services import permissions
 from timebank.services.exceptions import DomainError
+from timebank.services.metrics import api as metrics
 from timebank.services.metrics import charts, definitions, formatting, lookups, periods
+from timebank.services.metrics import settings as report_settings
 from timebank.services.metrics.periods import Period
 from timebank.services.reports import exports
+from timebank.services.reports import files as reports
 
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
 

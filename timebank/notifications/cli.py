@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from timebank.database import transaction
 from timebank.models import utcnow
 from timebank.notifications import bp
-from timebank.services import digest, mail
+from timebank.services.messaging import digest, mail
 
 
 @bp.cli.command("send-digest")

@@ -1,7 +1,7 @@
 """The notifications inbox (with the unread count in the page header), marking read, and
 e-mail preferences per kind including the weekly digest."""
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -11,11 +11,10 @@ from wtforms import BooleanField
 from timebank.access import login_required
 from timebank.database import transaction
 from timebank.extensions import db
-from timebank.forms import Form
-from timebank.listings.forms import ConfirmForm, int_or_none
+from timebank.forms import ConfirmForm, Form, int_or_none
 from timebank.models import Community, Notification
 from timebank.notifications import bp
-from timebank.services import mail, notifications
+from timebank.services.messaging import notifications
 
 
 def target_url(note: Notification, slug: str | None) -> str:
@@ -27,12 +26,6 @@ def target_url(note: Notification, slug: str | None) -> str:
 
 
 def init_app(app) -> None:
-    @app.before_request
-    def site_address() -> None:
-        """The address this request reached the site at, for links in the e-mails it
-        writes (``mail.address``); services do not read the request themselves."""
-        setattr(g, mail.SITE_ADDRESS, request.host_url)
-
     @app.context_processor
     def unread():
         def unread_notifications() -> int:

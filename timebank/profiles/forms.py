@@ -2,9 +2,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from timebank.forms import Form, NoControlCharacters
-from timebank.listings.forms import options
-from timebank.services import profiles
+from timebank.forms import Form, NoControlCharacters, options
+from timebank.services.community import profiles
 from timebank.services.languages import SPOKEN_LANGUAGES
 
 VISIBILITY_LABELS = {

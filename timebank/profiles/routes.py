@@ -9,9 +9,7 @@ from sqlalchemy.orm import joinedload
 from timebank.access import community_required
 from timebank.database import transaction
 from timebank.extensions import db
-from timebank.forms import apply_domain_error
-from timebank.listings.forms import int_or_none
-from timebank.listings.routes import search_filters
+from timebank.forms import apply_domain_error, int_or_none
 from timebank.models import (
     Community,
     Listing,
@@ -22,9 +20,12 @@ from timebank.models import (
 )
 from timebank.profiles import bp
 from timebank.profiles.forms import VISIBILITY_LABELS, ProfileForm
-from timebank.services import categories, permissions, profiles, search
+from timebank.services import permissions
+from timebank.services.community import profiles
 from timebank.services.exceptions import InvalidInput
 from timebank.services.languages import SPOKEN_LANGUAGES
+from timebank.services.listings import categories, search
+from timebank.web import search_filters
 
 
 @bp.route("/people/")

@@ -10,24 +10,20 @@ from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
 from timebank.access import community_required
-from timebank.console.common import actor, membership_or_404, submit
-from timebank.console.forms import ProxyRecordForm
-from timebank.conversations.routes import limited_sending
+from timebank.console.common import membership_or_404, submit
 from timebank.extensions import db
 from timebank.i18n import current_language
 from timebank.models import Account, Community, Exchange, ExchangeStatus, Membership
 from timebank.proxy import bp
-from timebank.services import (
-    categories,
-    conversations,
-    exchanges,
-    member_statement,
-    paging,
-    permissions,
-    proxies,
-    rules,
-)
-from timebank.services.common import other_party_user_id
+from timebank.proxy.forms import ProxyRecordForm
+from timebank.services import paging, permissions
+from timebank.services.community import proxies
+from timebank.services.exchanges import lifecycle as exchanges
+from timebank.services.ledger import member_statement, rules
+from timebank.services.ledger.checks import other_party_user_id
+from timebank.services.listings import categories
+from timebank.services.messaging import conversations
+from timebank.web import actor, limited_sending
 
 
 def _member(community: Community, member_id: int) -> Membership:
@@ -88,7 +84,7 @@ def _proxied(community: Community, member_id: int) -> Membership:
 @bp.route("/<int:member_id>/conversations/")
 @community_required("participant")
 def conversations_index(community: Community, member_id: int):
-    from timebank.listings.forms import int_or_none
+    from timebank.forms import int_or_none
 
     membership = _proxied(community, member_id)
     query = conversations.conversations_query(membership)
@@ -109,8 +105,8 @@ def conversations_index(community: Community, member_id: int):
 @limited_sending
 @community_required("participant")
 def conversation(community: Community, member_id: int, conversation_id: int):
-    from timebank.conversations.forms import MessageForm
     from timebank.database import transaction
+    from timebank.forms import MessageForm
     from timebank.services.exceptions import DomainError
 
     membership = _proxied(community, member_id)
@@ -149,7 +145,7 @@ def conversation(community: Community, member_id: int, conversation_id: int):
 @bp.route("/<int:member_id>/confirm", methods=["POST"])
 @community_required("member")
 def confirm(community: Community, member_id: int):
-    from timebank.console.common import act
+    from timebank.web import act
 
     membership = _member(community, member_id)
     raw = request.form.get("exchange_id", "")
@@ -232,8 +228,8 @@ def statement(community: Community, member_id: int):
 @bp.route("/<int:member_id>/listing", methods=["GET", "POST"])
 @community_required("member")
 def post_listing(community: Community, member_id: int):
-    from timebank.listings.forms import ListingForm, options
-    from timebank.services import listings
+    from timebank.forms import ListingForm, options
+    from timebank.services.listings import listings
 
     membership = _member(community, member_id)
     form = ListingForm()

@@ -3,7 +3,22 @@ buttons, services re-check them. Deny by default."""
 
 from __future__ import annotations
 
-from timebank.models import Community, Listing, Membership, MembershipStatus, Role, User
+from sqlalchemy import select
+
+from timebank.extensions import db
+from timebank.models import (
+    Arrangement,
+    ArrangementStatus,
+    Community,
+    Conversation,
+    Listing,
+    Membership,
+    MembershipStatus,
+    Proxy,
+    Role,
+    User,
+)
+from timebank.services.ledger.checks import other_party_user_id, party_user_ids
 
 
 def is_site_admin(user: User | None) -> bool:
@@ -81,16 +96,11 @@ def can_view_exchange(user: User | None, community: Community, party_ids: set) -
 
 
 def _exchange_context(exchange) -> tuple[Community, set]:
-    from timebank.extensions import db
-    from timebank.services.common import party_user_ids
-
     return db.session.get(Community, exchange.community_id), party_user_ids(exchange)
 
 
 def can_confirm(user: User | None, exchange) -> bool:
     """The other party of a recorded exchange (for the Confirm button)."""
-    from timebank.services.common import other_party_user_id
-
     return (
         user is not None
         and exchange.status == "recorded"
@@ -194,11 +204,6 @@ def is_proxy_for(user: User | None, member: Membership) -> bool:
     the same community (coordinators act for everyone through ``can_act_for_members``)."""
     if user is None or not user.is_authenticated or not member.is_active:
         return False
-    from sqlalchemy import select
-
-    from timebank.extensions import db
-    from timebank.models import Proxy
-
     own = membership_of(user, member.community)
     if own is None or not own.is_active:
         return False
@@ -222,3 +227,48 @@ def can_act_for(user: User | None, member: Membership) -> bool:
 def can_erase(user: User | None, community: Community) -> bool:
     """Erase a departed member's personal data: coordinators and admins."""
     return can_manage_members(user, community)
+
+
+# Companionship
+
+
+def can_log_visit(user: User | None, arrangement: Arrangement) -> bool:
+    """The volunteer of an active arrangement, or a safeguarding manager."""
+    if user is None or arrangement.status != ArrangementStatus.ACTIVE:
+        return False
+    community = arrangement.request.recipient.community
+    return arrangement.volunteer.user_id == user.id or can_manage_safeguarding(user, community)
+
+
+def can_view_arrangement(user: User | None, arrangement: Arrangement) -> bool:
+    """The volunteer, the visited member and safeguarding managers."""
+    community = arrangement.request.recipient.community
+    return user is not None and (
+        user.id in (arrangement.volunteer.user_id, arrangement.request.recipient.user_id)
+        or can_manage_safeguarding(user, community)
+    )
+
+
+# Conversations
+
+
+def is_conversation_party(user: User | None, conversation: Conversation) -> bool:
+    """One of the conversation's two members."""
+    if user is None or not user.is_authenticated:
+        return False
+    ids = db.session.scalars(
+        select(Membership.user_id).where(
+            Membership.id.in_([conversation.starter_id, conversation.other_id])
+        )
+    ).all()
+    return user.id in ids
+
+
+def can_read_conversation(user: User | None, conversation: Conversation) -> bool:
+    """The two members; coordinators only once a report or concern opened it to them."""
+    if is_conversation_party(user, conversation):
+        return True
+    community = db.session.get(Community, conversation.community_id)
+    return conversation.opened_to_coordinators_at is not None and (
+        can_manage_members(user, community)
+    )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -33,19 +32,21 @@ from timebank.models import (
     User,
     utcnow,
 )
-from timebank.services import accounts, audit, lifecycle, passwords, permissions
+from timebank.services import audit, permissions
+from timebank.services.auth import passwords
+from timebank.services.auth import users as accounts
+from timebank.services.community import lifecycle
+from timebank.services.companionship import privacy as companionship_privacy
 from timebank.services.exceptions import InvalidInput, NotAllowed
+from timebank.services.messaging import privacy as message_privacy
 
-# Extension point: other areas (messages, companionship) register
-# ``(export(user) -> dict, erase(user) -> None)`` pairs here, so their data is exported and
-# erased with the rest without this module importing them.
-CONTRIBUTORS: list[tuple[Any, Any]] = []
-
-
-def contribute(exporter: Any, eraser: Any) -> None:
-    """Register an area's ``(export, erase)`` pair, once."""
-    if (exporter, eraser) not in CONTRIBUTORS:
-        CONTRIBUTORS.append((exporter, eraser))
+# The areas that keep personal data of their own: each gives ``export(user, membership_ids)
+# -> dict`` and ``erase(user, membership_ids)``. This module sits above every area, so it
+# names them here; no area imports it.
+AREAS = (
+    (message_privacy.export, message_privacy.erase),
+    (companionship_privacy.export, companionship_privacy.erase),
+)
 
 
 def membership_ids(user: User) -> list[int]:
@@ -111,17 +112,15 @@ def export(user: User) -> dict:
     memberships = db.session.scalars(
         select(Membership).where(Membership.user_id == user.id).order_by(Membership.id)
     ).all()
-    membership_ids = [m.id for m in memberships]
-    profiles = db.session.scalars(
-        select(Profile).where(Profile.membership_id.in_(membership_ids))
-    ).all()
+    ids = [m.id for m in memberships]
+    profiles = db.session.scalars(select(Profile).where(Profile.membership_id.in_(ids))).all()
     listings = db.session.scalars(
-        select(Listing).where(Listing.owner_id.in_(membership_ids)).order_by(Listing.id)
+        select(Listing).where(Listing.owner_id.in_(ids)).order_by(Listing.id)
     ).all()
     entries = db.session.execute(
         select(Entry.created_at, Entry.exchange_id, Entry.delta, Entry.balance_after)
         .join(Account, Entry.account_id == Account.id)
-        .where(Account.membership_id.in_(membership_ids))
+        .where(Account.membership_id.in_(ids))
         .order_by(Entry.id)
     ).all()
     texts = db.session.scalars(
@@ -187,8 +186,8 @@ def export(user: User) -> dict:
             for row in entries
         ],
     }
-    for exporter, _eraser in CONTRIBUTORS:
-        data.update(exporter(user))
+    for exporter, _eraser in AREAS:
+        data.update(exporter(user, ids))
     return data
 
 
@@ -252,8 +251,9 @@ def erase(user: User, *, actor: User, now: datetime | None = None) -> User:
             or_(OutboxMessage.recipient_id == user.id, OutboxMessage.to_address == user.email)
         )
     )
-    for _exporter, eraser in CONTRIBUTORS:
-        eraser(user)
+    ids = membership_ids(user)
+    for _exporter, eraser in AREAS:
+        eraser(user, ids)
     user.display_name = _former_name(user, list(memberships))
     user.email = None
     user.phone = None
@@ -332,7 +332,6 @@ def _compact_search_indexes() -> None:
 
 __all__ = [
     "check_password",
-    "contribute",
     "erase",
     "export",
     "export_rows",

@@ -23,7 +23,7 @@ from timebank.models import (
     Membership,
     User,
 )
-from timebank.services import metrics
+from timebank.services.metrics import api as metrics
 from timebank.services.metrics import definitions, formatting, lookups, queries
 from timebank.services.metrics.periods import Period
 from timebank.services.metrics.results import Summary

@@ -1,0 +1,89 @@
+"""Communities: creation and appointing coordinators (installation admins)."""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from timebank.extensions import db
+from timebank.models import Community, Membership, MembershipStatus, Role, User, utcnow
+from timebank.services import audit, permissions
+from timebank.services.auth.users import find_by_email
+from timebank.services.community import memberships, profiles
+from timebank.services.exceptions import InvalidInput, NotAllowed
+from timebank.services.listings import categories
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,58}[a-z0-9]$")  # 2-60 characters, as the message says
+
+
+def find_by_slug(slug: str) -> Community | None:
+    """The community at ``/c/<slug>/``; a malformed slug (for example one with a NUL byte,
+    which PostgreSQL refuses in a query) finds none."""
+    if not SLUG_RE.fullmatch(slug):
+        return None
+    return db.session.scalar(select(Community).where(Community.slug == slug))
+
+
+def create(
+    *,
+    actor: User | None,
+    slug: str,
+    name: str,
+    name_ar: str | None = None,
+    locale: str = "en",
+    description: str | None = None,
+) -> Community:
+    """Create a community. ``actor=None`` only from the command line."""
+    if actor is not None and not permissions.is_site_admin(actor):
+        raise NotAllowed()
+    slug = slug.strip().lower()
+    if not SLUG_RE.fullmatch(slug):
+        raise InvalidInput(_l("Use 2–60 lowercase letters, digits and hyphens."), field="slug")
+    if db.session.scalar(select(func.count()).where(Community.slug == slug)):
+        raise InvalidInput(_l("This address is already taken."), field="slug")
+    community = Community(
+        slug=slug,
+        name=name.strip(),
+        name_ar=(name_ar or "").strip() or None,
+        locale=locale,
+        description=description or None,
+    )
+    db.session.add(community)
+    db.session.flush()
+    categories.seed(community)
+    audit.record("community.create", actor=actor, community_id=community.id, obj=community)
+    return community
+
+
+def appoint(community: Community, *, email: str, role: Role, actor: User | None) -> Membership:
+    """Make an existing user a coordinator (or admin) of ``community``, admitting them if
+    they were not yet a member. One audit event (``membership.role_change``)."""
+    if actor is not None and not permissions.can_change_roles(actor, community):
+        raise NotAllowed()
+    user = find_by_email(email)
+    if user is None:
+        raise InvalidInput(_l("No account uses this e-mail address."), field="email")
+    membership = user.membership_in(community.id)
+    if membership is None:
+        membership = Membership(user=user, community=community)
+        db.session.add(membership)
+    if membership.status != MembershipStatus.ACTIVE:
+        number = membership.member_number or memberships.allocate_member_number(community)
+        membership.status = MembershipStatus.ACTIVE
+        membership.member_number = number
+        membership.decided_at = utcnow()
+        membership.decided_by_id = actor.id if actor else None
+    previous = membership.role
+    membership.role = role
+    db.session.flush()
+    profiles.ensure(membership)
+    audit.record(
+        "membership.role_change",
+        actor=actor,
+        community_id=community.id,
+        obj=membership,
+        details={"from": previous.value if previous else None, "to": role.value},
+    )
+    return membership

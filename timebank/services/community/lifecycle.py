@@ -1,0 +1,224 @@
+"""A member's life in a community after admission: suspend, reactivate, leave.
+
+Leaving settles the balance with the community pot through a ``settlement`` exchange, so
+the ledger still sums to zero (DESIGN.md §4, §5): a positive balance goes to the pot, a
+negative one is covered by it. The pot's credit limit defaults to 0, so covering a debt
+needs hours in the pot (donations) or a coordinator first raising the pot's credit limit
+with ``policy.set_limits`` (an audited override with a reason)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from timebank.extensions import db
+from timebank.models import (
+    PENDING_STATUSES,
+    Account,
+    Exchange,
+    ExchangeKind,
+    ExchangeStatus,
+    Listing,
+    ListingStatus,
+    Membership,
+    MembershipStatus,
+    Role,
+    User,
+    utcnow,
+)
+from timebank.services import audit, permissions
+from timebank.services.auth import users as accounts
+from timebank.services.exceptions import InvalidInput, NotAllowed
+from timebank.services.ledger import posting as ledger
+from timebank.services.ledger import rules
+from timebank.services.ledger.checks import payload_hash
+from timebank.services.messaging import mail
+
+SETTLEMENT_CATEGORY = "settlement"
+
+
+def _check_manager(membership: Membership, actor: User) -> None:
+    """Coordinators manage members; only admins manage coordinators and admins; nobody
+    manages their own membership this way."""
+    community = membership.community
+    if not permissions.can_manage_members(actor, community) or membership.user_id == actor.id:
+        raise NotAllowed()
+    if membership.role != Role.MEMBER and not permissions.can_change_roles(actor, community):
+        raise NotAllowed(_l("Only an administrator can do this to a coordinator."))
+
+
+def _set_status(membership: Membership, expected: MembershipStatus, to: MembershipStatus) -> None:
+    result = db.session.execute(
+        update(Membership)
+        .where(Membership.id == membership.id, Membership.status == expected)
+        .values(status=to)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise InvalidInput(_l("This member's status has changed meanwhile. Reload the page."))
+    db.session.refresh(membership)
+
+
+def _listings(membership: Membership, statuses: tuple, to: ListingStatus, now: datetime) -> int:
+    values: dict = {"status": to, "updated_at": now}
+    if to == ListingStatus.CLOSED:
+        values["closed_at"] = now
+    return db.session.execute(
+        update(Listing)
+        .where(Listing.owner_id == membership.id, Listing.status.in_(statuses))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def suspend(membership: Membership, *, actor: User, now: datetime | None = None) -> Membership:
+    """Suspend an active member: they can no longer use the community or trade (every
+    ledger service refuses a non-active party), their open listings pause, and their
+    sessions end. Raises ``NotAllowed`` or ``InvalidInput``. Audit: ``membership.suspend``."""
+    now = now or utcnow()
+    _check_manager(membership, actor)
+    _set_status(membership, MembershipStatus.ACTIVE, MembershipStatus.SUSPENDED)
+    paused = _listings(membership, (ListingStatus.ACTIVE,), ListingStatus.PAUSED, now)
+    accounts.end_sessions(membership.user)
+    audit.record(
+        "membership.suspend",
+        actor=actor,
+        community_id=membership.community_id,
+        obj=membership,
+        details={"listings_paused": paused},
+    )
+    return membership
+
+
+def reactivate(membership: Membership, *, actor: User) -> Membership:
+    """Lift a suspension; the member resumes their paused listings themselves. Audit:
+    ``membership.reactivate``."""
+    _check_manager(membership, actor)
+    _set_status(membership, MembershipStatus.SUSPENDED, MembershipStatus.ACTIVE)
+    audit.record(
+        "membership.reactivate", actor=actor, community_id=membership.community_id, obj=membership
+    )
+    return membership
+
+
+def _cancel_pending(membership: Membership, actor: User, now: datetime) -> int:
+    account_id = db.session.scalar(select(Account.id).where(Account.membership_id == membership.id))
+    if account_id is None:
+        return 0
+    pending = db.session.scalars(
+        select(Exchange)
+        .where(
+            Exchange.status.in_(PENDING_STATUSES),
+            (Exchange.provider_account_id == account_id)
+            | (Exchange.recipient_account_id == account_id),
+        )
+        .order_by(Exchange.id)
+    ).all()
+    for exchange in pending:
+        ledger.compare_and_set(
+            exchange, rules.Event.CANCEL, values={"decided_by_id": actor.id, "decided_at": now}
+        )
+        other = _other_party(exchange, account_id)
+        if other is not None:
+            _notify_cancelled(other, exchange, membership)
+    return len(pending)
+
+
+def _other_party(exchange: Exchange, account_id: int) -> User | None:
+    other_account = (
+        exchange.recipient_account_id
+        if exchange.provider_account_id == account_id
+        else exchange.provider_account_id
+    )
+    user_id = ledger.account_user_id(other_account)
+    return db.session.get(User, user_id) if user_id is not None else None
+
+
+def _notify_cancelled(user: User, exchange: Exchange, leaving: Membership) -> None:
+    community = leaving.community
+    with force_locale(user.locale or community.locale):
+        mail.queue(
+            user,
+            _("An exchange was cancelled"),
+            _(
+                "The exchange of %(duration)s on %(date)s was cancelled because the other "
+                "member left %(c)s.",
+                duration=rules.format_duration(exchange.minutes),
+                date=exchange.service_date.isoformat(),
+                c=community.name,
+            ),
+            community_id=community.id,
+        )
+
+
+def settle(membership: Membership, *, actor: User, now: datetime) -> Exchange | None:
+    """Bring the member's balance to zero against the pot (``settlement`` exchange, posted
+    at once, limits checked like any posting). None when the balance is already zero."""
+    account = ledger.ensure_account(membership)
+    pot = ledger.ensure_pot(membership.community)
+    balance = ledger.lock_accounts([account.id])[account.id].balance
+    if balance == 0:
+        return None
+    exchange = Exchange(
+        community_id=membership.community_id,
+        kind=ExchangeKind.SETTLEMENT,
+        status=ExchangeStatus.POSTED,
+        # A credit goes to the pot (the member is debited); a debt is covered by it.
+        provider_account_id=pot.id if balance > 0 else account.id,
+        recipient_account_id=account.id if balance > 0 else pot.id,
+        minutes=abs(balance),
+        service_date=now.date(),
+        category=SETTLEMENT_CATEGORY,
+        recorded_by_id=actor.id,
+        on_behalf_of_id=membership.user_id if actor.id != membership.user_id else None,
+        decided_by_id=actor.id,
+        decided_at=now,
+        idempotency_key=f"settlement-{membership.id}-{int(now.timestamp())}",
+        payload_hash=payload_hash("settlement", membership.id, balance),
+        created_at=now,
+    )
+    ledger.post_new([exchange], now=now)
+    return exchange
+
+
+def leave(membership: Membership, *, actor: User, now: datetime | None = None) -> Membership:
+    """A member leaves (on their own, or a coordinator records it): pending exchanges are
+    cancelled (the other party is told), the balance is settled with the pot, listings
+    close, sessions end and the status becomes ``left``. All or nothing. Raises
+    ``NotAllowed``, ``InvalidInput`` or ``LimitExceeded`` (the pot cannot cover a debt:
+    raise the pot's credit limit first). Audit: ``membership.leave``."""
+    now = now or utcnow()
+    if actor.id != membership.user_id:
+        _check_manager(membership, actor)
+    if membership.status not in (MembershipStatus.ACTIVE, MembershipStatus.SUSPENDED):
+        raise InvalidInput(_l("Only an active or suspended member can leave."))
+    cancelled = _cancel_pending(membership, actor, now)
+    settlement = settle(membership, actor=actor, now=now)
+    closed = _listings(
+        membership,
+        (ListingStatus.ACTIVE, ListingStatus.PAUSED, ListingStatus.EXPIRED),
+        ListingStatus.CLOSED,
+        now,
+    )
+    _set_status(membership, membership.status, MembershipStatus.LEFT)
+    if membership.role != Role.MEMBER:
+        membership.role = Role.MEMBER
+    accounts.end_sessions(membership.user)
+    audit.record(
+        "membership.leave",
+        actor=actor,
+        on_behalf_of=membership.user if actor.id != membership.user_id else None,
+        community_id=membership.community_id,
+        obj=membership,
+        details={
+            "cancelled": cancelled,
+            "listings_closed": closed,
+            "settlement_id": settlement.id if settlement else None,
+            "minutes": settlement.minutes if settlement else 0,
+        },
+    )
+    return membership

@@ -1,0 +1,77 @@
+"""The companionship, safeguarding and report figures on the coordinator dashboard,
+registered in ``services.dashboard.PROVIDERS``. Four counting queries, whatever the size
+of the community."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, exists, func, select
+
+from timebank.extensions import db
+from timebank.models import (
+    Arrangement,
+    ArrangementStatus,
+    Community,
+    Report,
+    Visit,
+    Wellbeing,
+    utcnow,
+)
+from timebank.services.community.dashboard import Count
+from timebank.services.companionship import safeguarding
+
+CONCERN_DAYS = 30
+ISOLATION_DAYS = 14
+
+
+def counts(community: Community) -> list[Count]:
+    """Concerns raised in the last 30 days, checks expiring within 30 days, companionship
+    recipients whose active arrangement had no visit in 14 days, open reports of listings."""
+    now = utcnow()
+    today = now.date()
+    concerns = db.session.scalar(
+        select(func.count(Visit.id))
+        .join(Arrangement, Arrangement.id == Visit.arrangement_id)
+        .where(
+            Arrangement.community_id == community.id,
+            Visit.wellbeing == Wellbeing.CONCERN,
+            Visit.created_at >= now - timedelta(days=CONCERN_DAYS),
+        )
+    )
+    expiring = len(safeguarding.expiring_checks(community, today=today))
+    since = now - timedelta(days=ISOLATION_DAYS)
+    isolated = db.session.scalar(
+        select(func.count(Arrangement.id)).where(
+            Arrangement.community_id == community.id,
+            Arrangement.status == ArrangementStatus.ACTIVE,
+            Arrangement.created_at < since,
+            ~exists().where(
+                and_(Visit.arrangement_id == Arrangement.id, Visit.created_at >= since)
+            ),
+        )
+    )
+    reported = db.session.scalar(
+        select(func.count(Report.id)).where(
+            Report.community_id == community.id,
+            Report.status == "open",
+            Report.target_type == "listing",
+        )
+    )
+    return [
+        Count("concerns", _l("Concerns raised"), concerns, "companionship.concerns"),
+        Count(
+            "safeguarding",
+            _l("Safeguarding checks expiring in 30 days"),
+            expiring,
+            "safeguarding.index",
+        ),
+        Count(
+            "isolated",
+            _l("Companionship recipients with no visit in 14 days"),
+            isolated,
+            "companionship.index",
+        ),
+        Count("reported", _l("Listings reported"), reported, "conversations.reports"),
+    ]

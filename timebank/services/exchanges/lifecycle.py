@@ -1,0 +1,410 @@
+"""The exchange lifecycle (DESIGN.md §5): record, confirm, reject, cancel, approve, reverse,
+expire. Every function takes an explicit ``actor``, checks permissions, follows the pure
+transition table in ``rules``, writes exactly one audit event per decision and flushes; the
+caller commits once (``database.transaction``) and rolls back on any ``DomainError``.
+
+Donations, grants and group exchanges are in ``services.movements``; limits and the
+community policy in ``services.policy``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from timebank.extensions import db
+from timebank.models import (
+    Category,
+    Community,
+    Conversation,
+    Exchange,
+    ExchangeKind,
+    ExchangeStatus,
+    Listing,
+    Membership,
+    TextKind,
+    User,
+    utcnow,
+)
+from timebank.services import audit, permissions
+from timebank.services.exceptions import AlreadyDecided, InvalidInput, NotAllowed
+from timebank.services.exchanges import notices as exchange_notices
+from timebank.services.ledger import posting as ledger
+from timebank.services.ledger import rules
+from timebank.services.ledger.checks import (
+    add_text,
+    check_category,
+    check_description,
+    check_minutes,
+    check_party,
+    check_reason,
+    find_replay,
+    insert_idempotent,
+    other_party_user_id,
+    parties,
+    party_user_ids,
+    payload_hash,
+)
+from timebank.services.messaging import conversations
+
+S = ExchangeStatus
+
+
+def record(
+    community: Community,
+    *,
+    actor: User,
+    provider: Membership,
+    recipient: Membership,
+    minutes: int,
+    service_date: date,
+    category: str,
+    idempotency_key: str,
+    description: str | None = None,
+    on_behalf_of: Membership | None = None,
+    now: datetime | None = None,
+) -> Exchange:
+    """Record an exchange from either side ("I gave" / "I received").
+
+    The actor is the provider or the recipient, or a coordinator recording for members
+    without internet (then ``on_behalf_of`` is one of the parties, by default the provider,
+    and the record counts as confirmed). Rules: both parties active members of
+    ``community``, not the same member; whole minutes within the community maximum; a
+    category key. The policy decides the status: ``recorded`` (the other party must
+    confirm), ``awaiting_approval`` or ``posted``.
+
+    Idempotent: the same ``idempotency_key`` with the same payload returns the original
+    exchange and writes nothing; with a different payload raises ``InvalidInput``.
+    Raises ``NotAllowed``, ``InvalidInput`` (with ``field``) or ``LimitExceeded`` (when it
+    would post at once past a limit). One audit event: ``exchange.record``."""
+    now = now or utcnow()
+    description = check_description(description)
+    key_payload = payload_hash(
+        "exchange", actor.id, community.id, provider.id, recipient.id, minutes, service_date,
+        category, description, on_behalf_of.id if on_behalf_of else None,
+    )  # fmt: skip
+    replay = find_replay(idempotency_key, key_payload)
+    if replay is not None:
+        return replay
+    is_party = actor.id in (provider.user_id, recipient.user_id)
+    if is_party:
+        if not permissions.can_record_exchange(actor, community):
+            raise NotAllowed()
+        if on_behalf_of is not None:
+            raise InvalidInput(_l("You take part in this exchange yourself."), field="member")
+    else:
+        on_behalf_of = on_behalf_of or provider
+        # Coordinators act for everyone; an appointed proxy only for their member.
+        if not (
+            permissions.can_act_for_members(actor, community)
+            or permissions.is_proxy_for(actor, on_behalf_of)
+        ):
+            raise NotAllowed(_l("You can only record exchanges you took part in."))
+        if on_behalf_of.id not in (provider.id, recipient.id):
+            raise InvalidInput(_l("Choose one of the two members."), field="member")
+    check_party(provider, community, field="provider")
+    check_party(recipient, community, field="recipient")
+    if provider.id == recipient.id:
+        raise InvalidInput(_l("An exchange needs two different members."), field="member")
+    check_minutes(minutes, community)
+    category = check_category(category)
+    if not isinstance(service_date, date) or isinstance(service_date, datetime):
+        raise InvalidInput(_l("Enter the date of the service."), field="service_date")
+    if service_date > now.date() + timedelta(days=1):
+        raise InvalidInput(_l("The service date cannot be in the future."), field="service_date")
+    provider_account = ledger.ensure_account(provider)
+    recipient_account = ledger.ensure_account(recipient)
+    exchange = Exchange(
+        community_id=community.id,
+        kind=ExchangeKind.EXCHANGE,
+        provider_account_id=provider_account.id,
+        recipient_account_id=recipient_account.id,
+        minutes=minutes,
+        service_date=service_date,
+        category=category,
+        recorded_by_id=actor.id,
+        on_behalf_of_id=on_behalf_of.user_id if on_behalf_of is not None else None,
+        idempotency_key=idempotency_key,
+        payload_hash=key_payload,
+        created_at=now,
+    )
+    if on_behalf_of is not None:
+        exchange.confirmed_by_id, exchange.confirmed_at = actor.id, now
+    agreed = on_behalf_of is not None or not community.require_confirmation
+    if not agreed:
+        exchange.status = S.RECORDED
+        winner = insert_idempotent(exchange)
+    else:
+        winner = insert_idempotent(exchange, lambda: _agree_new(exchange, community, actor, now))
+    if winner is not exchange:
+        return winner
+    add_text(exchange, TextKind.DESCRIPTION, description, author=actor)
+    if exchange.status == S.RECORDED:  # the actor is a party; the other one confirms
+        other = recipient if actor.id == provider.user_id else provider
+        exchange_notices.ask_to_confirm(exchange, community, other_user_id=other.user_id)
+    audit.record(
+        "exchange.record",
+        actor=actor,
+        on_behalf_of=on_behalf_of.user if on_behalf_of is not None else None,
+        community_id=community.id,
+        obj=exchange,
+        details={"minutes": minutes, "status": exchange.status.value},
+    )
+    return exchange
+
+
+def _approval_needed(exchange: Exchange, community: Community, movements) -> bool:
+    return rules.needs_approval(
+        community.approval_rule,
+        minutes=exchange.minutes,
+        above_minutes=community.approval_above_minutes,
+        category=exchange.category,
+        breaks_limit=ledger.breaks_limits(movements),
+    )
+
+
+def _agree_new(exchange: Exchange, community: Community, actor: User, now: datetime) -> None:
+    """A new, already agreed exchange: into the approval queue, or posted at once."""
+    accounts = ledger.lock_balances([exchange.provider_account_id, exchange.recipient_account_id])
+    if _approval_needed(exchange, community, ledger.movements_for(exchange, accounts)):
+        exchange.status = S.AWAITING_APPROVAL
+        db.session.add(exchange)
+        db.session.flush()
+        return
+    exchange.status = S.POSTED
+    exchange.decided_by_id, exchange.decided_at = actor.id, now
+    ledger.post_new([exchange], now=now)
+
+
+def _check_parties_active(members: list, community: Community) -> None:
+    for membership in members:
+        check_party(membership, community, field="member")
+
+
+def confirm(
+    exchange: Exchange,
+    *,
+    actor: User,
+    on_behalf_of: Membership | None = None,
+    now: datetime | None = None,
+) -> Exchange:
+    """The other party confirms a recorded exchange: it posts at once, or waits for a
+    coordinator if the policy says so. A proxy of the other party may confirm for them
+    (``on_behalf_of``; marked in the audit event). Raises ``NotAllowed`` (not the other
+    party or their proxy), ``AlreadyDecided``, ``InvalidInput`` (a party is no longer
+    active) or ``LimitExceeded``. One audit event: ``exchange.confirm``."""
+    now = now or utcnow()
+    community = db.session.get(Community, exchange.community_id)
+    if exchange.status != S.RECORDED:
+        raise AlreadyDecided()
+    other = other_party_user_id(exchange)
+    if on_behalf_of is not None:
+        if on_behalf_of.user_id != other or not permissions.is_proxy_for(actor, on_behalf_of):
+            raise NotAllowed(_l("Only the other member of this exchange can confirm it."))
+    elif actor.id != other:
+        raise NotAllowed(_l("Only the other member of this exchange can confirm it."))
+    _check_parties_active(parties(exchange), community)
+    accounts = ledger.lock_balances([exchange.provider_account_id, exchange.recipient_account_id])
+    movements = ledger.movements_for(exchange, accounts)
+    confirmed = {"confirmed_by_id": actor.id, "confirmed_at": now}
+    if _approval_needed(exchange, community, movements):
+        ledger.compare_and_set(exchange, rules.Event.CONFIRM, values=confirmed)
+    else:
+        decided = {**confirmed, "decided_by_id": actor.id, "decided_at": now}
+        ledger.post(exchange, rules.Event.POST, values=decided, now=now)
+    audit.record(
+        "exchange.confirm",
+        actor=actor,
+        on_behalf_of=on_behalf_of.user if on_behalf_of is not None else None,
+        community_id=community.id,
+        obj=exchange,
+        details={"status": exchange.status.value},
+    )
+    return exchange
+
+
+def approve(exchange: Exchange, *, actor: User, now: datetime | None = None) -> Exchange:
+    """A coordinator who is not a party approves an exchange awaiting approval: it posts
+    (at most once, whatever the concurrency) and both parties are notified
+    (``exchange_decided``). Raises ``NotAllowed``, ``AlreadyDecided``, ``InvalidInput`` (a
+    party is no longer active) or ``LimitExceeded``. One audit event: ``exchange.approve``."""
+    now = now or utcnow()
+    community = db.session.get(Community, exchange.community_id)
+    members = parties(exchange)
+    if not permissions.can_decide_as_coordinator(
+        actor, community, party_user_ids(exchange, members)
+    ):
+        raise NotAllowed()
+    if exchange.status != S.AWAITING_APPROVAL:
+        raise AlreadyDecided()
+    _check_parties_active(members, community)
+    values = {"decided_by_id": actor.id, "decided_at": now}
+    ledger.post(exchange, rules.Event.APPROVE, values=values, now=now)
+    exchange_notices.tell_decided(exchange, community, actor=actor, members=members)
+    audit.record("exchange.approve", actor=actor, community_id=community.id, obj=exchange)
+    return exchange
+
+
+def reject(
+    exchange: Exchange, *, actor: User, reason: str, now: datetime | None = None
+) -> Exchange:
+    """Reject with a reason: the other party while it is ``recorded``, or a coordinator who
+    is not a party while it is pending. The parties other than the actor are notified
+    (``exchange_decided``). Raises ``NotAllowed``, ``AlreadyDecided`` or ``InvalidInput``
+    (no reason). One audit event: ``exchange.reject``."""
+    now = now or utcnow()
+    community = db.session.get(Community, exchange.community_id)
+    reason = check_reason(reason)
+    other_party = exchange.status == S.RECORDED and actor.id == other_party_user_id(exchange)
+    members = parties(exchange)
+    coordinator = permissions.can_decide_as_coordinator(
+        actor, community, party_user_ids(exchange, members)
+    )
+    if not (other_party or coordinator):
+        raise NotAllowed()
+    values = {"decided_by_id": actor.id, "decided_at": now}
+    ledger.compare_and_set(exchange, rules.Event.REJECT, values=values)
+    add_text(exchange, TextKind.REJECTION, reason, author=actor)
+    exchange_notices.tell_decided(exchange, community, actor=actor, members=members)
+    audit.record("exchange.reject", actor=actor, community_id=community.id, obj=exchange)
+    return exchange
+
+
+def cancel(
+    exchange: Exchange, *, actor: User, reason: str | None = None, now: datetime | None = None
+) -> Exchange:
+    """The recorder withdraws a pending exchange before a decision. Raises ``NotAllowed`` or
+    ``AlreadyDecided``. One audit event: ``exchange.cancel``."""
+    now = now or utcnow()
+    if actor.id != exchange.recorded_by_id:
+        raise NotAllowed(_l("Only the person who recorded this exchange can cancel it."))
+    values = {"decided_by_id": actor.id, "decided_at": now}
+    ledger.compare_and_set(exchange, rules.Event.CANCEL, values=values)
+    add_text(exchange, TextKind.CANCELLATION, (reason or "").strip() or None, author=actor)
+    audit.record("exchange.cancel", actor=actor, community_id=exchange.community_id, obj=exchange)
+    return exchange
+
+
+def reverse(
+    exchange: Exchange, *, actor: User, reason: str, now: datetime | None = None
+) -> Exchange:
+    """A coordinator who is not a party reverses a posted exchange with a reason: a new,
+    linked ``reversal`` exchange moves the minutes back; the original is never edited
+    beyond its status (``reversed``) and is reversed at most once. The reversal obeys the
+    limits like any posting: where it would break one, the coordinator first overrides that
+    member's limit. Reversals themselves are not reversed (record a new exchange instead).
+    Raises ``NotAllowed``, ``InvalidInput``, ``AlreadyDecided`` or ``LimitExceeded``. One
+    audit event: ``exchange.reverse`` (on the original). Returns the reversal exchange."""
+    now = now or utcnow()
+    community = db.session.get(Community, exchange.community_id)
+    if not permissions.can_decide_as_coordinator(actor, community, party_user_ids(exchange)):
+        raise NotAllowed()
+    reason = check_reason(reason)
+    if exchange.kind == ExchangeKind.REVERSAL:
+        raise InvalidInput(_l("A reversal cannot itself be reversed."), field="exchange")
+    if exchange.status != S.POSTED:
+        raise AlreadyDecided()
+    reversal = Exchange(
+        community_id=community.id,
+        kind=ExchangeKind.REVERSAL,
+        status=S.POSTED,
+        provider_account_id=exchange.recipient_account_id,
+        recipient_account_id=exchange.provider_account_id,
+        minutes=exchange.minutes,
+        service_date=now.date(),
+        category=exchange.category,
+        recorded_by_id=actor.id,
+        decided_by_id=actor.id,
+        decided_at=now,
+        reverses_exchange_id=exchange.id,
+        idempotency_key=f"reversal-of-{exchange.id}",
+        payload_hash=payload_hash("reversal", exchange.id),
+        created_at=now,
+    )
+    accounts = ledger.lock_balances([exchange.provider_account_id, exchange.recipient_account_id])
+    movements = ledger.movements_for(reversal, accounts)
+    ledger.check_limits(movements)
+    ledger.compare_and_set(exchange, rules.Event.REVERSE)
+    db.session.add(reversal)
+    db.session.flush()
+    ledger.apply_movements(reversal.id, movements, now=now)
+    add_text(reversal, TextKind.REVERSAL, reason, author=actor)
+    audit.record(
+        "exchange.reverse",
+        actor=actor,
+        community_id=community.id,
+        obj=exchange,
+        details={"reversal_id": reversal.id, "minutes": exchange.minutes},
+    )
+    return reversal
+
+
+def expire_pending(*, now: datetime | None = None, community: Community | None = None) -> int:
+    """Expire exchanges still ``recorded`` (unconfirmed) longer than their community's
+    ``pending_expiry_days``. Idempotent and safe to run concurrently (compare-and-set); one
+    audit event (``exchange.expire``, no actor) per expired exchange. Returns the count."""
+    now = now or utcnow()
+    communities = [community] if community else db.session.scalars(select(Community)).all()
+    expired = 0
+    for each in communities:
+        cutoff = now - timedelta(days=each.pending_expiry_days)
+        stale = db.session.scalars(
+            select(Exchange)
+            .where(
+                Exchange.community_id == each.id,
+                Exchange.status == S.RECORDED,
+                Exchange.created_at < cutoff,
+            )
+            .order_by(Exchange.id)
+        ).all()
+        for exchange in stale:
+            try:
+                ledger.compare_and_set(
+                    exchange, rules.Event.EXPIRE, values={"decided_at": now}, expected=S.RECORDED
+                )
+            except AlreadyDecided:
+                continue
+            audit.record("exchange.expire", actor=None, community_id=each.id, obj=exchange)
+            expired += 1
+    return expired
+
+
+def get_for(community: Community, exchange_id: int) -> Exchange | None:
+    """An exchange of ``community`` by id, or None (other communities' exchanges included)."""
+    exchange = db.session.get(Exchange, exchange_id)
+    return exchange if exchange is not None and exchange.community_id == community.id else None
+
+
+def record_from_conversation(
+    conversation: Conversation,
+    *,
+    actor: User,
+    gave: bool,
+    minutes: int,
+    service_date,
+    idempotency_key: str,
+    description: str | None = None,
+):
+    """Turn the conversation into an exchange record between its two members, in the
+    listing's category (``other`` without one), through ``record`` — so it follows
+    the ledger lifecycle, which tells the other member when it waits for them."""
+    if not permissions.is_conversation_party(actor, conversation):
+        raise NotAllowed()
+    community = db.session.get(Community, conversation.community_id)
+    me = permissions.membership_of(actor, community)
+    other = conversations.counterpart(conversation, actor)
+    listing = db.session.get(Listing, conversation.listing_id) if conversation.listing_id else None
+    category = db.session.get(Category, listing.category_id) if listing else None
+    exchange = record(
+        community,
+        actor=actor,
+        provider=me if gave else other,
+        recipient=other if gave else me,
+        minutes=minutes,
+        service_date=service_date,
+        category=category.key if category else "other",
+        idempotency_key=idempotency_key,
+        description=description,
+    )
+    return exchange

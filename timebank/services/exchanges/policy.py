@@ -1,0 +1,164 @@
+"""Limits and the community's exchange policy, edited by coordinators; every change is
+audited with its figures (free-text reasons live in erasable columns, not the audit)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from timebank.extensions import db
+from timebank.models import MINUTES_CAP, Account, AccountKind, ApprovalRule, Community, User
+from timebank.services import audit, permissions
+from timebank.services.exceptions import InvalidInput, NotAllowed
+from timebank.services.ledger import posting as ledger
+from timebank.services.ledger import rules
+from timebank.services.ledger.checks import check_reason
+
+
+def _limit(value: object, field: str, *, nullable: bool) -> int | None:
+    if value is None and nullable:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 10 * MINUTES_CAP:
+        raise InvalidInput(_l("Enter a whole number of minutes, 0 or more."), field=field)
+    return value
+
+
+def set_limits(
+    account: Account,
+    *,
+    actor: User,
+    credit_limit: int,
+    upper_limit: int | None,
+    reason: str,
+) -> Account:
+    """A coordinator overrides one account's limits (a member's or the pot's), with a
+    reason. Not their own account. The current balance must fit the new limits (change them
+    before a reversal that needs it). Later changes to the community defaults skip this
+    account. Raises ``NotAllowed`` or ``InvalidInput``. Audit: ``account.limits``."""
+    community = db.session.get(Community, account.community_id)
+    owner = ledger.account_membership(account)
+    if not permissions.can_act_for_members(actor, community):
+        raise NotAllowed()
+    if owner is not None and owner.user_id == actor.id:
+        raise NotAllowed(_l("Another coordinator must change your own limits."))
+    credit_limit = _limit(credit_limit, "credit_limit", nullable=False)  # type: ignore[assignment]
+    upper_limit = _limit(upper_limit, "upper_limit", nullable=True)
+    reason = check_reason(reason)
+    locked = ledger.lock_accounts([account.id])[account.id]
+    if not rules.within_limits(locked.balance, 0, credit_limit, upper_limit):
+        raise InvalidInput(
+            _l("The balance (%(b)s minutes) is outside these limits.", b=locked.balance),
+            field="credit_limit",
+        )
+    before = [locked.credit_limit, locked.upper_limit]
+    locked.credit_limit = credit_limit
+    locked.upper_limit = upper_limit
+    locked.limits_overridden = True
+    locked.limit_reason = reason
+    db.session.flush()
+    audit.record(
+        "account.limits",
+        actor=actor,
+        community_id=community.id,
+        obj=locked,
+        details={"from": before, "to": [credit_limit, upper_limit]},
+    )
+    return locked
+
+
+UNSET: Any = object()
+
+
+def update_policy(
+    community: Community,
+    *,
+    actor: User,
+    require_confirmation: bool = UNSET,
+    approval_rule: str = UNSET,
+    approval_above_minutes: int = UNSET,
+    default_credit_limit: int = UNSET,
+    default_upper_limit: int | None = UNSET,
+    max_minutes_per_exchange: int = UNSET,
+    pending_expiry_days: int = UNSET,
+) -> Community:
+    """Coordinators and admins edit the exchange policy; only the given settings change.
+    New default limits apply to member accounts without an override, and are refused
+    (``InvalidInput``) if a member's balance is already outside them. Raises ``NotAllowed``
+    or ``InvalidInput``. One audit event: ``community.policy`` with old and new figures."""
+    if not permissions.can_act_for_members(actor, community):
+        raise NotAllowed()
+    changes: dict[str, Any] = {}
+    if require_confirmation is not UNSET:
+        if not isinstance(require_confirmation, bool):
+            raise InvalidInput(field="require_confirmation")
+        changes["require_confirmation"] = require_confirmation
+    if approval_rule is not UNSET:
+        if approval_rule not in {rule.value for rule in ApprovalRule}:
+            raise InvalidInput(_l("Choose when approval is needed."), field="approval_rule")
+        changes["approval_rule"] = str(approval_rule)
+    for name, value, low, high in (
+        ("approval_above_minutes", approval_above_minutes, 1, MINUTES_CAP),
+        ("max_minutes_per_exchange", max_minutes_per_exchange, 1, MINUTES_CAP),
+        ("pending_expiry_days", pending_expiry_days, 1, 3650),
+        ("default_credit_limit", default_credit_limit, 0, 10 * MINUTES_CAP),
+    ):
+        if value is UNSET:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            raise InvalidInput(
+                _l("Enter a whole number from %(low)d to %(high)d.", low=low, high=high),
+                field=name,
+            )
+        changes[name] = value
+    if default_upper_limit is not UNSET:
+        changes["default_upper_limit"] = _limit(
+            default_upper_limit, "default_upper_limit", nullable=True
+        )
+    changes = {k: v for k, v in changes.items() if getattr(community, k) != v}
+    if not changes:
+        return community
+    if "default_credit_limit" in changes or "default_upper_limit" in changes:
+        _apply_default_limits(
+            community,
+            changes.get("default_credit_limit", community.default_credit_limit),
+            changes.get("default_upper_limit", community.default_upper_limit),
+        )
+    before = {k: getattr(community, k) for k in changes}
+    for key, value in changes.items():
+        setattr(community, key, value)
+    db.session.flush()
+    audit.record(
+        "community.policy",
+        actor=actor,
+        community_id=community.id,
+        obj=community,
+        details={k: [before[k], changes[k]] for k in changes},
+    )
+    return community
+
+
+def _apply_default_limits(community: Community, credit: int, upper: int | None) -> None:
+    ids = db.session.scalars(
+        select(Account.id).where(
+            Account.community_id == community.id,
+            Account.kind == AccountKind.MEMBER,
+            Account.limits_overridden.is_(False),
+        )
+    ).all()
+    accounts = ledger.lock_accounts(ids)
+    outside = [a for a in accounts.values() if not rules.within_limits(a.balance, 0, credit, upper)]
+    if outside:
+        raise InvalidInput(
+            _l(
+                "%(n)d members already have a balance outside these limits. Set their "
+                "limits one by one first.",
+                n=len(outside),
+            ),
+            field="default_credit_limit",
+        )
+    for account in accounts.values():
+        account.credit_limit = credit
+        account.upper_limit = upper
+    db.session.flush()

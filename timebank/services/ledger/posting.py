@@ -1,0 +1,324 @@
+"""Posting to the ledger: accounts, locks, limit checks, status compare-and-set, entries.
+
+The concurrency recipe of DESIGN.md §4, in one place:
+
+1. lock the accounts involved with ``SELECT … FOR UPDATE`` in ascending id order (PostgreSQL;
+   SQLite serialises writers with ``BEGIN IMMEDIATE``), re-reading their balances;
+2. check the limits on the locked balances and raise ``LimitExceeded`` *before* writing
+   anything, so a refused posting leaves the session clean;
+3. change the exchange status with a compare-and-set (``UPDATE … WHERE id = :id AND
+   status = :expected``, rowcount 1) so it posts at most once;
+4. update balances relatively (``balance = balance + :delta``), still behind the database
+   CHECKs, and append one entry per account with the balance after it.
+
+Functions here flush, never commit; the caller runs them inside ``database.transaction``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
+
+from timebank.extensions import db
+from timebank.models import (
+    Account,
+    AccountKind,
+    Community,
+    Entry,
+    Exchange,
+    ExchangeStatus,
+    Membership,
+    MembershipStatus,
+    utcnow,
+)
+from timebank.services.exceptions import AlreadyDecided, InvalidInput, LimitExceeded
+from timebank.services.ledger import rules
+
+# (account, signed delta in minutes); the account is an ``Account`` or a locked row with
+# the same attributes (id, balance, credit_limit, upper_limit).
+Movement = tuple[Any, int]
+
+
+# -- Accounts -------------------------------------------------------------------------
+
+
+def _create_once(account: Account, lookup) -> Account:
+    """Insert ``account`` unless a concurrent transaction already did; return the winner."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(account)
+            db.session.flush()
+    except IntegrityError:
+        existing = db.session.scalar(lookup)
+        if existing is None:
+            raise
+        return existing
+    return account
+
+
+def ensure_account(membership: Membership) -> Account:
+    """The membership's account, created with the community's default limits if missing."""
+    lookup = select(Account).where(Account.membership_id == membership.id)
+    account = db.session.scalar(lookup)
+    if account is not None:
+        return account
+    community = membership.community
+    return _create_once(
+        Account(
+            community_id=community.id,
+            membership_id=membership.id,
+            kind=AccountKind.MEMBER,
+            balance=0,
+            credit_limit=community.default_credit_limit,
+            upper_limit=community.default_upper_limit,
+        ),
+        lookup,
+    )
+
+
+def ensure_pot(community: Community) -> Account:
+    """The community pot (credit limit 0: it grants only what was donated), created once."""
+    lookup = select(Account).where(
+        Account.community_id == community.id, Account.kind == AccountKind.POT
+    )
+    account = db.session.scalar(lookup)
+    if account is not None:
+        return account
+    return _create_once(
+        Account(community_id=community.id, kind=AccountKind.POT, balance=0, credit_limit=0),
+        lookup,
+    )
+
+
+def ensure_accounts(community: Community) -> int:
+    """Create the pot and an account for every active membership; returns how many new."""
+    before = db.session.scalar(
+        select(db.func.count()).select_from(Account).where(Account.community_id == community.id)
+    )
+    ensure_pot(community)
+    active = db.session.scalars(
+        select(Membership).where(
+            Membership.community_id == community.id,
+            Membership.status == MembershipStatus.ACTIVE,
+        )
+    ).all()
+    for membership in active:
+        ensure_account(membership)
+    after = db.session.scalar(
+        select(db.func.count()).select_from(Account).where(Account.community_id == community.id)
+    )
+    return after - before
+
+
+def account_membership(account: Account) -> Membership | None:
+    if account.membership_id is None:
+        return None
+    return db.session.get(Membership, account.membership_id)
+
+
+def account_user_id(account_id: int) -> int | None:
+    """The user behind an account (None for the pot). Uses the identity map when it can."""
+    account = db.session.get(Account, account_id)
+    membership = account_membership(account) if account else None
+    return membership.user_id if membership else None
+
+
+# -- Posting --------------------------------------------------------------------------
+
+
+def lock_accounts(ids: Iterable[int]) -> dict[int, Account]:
+    """Lock the accounts in ascending id order and re-read their balances."""
+    rows = db.session.scalars(_LOCK, {"ids": sorted(set(ids))}).all()
+    return {account.id: account for account in rows}
+
+
+def lock_balances(ids: Iterable[int]) -> dict[int, Any]:
+    """Like ``lock_accounts`` for the posting path: locked rows (id, balance, limits), read
+    without building ORM objects."""
+    rows = db.session.execute(_LOCK_BALANCES, {"ids": sorted(set(ids))}).all()
+    return {row.id: row for row in rows}
+
+
+def check_limits(movements: Sequence[Movement]) -> None:
+    """Raise ``LimitExceeded`` (with a member-readable message) if any movement would take
+    its account past ``-credit_limit`` or above ``upper_limit``."""
+    for account, delta in movements:
+        if rules.within_limits(account.balance, delta, account.credit_limit, account.upper_limit):
+            continue
+        if delta < 0:
+            error = LimitExceeded(
+                _l(
+                    "This would take a balance to %(after)s, below its limit of "
+                    "-%(limit)s. Nothing was changed.",
+                    after=_signed(account.balance + delta),
+                    limit=rules.format_duration(account.credit_limit),
+                ),
+                field="minutes",
+            )
+        else:
+            error = LimitExceeded(
+                _l(
+                    "This would take a balance to %(after)s, above its limit of %(limit)s. "
+                    "Nothing was changed.",
+                    after=_signed(account.balance + delta),
+                    limit=rules.format_duration(account.upper_limit or 0),
+                ),
+                field="minutes",
+            )
+        error.account_id = account.id  # so a page can name the member and link their limits
+        raise error
+
+
+def breaks_limits(movements: Sequence[Movement]) -> bool:
+    return any(
+        not rules.within_limits(a.balance, d, a.credit_limit, a.upper_limit) for a, d in movements
+    )
+
+
+def _signed(minutes: int) -> str:
+    return ("-" if minutes < 0 else "") + rules.format_duration(abs(minutes))
+
+
+def movements_for(exchange: Exchange, accounts: dict[int, Any]) -> list[Movement]:
+    """Provider credited, recipient debited."""
+    return [
+        (accounts[exchange.provider_account_id], exchange.minutes),
+        (accounts[exchange.recipient_account_id], -exchange.minutes),
+    ]
+
+
+# Statements built once (Core, bound parameters): the posting path is the hot path.
+_ACCOUNTS = Account.__table__
+_EXCHANGES = Exchange.__table__
+_MOVE = (
+    update(_ACCOUNTS)
+    .where(_ACCOUNTS.c.id == bindparam("account_id"))
+    .values(balance=_ACCOUNTS.c.balance + bindparam("delta", type_=_ACCOUNTS.c.balance.type))
+    .returning(_ACCOUNTS.c.balance)
+)
+_INSERT_ENTRIES = insert(Entry.__table__)
+_LOCK_BALANCES = (
+    select(_ACCOUNTS.c.id, _ACCOUNTS.c.balance, _ACCOUNTS.c.credit_limit, _ACCOUNTS.c.upper_limit)
+    .where(_ACCOUNTS.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_ACCOUNTS.c.id)
+    .with_for_update()
+)
+_LOCK = (
+    select(Account)
+    .where(Account.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Account.id)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+
+
+@lru_cache(maxsize=32)
+def _cas_statement(keys: tuple[str, ...]):
+    return (
+        update(_EXCHANGES)
+        .where(
+            _EXCHANGES.c.id == bindparam("_id"),
+            _EXCHANGES.c.status == bindparam("_expected", type_=_EXCHANGES.c.status.type),
+        )
+        .values({key: bindparam(key, type_=_EXCHANGES.c[key].type) for key in keys})
+    )
+
+
+def apply_movements(exchange_id: int, movements: Sequence[Movement], *, now: datetime) -> None:
+    """Relative balance updates (id order) and one entry per account. A CHECK violation here
+    means a limit changed under us: it becomes ``LimitExceeded`` (the caller rolls back)."""
+    rows = []
+    try:
+        for account, delta in sorted(movements, key=lambda m: m[0].id):
+            after = db.session.execute(
+                _MOVE, {"account_id": account.id, "delta": delta}
+            ).scalar_one()
+            if isinstance(account, Account):
+                set_committed_value(account, "balance", after)
+            rows.append(
+                {
+                    "exchange_id": exchange_id,
+                    "account_id": account.id,
+                    "delta": delta,
+                    "balance_after": after,
+                    "created_at": now,
+                }
+            )
+        db.session.execute(_INSERT_ENTRIES, rows)
+    except IntegrityError as exc:
+        if "balance" in str(exc.orig).lower():
+            raise LimitExceeded() from exc
+        raise
+
+
+def compare_and_set(
+    exchange: Exchange,
+    event: rules.Event,
+    *,
+    values: dict | None = None,
+    expected: ExchangeStatus | None = None,
+) -> ExchangeStatus:
+    """Move ``exchange`` along the transition table with ``UPDATE … WHERE status =
+    :expected``. Raises ``AlreadyDecided`` when someone else changed it first or the table
+    forbids the event. Updates the in-memory object without marking it dirty."""
+    expected = expected or exchange.status
+    try:
+        target = rules.next_status(expected, event)
+    except rules.IllegalTransition:
+        raise AlreadyDecided() from None
+    values = {"status": target, **(values or {})}
+    result = db.session.execute(
+        _cas_statement(tuple(sorted(values))),
+        {"_id": exchange.id, "_expected": expected, **values},
+    )
+    if result.rowcount != 1:
+        raise AlreadyDecided()
+    for key, value in values.items():
+        set_committed_value(exchange, key, value)
+    return target
+
+
+def post(exchange: Exchange, event: rules.Event, *, values: dict, now: datetime) -> None:
+    """Post a pending exchange: lock, check limits, compare-and-set, two legs."""
+    accounts = lock_balances([exchange.provider_account_id, exchange.recipient_account_id])
+    movements = movements_for(exchange, accounts)
+    check_limits(movements)
+    compare_and_set(exchange, event, values=values)
+    apply_movements(exchange.id, movements, now=now)
+
+
+def post_new(exchanges: Sequence[Exchange], *, now: datetime | None = None) -> None:
+    """Insert brand-new exchanges already in status ``posted`` and write their legs, all or
+    nothing: every account is locked (id order) and every limit checked before any write."""
+    now = now or utcnow()
+    ids = {e.provider_account_id for e in exchanges} | {e.recipient_account_id for e in exchanges}
+    accounts = lock_balances(ids)
+    net: dict[int, int] = {}
+    for exchange in exchanges:
+        for account, delta in movements_for(exchange, accounts):
+            net[account.id] = net.get(account.id, 0) + delta
+    check_limits([(accounts[i], d) for i, d in net.items() if d])
+    for exchange in exchanges:
+        if exchange.status != ExchangeStatus.POSTED:
+            raise InvalidInput()  # programming error guard: only posted exchanges here
+        db.session.add(exchange)
+    db.session.flush()
+    for exchange in exchanges:
+        apply_movements(exchange.id, movements_for(exchange, accounts), now=now)
+
+
+def balance_at(account_id: int, moment: datetime) -> int:
+    """The balance an account had at ``moment``, derived from its entries (promise 15)."""
+    total = db.session.scalar(
+        select(db.func.coalesce(db.func.sum(Entry.delta), 0)).where(
+            Entry.account_id == account_id, Entry.created_at <= moment
+        )
+    )
+    return int(total or 0)

@@ -1,0 +1,2 @@
+"""Offers and requests, their categories and the search that finds them
+(DESIGN.md §1, §7 language)."""

@@ -1,0 +1,241 @@
+"""In-app notifications, with an e-mail copy queued in the outbox when the member wants
+it (delivered after the commit by the caller: ``mail.deliver_pending()``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, insert, select, update
+
+from timebank.extensions import db
+from timebank.models import (
+    Community,
+    Membership,
+    Notification,
+    NotificationPreference,
+    OutboxMessage,
+    Role,
+    User,
+    utcnow,
+)
+from timebank.services import audit
+from timebank.services.messaging import mail
+
+# Kind -> the sentence shown in the inbox and used as the e-mail subject.
+KINDS = {
+    "response": _l("Someone responded to your listing"),
+    "message": _l("You have a new message"),
+    "exchange_confirm": _l("An exchange waits for your confirmation"),
+    "exchange_decided": _l("An exchange was approved or rejected"),
+    "matched": _l("You were matched for companionship"),
+    "offer": _l("A volunteer offered to take a companionship request"),
+    "listing_expiring": _l("A listing is about to expire"),
+    "concern": _l("A concern was raised after a companionship visit"),
+    "check_expiring": _l("A safeguarding check is expiring"),
+    "report": _l("A member made a report"),
+}
+# object type -> (endpoint, URL argument) of the page a notification leads to: the inbox
+# links there, and the e-mail gives its address when the caller named no other.
+TARGETS = {
+    "companionship_visits": ("companionship.concerns", None),
+    "companionship_arrangements": ("companionship.arrangement", "arrangement_id"),
+    "companionship_requests": ("companionship.show", "request_id"),
+    "conversations": ("conversations.show", "conversation_id"),
+    "reports": ("conversations.reports", None),
+    "listings": ("listings.detail", "listing_id"),
+    "safeguarding_checks": ("safeguarding.index", None),
+    "exchanges": ("exchanges.detail", "exchange_id"),
+}
+DIGEST = "digest"
+PREFERENCE_KINDS = (*KINDS.keys(), DIGEST)
+
+
+def target(
+    object_type: str | None, object_id: int | None, slug: str | None
+) -> tuple[str, dict] | None:
+    """(endpoint, URL values) of the page about ``object_type`` in community ``slug``, or
+    None when there is none (no community, or a part of the site that is not installed)."""
+    found = TARGETS.get(object_type or "")
+    if found is None or slug is None or found[0] not in current_app.view_functions:
+        return None
+    endpoint, argument = found
+    return endpoint, {"slug": slug, **({argument: object_id} if argument else {})}
+
+
+def target_path(object_type: str | None, object_id: int | None, slug: str | None) -> str:
+    """The path of that page ("" when there is none), built from the URL map alone, so
+    that jobs run from the command line (outside any request) can write it too."""
+    found = target(object_type, object_id, slug)
+    if found is None:
+        return ""
+    adapter = current_app.url_map.bind(
+        "localhost", script_name=current_app.config["APPLICATION_ROOT"]
+    )
+    return adapter.build(*found)
+
+
+def _declined(user_ids: Iterable[int], kinds: Iterable[str]) -> set[tuple[int, str]]:
+    """(user, kind) pairs whose e-mail the member turned off; e-mail is on without a
+    preference row. One query, however many members and kinds."""
+    rows = db.session.execute(
+        select(NotificationPreference.user_id, NotificationPreference.kind).where(
+            NotificationPreference.user_id.in_(list(user_ids)),
+            NotificationPreference.kind.in_(list(kinds)),
+            NotificationPreference.email.is_(False),
+        )
+    )
+    return {(user_id, kind) for user_id, kind in rows}
+
+
+def notify(user: User, kind: str, **options) -> None:
+    """Store a notification; queue its e-mail if the member has e-mail on for ``kind``, in
+    the member's language (the community's when they chose none). ``options`` are those of
+    ``notify_all``: the community, the object, a link, and a ``subject`` and ``body`` (lazy
+    strings, rendered in that language) to replace the default e-mail text."""
+    notify_all([user], kind, **options)
+
+
+def notify_all(
+    users: Iterable[User],
+    kind: str,
+    *,
+    community: Community | None,
+    object_type: str | None = None,
+    object_id: int | None = None,
+    link: str = "",
+    subject: str | None = None,
+    body: str | None = None,
+) -> int:
+    """``notify`` for several members at once (an approval tells both parties, a report
+    every coordinator): their e-mail preferences in one query, then one multi-row insert of
+    their notifications and one of their e-mails. Without a ``link``, the e-mail links the
+    page the inbox leads to (absolute when the site's address is known: ``mail.address``).
+    Returns how many were notified."""
+    assert kind in KINDS, kind
+    users = list(users)
+    if not users:
+        return 0
+    declined = {user_id for user_id, _kind in _declined([u.id for u in users], [kind])}
+    community_id = community.id if community is not None else None
+    if not link and community is not None:
+        link = target_path(object_type, object_id, community.slug)
+    link = mail.address(link)
+    now = utcnow()
+    notes, letters = [], []
+    for user in users:
+        notes.append(
+            {
+                "user_id": user.id,
+                "community_id": community_id,
+                "kind": kind,
+                "object_type": object_type,
+                "object_id": object_id,
+                "created_at": now,
+            }
+        )
+        if user.id in declined or not user.email:
+            continue
+        locale = user.locale or (community.locale if community is not None else None) or "en"
+        with force_locale(locale):
+            title = str(subject if subject is not None else KINDS[kind])
+            text = "\n\n".join(
+                part
+                for part in (
+                    str(body) if body is not None else title + ".",
+                    str(_l("Open Timebank to see it: %(link)s", link=link)) if link else "",
+                    str(_l("You can turn these e-mails off in your notification settings.")),
+                )
+                if part
+            )
+        letters.append(mail.letter(user, title, text, community_id=community_id, now=now))
+    db.session.execute(insert(Notification), notes)
+    if letters:
+        db.session.execute(insert(OutboxMessage), letters)
+    return len(notes)
+
+
+def coordinators_of(community: Community) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.community_id == community.id,
+                Membership.status == "active",
+                Membership.role.in_([Role.COORDINATOR, Role.ADMIN]),
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+def notify_coordinators(community: Community, kind: str, **kwargs) -> int:
+    return notify_all(coordinators_of(community), kind, community=community, **kwargs)
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+
+
+def inbox_query(user: User):
+    return (
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+
+
+def mark_read(user: User, *, notification_id: int | None = None) -> int:
+    """Mark one (or, without an id, every) notification of ``user`` read."""
+    statement = update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
+    )
+    if notification_id is not None:
+        statement = statement.where(Notification.id == notification_id)
+    count = db.session.execute(statement.values(read_at=utcnow())).rowcount
+    db.session.flush()
+    audit.record(
+        "notification.read",
+        actor=user,
+        object_type="notifications",
+        object_id=notification_id,
+        details={"count": count},
+    )
+    return count
+
+
+def set_preferences(user: User, *, email_kinds: set[str]) -> None:
+    """E-mail on for the kinds in ``email_kinds`` (``digest`` included), off for the rest."""
+    existing = {
+        row.kind: row
+        for row in db.session.scalars(
+            select(NotificationPreference).where(NotificationPreference.user_id == user.id)
+        )
+    }
+    for kind in PREFERENCE_KINDS:
+        wanted = kind in email_kinds
+        row = existing.get(kind)
+        if row is None:
+            db.session.add(NotificationPreference(user_id=user.id, kind=kind, email=wanted))
+        else:
+            row.email = wanted
+    db.session.flush()
+    audit.record(
+        "notification.preferences",
+        actor=user,
+        object_type="notification_preferences",
+        details={"email": sorted(k for k in email_kinds if k in PREFERENCE_KINDS)},
+    )
+
+
+def preferences(user: User) -> dict[str, bool]:
+    """Whether e-mail is on, for each kind (one query)."""
+    off = {kind for _user_id, kind in _declined([user.id], PREFERENCE_KINDS)}
+    return {kind: kind not in off for kind in PREFERENCE_KINDS}

@@ -1,0 +1,77 @@
+"""Messages and reports in the privacy rights (DESIGN.md §8): the messages a person wrote
+are part of their data download, and their text is erased with the rest of their personal
+data. The privacy orchestrator (``services/privacy.py``) calls ``export`` and ``erase``
+with the person's membership ids."""
+
+from __future__ import annotations
+
+from sqlalchemy import case, select, update
+from sqlalchemy.orm import aliased
+
+from timebank.extensions import db
+from timebank.models import Conversation, Listing, Membership, Message, Report, User
+
+
+def export(user: User, ids: list[int]) -> dict:
+    """The messages ``user`` wrote (with their conversation, the other member by display
+    name, the date, and who typed it when a proxy did) and the reports they made."""
+    other, other_user, sender = aliased(Membership), aliased(User), aliased(User)
+    counterpart_id = case(
+        (Conversation.starter_id == Message.author_id, Conversation.other_id),
+        else_=Conversation.starter_id,
+    )
+    rows = db.session.execute(
+        select(Message, other_user.display_name, Listing.title, sender.display_name)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .join(other, other.id == counterpart_id)
+        .join(other_user, other_user.id == other.user_id)
+        .outerjoin(Listing, Listing.id == Conversation.listing_id)
+        .outerjoin(sender, sender.id == Message.sent_by_id)
+        .where(Message.author_id.in_(ids))
+        .order_by(Message.created_at, Message.id)
+    ).all()
+    reports = db.session.scalars(
+        select(Report).where(Report.reporter_id.in_(ids)).order_by(Report.id)
+    ).all()
+    return {
+        "messages_written": [
+            {
+                "conversation_id": message.conversation_id,
+                "about_listing": listing_title,
+                "counterpart": counterpart_name,
+                "sent_at": message.created_at.isoformat(),
+                "written_by_proxy": proxy_name,
+                "text": message.body,
+            }
+            for message, counterpart_name, listing_title, proxy_name in rows
+        ],
+        "reports_made": [
+            {
+                "target_type": report.target_type,
+                "target_id": report.target_id,
+                "reason": report.reason,
+                "status": report.status,
+                "created_at": report.created_at.isoformat(),
+            }
+            for report in reports
+        ],
+    }
+
+
+def erase(user: User, ids: list[int]) -> None:
+    """Empty the text of every message ``user`` wrote (the other member then sees
+    "(erased)") and of every report they made; the rows stay, holding ids only."""
+    if not ids:
+        return
+    db.session.execute(
+        update(Message)
+        .where(Message.author_id.in_(ids))
+        .values(body=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    db.session.execute(
+        update(Report)
+        .where(Report.reporter_id.in_(ids))
+        .values(reason=None)
+        .execution_options(synchronize_session="fetch")
+    )

@@ -1,0 +1,48 @@
+"""A report as a file: ``produce`` builds one for a community, period and language and
+writes it as PDF, XLSX, CSV (zipped, one file per table) or JSON, leaving one audit event
+(``report.export``, DESIGN.md promise 13); the caller commits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from timebank.models import Community, User
+from timebank.services import audit
+from timebank.services.exceptions import InvalidInput
+from timebank.services.metrics.periods import Period
+from timebank.services.reports import pdf, tables, writers
+
+FORMATS = writers.FORMATS
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    content: bytes
+    filename: str
+    media_type: str
+
+
+def check_format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise InvalidInput(_l("Choose PDF, XLSX, CSV or JSON."), field="format")
+    return fmt
+
+
+def produce(
+    community: Community, period: Period, fmt: str, *, locale: str, actor: User | None
+) -> ReportFile:
+    """The report file in ``locale`` (its labels, right-to-left for Arabic). Raises
+    ``InvalidInput`` for an unknown format. Audit: ``report.export``."""
+    check_format(fmt)
+    with force_locale(locale):
+        report = tables.build(community, period, locale)
+        writer = {"pdf": pdf.to_pdf, "xlsx": writers.to_xlsx, "csv": writers.to_csv_zip,
+                  "json": writers.to_json}[fmt]  # fmt: skip
+        content = writer(report)
+    audit.record("report.export", actor=actor, community_id=community.id, obj=community,
+                 details={"period": period.label, "format": fmt})  # fmt: skip
+    return ReportFile(content, writers.filename(community.slug, period.label, fmt),
+                      writers.MEDIA_TYPES[fmt])  # fmt: skip

@@ -1,0 +1,142 @@
+"""The one way a request runs (docs/architecture.md).
+
+A route parses its input, loads what it needs, and hands **one** service call to ``run``:
+``run`` opens the transaction and commits once (``database.transaction``, which also
+delivers the mail the work queued, after the commit and only then); it flashes the
+translated success, or puts the service's ``DomainError`` next to its form field (a flash
+when no field fits) so the page re-renders with what the user typed. Services never see
+the request: the route passes ``actor()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from flask import Flask, abort, current_app, flash, redirect, request
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from timebank.database import transaction
+from timebank.extensions import db, limiter
+from timebank.forms import int_or_none
+from timebank.models import Community, User
+from timebank.services.exceptions import DomainError
+from timebank.services.languages import SPOKEN_LANGUAGES
+from timebank.services.listings import search
+from timebank.services.messaging import mail
+
+T = TypeVar("T")
+MAX_QUERY_LENGTH = 200
+_HIDDEN_FIELDS = ("HiddenField", "CSRFTokenField")
+
+
+def actor() -> User:
+    """The signed-in user, as the explicit ``actor`` every service takes."""
+    return current_user._get_current_object()
+
+
+def scoped_or_404(model: type[T], community: Community, object_id: int) -> T:
+    """The object with this id in ``community``; 404 for another community's (DESIGN §3)."""
+    item = db.session.get(model, object_id)
+    if item is None or getattr(item, "community_id", None) != community.id:
+        abort(404)
+    return item
+
+
+def page_number() -> int:
+    """The ``page`` query argument (1 when absent or not a positive whole number)."""
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+def place_error(form: Any, error: DomainError, aliases: Mapping[str, str] | None = None) -> None:
+    """Put a service's message next to the field it names (``aliases`` maps a service's
+    field name to the form's); a flash when no visible field fits."""
+    name = (aliases or {}).get(error.field or "", error.field)
+    field = getattr(form, name, None) if (form is not None and name) else None
+    if field is None or field.type in _HIDDEN_FIELDS:
+        flash(error.message, "error")
+        return
+    field.errors = [*list(field.errors or []), error.message]
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[T]):
+    """What ``run`` did: truthy when the work was committed."""
+
+    value: T | None = None
+    error: DomainError | None = None
+
+    def __bool__(self) -> bool:
+        return self.error is None
+
+
+def run(
+    work: Callable[[], T],
+    *,
+    form: Any = None,
+    success: str | Callable[[T], str] | None = None,
+    aliases: Mapping[str, str] | None = None,
+) -> Outcome[T]:
+    """Run ``work`` in one transaction (commit, then the mail it queued). On success flash
+    ``success`` (a message, or a function of the result); on a ``DomainError`` nothing is
+    saved and the message goes next to its field of ``form`` (or is flashed)."""
+    try:
+        value = transaction(work)
+    except DomainError as error:
+        place_error(form, error, aliases)
+        return Outcome(error=error)
+    if success is not None:
+        flash(success(value) if callable(success) else success, "success")
+    return Outcome(value=value)
+
+
+def act(work: Callable[[], Any], success: str, back: str) -> Response:
+    """A button that needs no form of its own: ``run`` it, then go back to ``back``."""
+    run(work, success=success)
+    return redirect(back)
+
+
+def init_app(app: Flask) -> None:
+    """Let e-mail links written while serving a page name the address the site was reached
+    at (``mail.site_address``), for installations without ``TIMEBANK_PUBLIC_URL``."""
+
+    @app.before_request
+    def _site_address() -> None:
+        mail.site_address.set(request.host_url)
+
+    @app.teardown_request
+    def _forget_site_address(_exc: BaseException | None) -> None:
+        mail.site_address.set("")
+
+
+def search_filters() -> search.Filters:
+    """The search-and-filter form's values from the query string (browse and directory)."""
+    args = request.args
+    language = args.get("language", "")
+    return search.Filters(
+        q=args.get("q", "")[:MAX_QUERY_LENGTH].strip(),
+        kind=args.get("kind") or None,
+        category_id=int_or_none(args.get("category")),
+        neighbourhood=(args.get("neighbourhood", "")[:80].strip() or None),
+        language=language if language in SPOKEN_LANGUAGES else None,
+    )
+
+
+def limited_sending(view):
+    """Sending messages is rate-limited per sender (proxies replying for a member too)."""
+    return limiter.limit(
+        _message_limit,
+        methods=["POST"],
+        key_func=_sender_key,
+        deduct_when=lambda response: response.status_code == 302,
+    )(view)
+
+
+def _sender_key() -> str:
+    return f"message-sender:{current_user.id}" if current_user.is_authenticated else "anonymous"
+
+
+def _message_limit() -> str:
+    return current_app.config.get("MESSAGE_RATE_LIMIT", "20 per hour")
