@@ -16,7 +16,7 @@ from timebank.models.companionship import (
     Visit,
     Wellbeing,
 )
-from timebank.models.console import Announcement, Proxy, VettingRecord, VettingStep
+from timebank.models.coordination import Announcement, Proxy, VettingRecord, VettingStep
 from timebank.models.ledger import (
     MINUTES_CAP,
     PENDING_STATUSES,

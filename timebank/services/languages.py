@@ -15,7 +15,3 @@ SPOKEN_LANGUAGES = {
     "ur": _l("Urdu"),
     "other": _l("Another language"),
 }
-
-
-def language_name(code: str) -> str:
-    return str(SPOKEN_LANGUAGES.get(code, code))

@@ -60,12 +60,6 @@ def can_change_roles(user: User | None, community: Community) -> bool:
     )
 
 
-def can_read_outbox(user: User | None, community: Community | None) -> bool:
-    if community is None:
-        return is_site_admin(user)
-    return can_manage_members(user, community)
-
-
 # -- The hour ledger ------------------------------------------------------------------
 
 
@@ -222,11 +216,6 @@ def is_proxy_for(user: User | None, member: Membership) -> bool:
 def can_act_for(user: User | None, member: Membership) -> bool:
     """Record, confirm and post listings for ``member``: a coordinator or their proxy."""
     return can_act_for_members(user, member.community) or is_proxy_for(user, member)
-
-
-def can_erase(user: User | None, community: Community) -> bool:
-    """Erase a departed member's personal data: coordinators and admins."""
-    return can_manage_members(user, community)
 
 
 # Companionship

@@ -181,11 +181,3 @@ def add_text(exchange: Exchange, kind: TextKind, body: str | None, *, author: Us
         )
     db.session.add(ExchangeText(exchange_id=exchange.id, kind=kind, body=body, author_id=author.id))
     db.session.flush()
-
-
-def text_of(exchange: Exchange, kind: TextKind) -> str | None:
-    return db.session.scalar(
-        select(ExchangeText.body).where(
-            ExchangeText.exchange_id == exchange.id, ExchangeText.kind == kind
-        )
-    )

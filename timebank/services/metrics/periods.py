@@ -62,9 +62,6 @@ class Period:
             cursor = (cursor + timedelta(days=32)).replace(day=1)
         return out
 
-    def is_closed(self, today: date) -> bool:
-        return self.end < today
-
 
 def month_of(day: date) -> Period:
     start = day.replace(day=1)

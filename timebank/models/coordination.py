@@ -1,4 +1,5 @@
-"""The coordinator console: vetting steps and their records, proxies, announcements."""
+"""Coordination of a community: vetting steps and their records, proxies who act for
+members without internet, and announcements (DESIGN.md §3, §7)."""
 
 from __future__ import annotations
 
