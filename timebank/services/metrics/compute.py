@@ -14,7 +14,9 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import Iterator
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from timebank.models import Role
 from timebank.services.metrics import graph, lookups, queries, ties
@@ -33,6 +35,9 @@ from timebank.services.metrics.results import (
     Summary,
     Ties,
 )
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 BALANCE_THRESHOLD_MINUTES = 10 * 60
 ISOLATED_DAYS = 30
@@ -58,127 +63,50 @@ def summarise(community_id: int, period: Period) -> Summary:
         return _summarise(community_id, period)
 
 
+@dataclass(frozen=True)
+class _People:
+    """Who was there in the period: the members at its end, and the accounts that gave
+    (``given``) and received (``received``) minutes in it."""
+
+    members: list[queries.MemberRow]
+    sides: dict[int, tuple[int, int]]
+    listed: set[int]  # accounts of the members at the end
+    population: int
+    active: int
+    given: dict[int, int]
+    received: dict[int, int]
+
+
+@dataclass(frozen=True)
+class _Network:
+    """The period's provider → recipient graph and what its pairs say."""
+
+    digraph: nx.DiGraph
+    pairs: int
+    mutual: int
+    new_ties: int
+    bridging: int | None
+
+
 def _summarise(community_id: int, period: Period) -> Summary:
+    """The figures, step by step; each step names the section of the summary it fills."""
     start, end = period.start, period.end
     month_rows = queries.monthly(community_id, start, end)
     count = sum(n for n, _m in month_rows.values())
     minutes = sum(m for _n, m in month_rows.values())
     activity = queries.activity(community_id, start, end, QUIET_WINDOW_DAYS)
-    sides = activity.sides
-    given = {a: g for a, (g, _r) in sides.items()}
-    received = {a: r for a, (_g, r) in sides.items()}
-    members = queries.members_at(community_id, end)
-    account_of = {row.membership_id: row.account_id for row in members}
-
-    gave_and_received = sum(1 for g, r in sides.values() if g and r)
-    gave_only = sum(1 for g, r in sides.values() if g and not r)
-    received_only = sum(1 for g, r in sides.values() if r and not g)
-    active = len(sides)
-    # Anyone who exchanged in the period was a member then, even if admitted (as recorded)
-    # later or gone since: the population is the members at the end plus them.
-    listed = {row.account_id for row in members if row.account_id}
-    population = len(members) + len(set(sides) - listed)
-
+    people = _people(queries.members_at(community_id, end), activity.sides)
     where = lookups.neighbourhoods(community_id)
-    place = {account_of[m]: n for m, n in where.items() if account_of.get(m)}
-    edges, new_ties, crossing = _pairs(ties.ties(community_id, start, end), place)
-    network = graph.build(edges)
-    pair_count, mutual = graph.mutual_pairs(network)
-    circulating = graph.in_circulation(network)
-    partner_counts = graph.partners(network)
-    groups, largest = graph.components(network)
-    bridging = crossing if where else None
-
-    proxies, group_givers = queries.shapers(community_id, start, end)
-    users = {row.account_id: row.user_id for row in members if row.account_id}
-    levels = dict.fromkeys(LEVELS, 0)
-    everyone = listed | set(sides)
-    roles = {row.account_id: row.role for row in members if row.account_id}
-    for account in everyone:
-        g, r = sides.get(account, (0, 0))
-        shapes = (
-            roles.get(account) in SHAPING_ROLES
-            or users.get(account) in proxies
-            or account in group_givers
-        )
-        levels[level_of(gave=bool(g), received=bool(r), shapes=shapes)] += 1
-    # Members without an account yet: coordinators still shape the service.
-    for row in members:
-        if row.account_id is None:
-            levels["transformation" if row.role in SHAPING_ROLES else "not_active"] += 1
-
-    care_minutes, care_recipients, isolated = queries.companionship(
-        community_id, start, end, ISOLATED_DAYS
-    )
-    last = activity.last_day
-    member_accounts = [row.account_id for row in members]
-    quiet_60 = sum(1 for a in member_accounts if _quiet(last.get(a), end, 60))
-    quiet_90 = sum(1 for a in member_accounts if _quiet(last.get(a), end, 90))
-    beyond = queries.balances_beyond(community_id, end, BALANCE_THRESHOLD_MINUTES)
-    first_days = queries.first_exchange_days(community_id, start, end)
-    flows = queries.pot_flows(community_id, start, end)
-    recon = queries.reconciliation(community_id, start, end)
-
+    network = _network(community_id, period, people, where)
     return Summary(
         period=period,
-        participation=Participation(
-            members=population,
-            active_members=active,
-            active_rate=graph.share(active, population),
-            exchanges=count,
-            minutes=minutes,
-            minutes_per_active=graph.share(minutes, active),
-            new_members=len(first_days),
-            departed_members=queries.departed(community_id, start, end),
-            median_days_to_first_exchange=graph.median_or_none(
-                d for d in first_days if d is not None
-            ),
-        ),
-        reciprocity=Reciprocity(
-            gave_and_received=gave_and_received,
-            gave_only=gave_only,
-            received_only=received_only,
-            gave_and_received_share=graph.share(gave_and_received, active),
-            median_give_receive_ratio=graph.median_ratio(given, received),
-            pairs=pair_count,
-            mutual_pairs=mutual,
-            mutual_pair_share=graph.share(mutual, pair_count),
-            in_circulation=circulating,
-            in_circulation_share=graph.share(circulating, active),
-        ),
-        ties=Ties(
-            median_partners=graph.median_or_none(partner_counts.values()),
-            partner_distribution=graph.partner_distribution(partner_counts.values()),
-            new_ties=new_ties,
-            new_tie_rate=graph.share(new_ties, count),
-            density=graph.density(network, pair_count),
-            components=groups,
-            largest_component=largest,
-            largest_component_share=graph.share(largest, active),
-            bridging_exchanges=bridging,
-            bridging_share=graph.share(bridging, count) if bridging is not None else None,
-        ),
-        concentration=Concentration(
-            top20_share=graph.top_share(given.values()),
-            gini_given=graph.gini(given.values()),
-            threshold_minutes=BALANCE_THRESHOLD_MINUTES,
-            beyond_threshold=beyond,
-            beyond_share=graph.share(beyond, population),
-        ),
-        inclusion=Inclusion(
-            companionship_minutes=care_minutes,
-            companionship_recipients=care_recipients,
-            isolated_days=ISOLATED_DAYS,
-            isolated=isolated,
-            no_exchange_60=quiet_60,
-            no_exchange_90=quiet_90,
-        ),
-        coproduction=CoProduction(**levels),
-        pot=PotFlows(
-            donated_minutes=flows.get("donation", 0),
-            granted_minutes=flows.get("grant", 0),
-            settled_minutes=flows.get("settlement", 0),
-        ),
+        participation=_participation(community_id, period, people, count, minutes),
+        reciprocity=_reciprocity(people, network),
+        ties=_ties(people, network, count),
+        concentration=_concentration(community_id, period, people),
+        inclusion=_inclusion(community_id, period, people, activity.last_day),
+        coproduction=_coproduction(community_id, period, people),
+        pot=_pot(community_id, period),
         months=tuple(
             MonthRow(m, *month_rows.get(m, (0, 0)), activity.active_by_month.get(m, 0))
             for m in period.months()
@@ -186,8 +114,142 @@ def _summarise(community_id: int, period: Period) -> Summary:
         categories=tuple(
             CategoryRow(k, n, m) for k, n, m in queries.by_category(community_id, start, end)
         ),
-        neighbourhoods=_by_neighbourhood(members, where, sides) if where else (),
-        reconciliation=Reconciliation(*recon),
+        neighbourhoods=_by_neighbourhood(people.members, where, people.sides) if where else (),
+        reconciliation=Reconciliation(*queries.reconciliation(community_id, start, end)),
+    )
+
+
+def _people(members: list[queries.MemberRow], sides: dict[int, tuple[int, int]]) -> _People:
+    listed = {row.account_id for row in members if row.account_id}
+    # Anyone who exchanged in the period was a member then, even if admitted (as recorded)
+    # later or gone since: the population is the members at the end plus them.
+    return _People(
+        members=members,
+        sides=sides,
+        listed=listed,
+        population=len(members) + len(set(sides) - listed),
+        active=len(sides),
+        given={a: g for a, (g, _r) in sides.items()},
+        received={a: r for a, (_g, r) in sides.items()},
+    )
+
+
+def _network(community_id: int, period: Period, people: _People, where: dict[int, str]) -> _Network:
+    account_of = {row.membership_id: row.account_id for row in people.members}
+    place = {a: n for m, n in where.items() if (a := account_of.get(m))}
+    edges, new_ties, crossing = _pairs(ties.ties(community_id, period.start, period.end), place)
+    network = graph.build(edges)
+    pairs, mutual = graph.mutual_pairs(network)
+    return _Network(network, pairs, mutual, new_ties, crossing if where else None)
+
+
+def _participation(
+    community_id: int, period: Period, people: _People, count: int, minutes: int
+) -> Participation:
+    first_days = queries.first_exchange_days(community_id, period.start, period.end)
+    return Participation(
+        members=people.population,
+        active_members=people.active,
+        active_rate=graph.share(people.active, people.population),
+        exchanges=count,
+        minutes=minutes,
+        minutes_per_active=graph.share(minutes, people.active),
+        new_members=len(first_days),
+        departed_members=queries.departed(community_id, period.start, period.end),
+        median_days_to_first_exchange=graph.median_or_none(d for d in first_days if d is not None),
+    )
+
+
+def _reciprocity(people: _People, network: _Network) -> Reciprocity:
+    sides = people.sides.values()
+    both = sum(1 for g, r in sides if g and r)
+    circulating = graph.in_circulation(network.digraph)
+    return Reciprocity(
+        gave_and_received=both,
+        gave_only=sum(1 for g, r in sides if g and not r),
+        received_only=sum(1 for g, r in sides if r and not g),
+        gave_and_received_share=graph.share(both, people.active),
+        median_give_receive_ratio=graph.median_ratio(people.given, people.received),
+        pairs=network.pairs,
+        mutual_pairs=network.mutual,
+        mutual_pair_share=graph.share(network.mutual, network.pairs),
+        in_circulation=circulating,
+        in_circulation_share=graph.share(circulating, people.active),
+    )
+
+
+def _ties(people: _People, network: _Network, count: int) -> Ties:
+    partner_counts = graph.partners(network.digraph)
+    groups, largest = graph.components(network.digraph)
+    bridging = network.bridging
+    return Ties(
+        median_partners=graph.median_or_none(partner_counts.values()),
+        partner_distribution=graph.partner_distribution(partner_counts.values()),
+        new_ties=network.new_ties,
+        new_tie_rate=graph.share(network.new_ties, count),
+        density=graph.density(network.digraph, network.pairs),
+        components=groups,
+        largest_component=largest,
+        largest_component_share=graph.share(largest, people.active),
+        bridging_exchanges=bridging,
+        bridging_share=graph.share(bridging, count) if bridging is not None else None,
+    )
+
+
+def _concentration(community_id: int, period: Period, people: _People) -> Concentration:
+    beyond = queries.balances_beyond(community_id, period.end, BALANCE_THRESHOLD_MINUTES)
+    return Concentration(
+        top20_share=graph.top_share(people.given.values()),
+        gini_given=graph.gini(people.given.values()),
+        threshold_minutes=BALANCE_THRESHOLD_MINUTES,
+        beyond_threshold=beyond,
+        beyond_share=graph.share(beyond, people.population),
+    )
+
+
+def _inclusion(
+    community_id: int, period: Period, people: _People, last: dict[int, date]
+) -> Inclusion:
+    care_minutes, care_recipients, isolated = queries.companionship(
+        community_id, period.start, period.end, ISOLATED_DAYS
+    )
+    last_days = [last.get(row.account_id) if row.account_id else None for row in people.members]
+    return Inclusion(
+        companionship_minutes=care_minutes,
+        companionship_recipients=care_recipients,
+        isolated_days=ISOLATED_DAYS,
+        isolated=isolated,
+        no_exchange_60=sum(_quiet(day, period.end, 60) for day in last_days),
+        no_exchange_90=sum(_quiet(day, period.end, 90) for day in last_days),
+    )
+
+
+def _coproduction(community_id: int, period: Period, people: _People) -> CoProduction:
+    proxies, group_givers = queries.shapers(community_id, period.start, period.end)
+    users = {row.account_id: row.user_id for row in people.members if row.account_id}
+    roles = {row.account_id: row.role for row in people.members if row.account_id}
+    levels = dict.fromkeys(LEVELS, 0)
+    for account in people.listed | set(people.sides):
+        g, r = people.sides.get(account, (0, 0))
+        shapes = (
+            roles.get(account) in SHAPING_ROLES
+            or users.get(account) in proxies
+            or account in group_givers
+        )
+        levels[level_of(gave=bool(g), received=bool(r), shapes=shapes)] += 1
+    # Members without an account yet: coordinators still shape the service.
+    for row in people.members:
+        if row.account_id is None:
+            levels["transformation" if row.role in SHAPING_ROLES else "not_active"] += 1
+    return CoProduction(**levels)
+
+
+def _pot(community_id: int, period: Period) -> PotFlows:
+    flows = queries.pot_flows(community_id, period.start, period.end)
+    return PotFlows(
+        donated_minutes=flows.get("donation", 0),
+        granted_minutes=flows.get("grant", 0),
+        settled_minutes=flows.get("settlement", 0),
     )
 
 
@@ -225,7 +287,7 @@ def _pairs(rows, place: dict[int, str]) -> tuple[list[tuple[int, int]], int, int
     return edges, new, crossing
 
 
-def _quiet(last_day, end, days: int) -> bool:
+def _quiet(last_day: date | None, end: date, days: int) -> bool:
     return last_day is None or last_day < end - timedelta(days=days)
 
 
