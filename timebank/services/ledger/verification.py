@@ -38,38 +38,68 @@ class CommunityReport:
         )
 
 
+_COMMUNITY = bindparam("community_id")
+_IN_COMMUNITY = Account.community_id == _COMMUNITY
+_OF_COMMUNITY = Exchange.community_id == _COMMUNITY
+
+
 @cache
 def _statements() -> dict:
     """Built once with the community as a bound parameter: the state-machine test runs
     them after every step, so construction cost matters."""
-    community = bindparam("community_id")
-    in_community = Account.community_id == community
-    of_community = Exchange.community_id == community
-    s: dict = {}
-    s["totals"] = select(func.count(), func.coalesce(func.sum(Account.balance), 0)).where(
-        in_community
-    )
-    s["entries"] = (
-        select(func.count(), func.coalesce(func.sum(Entry.delta), 0))
-        .join(Account, Entry.account_id == Account.id)
-        .where(in_community)
-    )
-    s["posted"] = select(func.count()).where(of_community, Exchange.status.in_(POSTED_STATUSES))
-    # Promise 2: cached balance = entry sum.
+    return {
+        **_totals(),
+        **_cached_balances(),
+        **_legs(),
+        **_reversals(),
+        **_history(),
+    }
+
+
+def _totals() -> dict:
+    """Promise 1: the sums of balances and of entries (both must be zero)."""
+    return {
+        "totals": select(func.count(), func.coalesce(func.sum(Account.balance), 0)).where(
+            _IN_COMMUNITY
+        ),
+        "entries": (
+            select(func.count(), func.coalesce(func.sum(Entry.delta), 0))
+            .join(Account, Entry.account_id == Account.id)
+            .where(_IN_COMMUNITY)
+        ),
+        "posted": select(func.count()).where(_OF_COMMUNITY, Exchange.status.in_(POSTED_STATUSES)),
+    }
+
+
+def _cached_balances() -> dict:
+    """Promise 2: each cached balance equals its entries' sum; and promise 7: none is
+    outside its limits."""
     sums = (
         select(Entry.account_id, func.sum(Entry.delta).label("total"))
         .join(Account, Entry.account_id == Account.id)
-        .where(in_community)
+        .where(_IN_COMMUNITY)
         .group_by(Entry.account_id)
         .subquery()
     )
-    s["drift"] = (
-        select(Account.id, Account.balance, func.coalesce(sums.c.total, 0))
-        .outerjoin(sums, sums.c.account_id == Account.id)
-        .where(in_community, Account.balance != func.coalesce(sums.c.total, 0))
-    )
-    # Promise 3: two legs, +m provider and −m recipient, on posted (or later reversed)
-    # exchanges; none on any other.
+    return {
+        "drift": (
+            select(Account.id, Account.balance, func.coalesce(sums.c.total, 0))
+            .outerjoin(sums, sums.c.account_id == Account.id)
+            .where(_IN_COMMUNITY, Account.balance != func.coalesce(sums.c.total, 0))
+        ),
+        "outside": select(func.count()).where(
+            _IN_COMMUNITY,
+            or_(
+                Account.balance < -Account.credit_limit,
+                and_(Account.upper_limit.is_not(None), Account.balance > Account.upper_limit),
+            ),
+        ),
+    }
+
+
+def _legs() -> dict:
+    """Promise 3: two legs, +m provider and −m recipient, on posted (or later reversed)
+    exchanges; none on any other; and no leg of an exchange of another community."""
     legs = (
         select(
             Entry.exchange_id,
@@ -82,57 +112,67 @@ def _statements() -> dict:
             ).label("debit"),
         )
         .join(Exchange, Exchange.id == Entry.exchange_id)
-        .where(of_community)
+        .where(_OF_COMMUNITY)
         .group_by(Entry.exchange_id)
         .subquery()
     )
-    s["legs"] = (
-        select(Exchange.id, Exchange.status, legs.c.n)
-        .outerjoin(legs, legs.c.exchange_id == Exchange.id)
-        .where(
-            of_community,
-            or_(
-                and_(
-                    Exchange.status.in_(POSTED_STATUSES),
-                    or_(
-                        legs.c.n.is_(None),
-                        legs.c.n != 2,
-                        legs.c.credit != Exchange.minutes,
-                        legs.c.debit != -Exchange.minutes,
-                    ),
+    wrong_legs = or_(
+        legs.c.n.is_(None),
+        legs.c.n != 2,
+        legs.c.credit != Exchange.minutes,
+        legs.c.debit != -Exchange.minutes,
+    )
+    return {
+        "legs": (
+            select(Exchange.id, Exchange.status, legs.c.n)
+            .outerjoin(legs, legs.c.exchange_id == Exchange.id)
+            .where(
+                _OF_COMMUNITY,
+                or_(
+                    and_(Exchange.status.in_(POSTED_STATUSES), wrong_legs),
+                    and_(Exchange.status.not_in(POSTED_STATUSES), legs.c.n.is_not(None)),
                 ),
-                and_(Exchange.status.not_in(POSTED_STATUSES), legs.c.n.is_not(None)),
-            ),
-        )
-    )
-    s["foreign"] = (
-        select(func.count())
-        .select_from(Entry)
-        .join(Account, Entry.account_id == Account.id)
-        .join(Exchange, Exchange.id == Entry.exchange_id)
-        .where(in_community, Exchange.community_id != community)
-    )
-    # Reversed exchanges and reversals match one to one.
+            )
+        ),
+        "foreign": (
+            select(func.count())
+            .select_from(Entry)
+            .join(Account, Entry.account_id == Account.id)
+            .join(Exchange, Exchange.id == Entry.exchange_id)
+            .where(_IN_COMMUNITY, Exchange.community_id != _COMMUNITY)
+        ),
+    }
+
+
+def _reversals() -> dict:
+    """Promise 4: reversed exchanges and reversals match one to one."""
     original = Exchange.__table__.alias("original")
     reversal = Exchange.__table__.alias("reversal")
-    s["reversals"] = select(
+    orphans = (
         select(func.count())
         .select_from(Exchange)
         .outerjoin(original, original.c.id == Exchange.reverses_exchange_id)
         .where(
-            of_community,
+            _OF_COMMUNITY,
             Exchange.kind == ExchangeKind.REVERSAL,
             or_(original.c.status.is_(None), original.c.status != ExchangeStatus.REVERSED.value),
         )
         .scalar_subquery()
-        + select(func.count())
+    )
+    unreversed = (
+        select(func.count())
         .select_from(Exchange)
         .outerjoin(reversal, reversal.c.reverses_exchange_id == Exchange.id)
-        .where(of_community, Exchange.status == ExchangeStatus.REVERSED, reversal.c.id.is_(None))
+        .where(_OF_COMMUNITY, Exchange.status == ExchangeStatus.REVERSED, reversal.c.id.is_(None))
         .scalar_subquery()
     )
-    # Promise 15: each entry's balance_after is the running sum of its account's deltas (so
-    # the balance at any past moment is derivable), and the last one is the cached balance.
+    return {"reversals": select(orphans + unreversed)}
+
+
+def _history() -> dict:
+    """Promise 15: each entry's balance_after is the running sum of its account's deltas
+    (so the balance at any past moment is derivable), and the last one is the cached
+    balance."""
     running = (
         select(
             Entry.balance_after,
@@ -141,36 +181,30 @@ def _statements() -> dict:
             .label("running"),
         )
         .join(Account, Entry.account_id == Account.id)
-        .where(in_community)
+        .where(_IN_COMMUNITY)
         .subquery()
-    )
-    s["running"] = (
-        select(func.count())
-        .select_from(running)
-        .where(running.c.running != running.c.balance_after)
     )
     last = (
         select(Entry.account_id, func.max(Entry.id).label("last_id"))
         .join(Account, Entry.account_id == Account.id)
-        .where(in_community)
+        .where(_IN_COMMUNITY)
         .group_by(Entry.account_id)
         .subquery()
     )
-    s["stale"] = (
-        select(func.count())
-        .select_from(Account)
-        .join(last, last.c.account_id == Account.id)
-        .join(Entry, Entry.id == last.c.last_id)
-        .where(in_community, Entry.balance_after != Account.balance)
-    )
-    s["outside"] = select(func.count()).where(
-        in_community,
-        or_(
-            Account.balance < -Account.credit_limit,
-            and_(Account.upper_limit.is_not(None), Account.balance > Account.upper_limit),
+    return {
+        "running": (
+            select(func.count())
+            .select_from(running)
+            .where(running.c.running != running.c.balance_after)
         ),
-    )
-    return s
+        "stale": (
+            select(func.count())
+            .select_from(Account)
+            .join(last, last.c.account_id == Account.id)
+            .join(Entry, Entry.id == last.c.last_id)
+            .where(_IN_COMMUNITY, Entry.balance_after != Account.balance)
+        ),
+    }
 
 
 def verify_community(community: Community) -> CommunityReport:
