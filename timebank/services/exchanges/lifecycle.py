@@ -87,39 +87,13 @@ def record(
     replay = find_replay(idempotency_key, key_payload)
     if replay is not None:
         return replay
-    is_party = actor.id in (provider.user_id, recipient.user_id)
-    if is_party:
-        if not permissions.can_record_exchange(actor, community):
-            raise NotAllowed()
-        if on_behalf_of is not None:
-            raise InvalidInput(_l("You take part in this exchange yourself."), field="member")
-    else:
-        on_behalf_of = on_behalf_of or provider
-        # Coordinators act for everyone; an appointed proxy only for their member.
-        if not (
-            permissions.can_act_for_members(actor, community)
-            or permissions.is_proxy_for(actor, on_behalf_of)
-        ):
-            raise NotAllowed(_l("You can only record exchanges you took part in."))
-        if on_behalf_of.id not in (provider.id, recipient.id):
-            raise InvalidInput(_l("Choose one of the two members."), field="member")
-    check_party(provider, community, field="provider")
-    check_party(recipient, community, field="recipient")
-    if provider.id == recipient.id:
-        raise InvalidInput(_l("An exchange needs two different members."), field="member")
-    check_minutes(minutes, community)
-    category = check_category(category)
-    if not isinstance(service_date, date) or isinstance(service_date, datetime):
-        raise InvalidInput(_l("Enter the date of the service."), field="service_date")
-    if service_date > now.date() + timedelta(days=1):
-        raise InvalidInput(_l("The service date cannot be in the future."), field="service_date")
-    provider_account = ledger.ensure_account(provider)
-    recipient_account = ledger.ensure_account(recipient)
+    on_behalf_of = _recorder_may_record(actor, community, provider, recipient, on_behalf_of)
+    category = _check_record(community, provider, recipient, minutes, category, service_date, now)
     exchange = Exchange(
         community_id=community.id,
         kind=ExchangeKind.EXCHANGE,
-        provider_account_id=provider_account.id,
-        recipient_account_id=recipient_account.id,
+        provider_account_id=ledger.ensure_account(provider).id,
+        recipient_account_id=ledger.ensure_account(recipient).id,
         minutes=minutes,
         service_date=service_date,
         category=category,
@@ -152,6 +126,58 @@ def record(
         details={"minutes": minutes, "status": exchange.status.value},
     )
     return exchange
+
+
+def _recorder_may_record(
+    actor: User,
+    community: Community,
+    provider: Membership,
+    recipient: Membership,
+    on_behalf_of: Membership | None,
+) -> Membership | None:
+    """A party records for themself; anyone else (a coordinator, or an appointed proxy of
+    their member) records on behalf of one of the parties, by default the provider.
+    Returns whom the record is made for (None: the actor is a party)."""
+    if actor.id in (provider.user_id, recipient.user_id):
+        if not permissions.can_record_exchange(actor, community):
+            raise NotAllowed()
+        if on_behalf_of is not None:
+            raise InvalidInput(_l("You take part in this exchange yourself."), field="member")
+        return None
+    on_behalf_of = on_behalf_of or provider
+    # Coordinators act for everyone; an appointed proxy only for their member.
+    if not (
+        permissions.can_act_for_members(actor, community)
+        or permissions.is_proxy_for(actor, on_behalf_of)
+    ):
+        raise NotAllowed(_l("You can only record exchanges you took part in."))
+    if on_behalf_of.id not in (provider.id, recipient.id):
+        raise InvalidInput(_l("Choose one of the two members."), field="member")
+    return on_behalf_of
+
+
+def _check_record(
+    community: Community,
+    provider: Membership,
+    recipient: Membership,
+    minutes: int,
+    category: str,
+    service_date: date,
+    now: datetime,
+) -> str:
+    """Two different active members of the community, whole minutes within its maximum, a
+    category key and a service date not in the future. Returns the category key."""
+    check_party(provider, community, field="provider")
+    check_party(recipient, community, field="recipient")
+    if provider.id == recipient.id:
+        raise InvalidInput(_l("An exchange needs two different members."), field="member")
+    check_minutes(minutes, community)
+    category = check_category(category)
+    if not isinstance(service_date, date) or isinstance(service_date, datetime):
+        raise InvalidInput(_l("Enter the date of the service."), field="service_date")
+    if service_date > now.date() + timedelta(days=1):
+        raise InvalidInput(_l("The service date cannot be in the future."), field="service_date")
+    return category
 
 
 def _approval_needed(exchange: Exchange, community: Community, movements) -> bool:

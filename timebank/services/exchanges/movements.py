@@ -188,27 +188,8 @@ def group_exchange(
     )
     replay = find_replay(f"{key}:0", payload)
     if replay is not None:
-        return list(
-            db.session.scalars(
-                select(Exchange).where(Exchange.group_id == replay.group_id).order_by(Exchange.id)
-            )
-        )
-    if not providers or not recipients or (len(providers) > 1 and len(recipients) > 1):
-        raise InvalidInput(
-            _l("Choose one provider and several recipients, or several providers and one "
-               "recipient."),
-            field="member",
-        )  # fmt: skip
-    members = [*providers, *recipients]
-    if len({m.id for m in members}) != len(members):
-        raise InvalidInput(_l("Each member can appear only once."), field="member")
-    if actor.id in {m.user_id for m in members}:
-        raise NotAllowed(_l("Another coordinator must record an activity you took part in."))
-    for membership in members:
-        check_party(membership, community, field="member")
-    check_minutes(minutes, community)
-    category = check_category(category)
-    pairs = [(p, r) for p in providers for r in recipients]
+        return group_members(replay)
+    category = _check_group(actor, community, providers, recipients, minutes, category)
     exchanges = [
         Exchange(
             community_id=community.id,
@@ -226,7 +207,9 @@ def group_exchange(
             payload_hash=payload,
             created_at=now,
         )
-        for index, (provider, recipient) in enumerate(pairs)
+        for index, (provider, recipient) in enumerate(
+            [(p, r) for p in providers for r in recipients]
+        )
     ]
 
     def work() -> None:
@@ -248,6 +231,33 @@ def group_exchange(
         details={"group_id": exchanges[0].id, "count": len(exchanges), "minutes": minutes},
     )
     return exchanges
+
+
+def _check_group(
+    actor: User,
+    community: Community,
+    providers: Sequence[Membership],
+    recipients: Sequence[Membership],
+    minutes: int,
+    category: str,
+) -> str:
+    """One provider and several recipients (or the reverse), each once, active members,
+    the coordinator not among them; whole minutes; a category. Returns the category key."""
+    if not providers or not recipients or (len(providers) > 1 and len(recipients) > 1):
+        raise InvalidInput(
+            _l("Choose one provider and several recipients, or several providers and one "
+               "recipient."),
+            field="member",
+        )  # fmt: skip
+    members = [*providers, *recipients]
+    if len({m.id for m in members}) != len(members):
+        raise InvalidInput(_l("Each member can appear only once."), field="member")
+    if actor.id in {m.user_id for m in members}:
+        raise NotAllowed(_l("Another coordinator must record an activity you took part in."))
+    for membership in members:
+        check_party(membership, community, field="member")
+    check_minutes(minutes, community)
+    return check_category(category)
 
 
 def group_members(exchange: Exchange) -> list[Exchange]:
