@@ -144,8 +144,31 @@ def build(community: Community, period: Period, locale: str) -> Report:
     board = metrics.dashboard(community, period)
     summary, previous = board.current, board.previous
     names = lookups.category_names(community.id, locale)
-    tables: list[Table] = []
+    tables = [
+        _figures(summary, previous),
+        _months(summary),
+        _categories(summary, names),
+        _neighbourhoods(summary),
+        _companionship(summary),
+        _levels(summary),
+        *_people(community, period),
+        _ledger_check(summary),
+        _exchanges(community, period, names),
+    ]
+    return Report(
+        community=community.display_name(locale),
+        slug=community.slug,
+        period=period,
+        locale=locale,
+        summary=summary,
+        previous=previous,
+        social_value=_social_value(community, summary),
+        tables=tables,
+    )
 
+
+def _figures(summary: Summary, previous: Summary) -> Table:
+    """Every figure with its value, the previous period's, its unit and definition."""
     figures = Table("metrics", _("Metrics"), [
         Column("key", _("Key")), Column("group", _("Group")), Column("metric", _("Metric")),
         Column("value", _("Value"), "number"), Column("previous", _("Previous period"), "number"),
@@ -158,8 +181,11 @@ def build(community: Community, period: Period, locale: str) -> Report:
             formatting.plain(f.kind, f.get(summary)), formatting.plain(f.kind, f.get(previous)),
             str(units.get(f.kind, "")), str(f.definition),
         ])  # fmt: skip
-    tables.append(figures)
+    return figures
 
+
+def _months(summary: Summary) -> Table:
+    """Exchanges, minutes and active members per month."""
     months = Table("months", _("Hours per month"), [
         Column("month", _("Month")), Column("exchanges", _("Exchanges"), "int"),
         Column("minutes", _("Minutes"), "int"), Column("hours", _("Hours"), "number"),
@@ -169,8 +195,11 @@ def build(community: Community, period: Period, locale: str) -> Report:
         [m.month, m.exchanges, m.minutes, round(m.minutes / 60, 2), m.active_members]
         for m in summary.months
     ]
-    tables.append(months)
+    return months
 
+
+def _categories(summary: Summary, names: dict[str, str]) -> Table:
+    """Exchanges and minutes per category."""
     categories = Table("categories", _("Hours by category"), [
         Column("category", _("Category")), Column("name", _("Name")),
         Column("exchanges", _("Exchanges"), "int"), Column("minutes", _("Minutes"), "int"),
@@ -180,8 +209,11 @@ def build(community: Community, period: Period, locale: str) -> Report:
         [c.key, names.get(c.key, c.key), c.exchanges, c.minutes, round(c.minutes / 60, 2)]
         for c in summary.categories
     ]
-    tables.append(categories)
+    return categories
 
+
+def _neighbourhoods(summary: Summary) -> Table:
+    """Members and minutes per neighbourhood."""
     places = Table("neighbourhoods", _("By neighbourhood"), [
         Column("neighbourhood", _("Neighbourhood")), Column("members", _("Members"), "int"),
         Column("active_members", _("Active members"), "int"),
@@ -193,8 +225,11 @@ def build(community: Community, period: Period, locale: str) -> Report:
          n.minutes_received]
         for n in summary.neighbourhoods
     ]  # fmt: skip
-    tables.append(places)
+    return places
 
+
+def _companionship(summary: Summary) -> Table:
+    """Companionship minutes, people reached, possibly isolated."""
     care = Table("companionship", _("Companionship"), [
         Column("measure", _("Measure")), Column("value", _("Value"), "int"),
     ])  # fmt: skip
@@ -203,8 +238,11 @@ def build(community: Community, period: Period, locale: str) -> Report:
         [_("People reached by companionship"), summary.inclusion.companionship_recipients],
         [_("Possibly isolated"), summary.inclusion.isolated],
     ]
-    tables.append(care)
+    return care
 
+
+def _levels(summary: Summary) -> Table:
+    """Members at each co-production level."""
     levels = Table("levels", _("Co-production levels"), [
         Column("level", _("Level")), Column("name", _("Name")),
         Column("members", _("Members"), "int"), Column("definition", _("Definition")),
@@ -214,17 +252,11 @@ def build(community: Community, period: Period, locale: str) -> Report:
          str(definitions.LEVEL_DEFINITIONS[k])]
         for k in ("not_active", "compliance", "support", "transformation")
     ]  # fmt: skip
-    tables.append(levels)
+    return levels
 
-    person = [Column("member_number", _("Member number"), "int"), Column("name", _("Name"))]
-    joined = Table("new_members", _("New members"), [*person, Column("date", _("Date"), "date")])
-    joined.rows = _members_table(_admitted(community.id, period))
-    tables.append(joined)
-    left = Table("departed_members", _("Departed members"),
-                 [*person, Column("date", _("Date"), "date")])  # fmt: skip
-    left.rows = _members_table(_departed(community.id, period))
-    tables.append(left)
 
+def _ledger_check(summary: Summary) -> Table:
+    """The reconciliation with the ledger (DESIGN.md promise 14)."""
     recon = summary.reconciliation
     ledger = Table("reconciliation", _("Ledger check"), [
         Column("measure", _("Measure")), Column("value", _("Value"), "int"),
@@ -239,8 +271,11 @@ def build(community: Community, period: Period, locale: str) -> Report:
         [_("Minutes donated to the pot"), summary.pot.donated_minutes],
         [_("Minutes granted from the pot"), summary.pot.granted_minutes],
     ]
-    tables.append(ledger)
+    return ledger
 
+
+def _exchanges(community: Community, period: Period, names: dict[str, str]) -> Table:
+    """Every exchange of the period."""
     exchanges = Table("exchanges", _("Exchanges"), [
         Column("id", _("Exchange"), "int"), Column("date", _("Date"), "date"),
         Column("provider_number", _("Giver number"), "int"), Column("provider", _("Giver")),
@@ -252,19 +287,24 @@ def build(community: Community, period: Period, locale: str) -> Report:
         [i, d.isoformat(), pn, p, rn, r, names.get(c, c), m, round(m / 60, 2)]
         for i, d, pn, p, rn, r, c, m, _kind in exchange_rows(community.id, period.start, period.end)
     ]
-    tables.append(exchanges)
+    return exchanges
 
+
+def _people(community: Community, period: Period) -> list[Table]:
+    """The members who joined and who left in the period."""
+    person = [Column("member_number", _("Member number"), "int"), Column("name", _("Name"))]
+    joined = Table("new_members", _("New members"), [*person, Column("date", _("Date"), "date")])
+    joined.rows = _members_table(_admitted(community.id, period))
+    left = Table("departed_members", _("Departed members"),
+                 [*person, Column("date", _("Date"), "date")])  # fmt: skip
+    left.rows = _members_table(_departed(community.id, period))
+    return [joined, left]
+
+
+def _social_value(community: Community, summary: Summary) -> tuple[float, str] | None:
+    """The hours given at the community's value per hour, when it set one."""
     value = None
     if community.value_per_hour_cents is not None:
         amount = round(summary.participation.minutes / 60 * community.value_per_hour_cents / 100, 2)
         value = (amount, community.value_currency or "")
-    return Report(
-        community=community.display_name(locale),
-        slug=community.slug,
-        period=period,
-        locale=locale,
-        summary=summary,
-        previous=previous,
-        social_value=value,
-        tables=tables,
-    )
+    return value
