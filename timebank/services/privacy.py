@@ -113,82 +113,91 @@ def export(user: User) -> dict:
         select(Membership).where(Membership.user_id == user.id).order_by(Membership.id)
     ).all()
     ids = [m.id for m in memberships]
-    profiles = db.session.scalars(select(Profile).where(Profile.membership_id.in_(ids))).all()
+    data = {
+        "user": _user_data(user),
+        "memberships": [_membership_data(m) for m in memberships],
+        "profiles": _profiles_data(ids),
+        "listings": _listings_data(ids),
+        "exchanges": _exchanges(user),
+        "texts_written": [
+            {"exchange_id": t.exchange_id, "kind": t.kind.value, "text": t.body}
+            for t in db.session.scalars(
+                select(ExchangeText)
+                .where(ExchangeText.author_id == user.id)
+                .order_by(ExchangeText.id)
+            )
+        ],
+        "balance_history": _balance_history(ids),
+    }
+    for exporter, _eraser in AREAS:
+        data.update(exporter(user, ids))
+    return data
+
+
+def _user_data(user: User) -> dict:
+    return {
+        "display_name": user.display_name,
+        "email": user.email,
+        "phone": user.phone,
+        "locale": user.locale,
+        "created_at": user.created_at.isoformat(),
+        "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
+    }
+
+
+def _membership_data(m: Membership) -> dict:
+    return {
+        "community": m.community.name,
+        "member_number": m.member_number,
+        "role": m.role.value,
+        "status": m.status.value,
+        "motivation": m.motivation,
+        "joined_at": m.created_at.isoformat(),
+    }
+
+
+_PROFILE_FIELDS = ("bio", "neighbourhood", "languages", "availability", "skills", "phone",
+                   "address")  # fmt: skip
+
+
+def _profiles_data(ids: list[int]) -> list[dict]:
+    profiles = db.session.scalars(select(Profile).where(Profile.membership_id.in_(ids)))
+    return [{field: getattr(p, field) for field in _PROFILE_FIELDS} for p in profiles]
+
+
+def _listings_data(ids: list[int]) -> list[dict]:
     listings = db.session.scalars(
         select(Listing).where(Listing.owner_id.in_(ids)).order_by(Listing.id)
-    ).all()
+    )
+    return [
+        {
+            "id": listing.id,
+            "kind": listing.kind.value,
+            "title": listing.title,
+            "description": listing.description,
+            "status": listing.status.value,
+            "created_at": listing.created_at.isoformat(),
+        }
+        for listing in listings
+    ]
+
+
+def _balance_history(ids: list[int]) -> list[dict]:
     entries = db.session.execute(
         select(Entry.created_at, Entry.exchange_id, Entry.delta, Entry.balance_after)
         .join(Account, Entry.account_id == Account.id)
         .where(Account.membership_id.in_(ids))
         .order_by(Entry.id)
-    ).all()
-    texts = db.session.scalars(
-        select(ExchangeText).where(ExchangeText.author_id == user.id).order_by(ExchangeText.id)
-    ).all()
-    data = {
-        "user": {
-            "display_name": user.display_name,
-            "email": user.email,
-            "phone": user.phone,
-            "locale": user.locale,
-            "created_at": user.created_at.isoformat(),
-            "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
-        },
-        "memberships": [
-            {
-                "community": m.community.name,
-                "member_number": m.member_number,
-                "role": m.role.value,
-                "status": m.status.value,
-                "motivation": m.motivation,
-                "joined_at": m.created_at.isoformat(),
-            }
-            for m in memberships
-        ],
-        "profiles": [
-            {
-                field: getattr(p, field)
-                for field in (
-                    "bio",
-                    "neighbourhood",
-                    "languages",
-                    "availability",
-                    "skills",
-                    "phone",
-                    "address",
-                )
-            }  # fmt: skip
-            for p in profiles
-        ],
-        "listings": [
-            {
-                "id": listing.id,
-                "kind": listing.kind.value,
-                "title": listing.title,
-                "description": listing.description,
-                "status": listing.status.value,
-                "created_at": listing.created_at.isoformat(),
-            }
-            for listing in listings
-        ],
-        "exchanges": _exchanges(user),
-        "texts_written": [
-            {"exchange_id": t.exchange_id, "kind": t.kind.value, "text": t.body} for t in texts
-        ],
-        "balance_history": [
-            {
-                "at": row.created_at.isoformat(),
-                "exchange_id": row.exchange_id,
-                "change_minutes": row.delta,
-                "balance_minutes": row.balance_after,
-            }
-            for row in entries
-        ],
-    }
-    for exporter, _eraser in AREAS:
-        data.update(exporter(user, ids))
-    return data
+    )
+    return [
+        {
+            "at": row.created_at.isoformat(),
+            "exchange_id": row.exchange_id,
+            "change_minutes": row.delta,
+            "balance_minutes": row.balance_after,
+        }
+        for row in entries
+    ]
 
 
 def export_rows(data: dict) -> Iterator[tuple]:
