@@ -11,17 +11,23 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 def create_app(config: dict | None = None) -> Flask:
     """Application factory: configuration, extensions, blueprints, CLI and error pages."""
-    from timebank import cli, database, errors, i18n, security, web
-    from timebank import config as settings
-    from timebank.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from timebank.models.search_index import include_name
-
     app = Flask(__name__, instance_relative_config=True)
+    _configure(app, config or {})
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _configure(app: Flask, overrides: dict) -> None:
+    """Settings from the classes in ``config``, ``instance/config.py``, ``TIMEBANK_*``
+    variables and ``overrides``; the secret key and the SQLite file in ``instance/``."""
+    from timebank import config as settings
+
     production = os.environ.get("TIMEBANK_ENV", "").lower() == "production"
     app.config.from_object(settings.ProductionConfig if production else settings.Config)
     app.config.from_pyfile("config.py", silent=True)
     settings.apply_environment(app.config)
-    app.config.update(config or {})
+    app.config.update(overrides)
 
     instance = Path(app.instance_path)
     if not app.config.get("SECRET_KEY"):
@@ -33,10 +39,18 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'timebank.sqlite3'}"
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RATELIMIT_STORAGE_URL"])
     app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URL"]
-
     if app.config["TRUSTED_PROXIES"]:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
+def _init_extensions(app: Flask) -> None:
+    """The database (with SQLite's pragmas), migrations, CSRF, rate limits, languages,
+    sessions, error pages, the web helper's hooks and the commands."""
+    from timebank import cli, database, errors, i18n, security, web
+    from timebank.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from timebank.models.search_index import include_name
+
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -57,6 +71,9 @@ def create_app(config: dict | None = None) -> Flask:
     web.init_app(app)
     cli.init_app(app)
 
+
+def _register_blueprints(app: Flask) -> None:
+    """One blueprint per area (docs/architecture.md)."""
     from timebank.account import bp as account_bp
     from timebank.admin import bp as admin_bp
     from timebank.auth import bp as auth_bp
@@ -76,26 +93,9 @@ def create_app(config: dict | None = None) -> Flask:
     from timebank.proxy import bp as proxy_bp
 
     for blueprint in (
-        main_bp,
-        auth_bp,
-        account_bp,
-        admin_bp,
-        community_bp,
-        exchanges_bp,
-        metrics_bp,
-    ):
+        main_bp, auth_bp, account_bp, admin_bp, community_bp, exchanges_bp, metrics_bp,
+        listings_bp, profiles_bp, categories_bp, companionship_bp, safeguarding_bp, console_bp,
+        proxy_bp, notifications_bp, conversations_bp,
+    ):  # fmt: skip
         app.register_blueprint(blueprint)
-    for blueprint in (
-        listings_bp,
-        profiles_bp,
-        categories_bp,
-        companionship_bp,
-        safeguarding_bp,
-        console_bp,
-        proxy_bp,
-    ):
-        app.register_blueprint(blueprint)
-    app.register_blueprint(notifications_bp)
-    app.register_blueprint(conversations_bp)
     notification_routes.init_app(app)
-    return app

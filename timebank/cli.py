@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from timebank.database import reading, transaction
@@ -32,127 +33,153 @@ def parse_now(now_text: str | None) -> datetime | None:
     return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
 
 
+@click.command("create-admin")
+@with_appcontext
+@click.option("--email", required=True)
+@click.option("--name", "display_name", required=True)
+@click.password_option()
+def create_admin(email: str, display_name: str, password: str) -> None:
+    """Create an installation administrator."""
+    try:
+        transaction(
+            lambda: accounts.create_user(
+                email=email, display_name=display_name, password=password, is_admin=True
+            )
+        )
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Administrator {email} created.")
+
+
+@click.command("create-community")
+@with_appcontext
+@click.option("--slug", required=True)
+@click.option("--name", required=True)
+@click.option("--name-ar", default=None)
+@click.option("--locale", type=click.Choice(["en", "ar"]), default="en")
+@click.option(
+    "--coordinator",
+    "coordinator_email",
+    default=None,
+    help="E-mail of an existing account to appoint as coordinator.",
+)
+def create_community(
+    slug: str, name: str, name_ar: str | None, locale: str, coordinator_email: str | None
+) -> None:
+    """Create a community (time bank), optionally appointing its first coordinator."""
+
+    def work() -> Community:
+        community = communities.create(
+            actor=None, slug=slug, name=name, name_ar=name_ar, locale=locale
+        )
+        if coordinator_email:
+            communities.appoint(
+                community, email=coordinator_email, role=Role.COORDINATOR, actor=None
+            )
+        return community
+
+    try:
+        community = transaction(work)
+    except DomainError as error:
+        _fail(error)
+    click.echo(f"Community /c/{community.slug}/ created.")
+
+
+@click.command("demo")
+@with_appcontext
+def demo() -> None:
+    """Load the demo community into an empty database (does nothing otherwise)."""
+    from timebank.demo import load_demo
+
+    if db.session.scalar(select(func.count()).select_from(User)):
+        click.echo("The database already has accounts; the demo was not loaded.")
+        return
+    summary = transaction(load_demo)
+    click.echo(summary)
+
+
+@click.command("verify-ledger")
+@with_appcontext
+def verify_ledger() -> None:
+    """Check the ledger of every community (zero sums, cached balances, two legs per
+    posted exchange, derivable past balances); exit 1 on any violation."""
+    from timebank.services.ledger.verification import verify_all
+
+    reports = verify_all()
+    for report in reports:
+        click.echo(report.summary())
+        for problem in report.problems:
+            click.echo(f"  - {problem}", err=True)
+    failed = [r for r in reports if not r.ok]
+    click.echo(f"{len(reports)} communities checked, {len(failed)} with problems.")
+    if failed:
+        raise SystemExit(1)
+
+
+@click.command("expire-pending")
+@with_appcontext
+def expire_pending() -> None:
+    """Expire exchanges left unconfirmed longer than their community allows (idempotent,
+    safe to run from cron at any frequency)."""
+    from timebank.services.exchanges import lifecycle as exchanges
+
+    count = transaction(lambda: exchanges.expire_pending())
+    click.echo(f"{count} unconfirmed exchanges expired.")
+
+
+@click.command("report")
+@with_appcontext
+@click.option("--community", "slug", required=True, help="The community's slug.")
+@click.option("--from", "start", required=True, help="First day, YYYY-MM-DD.")
+@click.option("--to", "end", required=True, help="Last day, YYYY-MM-DD.")
+@click.option("--format", "fmt", required=True, help="pdf, xlsx, csv (zipped) or json.")
+@click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True))
+@click.option(
+    "--locale",
+    type=click.Choice(["en", "ar"]),
+    default=None,
+    help="Language of the report (default: the community's).",
+)
+def report(slug: str, start: str, end: str, fmt: str, output: str, locale: str | None) -> None:
+    """Write an activity report for a community and period (for scheduled jobs)."""
+    from timebank.services.metrics import periods
+    from timebank.services.reports import files as reports
+
+    with reading():  # only the audit event at the end writes
+        community = db.session.scalar(select(Community).where(Community.slug == slug))
+        if community is None:
+            raise click.ClickException(f"No community with the slug {slug!r}.")
+        try:
+            period = periods.from_dates(
+                periods.parse_date(start, field="from"), periods.parse_date(end, field="to")
+            )
+            file = transaction(
+                lambda: reports.produce(
+                    community,
+                    period,
+                    fmt.lower(),
+                    locale=locale or community.locale,
+                    actor=None,
+                )
+            )
+        except DomainError as error:
+            _fail(error)
+    with open(output, "wb") as handle:
+        handle.write(file.content)
+    click.echo(f"{file.filename}: {len(file.content)} bytes written to {output}.")
+
+
+COMMANDS = (
+    create_admin,
+    create_community,
+    demo,
+    verify_ledger,
+    expire_pending,
+    report,
+)
+
+
 def init_app(app: Flask) -> None:
-    @app.cli.command("create-admin")
-    @click.option("--email", required=True)
-    @click.option("--name", "display_name", required=True)
-    @click.password_option()
-    def create_admin(email: str, display_name: str, password: str) -> None:
-        """Create an installation administrator."""
-        try:
-            transaction(
-                lambda: accounts.create_user(
-                    email=email, display_name=display_name, password=password, is_admin=True
-                )
-            )
-        except DomainError as error:
-            _fail(error)
-        click.echo(f"Administrator {email} created.")
-
-    @app.cli.command("create-community")
-    @click.option("--slug", required=True)
-    @click.option("--name", required=True)
-    @click.option("--name-ar", default=None)
-    @click.option("--locale", type=click.Choice(["en", "ar"]), default="en")
-    @click.option(
-        "--coordinator",
-        "coordinator_email",
-        default=None,
-        help="E-mail of an existing account to appoint as coordinator.",
-    )
-    def create_community(
-        slug: str, name: str, name_ar: str | None, locale: str, coordinator_email: str | None
-    ) -> None:
-        """Create a community (time bank), optionally appointing its first coordinator."""
-
-        def work() -> Community:
-            community = communities.create(
-                actor=None, slug=slug, name=name, name_ar=name_ar, locale=locale
-            )
-            if coordinator_email:
-                communities.appoint(
-                    community, email=coordinator_email, role=Role.COORDINATOR, actor=None
-                )
-            return community
-
-        try:
-            community = transaction(work)
-        except DomainError as error:
-            _fail(error)
-        click.echo(f"Community /c/{community.slug}/ created.")
-
-    @app.cli.command("demo")
-    def demo() -> None:
-        """Load the demo community into an empty database (does nothing otherwise)."""
-        from timebank.demo import load_demo
-
-        if db.session.scalar(select(func.count()).select_from(User)):
-            click.echo("The database already has accounts; the demo was not loaded.")
-            return
-        summary = transaction(load_demo)
-        click.echo(summary)
-
-    @app.cli.command("verify-ledger")
-    def verify_ledger() -> None:
-        """Check the ledger of every community (zero sums, cached balances, two legs per
-        posted exchange, derivable past balances); exit 1 on any violation."""
-        from timebank.services.ledger.verification import verify_all
-
-        reports = verify_all()
-        for report in reports:
-            click.echo(report.summary())
-            for problem in report.problems:
-                click.echo(f"  - {problem}", err=True)
-        failed = [r for r in reports if not r.ok]
-        click.echo(f"{len(reports)} communities checked, {len(failed)} with problems.")
-        if failed:
-            raise SystemExit(1)
-
-    @app.cli.command("expire-pending")
-    def expire_pending() -> None:
-        """Expire exchanges left unconfirmed longer than their community allows (idempotent,
-        safe to run from cron at any frequency)."""
-        from timebank.services.exchanges import lifecycle as exchanges
-
-        count = transaction(lambda: exchanges.expire_pending())
-        click.echo(f"{count} unconfirmed exchanges expired.")
-
-    @app.cli.command("report")
-    @click.option("--community", "slug", required=True, help="The community's slug.")
-    @click.option("--from", "start", required=True, help="First day, YYYY-MM-DD.")
-    @click.option("--to", "end", required=True, help="Last day, YYYY-MM-DD.")
-    @click.option("--format", "fmt", required=True, help="pdf, xlsx, csv (zipped) or json.")
-    @click.option("--output", required=True, type=click.Path(dir_okay=False, writable=True))
-    @click.option(
-        "--locale",
-        type=click.Choice(["en", "ar"]),
-        default=None,
-        help="Language of the report (default: the community's).",
-    )
-    def report(slug: str, start: str, end: str, fmt: str, output: str, locale: str | None) -> None:
-        """Write an activity report for a community and period (for scheduled jobs)."""
-        from timebank.services.metrics import periods
-        from timebank.services.reports import files as reports
-
-        with reading():  # only the audit event at the end writes
-            community = db.session.scalar(select(Community).where(Community.slug == slug))
-            if community is None:
-                raise click.ClickException(f"No community with the slug {slug!r}.")
-            try:
-                period = periods.from_dates(
-                    periods.parse_date(start, field="from"), periods.parse_date(end, field="to")
-                )
-                file = transaction(
-                    lambda: reports.produce(
-                        community,
-                        period,
-                        fmt.lower(),
-                        locale=locale or community.locale,
-                        actor=None,
-                    )
-                )
-            except DomainError as error:
-                _fail(error)
-        with open(output, "wb") as handle:
-            handle.write(file.content)
-        click.echo(f"{file.filename}: {len(file.content)} bytes written to {output}.")
+    """Register the installation's commands (each area's blueprint adds its own jobs)."""
+    for command in COMMANDS:
+        app.cli.add_command(command)
