@@ -15,11 +15,12 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.dml import UpdateBase
 
 from timebank.extensions import db
 from timebank.services.exceptions import Conflict
@@ -67,6 +68,12 @@ def reading() -> Iterator[None]:
         yield
     finally:
         read_only.reset(token)
+
+
+def changed(statement: UpdateBase, params: dict[str, Any] | None = None) -> int:
+    """Execute an UPDATE or DELETE in the current transaction; the number of rows it
+    changed (a compare-and-set succeeded when it is 1)."""
+    return cast("CursorResult[Any]", db.session.execute(statement, params)).rowcount
 
 
 def is_retryable(exc: DBAPIError) -> bool:

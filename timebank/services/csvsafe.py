@@ -11,6 +11,7 @@ import io
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
+from typing import cast
 
 _TRIGGERS = frozenset("=+-@\t\r\0")
 _BLANKS = " \u00a0\u2007\u202f\ufeff"
@@ -32,15 +33,16 @@ def safe_cell(value: object) -> object:
     kind = type(value)
     if kind is int or kind is float:
         return value
-    if (
-        kind is str
-        and value
-        and value[0] not in _TRIGGERS
-        and value[0] not in _BLANKS
-        and "\n" not in value
-        and "\0" not in value
-    ):
-        return value
+    if kind is str:
+        text = cast(str, value)
+        if (
+            text
+            and text[0] not in _TRIGGERS
+            and text[0] not in _BLANKS
+            and "\n" not in text
+            and "\0" not in text
+        ):
+            return text
     if value is None:
         return ""
     if isinstance(value, bool):

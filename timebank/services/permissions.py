@@ -90,7 +90,7 @@ def can_view_exchange(user: User | None, community: Community, party_ids: set) -
 
 
 def _exchange_context(exchange) -> tuple[Community, set]:
-    return db.session.get(Community, exchange.community_id), party_user_ids(exchange)
+    return db.session.get_one(Community, exchange.community_id), party_user_ids(exchange)
 
 
 def can_confirm(user: User | None, exchange) -> bool:
@@ -257,7 +257,7 @@ def can_read_conversation(user: User | None, conversation: Conversation) -> bool
     """The two members; coordinators only once a report or concern opened it to them."""
     if is_conversation_party(user, conversation):
         return True
-    community = db.session.get(Community, conversation.community_id)
+    community = db.session.get_one(Community, conversation.community_id)
     return conversation.opened_to_coordinators_at is not None and (
         can_manage_members(user, community)
     )

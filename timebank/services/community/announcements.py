@@ -39,7 +39,7 @@ def post(community: Community, *, actor: User, title: str, body: str) -> Announc
 
 def withdraw(item: Announcement, *, actor: User, now: datetime | None = None) -> Announcement:
     """Take an announcement down. Audit: ``announcement.withdraw``."""
-    community = db.session.get(Community, item.community_id)
+    community = db.session.get_one(Community, item.community_id)
     if not permissions.can_manage_members(actor, community):
         raise NotAllowed()
     if item.withdrawn_at is None:

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
+from timebank.database import changed
 from timebank.extensions import db
 from timebank.models import (
     PENDING_STATUSES,
@@ -52,13 +53,13 @@ def _check_manager(membership: Membership, actor: User) -> None:
 
 
 def _set_status(membership: Membership, expected: MembershipStatus, to: MembershipStatus) -> None:
-    result = db.session.execute(
+    result = changed(
         update(Membership)
         .where(Membership.id == membership.id, Membership.status == expected)
         .values(status=to)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result != 1:
         raise InvalidInput(_l("This member's status has changed meanwhile. Reload the page."))
     db.session.refresh(membership)
 
@@ -67,12 +68,12 @@ def _listings(membership: Membership, statuses: tuple, to: ListingStatus, now: d
     values: dict = {"status": to, "updated_at": now}
     if to == ListingStatus.CLOSED:
         values["closed_at"] = now
-    return db.session.execute(
+    return changed(
         update(Listing)
         .where(Listing.owner_id == membership.id, Listing.status.in_(statuses))
         .values(**values)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
 
 
 def suspend(membership: Membership, *, actor: User, now: datetime | None = None) -> Membership:

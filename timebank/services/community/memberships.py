@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
+from timebank.database import changed
 from timebank.extensions import db
 from timebank.models import Community, Membership, MembershipStatus, Role, User, utcnow
 from timebank.services import audit, permissions
@@ -60,13 +61,13 @@ def _decide(
     }
     if to == MembershipStatus.ACTIVE:
         values["member_number"] = allocate_member_number(membership.community)
-    result = db.session.execute(
+    result = changed(
         update(Membership)
         .where(Membership.id == membership.id, Membership.status == MembershipStatus.APPLYING)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result != 1:
         raise AlreadyDecided()
     db.session.refresh(membership)
 

@@ -39,7 +39,7 @@ class ProfileInput:
 
 def search_text(profile: Profile, user: User) -> str:
     """The directory's index: the name and only what the member shows to everyone."""
-    parts = [user.display_name]
+    parts: list[str | None] = [user.display_name]
     if profile.show_skills:
         parts.append(profile.skills)
     if profile.show_neighbourhood:

@@ -62,7 +62,7 @@ def add_step(
         name_en=name_en,
         name_ar=name_ar,
         required=bool(required),
-        position=position + 1,
+        position=(position or 0) + 1,
     )
     db.session.add(step)
     db.session.flush()
@@ -72,7 +72,7 @@ def add_step(
 
 def retire_step(step: VettingStep, *, actor: User) -> VettingStep:
     """Stop asking for a step (records already made stay). Audit: ``vetting.step_retire``."""
-    community = db.session.get(Community, step.community_id)
+    community = db.session.get_one(Community, step.community_id)
     _check(actor, community)
     if step.retired_at is None:
         step.retired_at = utcnow()

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import aliased, joinedload
 
+from timebank.database import changed
 from timebank.extensions import db
 from timebank.models import (
     CategoryRequirement,
@@ -214,7 +215,7 @@ def remind_expiring(*, now: datetime | None = None) -> int:
         for check in expiring_checks(community, today=now.date()):
             if check.expiry_notified_at is not None:
                 continue
-            claimed = db.session.execute(
+            claimed = changed(
                 update(SafeguardingCheck)
                 .where(
                     SafeguardingCheck.id == check.id,
@@ -222,7 +223,7 @@ def remind_expiring(*, now: datetime | None = None) -> int:
                 )
                 .values(expiry_notified_at=now)
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            )
             if not claimed:
                 continue
             if coordinators is None:

@@ -221,7 +221,7 @@ def confirm(
     party or their proxy), ``AlreadyDecided``, ``InvalidInput`` (a party is no longer
     active) or ``LimitExceeded``. One audit event: ``exchange.confirm``."""
     now = now or utcnow()
-    community = db.session.get(Community, exchange.community_id)
+    community = db.session.get_one(Community, exchange.community_id)
     if exchange.status != S.RECORDED:
         raise AlreadyDecided()
     other = other_party_user_id(exchange)
@@ -256,7 +256,7 @@ def approve(exchange: Exchange, *, actor: User, now: datetime | None = None) -> 
     (``exchange_decided``). Raises ``NotAllowed``, ``AlreadyDecided``, ``InvalidInput`` (a
     party is no longer active) or ``LimitExceeded``. One audit event: ``exchange.approve``."""
     now = now or utcnow()
-    community = db.session.get(Community, exchange.community_id)
+    community = db.session.get_one(Community, exchange.community_id)
     members = parties(exchange)
     if not permissions.can_decide_as_coordinator(
         actor, community, party_user_ids(exchange, members)
@@ -280,7 +280,7 @@ def reject(
     (``exchange_decided``). Raises ``NotAllowed``, ``AlreadyDecided`` or ``InvalidInput``
     (no reason). One audit event: ``exchange.reject``."""
     now = now or utcnow()
-    community = db.session.get(Community, exchange.community_id)
+    community = db.session.get_one(Community, exchange.community_id)
     reason = check_reason(reason)
     other_party = exchange.status == S.RECORDED and actor.id == other_party_user_id(exchange)
     members = parties(exchange)
@@ -323,7 +323,7 @@ def reverse(
     Raises ``NotAllowed``, ``InvalidInput``, ``AlreadyDecided`` or ``LimitExceeded``. One
     audit event: ``exchange.reverse`` (on the original). Returns the reversal exchange."""
     now = now or utcnow()
-    community = db.session.get(Community, exchange.community_id)
+    community = db.session.get_one(Community, exchange.community_id)
     if not permissions.can_decide_as_coordinator(actor, community, party_user_ids(exchange)):
         raise NotAllowed()
     reason = check_reason(reason)
@@ -417,11 +417,15 @@ def record_from_conversation(
     the ledger lifecycle, which tells the other member when it waits for them."""
     if not permissions.is_conversation_party(actor, conversation):
         raise NotAllowed()
-    community = db.session.get(Community, conversation.community_id)
+    community = db.session.get_one(Community, conversation.community_id)
     me = permissions.membership_of(actor, community)
     other = conversations.counterpart(conversation, actor)
-    listing = db.session.get(Listing, conversation.listing_id) if conversation.listing_id else None
-    category = db.session.get(Category, listing.category_id) if listing else None
+    if me is None or other is None:
+        raise NotAllowed()
+    listing = (
+        db.session.get_one(Listing, conversation.listing_id) if conversation.listing_id else None
+    )
+    category = db.session.get_one(Category, listing.category_id) if listing else None
     exchange = record(
         community,
         actor=actor,

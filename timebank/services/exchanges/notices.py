@@ -17,7 +17,7 @@ from timebank.services.messaging import notifications
 def ask_to_confirm(exchange: Exchange, community: Community, *, other_user_id: int) -> None:
     """``exchange_confirm`` for the party who did not record the exchange."""
     notifications.notify(
-        db.session.get(User, other_user_id),
+        db.session.get_one(User, other_user_id),
         "exchange_confirm",
         community=community,
         object_type="exchanges",

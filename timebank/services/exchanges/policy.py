@@ -37,7 +37,7 @@ def set_limits(
     reason. Not their own account. The current balance must fit the new limits (change them
     before a reversal that needs it). Later changes to the community defaults skip this
     account. Raises ``NotAllowed`` or ``InvalidInput``. Audit: ``account.limits``."""
-    community = db.session.get(Community, account.community_id)
+    community = db.session.get_one(Community, account.community_id)
     owner = ledger.account_membership(account)
     if not permissions.can_act_for_members(actor, community):
         raise NotAllowed()

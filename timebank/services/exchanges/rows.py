@@ -170,8 +170,13 @@ def exchange_detail(exchange: Exchange) -> ExchangeDetail:
     )
     group_size = 1
     if exchange.group_id is not None:
-        group_size = db.session.scalar(
-            select(func.count()).select_from(Exchange).where(Exchange.group_id == exchange.group_id)
+        group_size = (
+            db.session.scalar(
+                select(func.count())
+                .select_from(Exchange)
+                .where(Exchange.group_id == exchange.group_id)
+            )
+            or 1
         )
     return ExchangeDetail(
         row, names, texts, exchange.confirmed_by_id, exchange.confirmed_at,

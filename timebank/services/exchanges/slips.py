@@ -52,6 +52,12 @@ class Slip:
     def ok(self) -> bool:
         return not self.errors
 
+    def filled(self) -> tuple[Membership, Membership, date, int] | None:
+        """(provider, recipient, date, minutes) once all four were read, else None."""
+        if self.provider and self.recipient and self.service_date and self.minutes:
+            return self.provider, self.recipient, self.service_date, self.minutes
+        return None
+
 
 def digits(text: str) -> str:
     return (text or "").strip().translate(_DIGITS)
@@ -85,7 +91,7 @@ def _members_by_number(community: Community, numbers: set[int]) -> dict[int, Mem
             Membership.community_id == community.id, Membership.member_number.in_(numbers)
         )
     ).all()
-    return {m.member_number: m for m in found}
+    return {m.member_number: m for m in found if m.member_number is not None}
 
 
 def _categories(community: Community) -> dict[str, str]:
@@ -152,15 +158,13 @@ def check(community: Community, raws: list[tuple[int, dict]], *, today: date | N
 
 
 def _flag_duplicates(community: Community, slips: list[Slip]) -> None:
-    usable = [s for s in slips if s.provider and s.recipient and s.service_date and s.minutes]
+    usable = [(s, values) for s in slips if (values := s.filled())]
     if not usable:
         return
     accounts = dict(
         db.session.execute(
             select(Account.membership_id, Account.id).where(
-                Account.membership_id.in_(
-                    {s.provider.id for s in usable} | {s.recipient.id for s in usable}
-                )
+                Account.membership_id.in_({m.id for _s, (p, r, _d, _m) in usable for m in (p, r)})
             )
         ).all()
     )
@@ -174,19 +178,14 @@ def _flag_duplicates(community: Community, slips: list[Slip]) -> None:
             ).where(
                 Exchange.community_id == community.id,
                 Exchange.status.in_(_LIVE),
-                Exchange.service_date.in_({s.service_date for s in usable}),
+                Exchange.service_date.in_({day for _s, (_p, _r, day, _m) in usable}),
             )
         ).all()
     )
     seen: set = set()
-    for slip in usable:
-        pair = (slip.provider.id, slip.recipient.id, slip.service_date, slip.minutes)
-        recorded = (
-            accounts.get(slip.provider.id),
-            accounts.get(slip.recipient.id),
-            slip.service_date,
-            slip.minutes,
-        )
+    for slip, (provider, recipient, day, minutes) in usable:
+        pair = (provider.id, recipient.id, day, minutes)
+        recorded = (accounts.get(provider.id), accounts.get(recipient.id), day, minutes)
         if recorded in existing:
             slip.duplicate = _l("Already recorded: same members, date and duration.")
         elif pair in seen:

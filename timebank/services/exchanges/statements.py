@@ -67,7 +67,7 @@ def my_hours(membership: Membership, *, limit: int = 50) -> MyHours:
         Exchange.provider_account_id == account.id, Exchange.recipient_account_id == account.id
     )
     pending = and_(mine, Exchange.status.in_(PENDING_STATUSES))
-    total = db.session.scalar(select(func.count()).select_from(Exchange).where(pending))
+    total = db.session.scalar(select(func.count()).select_from(Exchange).where(pending)) or 0
     rows = db.session.execute(rows_query().where(pending).order_by(Exchange.id.desc()).limit(limit))
     hours = MyHours(account.balance, account.credit_limit, account.upper_limit, pending_total=total)
     for row in map(to_row, rows):
@@ -201,8 +201,11 @@ def statement_page(account: Account, *, page: int = 1, per_page: int = 25) -> Pa
 
 
 def statement_count(account: Account) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(Entry).where(Entry.account_id == account.id)
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(Entry).where(Entry.account_id == account.id)
+        )
+        or 0
     )
 
 

@@ -62,19 +62,25 @@ def submit(
         )
     recorded = []
     for slip in checked:
-        is_party = actor.id in (slip.provider.user_id, slip.recipient.user_id)
+        values = slip.filled()
+        if values is None:  # a row without errors has every value
+            raise InvalidInput(
+                _l("Correct the rows marked below; nothing was saved."), field="rows"
+            )
+        provider, recipient, service_date, minutes = values
+        is_party = actor.id in (provider.user_id, recipient.user_id)
         recorded.append(
             exchanges.record(
                 community,
                 actor=actor,
-                provider=slip.provider,
-                recipient=slip.recipient,
-                minutes=slip.minutes,
-                service_date=slip.service_date,
-                category=slip.category,
+                provider=provider,
+                recipient=recipient,
+                minutes=minutes,
+                service_date=service_date,
+                category=slip.category or "",
                 idempotency_key=f"{key[:56]}:sheet:{slip.line}",
                 description=slip.note,
-                on_behalf_of=None if is_party else slip.provider,
+                on_behalf_of=None if is_party else provider,
                 now=now,
             )  # fmt: skip
         )

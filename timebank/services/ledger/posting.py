@@ -19,13 +19,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from timebank.database import changed
 from timebank.extensions import db
 from timebank.models import (
     Account,
@@ -114,13 +115,13 @@ def ensure_accounts(community: Community) -> int:
     after = db.session.scalar(
         select(db.func.count()).select_from(Account).where(Account.community_id == community.id)
     )
-    return after - before
+    return (after or 0) - (before or 0)
 
 
 def account_membership(account: Account) -> Membership | None:
     if account.membership_id is None:
         return None
-    return db.session.get(Membership, account.membership_id)
+    return db.session.get_one(Membership, account.membership_id)
 
 
 def account_user_id(account_id: int) -> int | None:
@@ -195,8 +196,8 @@ def movements_for(exchange: Exchange, accounts: dict[int, Any]) -> list[Movement
 
 
 # Statements built once (Core, bound parameters): the posting path is the hot path.
-_ACCOUNTS = Account.__table__
-_EXCHANGES = Exchange.__table__
+_ACCOUNTS = cast(Table, Account.__table__)
+_EXCHANGES = cast(Table, Exchange.__table__)
 _MOVE = (
     update(_ACCOUNTS)
     .where(_ACCOUNTS.c.id == bindparam("account_id"))
@@ -274,11 +275,11 @@ def compare_and_set(
     except rules.IllegalTransition:
         raise AlreadyDecided() from None
     values = {"status": target, **(values or {})}
-    result = db.session.execute(
+    result = changed(
         _cas_statement(tuple(sorted(values))),
         {"_id": exchange.id, "_expected": expected, **values},
     )
-    if result.rowcount != 1:
+    if result != 1:
         raise AlreadyDecided()
     for key, value in values.items():
         set_committed_value(exchange, key, value)

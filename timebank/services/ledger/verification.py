@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import BindParameter, and_, bindparam, case, func, or_, select
 
 from timebank.extensions import db
 from timebank.models import Account, Community, Entry, Exchange, ExchangeKind, ExchangeStatus
@@ -38,7 +38,7 @@ class CommunityReport:
         )
 
 
-_COMMUNITY = bindparam("community_id")
+_COMMUNITY: BindParameter[int] = bindparam("community_id")
 _IN_COMMUNITY = Account.community_id == _COMMUNITY
 _OF_COMMUNITY = Exchange.community_id == _COMMUNITY
 

@@ -13,6 +13,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
+from timebank.database import changed
 from timebank.extensions import db
 from timebank.models import (
     Category,
@@ -158,7 +159,7 @@ def create(
         name_en=name_en,
         name_ar=name_ar,
         parent_id=parent.id if parent else None,
-        position=position + 1,
+        position=(position or 0) + 1,
     )
     db.session.add(category)
     db.session.flush()
@@ -170,7 +171,7 @@ def search_fields(listing: Listing) -> tuple[str, str]:
     """(title, body) search text: normalised title; description, neighbourhood, "when"
     and the category's names in both languages."""
     body = index_text(listing.description, listing.neighbourhood, listing.when_text)
-    category = listing.category or db.session.get(Category, listing.category_id)
+    category = listing.category or db.session.get_one(Category, listing.category_id)
     return index_text(listing.title), f"{body} {search_names(category)}".strip()
 
 
@@ -184,7 +185,7 @@ def reindex_listings(category_ids: list[int]) -> None:
 
 def rename(category: Category, *, actor: User, name_en: str, name_ar: str) -> Category:
     """Rename in both languages; the key stays. Coordinators only. Audited."""
-    community = db.session.get(Community, category.community_id)
+    community = db.session.get_one(Community, category.community_id)
     _check_manager(actor, community)
     name_en, name_ar = _clean_names(name_en, name_ar)
     previous = {"en": category.name_en, "ar": category.name_ar}
@@ -207,7 +208,7 @@ def merge(
     """Move every listing (and sub-category) of ``source`` to ``target`` and retire
     ``source``, pointing it at ``target``. ``InvalidInput`` when merging into itself, a
     retired category, another community's, or one of its own sub-categories."""
-    community = db.session.get(Community, source.community_id)
+    community = db.session.get_one(Community, source.community_id)
     _check_manager(actor, community)
     if source.is_retired:
         raise InvalidInput(_l("This category is already retired."), field="target_id")
@@ -218,12 +219,12 @@ def merge(
         or target.parent_id == source.id
     ):
         raise InvalidInput(_l("Choose another active category."), field="target_id")
-    moved = db.session.execute(
+    moved = changed(
         update(Listing)
         .where(Listing.category_id == source.id)
         .values(category_id=target.id)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     new_parent = target.parent_id or target.id
     db.session.execute(
         update(Category)
@@ -249,7 +250,7 @@ def merge(
 def retire(category: Category, *, actor: User, now: datetime | None = None) -> Category:
     """Stop offering a category for new listings; old records keep it. Refused while it
     still has active sub-categories. Audited."""
-    community = db.session.get(Community, category.community_id)
+    community = db.session.get_one(Community, category.community_id)
     _check_manager(actor, community)
     if category.is_retired:
         raise InvalidInput(_l("This category is already retired."))

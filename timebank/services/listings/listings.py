@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
+from timebank.database import changed
 from timebank.extensions import db
 from timebank.models import (
     Community,
@@ -136,7 +137,7 @@ def _check_manager(listing: Listing, actor: User) -> None:
 
 
 def _on_behalf(listing: Listing, actor: User) -> User | None:
-    owner = db.session.get(Membership, listing.owner_id)
+    owner = db.session.get_one(Membership, listing.owner_id)
     return owner.user if owner.user_id != actor.id else None
 
 
@@ -174,13 +175,13 @@ def _transition(
 ) -> Listing:
     """Compare-and-set: the change applies only if the status is still one we allow."""
     _check_manager(listing, actor)
-    result = db.session.execute(
+    result = changed(
         update(Listing)
         .where(Listing.id == listing.id, Listing.status.in_(allowed_from))
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if result != 1:
         raise AlreadyDecided(_l("This listing has changed meanwhile. Please look again."))
     db.session.refresh(listing)
     audit.record(
@@ -268,13 +269,13 @@ def expire_due(*, now: datetime | None = None) -> ExpirySummary:
     ).all()
     expired = 0
     for listing_id in due:
-        result = db.session.execute(
+        result = changed(
             update(Listing)
             .where(Listing.id == listing_id, Listing.status.in_(live), Listing.expires_at <= now)
             .values(status=ListingStatus.EXPIRED)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount == 1:
+        if result == 1:
             expired += 1
             listing = db.session.get(Listing, listing_id)
             audit.record(

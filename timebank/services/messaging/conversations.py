@@ -109,7 +109,7 @@ def send(
     (``on_behalf_of``: the message is theirs, marked as sent by the proxy, and so is the
     audit event). Both members must still be active in the community. Raises
     ``NotAllowed`` or ``InvalidInput``. Audit: ``conversation.message``."""
-    community = db.session.get(Community, conversation.community_id)
+    community = db.session.get_one(Community, conversation.community_id)
     if on_behalf_of is None:
         author = _active_membership(actor, community)
     elif permissions.is_proxy_for(actor, on_behalf_of):
@@ -139,9 +139,9 @@ def send(
 
 
 def counterpart(conversation: Conversation, user: User) -> Membership:
-    starter = db.session.get(Membership, conversation.starter_id)
+    starter = db.session.get_one(Membership, conversation.starter_id)
     if starter.user_id == user.id:
-        return db.session.get(Membership, conversation.other_id)
+        return db.session.get_one(Membership, conversation.other_id)
     return starter
 
 
@@ -187,7 +187,9 @@ def _report_target(community: Community, target_type: str, target_id: int, repor
         return target is not None and target.community_id == community.id, None
     if target_type == "message":
         message = db.session.get(Message, target_id)
-        conversation = db.session.get(Conversation, message.conversation_id) if message else None
+        conversation = (
+            db.session.get_one(Conversation, message.conversation_id) if message else None
+        )
     else:
         conversation = db.session.get(Conversation, target_id)
     ok = conversation is not None and reporter.id in (
@@ -244,7 +246,7 @@ def reports_query(community: Community):
 
 
 def close_report(entry: Report, *, actor: User) -> Report:
-    community = db.session.get(Community, entry.community_id)
+    community = db.session.get_one(Community, entry.community_id)
     if not permissions.can_manage_members(actor, community):
         raise NotAllowed()
     entry.status = "closed"

@@ -132,7 +132,7 @@ def _body(user: User, news: list[tuple[Membership, list[Announcement]]], items: 
 def send_for(user_id: int, week: str, now: datetime) -> bool:
     """Queue one member's digest and mark the week done; False when nothing is new.
     Announcements count from the member's last digest (a week back for a first one)."""
-    user = db.session.get(User, user_id)
+    user = db.session.get_one(User, user_id)
     since = _last_digest(user, week) or now - timedelta(days=7)
     db.session.add(DigestRun(user_id=user.id, week=week, created_at=now))
     db.session.flush()  # the unique (user, week) row: a parallel run fails here

@@ -10,6 +10,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select, update
 
+from timebank.database import changed
 from timebank.extensions import db
 from timebank.models import (
     Community,
@@ -199,7 +200,7 @@ def mark_read(user: User, *, notification_id: int | None = None) -> int:
     )
     if notification_id is not None:
         statement = statement.where(Notification.id == notification_id)
-    count = db.session.execute(statement.values(read_at=utcnow())).rowcount
+    count = changed(statement.values(read_at=utcnow()))
     db.session.flush()
     audit.record(
         "notification.read",
