@@ -1,44 +1,30 @@
 """Safeguarding pages for coordinators: checks expiring soon, each member's checks (record
 and revoke), and which checks each category (and kind of companionship) requires."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from __future__ import annotations
 
+from flask import abort, current_app, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from timebank import web
 from timebank.access import community_required
 from timebank.companionship import safeguarding_bp as bp
 from timebank.companionship.forms import CheckForm, RequirementForm
-from timebank.database import transaction
 from timebank.extensions import db
-from timebank.forms import ConfirmForm, apply_domain_error, int_or_none, options
+from timebank.forms import ConfirmForm, options
 from timebank.i18n import current_language
-from timebank.models import Community, Membership, SafeguardingCheck
+from timebank.models import CheckType, Community, Membership, SafeguardingCheck
 from timebank.services.companionship import requests as companionship
 from timebank.services.companionship import safeguarding
-from timebank.services.exceptions import DomainError
 from timebank.services.listings import categories
-
-
-def _membership(community: Community, membership_id: int) -> Membership:
-    found = db.session.get(Membership, membership_id)
-    if found is None or found.community_id != community.id:
-        abort(404)
-    return found
 
 
 @bp.route("/")
 @community_required("coordinator")
-def index(community: Community):
-    page = db.paginate(
-        select(Membership)
-        .options(joinedload(Membership.user))
-        .where(Membership.community_id == community.id, Membership.status == "active")
-        .order_by(Membership.member_number),
-        page=int_or_none(request.args.get("page")) or 1,
-        per_page=current_app.config["PER_PAGE"],
-        error_out=False,
+def index(community: Community) -> str:
+    page = safeguarding.members_page(
+        community, page=web.page_number(), per_page=current_app.config["PER_PAGE"]
     )
     return render_template(
         "safeguarding/index.html",
@@ -49,30 +35,27 @@ def index(community: Community):
     )
 
 
+def _record_check(membership: Membership, form: CheckForm) -> SafeguardingCheck:
+    """Record the check the form describes."""
+    return safeguarding.record_check(
+        membership,
+        actor=web.actor(),
+        check_type=form.check_type.data,
+        checked_on=form.checked_on.data,
+        expires_on=form.expires_on.data,
+        note=form.note.data,
+    )
+
+
 @bp.route("/members/<int:membership_id>", methods=["GET", "POST"])
 @community_required("coordinator")
-def member(community: Community, membership_id: int):
-    membership = _membership(community, membership_id)
+def member(community: Community, membership_id: int) -> ResponseReturnValue:
+    membership = web.scoped_or_404(Membership, community, membership_id)
     form = CheckForm()
-    if form.validate_on_submit():
-        actor = current_user._get_current_object()
-        try:
-            transaction(
-                lambda: safeguarding.record_check(
-                    membership,
-                    actor=actor,
-                    check_type=form.check_type.data,
-                    checked_on=form.checked_on.data,
-                    expires_on=form.expires_on.data,
-                    note=form.note.data,
-                )
-            )
-        except DomainError as error:
-            if not apply_domain_error(form, error):
-                flash(error.message, "error")
-        else:
-            flash(_("The check is recorded."), "success")
-            return redirect(url_for(".member", slug=community.slug, membership_id=membership.id))
+    if form.validate_on_submit() and web.run(
+        lambda: _record_check(membership, form), form=form, success=_("The check is recorded.")
+    ):
+        return redirect(url_for(".member", slug=community.slug, membership_id=membership.id))
     return render_template(
         "safeguarding/member.html",
         community=community,
@@ -84,22 +67,25 @@ def member(community: Community, membership_id: int):
     ), (400 if form.errors else 200)
 
 
-@bp.route("/checks/<int:check_id>/revoke", methods=["GET", "POST"])
-@community_required("coordinator")
-def revoke(community: Community, check_id: int):
+def _check(community: Community, check_id: int) -> SafeguardingCheck:
+    """The check ``check_id`` of a member of ``community``, or 404."""
     check = db.session.get(SafeguardingCheck, check_id)
     if check is None or check.membership.community_id != community.id:
         abort(404)
+    return check
+
+
+@bp.route("/checks/<int:check_id>/revoke", methods=["GET", "POST"])
+@community_required("coordinator")
+def revoke(community: Community, check_id: int) -> ResponseReturnValue:
+    check = _check(community, check_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        actor = current_user._get_current_object()
-        try:
-            transaction(lambda: safeguarding.revoke_check(check, actor=actor))
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("The check is withdrawn: it no longer counts."), "success")
-        return redirect(url_for(".member", slug=community.slug, membership_id=check.membership_id))
+        return web.act(
+            lambda: safeguarding.revoke_check(check, actor=web.actor()),
+            _("The check is withdrawn: it no longer counts."),
+            url_for(".member", slug=community.slug, membership_id=check.membership_id),
+        )
     return render_template(
         "safeguarding/revoke.html",
         community=community,
@@ -119,34 +105,31 @@ def _requirement_form(community: Community) -> RequirementForm:
     return form
 
 
+def _set_requirements(community: Community, form: RequirementForm) -> list[CheckType]:
+    """Save the checks the form requires for its category (and kind)."""
+    return safeguarding.set_requirements(
+        community,
+        actor=web.actor(),
+        category_key=form.category_key.data or "",
+        kind=form.kind.data or "",
+        check_types=list(form.check_types.data or []),
+    )
+
+
 @bp.route("/requirements", methods=["GET", "POST"])
 @community_required("coordinator")
-def requirements(community: Community):
+def requirements(community: Community) -> ResponseReturnValue:
     form = _requirement_form(community)
-    if form.validate_on_submit():
-        actor = current_user._get_current_object()
-        try:
-            transaction(
-                lambda: safeguarding.set_requirements(
-                    community,
-                    actor=actor,
-                    category_key=form.category_key.data or "",
-                    kind=form.kind.data or "",
-                    check_types=list(form.check_types.data or []),
-                )
-            )
-        except DomainError as error:
-            if not apply_domain_error(form, error):
-                flash(error.message, "error")
-        else:
-            flash(_("The requirements are saved. They apply from now on."), "success")
-            return redirect(url_for(".requirements", slug=community.slug))
-    names = {c.key: c.display_name(current_language()) for c in categories.tree(community)}
+    saved = _("The requirements are saved. They apply from now on.")
+    if form.validate_on_submit() and web.run(
+        lambda: _set_requirements(community, form), form=form, success=saved
+    ):
+        return redirect(url_for(".requirements", slug=community.slug))
     return render_template(
         "safeguarding/requirements.html",
         community=community,
         rows=safeguarding.requirements(community),
-        names=names,
+        names={c.key: c.display_name(current_language()) for c in categories.tree(community)},
         labels=safeguarding.CHECK_LABELS,
         kinds=companionship.KIND_LABELS,
         form=form,
