@@ -8,7 +8,12 @@ safeguarding_bp = Blueprint(
     "safeguarding", __name__, url_prefix="/c/<slug>/safeguarding", cli_group=None
 )
 
-from timebank.companionship import cli, routes, safeguarding_routes  # noqa: E402,F401
+from timebank.companionship import (  # noqa: E402,F401
+    cli,
+    routes,
+    routes_coordinator,
+    routes_safeguarding,
+)
 from timebank.services.community import dashboard  # noqa: E402
 from timebank.services.companionship import dashboard as care_dashboard  # noqa: E402
 

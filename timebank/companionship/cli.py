@@ -9,7 +9,6 @@ from timebank.cli import parse_now
 from timebank.companionship import safeguarding_bp
 from timebank.database import transaction
 from timebank.services.companionship import safeguarding
-from timebank.services.messaging import mail
 
 
 @safeguarding_bp.cli.command("remind-checks")
@@ -23,5 +22,4 @@ def remind_checks(now_text: str | None) -> None:
     """Notify the coordinators of checks expiring within 30 days (once per check)."""
     now = parse_now(now_text)
     told = transaction(lambda: safeguarding.remind_expiring(now=now))
-    mail.deliver_pending()
     click.echo(f"{told} expiring safeguarding checks notified to the coordinators.")

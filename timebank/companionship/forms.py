@@ -1,7 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
-    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -12,7 +11,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from timebank.forms import Form, NoControlCharacters, int_or_none, options
+from timebank.forms import Form, KeyedForm, NoControlCharacters, int_or_none, options
 from timebank.services.companionship import requests as companionship
 from timebank.services.companionship import safeguarding
 from timebank.services.languages import SPOKEN_LANGUAGES
@@ -56,9 +55,9 @@ class RequestForm(Form):
         )
 
 
-class VisitForm(Form):
-    # Generated when the form is shown: submitting twice records one visit.
-    idempotency_key = HiddenField()
+class VisitForm(KeyedForm):
+    # The idempotency key is generated when the form is shown: submitting twice records
+    # one visit.
     service_date = DateField(
         _l("Date of the visit"),
         validators=[InputRequired(message=_l("Enter the date of the visit."))],

@@ -1,9 +1,17 @@
+from __future__ import annotations
+
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, HiddenField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from timebank.forms import Form, NoControlCharacters, options
+from timebank.forms import Form, NoControlCharacters, new_key, options
+from timebank.models import Listing, ListingKind, Membership
 from timebank.services.messaging import conversations
+
+
+def exchange_key() -> str:
+    """A fresh idempotency key for an exchange recorded from a conversation."""
+    return f"conv-{new_key()}"
 
 
 class ReportForm(Form):
@@ -19,7 +27,8 @@ class ReportForm(Form):
 
 
 class ExchangeForm(Form):
-    idempotency_key = HiddenField()
+    # Generated when the form is shown: submitting twice records one exchange.
+    idempotency_key = HiddenField(default=exchange_key)
     direction = RadioField(
         _l("Who gave the help?"),
         choices=options([("gave", _l("I gave the help")), ("received", _l("I received it"))]),
@@ -40,3 +49,13 @@ class ExchangeForm(Form):
         _l("What was done (optional)"),
         validators=[Length(max=2000), NoControlCharacters(multiline=True)],
     )
+
+    def prefill(self, listing: Listing | None, me: Membership | None) -> None:
+        """From the conversation's listing: who gave the help (the offer's owner, or the
+        one who answered a request) and its title as the description."""
+        if listing is None:
+            return
+        mine = me is not None and listing.owner_id == me.id
+        offer = listing.kind == ListingKind.OFFER
+        self.direction.data = "gave" if mine == offer else "received"
+        self.description.data = listing.title

@@ -1,8 +1,12 @@
-"""Read-only queries of the companionship pages: candidates for a request (with the
-checks they miss), request and arrangement lists, visits and concerns."""
+"""Read-only queries of the companionship pages: a request or arrangement as one viewer
+may see it, candidates for a request (with the checks they miss), request and arrangement
+lists, visits and concerns."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -10,15 +14,89 @@ from timebank.extensions import db
 from timebank.models import (
     Arrangement,
     ArrangementStatus,
+    CheckType,
+    Community,
     CompanionshipRequest,
     Membership,
     Profile,
+    RequestStatus,
+    User,
     Visit,
     Wellbeing,
 )
+from timebank.services import permissions
 from timebank.services.companionship import safeguarding
 
 CATEGORY = "companionship"
+
+
+def request_for(community: Community, request_id: int, viewer: User) -> CompanionshipRequest | None:
+    """The request ``request_id`` of ``community`` if ``viewer`` may see it (else None):
+    an open request is visible to every member (so volunteers can offer); the others to
+    the recipient and the coordinators."""
+    found = db.session.scalar(
+        select(CompanionshipRequest)
+        .options(joinedload(CompanionshipRequest.recipient).joinedload(Membership.user))
+        .where(
+            CompanionshipRequest.id == request_id,
+            CompanionshipRequest.community_id == community.id,
+        )
+    )
+    if found is None or found.status == RequestStatus.OPEN:
+        return found
+    if found.recipient.user_id == viewer.id or permissions.can_manage_safeguarding(
+        viewer, community
+    ):
+        return found
+    return None
+
+
+def arrangement_for(community: Community, arrangement_id: int, viewer: User) -> Arrangement | None:
+    """The arrangement ``arrangement_id`` of ``community`` if ``viewer`` may see it (the
+    volunteer, the visited member and the coordinators), else None."""
+    found = db.session.get(Arrangement, arrangement_id)
+    if found is None or found.community_id != community.id:
+        return None
+    return found if permissions.can_view_arrangement(viewer, found) else None
+
+
+@dataclass(frozen=True)
+class RequestView:
+    """What the page of one request shows to one viewer."""
+
+    is_recipient: bool
+    # The checks the viewer lacks to offer (none for the recipient or a non-member).
+    missing: list[CheckType]
+    # The arrangements the viewer may see: all for a coordinator, else the viewer's own
+    # (as the volunteer or the visited member).
+    arrangements: list[Arrangement]
+    # The viewer has offered (or been matched) for this request.
+    offered: bool
+
+
+def request_view(request: CompanionshipRequest, viewer: User, *, coordinator: bool) -> RequestView:
+    """The viewer's side of ``request``: are they its recipient, which checks they miss to
+    offer, the arrangements they may see, and whether they offered already."""
+    community = db.session.get(Community, request.community_id)
+    membership = permissions.membership_of(viewer, community) if community else None
+    own = membership is not None and membership.id == request.recipient_id
+    missing = (
+        safeguarding.missing_checks(membership, CATEGORY, request.kind.value)
+        if membership is not None and not own
+        else []
+    )
+    arrangements = arrangements_of(request)
+    recipient = request.recipient.user_id
+    return RequestView(
+        is_recipient=own,
+        missing=missing,
+        arrangements=[
+            a for a in arrangements if coordinator or viewer.id in (a.volunteer.user_id, recipient)
+        ],
+        offered=any(
+            membership is not None and a.volunteer_id == membership.id for a in arrangements
+        ),
+    )
 
 
 def candidates(
@@ -65,6 +143,12 @@ def requests_query(community_id: int, *, status: str | None = None):
     if status:
         query = query.where(CompanionshipRequest.status == status)
     return query
+
+
+def requests_page(community: Community, *, status: str, page: int, per_page: int) -> Pagination:
+    """One page of the community's requests with ``status``, newest first."""
+    query = requests_query(community.id, status=status)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
 def arrangements_of(request: CompanionshipRequest) -> list[Arrangement]:
@@ -145,3 +229,9 @@ def concerns_query(community_id: int):
         .where(Arrangement.community_id == community_id, Visit.wellbeing == Wellbeing.CONCERN)
         .order_by(Visit.created_at.desc(), Visit.id.desc())
     )
+
+
+def concerns_page(community: Community, *, page: int, per_page: int) -> Pagination:
+    """One page of the visits with a concern in ``community``, newest first."""
+    query = concerns_query(community.id)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import aliased, joinedload
 
@@ -163,6 +164,18 @@ def checks_of(membership: Membership) -> list[SafeguardingCheck]:
             .order_by(SafeguardingCheck.checked_on.desc(), SafeguardingCheck.id.desc())
         )
     )
+
+
+def members_page(community: Community, *, page: int, per_page: int) -> Pagination:
+    """One page of the community's active members, by member number (whose checks a
+    coordinator opens)."""
+    query = (
+        select(Membership)
+        .options(joinedload(Membership.user))
+        .where(Membership.community_id == community.id, Membership.status == "active")
+        .order_by(Membership.member_number)
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
 def expiring_checks(

@@ -6,11 +6,13 @@ them — when either member reports it (or one of its messages), or a concern is
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Row, Select, and_, func, or_, select
 from sqlalchemy.orm import aliased
 
-from timebank.extensions import db
+from timebank.extensions import MAX_PAGE, db
 from timebank.models import (
     Community,
     Conversation,
@@ -25,6 +27,7 @@ from timebank.models import (
 from timebank.services import audit, permissions
 from timebank.services.exceptions import InvalidInput, NotAllowed, NotFound
 from timebank.services.messaging import notifications
+from timebank.services.paging import Page
 
 # The messages people wrote join their data download and are erased with their data.
 
@@ -163,6 +166,12 @@ def conversations_query(membership: Membership):
     )
 
 
+def conversations_page(membership: Membership, *, page: int, per_page: int) -> Page:
+    """One page of the member's conversations: rows of (conversation, starter's name,
+    other member's name, listing title), newest first."""
+    return _page(conversations_query(membership), page, per_page)
+
+
 def messages_query(conversation: Conversation):
     """(message, author's name, author's user id, the proxy's name when a proxy wrote it)."""
     sender = aliased(User)
@@ -174,6 +183,20 @@ def messages_query(conversation: Conversation):
         .where(Message.conversation_id == conversation.id)
         .order_by(Message.created_at, Message.id)
     )
+
+
+def messages(conversation: Conversation) -> list[Row[Any]]:
+    """The conversation's messages, oldest first, as rows of ``messages_query``."""
+    return list(db.session.execute(messages_query(conversation)).all())
+
+
+def reportable(community: Community, actor: User, target_type: str, target_id: int) -> bool:
+    """Whether ``actor`` may report this target: an active member who can see it (what
+    ``report`` checks before it looks at the reason)."""
+    reporter = permissions.membership_of(actor, community)
+    if reporter is None or not reporter.is_active or target_type not in REPORT_TARGETS:
+        return False
+    return _report_target(community, target_type, target_id, reporter)[0]
 
 
 def _report_target(community: Community, target_type: str, target_id: int, reporter: Membership):
@@ -243,6 +266,21 @@ def reports_query(community: Community):
         .where(Report.community_id == community.id)
         .order_by(Report.status.desc(), Report.created_at.desc(), Report.id.desc())
     )
+
+
+def reports_page(community: Community, *, page: int, per_page: int) -> Page:
+    """One page of the community's reports, open ones first, as rows of (report,
+    reporter's name)."""
+    return _page(reports_query(community), page, per_page)
+
+
+def _page(query: Select, page: int, per_page: int) -> Page:
+    """Page ``page`` (clamped to 1..``MAX_PAGE``, as ``db.paginate`` does) of a select of
+    several columns."""
+    page = min(max(page, 1), MAX_PAGE)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=list(rows), page=page, per_page=per_page, total=total or 0)
 
 
 def close_report(entry: Report, *, actor: User) -> Report:
