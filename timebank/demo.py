@@ -244,17 +244,31 @@ DEMO_PROFILES = {
 }
 
 
+def _user(email: str) -> User:
+    """A demo account, which ``load_demo`` has just created."""
+    user = accounts.find_by_email(email)
+    if user is None:
+        raise LookupError(email)
+    return user
+
+
+def _member(email: str, community: Community) -> Membership:
+    membership = _user(email).membership_in(community.id)
+    if membership is None:
+        raise LookupError(email)
+    return membership
+
+
 def load_demo_listings(community) -> None:
     """A handful of profiles and listings so browsing and search have something to show."""
-    from timebank.services.auth.users import find_by_email
     from timebank.services.community import profiles
     from timebank.services.listings import categories, listings
 
     by_key = {c.key: c for c in categories.tree(community)}
     for email, (neighbourhood, languages, skills) in DEMO_PROFILES.items():
-        user = find_by_email(email)
+        user = _user(email)
         profiles.update(
-            user.membership_in(community.id),
+            _member(email, community),
             actor=user,
             data=profiles.ProfileInput(
                 display_name=user.display_name,
@@ -267,7 +281,7 @@ def load_demo_listings(community) -> None:
     for email, kind, key, language, title, description, where, when in DEMO_LISTINGS:
         listings.create(
             community,
-            actor=find_by_email(email),
+            actor=_user(email),
             data=listings.ListingInput(
                 kind=kind,
                 title=title,
@@ -288,13 +302,12 @@ def load_demo_companionship(community, coordinator) -> None:
 
     from timebank.extensions import db
     from timebank.models import Listing
-    from timebank.services.auth.users import find_by_email
     from timebank.services.companionship import requests as companionship
     from timebank.services.companionship import safeguarding
     from timebank.services.messaging import conversations
 
-    def member(email):
-        return find_by_email(email).membership_in(community.id)
+    def member(email: str) -> Membership:
+        return _member(email, community)
 
     today = date.today()
     for email in ("grace@example.org", "yusuf@example.org"):
@@ -319,7 +332,7 @@ def load_demo_companionship(community, coordinator) -> None:
         request, actor=coordinator, volunteer=member("grace@example.org")
     )
     companionship.log_visit(
-        arrangement, actor=find_by_email("grace@example.org"), minutes=90,
+        arrangement, actor=_user("grace@example.org"), minutes=90,
         service_date=today - timedelta(days=2), wellbeing="concern",
         concern_note="Layla seemed unwell and had little food in the house.",
         idempotency_key="demo-visit-0001",
@@ -333,7 +346,7 @@ def load_demo_companionship(community, coordinator) -> None:
     )
     if listing is not None:
         conversations.respond(
-            listing, actor=find_by_email("yusuf@example.org"),
+            listing, actor=_user("yusuf@example.org"),
             body="Hello! I could help with this next week.",
         )  # fmt: skip
 

@@ -11,8 +11,10 @@ its table; on PostgreSQL the database computes the vector from the columns thems
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import op
-from sqlalchemy import Column, Integer, MetaData, Table, literal_column
+from sqlalchemy import Column, ColumnClause, Integer, MetaData, Table, literal_column
 
 # Not part of the application's metadata, so autogenerate never tries to create them.
 _fts_metadata = MetaData()
@@ -35,7 +37,7 @@ _INDEXES = {
 }
 # listings.search_vector: PostgreSQL only (the weighted vector, stored, so that neither the
 # match nor the ranking tokenises the text again for every row).
-LISTING_VECTOR = literal_column("listings.search_vector")
+LISTING_VECTOR: ColumnClause[Any] = literal_column("listings.search_vector")
 UNMANAGED = {
     "ix_listings_search",
     "ix_profiles_search",

@@ -204,7 +204,7 @@ _MOVE = (
     .values(balance=_ACCOUNTS.c.balance + bindparam("delta", type_=_ACCOUNTS.c.balance.type))
     .returning(_ACCOUNTS.c.balance)
 )
-_INSERT_ENTRIES = insert(Entry.__table__)
+_INSERT_ENTRIES = insert(cast(Table, Entry.__table__))
 _LOCK_BALANCES = (
     select(_ACCOUNTS.c.id, _ACCOUNTS.c.balance, _ACCOUNTS.c.credit_limit, _ACCOUNTS.c.upper_limit)
     .where(_ACCOUNTS.c.id.in_(bindparam("ids", expanding=True)))

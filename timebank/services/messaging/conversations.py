@@ -121,7 +121,7 @@ def send(
         raise NotAllowed()
     if author.id not in (conversation.starter_id, conversation.other_id):
         raise NotAllowed()
-    other = db.session.get(
+    other = db.session.get_one(
         Membership,
         conversation.other_id if author.id == conversation.starter_id else conversation.starter_id,
     )
@@ -206,8 +206,8 @@ def _report_target(community: Community, target_type: str, target_id: int, repor
         ok = target is not None and target.community_id == community.id
         return ok, None
     if target_type == "member":
-        target = db.session.get(Membership, target_id)
-        return target is not None and target.community_id == community.id, None
+        member = db.session.get(Membership, target_id)
+        return member is not None and member.community_id == community.id, None
     if target_type == "message":
         message = db.session.get(Message, target_id)
         conversation = (

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from timebank.extensions import db
 from timebank.models import (
@@ -78,7 +78,7 @@ def listings_for(membership: Membership, since: datetime) -> list[Listing]:
     )
     has_categories = db.session.scalar(own_categories.limit(1)) is not None
     if has_categories or neighbourhood:
-        conditions = [Listing.category_id.in_(own_categories)]
+        conditions: list[ColumnElement[bool]] = [Listing.category_id.in_(own_categories)]
         if neighbourhood:
             conditions.append(Listing.neighbourhood == neighbourhood)
         query = query.where(or_(*conditions))

@@ -14,12 +14,12 @@ import networkx as nx
 
 # Buckets of the distinct-partners distribution (labels are stable keys, translated on
 # display).
-PARTNER_BUCKETS: tuple[tuple[str, int, int], ...] = (
+PARTNER_BUCKETS: tuple[tuple[str, int, float], ...] = (
     ("1", 1, 1),
     ("2", 2, 2),
     ("3-5", 3, 5),
     ("6-10", 6, 10),
-    ("11+", 11, math.inf),  # type: ignore[arg-type]
+    ("11+", 11, math.inf),
 )
 
 

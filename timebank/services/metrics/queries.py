@@ -266,7 +266,8 @@ def shapers(community_id: int, start: date, end: date) -> tuple[set[int], set[in
             counted(community_id, start, end), Exchange.kind == ExchangeKind.GROUP
         ),
     ).subquery()
-    users, accounts = set(), set()
+    users: set[int] = set()
+    accounts: set[int] = set()
     for identifier, what in db.session.execute(select(on_behalf.c.id, on_behalf.c.what).distinct()):
         (users if what == "user" else accounts).add(identifier)
     return users, accounts
