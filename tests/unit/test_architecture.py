@@ -4,6 +4,8 @@ never reads the request; route modules never commit or send mail themselves."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import networkx as nx
@@ -65,6 +67,34 @@ def test_service_areas_depend_one_way():
         if area_a != area_b:
             areas.add_edge(area_a, area_b)
     assert list(nx.simple_cycles(areas)) == []
+
+
+_IMPORT_EACH_ALONE = """
+import importlib, sys
+failed = []
+for name in sys.argv[1:]:
+    for loaded in [m for m in sys.modules if m == "timebank" or m.startswith("timebank.")]:
+        del sys.modules[loaded]
+    try:
+        importlib.import_module(name)
+    except Exception as exc:
+        failed.append(f"{name}: {exc!r}")
+print("\\n".join(failed))
+sys.exit(1 if failed else 0)
+"""
+
+
+def test_each_service_module_imports_on_its_own():
+    """Every module imports first, with nothing of the project loaded before it (as in a
+    fresh interpreter), so no import order hides a cycle."""
+    result = subprocess.run(
+        [sys.executable, "-c", _IMPORT_EACH_ALONE, *sorted(MODULES)],
+        capture_output=True,
+        text=True,
+        cwd=PACKAGE.parent,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_services_import_the_project_at_module_level_only():
