@@ -1,3 +1,5 @@
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
@@ -35,6 +37,15 @@ class RegisterForm(Form):
         _l("What would you like to offer or ask for? (optional)"),
         validators=[Optional(), Length(max=1000), NoControlCharacters(multiline=True)],
     )
+
+    def applicant(self) -> dict[str, Any]:
+        """What the applicant typed, as ``register`` takes it (without the community)."""
+        return {
+            "email": self.email.data,
+            "display_name": self.display_name.data,
+            "password": self.password.data,
+            "motivation": self.motivation.data,
+        }
 
 
 class ForgotPasswordForm(Form):

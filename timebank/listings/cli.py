@@ -8,7 +8,6 @@ from timebank.cli import parse_now
 from timebank.database import transaction
 from timebank.listings import bp
 from timebank.services.listings import listings
-from timebank.services.messaging import mail
 
 
 @bp.cli.command("expire-listings")
@@ -21,6 +20,5 @@ from timebank.services.messaging import mail
 def expire_listings(now_text: str | None) -> None:
     """Expire listings whose time has run out and remind owners a few days before."""
     now = parse_now(now_text)
-    summary = transaction(lambda: listings.expire_due(now=now))
-    mail.deliver_pending()
+    summary = transaction(lambda: listings.expire_due(now=now))  # delivers the reminders
     click.echo(f"{summary.expired} listings expired, {summary.reminded} reminders sent.")

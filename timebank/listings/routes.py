@@ -5,30 +5,24 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
+from timebank import web
 from timebank.access import community_required
-from timebank.database import transaction
-from timebank.extensions import db, limiter
-from timebank.forms import ConfirmForm, ListingForm, apply_domain_error, int_or_none, options
+from timebank.extensions import limiter
+from timebank.forms import ConfirmForm, ListingForm, options
 from timebank.i18n import current_language
 from timebank.listings import bp
-from timebank.models import Category, Community, Listing, ListingStatus, Membership
+from timebank.models import Category, Community, Listing, ListingStatus
 from timebank.services import permissions
-from timebank.services.exceptions import DomainError, InvalidInput
 from timebank.services.languages import SPOKEN_LANGUAGES
 from timebank.services.listings import categories, listings, search
-from timebank.web import search_filters
 
 
-def _actor():
-    return current_user._get_current_object()
-
-
-def _category_choices(community: Community, keep: Category | None = None) -> list:
+def _category_choices(community: Community, keep: Category | None = None) -> list[SelectChoice]:
     language = current_language()
-    choices = [("", _("Choose a category"))]
+    choices: list[tuple[int | str, str]] = [("", _("Choose a category"))]
     for category in categories.tree(community):
         prefix = "— " if category.parent_id else ""
         choices.append((category.id, prefix + category.display_name(language)))
@@ -38,21 +32,11 @@ def _category_choices(community: Community, keep: Category | None = None) -> lis
     return options(choices)
 
 
-def _page() -> int:
-    return int_or_none(request.args.get("page")) or 1
-
-
 def _listing(community: Community, listing_id: int) -> Listing:
     """The listing, if it belongs to this community and the reader may see it: active
     ones of active members for every member; the others for their owner and the
     coordinators only."""
-    listing = db.session.scalar(
-        select(Listing)
-        .options(
-            joinedload(Listing.owner).joinedload(Membership.user), joinedload(Listing.category)
-        )
-        .where(Listing.id == listing_id, Listing.community_id == community.id)
-    )
+    listing = listings.find(community, listing_id)
     if listing is None:
         abort(404)
     visible = listing.status == ListingStatus.ACTIVE and listing.owner.is_active
@@ -68,12 +52,30 @@ def _managed(community: Community, listing_id: int) -> Listing:
     return listing
 
 
+def _detail_url(community: Community, listing: Listing) -> str:
+    return url_for("listings.detail", slug=community.slug, listing_id=listing.id)
+
+
+def _render_form(community: Community, form: ListingForm, listing: Listing | None) -> str:
+    return render_template("listings/form.html", community=community, form=form, listing=listing)
+
+
+def _new_form(community: Community) -> ListingForm:
+    """A blank listing: in the reader's language, an offer unless ``?kind=`` says."""
+    form = ListingForm()
+    form.category_id.choices = _category_choices(community)
+    if request.method == "GET":
+        form.language.data = current_language()
+        form.kind.data = request.args.get("kind") if request.args.get("kind") else "offer"
+    return form
+
+
 @bp.route("/")
 @community_required("member")
-def browse(community: Community):
-    filters = search_filters()
+def browse(community: Community) -> str:
+    filters = web.search_filters()
     page = search.listings(
-        community, filters, page=_page(), per_page=current_app.config["PER_PAGE"]
+        community, filters, page=web.page_number(), per_page=current_app.config["PER_PAGE"]
     )
     return render_template(
         "listings/browse.html",
@@ -89,17 +91,11 @@ def browse(community: Community):
 
 @bp.route("/mine")
 @community_required("member")
-def mine(community: Community):
-    membership = permissions.membership_of(current_user, community)
-    owner_id = membership.id if membership is not None else None
-    page = db.paginate(
-        select(Listing)
-        .options(joinedload(Listing.category))
-        .where(Listing.owner_id == owner_id)
-        .order_by(Listing.status, Listing.expires_at, Listing.id),
-        page=_page(),
+def mine(community: Community) -> str:
+    page = listings.owned_page(
+        permissions.membership_of(current_user, community),
+        page=web.page_number(),
         per_page=current_app.config["PER_PAGE"],
-        error_out=False,
     )
     return render_template(
         "listings/mine.html",
@@ -126,32 +122,24 @@ def _poster_key() -> str:
     deduct_when=lambda response: response.status_code == 302,
 )
 @community_required("participant")
-def new(community: Community):
+def new(community: Community) -> Response | str:
     if not permissions.can_post_listing(current_user, community):
         abort(403)
-    form = ListingForm()
-    form.category_id.choices = _category_choices(community)
-    if request.method == "GET":
-        form.language.data = current_language()
-        form.kind.data = request.args.get("kind") if request.args.get("kind") else "offer"
+    form = _new_form(community)
     if form.validate_on_submit():
-        actor = _actor()
-        try:
-            listing = transaction(
-                lambda: listings.create(community, actor=actor, data=form.to_input())
-            )
-        except InvalidInput as error:
-            if not apply_domain_error(form, error):
-                flash(error.message, "error")
-        else:
-            flash(_("Your listing is published."), "success")
-            return redirect(url_for("listings.detail", slug=community.slug, listing_id=listing.id))
-    return render_template("listings/form.html", community=community, form=form, listing=None)
+        posted = web.run(
+            lambda: listings.create(community, actor=web.actor(), data=form.to_input()),
+            form=form,
+            success=_("Your listing is published."),
+        ).value
+        if posted is not None:
+            return redirect(_detail_url(community, posted))
+    return _render_form(community, form, None)
 
 
 @bp.route("/<int:listing_id>")
 @community_required("member")
-def detail(community: Community, listing_id: int):
+def detail(community: Community, listing_id: int) -> str:
     listing = _listing(community, listing_id)
     return render_template(
         "listings/detail.html",
@@ -165,26 +153,22 @@ def detail(community: Community, listing_id: int):
 
 @bp.route("/<int:listing_id>/edit", methods=["GET", "POST"])
 @community_required("member")
-def edit(community: Community, listing_id: int):
+def edit(community: Community, listing_id: int) -> Response | str:
     listing = _managed(community, listing_id)
     if listing.status == ListingStatus.CLOSED:
         flash(_("A closed listing cannot be changed."), "error")
-        return redirect(url_for("listings.detail", slug=community.slug, listing_id=listing.id))
+        return redirect(_detail_url(community, listing))
     form = ListingForm(obj=listing if request.method == "GET" else None)
     if request.method == "GET":
         form.kind.data = listing.kind.value
     form.category_id.choices = _category_choices(community, keep=listing.category)
-    if form.validate_on_submit():
-        actor = _actor()
-        try:
-            transaction(lambda: listings.update_listing(listing, actor=actor, data=form.to_input()))
-        except InvalidInput as error:
-            if not apply_domain_error(form, error):
-                flash(error.message, "error")
-        else:
-            flash(_("Your changes are saved."), "success")
-            return redirect(url_for("listings.detail", slug=community.slug, listing_id=listing.id))
-    return render_template("listings/form.html", community=community, form=form, listing=listing)
+    if form.validate_on_submit() and web.run(
+        lambda: listings.update_listing(listing, actor=web.actor(), data=form.to_input()),
+        form=form,
+        success=_("Your changes are saved."),
+    ):
+        return redirect(_detail_url(community, listing))
+    return _render_form(community, form, listing)
 
 
 _ACTIONS = {
@@ -197,50 +181,43 @@ _ACTIONS = {
 }
 
 
-def _state_change(community: Community, listing_id: int, action: str):
+def _state_change(community: Community, listing_id: int, action: str) -> Response:
     listing = _managed(community, listing_id)
     service, message = _ACTIONS[action]
-    if ConfirmForm().validate_on_submit():
-        actor = _actor()
-        try:
-            transaction(lambda: service(listing, actor=actor))
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            flash(message, "success")
-    return redirect(url_for("listings.detail", slug=community.slug, listing_id=listing.id))
+    if not ConfirmForm().validate_on_submit():
+        return redirect(_detail_url(community, listing))
+    return web.act(
+        lambda: service(listing, actor=web.actor()), str(message), _detail_url(community, listing)
+    )
 
 
 @bp.route("/<int:listing_id>/pause", methods=["POST"])
 @community_required("member")
-def pause(community: Community, listing_id: int):
+def pause(community: Community, listing_id: int) -> Response:
     return _state_change(community, listing_id, "pause")
 
 
 @bp.route("/<int:listing_id>/resume", methods=["POST"])
 @community_required("member")
-def resume(community: Community, listing_id: int):
+def resume(community: Community, listing_id: int) -> Response:
     return _state_change(community, listing_id, "resume")
 
 
 @bp.route("/<int:listing_id>/renew", methods=["POST"])
 @community_required("member")
-def renew(community: Community, listing_id: int):
+def renew(community: Community, listing_id: int) -> Response:
     return _state_change(community, listing_id, "renew")
 
 
 @bp.route("/<int:listing_id>/close", methods=["GET", "POST"])
 @community_required("member")
-def close(community: Community, listing_id: int):
+def close(community: Community, listing_id: int) -> Response | str:
     listing = _managed(community, listing_id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        actor = _actor()
-        try:
-            transaction(lambda: listings.close(listing, actor=actor))
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            flash(_("The listing is closed."), "success")
-        return redirect(url_for("listings.mine", slug=community.slug))
+        return web.act(
+            lambda: listings.close(listing, actor=web.actor()),
+            _("The listing is closed."),
+            url_for("listings.mine", slug=community.slug),
+        )
     return render_template("listings/close.html", community=community, listing=listing, form=form)

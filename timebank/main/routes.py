@@ -2,50 +2,48 @@
 
 from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.wrappers import Response
 
+from timebank import web
 from timebank.access import public
-from timebank.database import transaction
 from timebank.extensions import csrf, db
 from timebank.main import bp
-from timebank.models import Community
 from timebank.security import is_safe_next
 from timebank.services.auth import users as accounts
 
 
 @bp.route("/")
 @public
-def index():
-    communities = db.session.scalars(select(Community).order_by(Community.name).limit(2)).all()
-    if len(communities) == 1:
-        return redirect(url_for("community.home", slug=communities[0].slug))
-    page = db.paginate(
-        select(Community).order_by(Community.name),
-        per_page=current_app.config["PER_PAGE"],
-        error_out=False,
+def index() -> Response | str:
+    only = accounts.only_community()
+    if only is not None:
+        return redirect(url_for("community.home", slug=only.slug))
+    page = accounts.communities_page(
+        page=web.page_number(), per_page=current_app.config["PER_PAGE"]
     )
     return render_template("main/index.html", page=page)
 
 
 @bp.route("/language", methods=["POST"])
 @public
-def set_language():
+def set_language() -> Response:
     lang = request.form.get("lang", "")
     if lang not in current_app.config["LANGUAGES"]:
         return redirect(url_for("main.index"))
     session["lang"] = lang
     if current_user.is_authenticated:
-        user = current_user._get_current_object()
-        transaction(lambda: accounts.set_locale(user, lang))
+        web.run(lambda: accounts.set_locale(web.actor(), lang))
     target = request.form.get("next")
-    return redirect(target if is_safe_next(target) else url_for("main.index"))
+    return redirect(target if target and is_safe_next(target) else url_for("main.index"))
 
 
 @bp.route("/healthz")
 @csrf.exempt
 @public
-def healthz():
+def healthz() -> tuple[Response, int] | Response:
+    # A probe of the connection itself, not a query of the domain: it stays here.
     try:
         db.session.execute(text("SELECT 1"))
         db.session.rollback()

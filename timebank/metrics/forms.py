@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, Regexp
 
 from timebank.forms import Form
-from timebank.services.exceptions import InvalidInput
+from timebank.models import Community
+from timebank.services.exceptions import DomainError, InvalidInput
 from timebank.services.metrics import formatting, periods
 from timebank.services.metrics.periods import Period
+from timebank.web import place_error
 
 CUSTOM = "custom"
 
@@ -50,6 +53,21 @@ class PeriodForm(Form):
             return periods.parse(choice)
         return default
 
+    def resolve(self, default: Period) -> Period | None:
+        """``chosen``, shown as the choice on the form; None when what was asked is not a
+        period (the message is then on its field)."""
+        try:
+            period = self.chosen(default)
+        except DomainError as error:
+            place_error(self, error, aliases={"": "period"})
+            return None
+        if period.label in {value for value, _label in self.period.choices}:
+            self.period.data = period.label
+        else:
+            self.period.data = CUSTOM
+            self.start.data, self.end.data = period.start, period.end
+        return period
+
 
 class MetricsSettingsForm(Form):
     members_see_metrics = BooleanField(_l("Members can see the community's figures"))
@@ -63,3 +81,21 @@ class MetricsSettingsForm(Form):
         validators=[Optional(), Length(max=3), Regexp(r"^[A-Za-z]{3}$",
                     message=_l("Use a three-letter code such as EUR or JOD."))],
     )  # fmt: skip
+
+    @classmethod
+    def of(cls, community: Community) -> MetricsSettingsForm:
+        """The form showing ``community``'s current settings."""
+        cents = community.value_per_hour_cents
+        return cls(
+            members_see_metrics=community.members_see_metrics,
+            value_per_hour=cents // 100 if cents is not None else None,
+            value_currency=community.value_currency,
+        )
+
+    def settings(self) -> dict[str, Any]:
+        """What was submitted, as ``settings.update`` takes it."""
+        return {
+            "members_see_metrics": self.members_see_metrics.data,
+            "value_per_hour": self.value_per_hour.data,
+            "currency": self.value_currency.data,
+        }

@@ -3,13 +3,15 @@ announcements and new listings."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import click
 from sqlalchemy.exc import IntegrityError
 
 from timebank.database import transaction
 from timebank.models import utcnow
 from timebank.notifications import bp
-from timebank.services.messaging import digest, mail
+from timebank.services.messaging import digest
 
 
 @bp.cli.command("send-digest")
@@ -21,12 +23,12 @@ def send_digest() -> None:
     summary = digest.Summary()
     for user_id in digest.candidates(week):
         try:
-            sent = transaction(lambda uid=user_id: digest.send_for(uid, week, now))
+            # Each commit delivers its own digest (``transaction``).
+            sent = transaction(partial(digest.send_for, user_id, week, now))
         except IntegrityError:  # another run sent it meanwhile
             sent = False
         if sent:
             summary.sent += 1
         else:
             summary.skipped += 1
-    mail.deliver_pending()
     click.echo(f"{week}: {summary.sent} digests queued, {summary.skipped} members had nothing new.")

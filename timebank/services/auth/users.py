@@ -11,6 +11,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +25,33 @@ from timebank.services.exceptions import InvalidInput, NotAllowed
 from timebank.services.messaging import mail
 
 _RESET_SALT = "password-reset"
+
+
+def open_communities() -> list[Community]:
+    """The communities a visitor can apply to (accepting applications), by name."""
+    return list(
+        db.session.scalars(
+            select(Community)
+            .where(Community.accepting_applications.is_(True))
+            .order_by(Community.name)
+        )
+    )
+
+
+def only_community() -> Community | None:
+    """The community, when the installation has exactly one (the home page goes there)."""
+    first_two = db.session.scalars(select(Community).order_by(Community.name).limit(2)).all()
+    return first_two[0] if len(first_two) == 1 else None
+
+
+def communities_page(*, page: int, per_page: int) -> Pagination:
+    """One page of every community, by name: the time banks a visitor can look at."""
+    return db.paginate(
+        select(Community).order_by(Community.name),
+        page=page,
+        per_page=per_page,
+        error_out=False,
+    )
 
 
 def normalise_email(email: str) -> str:
@@ -235,6 +263,16 @@ def user_for_reset_token(token: str) -> User:
     if user is None or user.is_disabled or data.get("f") != _fingerprint(user):
         raise invalid
     return user
+
+
+def reset_link_problem(token: str) -> NotAllowed | None:
+    """Why the reset link with ``token`` cannot be used (expired, tampered or already
+    used); None when it can."""
+    try:
+        user_for_reset_token(token)
+    except NotAllowed as error:
+        return error
+    return None
 
 
 def reset_password(token: str, new_password: str) -> User:

@@ -98,6 +98,17 @@ def tree(community: Community, *, include_retired: bool = False) -> list[Categor
     return ordered
 
 
+def listing_counts(community: Community) -> dict[int, int]:
+    """How many listings (any status) each category of ``community`` has, by category id;
+    categories without listings are absent."""
+    rows = db.session.execute(
+        select(Listing.category_id, func.count())
+        .where(Listing.community_id == community.id)
+        .group_by(Listing.category_id)
+    )
+    return {category_id: count for category_id, count in rows}
+
+
 def _slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:50] or "category"
@@ -245,6 +256,17 @@ def merge(
         details={"into": target.id, "listings": moved},
     )
     return source
+
+
+def merge_into(
+    source: Category, target_id: int | None, *, actor: User, now: datetime | None = None
+) -> Category:
+    """``merge`` into the category with id ``target_id``; ``InvalidInput`` (on
+    ``target_id``) when there is none (another community's is refused by ``merge``)."""
+    target = db.session.get(Category, target_id) if target_id is not None else None
+    if target is None:
+        raise InvalidInput(_l("Choose another active category."), field="target_id")
+    return merge(source, target, actor=actor, now=now)
 
 
 def retire(category: Category, *, actor: User, now: datetime | None = None) -> Category:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
@@ -249,6 +250,33 @@ def close(listing: Listing, *, actor: User, now: datetime | None = None) -> List
         action="close",
         allowed_from=(ListingStatus.ACTIVE, ListingStatus.PAUSED, ListingStatus.EXPIRED),
         values={"status": ListingStatus.CLOSED, "closed_at": now, "updated_at": now},
+    )
+
+
+def find(community: Community, listing_id: int) -> Listing | None:
+    """The listing with this id in ``community`` (None for another community's), with its
+    owner and category loaded. Whether the reader may see it is the caller's check."""
+    return db.session.scalar(
+        select(Listing)
+        .options(
+            joinedload(Listing.owner).joinedload(Membership.user), joinedload(Listing.category)
+        )
+        .where(Listing.id == listing_id, Listing.community_id == community.id)
+    )
+
+
+def owned_page(owner: Membership | None, *, page: int, per_page: int) -> Pagination:
+    """One page of the listings ``owner`` posted, every status, by status then expiry (an
+    empty page without a membership)."""
+    owner_id = owner.id if owner is not None else None
+    return db.paginate(
+        select(Listing)
+        .options(joinedload(Listing.category))
+        .where(Listing.owner_id == owner_id)
+        .order_by(Listing.status, Listing.expires_at, Listing.id),
+        page=page,
+        per_page=per_page,
+        error_out=False,
     )
 
 

@@ -1,5 +1,5 @@
 """In-app notifications, with an e-mail copy queued in the outbox when the member wants
-it (delivered after the commit by the caller: ``mail.deliver_pending()``)."""
+it (delivered after the commit by ``database.transaction``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select, update
 
 from timebank.database import changed
-from timebank.extensions import db
+from timebank.extensions import MAX_PAGE, db
 from timebank.models import (
     Community,
     Membership,
@@ -24,6 +24,7 @@ from timebank.models import (
 )
 from timebank.services import audit
 from timebank.services.messaging import mail
+from timebank.services.paging import Page
 
 # Kind -> the sentence shown in the inbox and used as the e-mail subject.
 KINDS = {
@@ -191,6 +192,30 @@ def inbox_query(user: User):
         .where(Notification.user_id == user.id)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
     )
+
+
+def inbox_page(user: User, *, page: int, per_page: int) -> Page:
+    """One page of ``user``'s inbox, newest first: (notification, slug of its community or
+    None) rows."""
+    page = min(max(page, 1), MAX_PAGE)
+    query = inbox_query(user).add_columns(Community.slug)
+    query = query.outerjoin(Community, Community.id == Notification.community_id)
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    total = db.session.scalar(
+        select(func.count()).select_from(Notification).where(Notification.user_id == user.id)
+    )
+    return Page([(note, slug) for note, slug in rows], page, per_page, total or 0)
+
+
+def find_for(user: User, notification_id: int) -> tuple[Notification, str | None] | None:
+    """``user``'s notification with this id and the slug of its community (None when it
+    has none); None when ``user`` has no such notification."""
+    row = db.session.execute(
+        select(Notification, Community.slug)
+        .outerjoin(Community, Community.id == Notification.community_id)
+        .where(Notification.id == notification_id, Notification.user_id == user.id)
+    ).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def mark_read(user: User, *, notification_id: int | None = None) -> int:
