@@ -4,11 +4,14 @@ are changed in the coordinator console.)"""
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 
+from timebank import web
 from timebank.access import community_required
-from timebank.database import transaction
 from timebank.exchanges import bp
 from timebank.exchanges.forms import (
     BehalfForm,
@@ -20,26 +23,22 @@ from timebank.exchanges.forms import (
     ReverseForm,
 )
 from timebank.exchanges.helpers import (
+    View,
     detail_url,
     record_flow,
+    refusing,
     resolve_number,
-    show_error,
     visible_exchange,
 )
 from timebank.extensions import db
 from timebank.forms import ConfirmForm
-from timebank.models import Community, ExchangeStatus, Membership
-from timebank.services.exceptions import (
-    AlreadyDecided,
-    DomainError,
-    LimitExceeded,
-    NotAllowed,
-)
+from timebank.models import Community, Exchange, Membership
+from timebank.services.exceptions import DomainError, LimitExceeded
+from timebank.services.exchanges import bulk, lookups, movements, policy, statements
 from timebank.services.exchanges import lifecycle as exchanges
-from timebank.services.exchanges import lookups, movements, policy, statements
 from timebank.services.exchanges import rows as exchange_rows
-from timebank.services.messaging import mail
-from timebank.web import actor, page_number
+
+_GROUP_ALIASES = {"minutes": "duration", "member": "many"}
 
 
 def _queue_url(community: Community) -> str:
@@ -48,9 +47,9 @@ def _queue_url(community: Community) -> str:
 
 @bp.route("/hours/queue")
 @community_required("coordinator")
-def queue(community: Community):
+def queue(community: Community) -> str:
     filter_form = QueueFilterForm(formdata=request.args)
-    page = statements.approval_queue(community, filter_form.filters(), page=page_number())
+    page = statements.approval_queue(community, filter_form.filters(), page=web.page_number())
     args = {k: v for k, v in request.args.items() if k != "page" and k != "slug"}
     return render_template(
         "exchanges/queue.html",
@@ -60,7 +59,7 @@ def queue(community: Community):
         bulk_form=BulkForm(),
         approve_form=ConfirmForm(),
         filter_args=args,
-        user_id=actor().id,
+        user_id=web.actor().id,
     )
 
 
@@ -70,135 +69,123 @@ def _party_message() -> str:
 
 @bp.route("/hours/exchanges/<int:exchange_id>/approve", methods=["POST"])
 @community_required("coordinator")
-def approve(community: Community, exchange_id: int):
-    exchange, row = visible_exchange(community, exchange_id)
+def approve(community: Community, exchange_id: int) -> Response:
+    exchange, _row = visible_exchange(community, exchange_id)
     if ConfirmForm().validate_on_submit():
-        user = actor()
-        try:
-            transaction(lambda: exchanges.approve(exchange, actor=user))
-        except NotAllowed:
-            flash(_party_message(), "error")
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            mail.deliver_pending()
-            flash(_("Approved: exchange %(n)s is now in the balances.", n=exchange.id), "success")
+        web.run(
+            refusing(lambda: exchanges.approve(exchange, actor=web.actor()), _party_message()),
+            success=_("Approved: exchange %(n)s is now in the balances.", n=exchange.id),
+        )
     return redirect(_queue_url(community))
-
-
-def _decide_one(exchange_id: int, community: Community, decision: str, reason: str) -> str:
-    """One exchange in its own transaction; returns the outcome key for the results page."""
-    exchange = exchanges.get_for(community, exchange_id)
-    if exchange is None:
-        return "not_found"
-    user = actor()
-    if decision == "approve" and exchange.status == ExchangeStatus.RECORDED:
-        return "not_confirmed"
-    try:
-        if decision == "approve":
-            transaction(lambda: exchanges.approve(exchange, actor=user))
-            return "approved"
-        transaction(lambda: exchanges.reject(exchange, actor=user, reason=reason))
-        return "rejected"
-    except AlreadyDecided:
-        return "already_decided"
-    except LimitExceeded:
-        return "limit_exceeded"
-    except NotAllowed:
-        return "party"
-    except DomainError:
-        return "failed"
 
 
 @bp.route("/hours/queue/decide", methods=["POST"])
 @community_required("coordinator")
-def decide_many(community: Community):
+def decide_many(community: Community) -> View:
     form = BulkForm()
-    ids = sorted(set(request.form.getlist("ids", type=int)))[:200]
-    if not form.validate_on_submit() or not ids:
-        flash(_("Choose at least one exchange and a decision."), "error")
+    ids = sorted(set(request.form.getlist("ids", type=int)))[: bulk.MAX_AT_ONCE]
+    problem = _bulk_problem(form, ids)
+    if problem:
+        flash(problem, "error")
         return redirect(_queue_url(community))
-    if form.decision.data == "reject" and not (form.reason.data or "").strip():
-        flash(_("Give a reason to reject the selected exchanges."), "error")
-        return redirect(_queue_url(community))
-    results = [
-        (exchange_id, _decide_one(exchange_id, community, form.decision.data, form.reason.data))
-        for exchange_id in ids
-    ]
-    mail.deliver_pending()  # after every decision's own commit
+    results = _decide_each(community, ids, form)
     return render_template("exchanges/decided.html", community=community, results=results)
+
+
+def _decide_each(community: Community, ids: list[int], form: BulkForm) -> list[tuple[int, str]]:
+    """Each exchange decided in a transaction of its own (its mail leaves after its own
+    commit): (exchange id, outcome) pairs for the results page."""
+    decide = partial(
+        bulk.decide,
+        community,
+        actor=web.actor(),
+        decision=form.decision.data,
+        reason=form.reason.data or "",
+    )
+    return [(i, web.run(partial(decide, i)).value or bulk.FAILED) for i in ids]
+
+
+def _bulk_problem(form: BulkForm, ids: list[int]) -> str | None:
+    """Why the bulk decision cannot be made as sent, or None."""
+    if not form.validate_on_submit() or not ids:
+        return _("Choose at least one exchange and a decision.")
+    if form.decision.data == "reject" and not (form.reason.data or "").strip():
+        return _("Give a reason to reject the selected exchanges.")
+    return None
 
 
 @bp.route("/hours/record-for", methods=["GET", "POST"])
 @community_required("coordinator")
-def record_for(community: Community):
+def record_for(community: Community) -> View:
     return record_flow(community, BehalfForm(), behalf=True)
 
 
 @bp.route("/hours/exchanges/<int:exchange_id>/reverse", methods=["GET", "POST"])
 @community_required("coordinator")
-def reverse(community: Community, exchange_id: int):
+def reverse(community: Community, exchange_id: int) -> View:
     exchange, row = visible_exchange(community, exchange_id)
     form = ReverseForm()
-    over_limit = None
-    if form.validate_on_submit():
-        user = actor()
-        try:
-            reversal = transaction(
-                lambda: exchanges.reverse(exchange, actor=user, reason=form.reason.data)
-            )
-        except LimitExceeded as error:
-            over_limit = lookups.account_owner(error.account_id) if error.account_id else None
-            flash(error.message, "error")
-        except NotAllowed:
-            flash(_party_message(), "error")
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            flash(_("The exchange was reversed. The reversal is linked to it."), "success")
-            return redirect(detail_url(community, reversal.id))
+    outcome = _reverse(exchange, form) if form.validate_on_submit() else web.Outcome[Exchange]()
+    if outcome.value is not None:
+        return redirect(detail_url(community, outcome.value.id))
     return render_template(
         "exchanges/reverse.html",
         community=community,
         row=row,
         form=form,
-        over_limit=over_limit,
-        actions=exchange_rows.actions_for(actor(), community, exchange, row),
+        over_limit=_over_limit(outcome.error),
+        actions=exchange_rows.actions_for(web.actor(), community, exchange, row),
     )
+
+
+def _reverse(exchange: Exchange, form: ReverseForm) -> web.Outcome[Exchange]:
+    return web.run(
+        refusing(
+            lambda: exchanges.reverse(exchange, actor=web.actor(), reason=form.reason.data),
+            _party_message(),
+        ),
+        form=form,
+        success=_("The exchange was reversed. The reversal is linked to it."),
+    )
+
+
+def _over_limit(error: DomainError | None) -> lookups.MemberChoice | None:
+    """The member whose limit a refused movement would cross, when the error names one."""
+    if isinstance(error, LimitExceeded) and error.account_id:
+        return lookups.account_owner(error.account_id)
+    return None
 
 
 @bp.route("/hours/grant", methods=["GET", "POST"])
 @community_required("coordinator")
-def grant(community: Community):
+def grant(community: Community) -> View:
     form = GrantForm()
     if form.validate_on_submit():
         member = resolve_number(form.member, community)
         minutes = form.parse_minutes(community.max_minutes_per_exchange)
-        if member is not None and minutes is not None:
-            user = actor()
-            try:
-                transaction(
-                    lambda: movements.grant(
-                        member,
-                        actor=user,
-                        minutes=minutes,
-                        reason=form.reason.data,
-                        idempotency_key=form.idempotency_key.data,
-                    )  # fmt: skip
-                )
-            except NotAllowed:
-                flash(_("You cannot grant hours to yourself; ask another coordinator."), "error")
-            except DomainError as error:
-                show_error(form, error, minutes="duration")
-            else:
-                flash(_("The hours were granted from the community pot."), "success")
-                return redirect(url_for("exchanges.grant", slug=community.slug))
-    return render_template(
-        "exchanges/grant.html",
-        community=community,
+        if member is not None and minutes is not None and _grant(form, member, minutes):
+            return redirect(url_for("exchanges.grant", slug=community.slug))
+    pot = lookups.pot_balance(community)
+    return render_template("exchanges/grant.html", community=community, form=form, pot=pot)
+
+
+def _grant(form: GrantForm, member: Membership, minutes: int) -> bool:
+    granted = web.run(
+        refusing(
+            lambda: movements.grant(
+                member,
+                actor=web.actor(),
+                minutes=minutes,
+                reason=form.reason.data,
+                idempotency_key=form.idempotency_key.data,
+            ),
+            _("You cannot grant hours to yourself; ask another coordinator."),
+        ),
         form=form,
-        pot=lookups.pot_balance(community),
+        success=_("The hours were granted from the community pot."),
+        aliases={"minutes": "duration"},
     )
+    return bool(granted)
 
 
 def _members(form: GroupForm, community: Community) -> list[Membership] | None:
@@ -212,86 +199,73 @@ def _members(form: GroupForm, community: Community) -> list[Membership] | None:
             _("No member has the number %(n)s.", n=", ".join(str(n) for n in missing))
         )
         return None
-    return [db.session.get(Membership, found[n].membership_id) for n in numbers]
+    return [db.get_or_404(Membership, found[n].membership_id) for n in numbers]
 
 
 @bp.route("/hours/group", methods=["GET", "POST"])
 @community_required("coordinator")
-def group(community: Community):
+def group(community: Community) -> View:
     form = GroupForm()
     if form.validate_on_submit():
         one = resolve_number(form.one, community)
         many = _members(form, community)
         minutes = form.parse_minutes(community.max_minutes_per_exchange)
         if one is not None and many is not None and minutes is not None:
-            providers, recipients = (
-                ([one], many) if form.shape.data == "one_to_many" else (many, [one])
-            )
-            user = actor()
-            try:
-                posted = transaction(
-                    lambda: movements.group_exchange(
-                        community,
-                        actor=user,
-                        providers=providers,
-                        recipients=recipients,
-                        minutes=minutes,
-                        service_date=form.service_date.data,
-                        category=form.category.data,
-                        idempotency_key=form.idempotency_key.data,
-                        description=form.description.data or None,
-                    )  # fmt: skip
-                )
-            except LimitExceeded as error:
-                owner = lookups.account_owner(error.account_id) if error.account_id else None
-                if owner is not None:
-                    flash(
-                        _(
-                            "Nothing was saved: %(name)s (member %(n)s) would go past their limit.",
-                            name=owner.name,
-                            n=owner.number,
-                        ),
-                        "error",
-                    )
-                show_error(form, error, minutes="duration")
-            except DomainError as error:
-                show_error(form, error, minutes="duration", member="many")
-            else:
-                flash(_("%(n)s exchanges were posted together.", n=len(posted)), "success")
+            posted = _post_group(community, form, one, many, minutes)
+            if posted:
                 return redirect(detail_url(community, posted[0].id))
     return render_template("exchanges/group.html", community=community, form=form)
 
 
+def _post_group(
+    community: Community, form: GroupForm, one: Membership, many: list[Membership], minutes: int
+) -> list[Exchange] | None:
+    """Post the group's exchanges; None when refused (a crossed limit names the member)."""
+    providers, recipients = ([one], many) if form.shape.data == "one_to_many" else (many, [one])
+    outcome = web.run(
+        lambda: movements.group_exchange(
+            community,
+            actor=web.actor(),
+            providers=providers,
+            recipients=recipients,
+            minutes=minutes,
+            service_date=form.service_date.data,
+            category=form.category.data,
+            idempotency_key=form.idempotency_key.data,
+            description=form.description.data or None,
+        ),
+        form=form,
+        success=lambda posted: _("%(n)s exchanges were posted together.", n=len(posted)),
+        aliases=_GROUP_ALIASES,
+    )
+    owner = _over_limit(outcome.error)
+    if owner is not None:
+        flash(
+            _(
+                "Nothing was saved: %(name)s (member %(n)s) would go past their limit.",
+                name=owner.name,
+                n=owner.number,
+            ),
+            "error",
+        )
+    return outcome.value
+
+
 @bp.route("/policy", methods=["GET", "POST"])
 @community_required("coordinator")
-def policy_page(community: Community):
+def policy_page(community: Community) -> View:
     form = PolicyForm(obj=community)
-    if form.validate_on_submit():
-        user = actor()
-        try:
-            transaction(
-                lambda: policy.update_policy(
-                    community,
-                    actor=user,
-                    require_confirmation=bool(form.require_confirmation.data),
-                    approval_rule=form.approval_rule.data,
-                    approval_above_minutes=form.approval_above_minutes.data,
-                    default_credit_limit=form.default_credit_limit.data,
-                    default_upper_limit=form.default_upper_limit.data,
-                    max_minutes_per_exchange=form.max_minutes_per_exchange.data,
-                    pending_expiry_days=form.pending_expiry_days.data,
-                )
-            )
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            flash(_("The exchange policy was saved."), "success")
-            return redirect(url_for("exchanges.policy_page", slug=community.slug))
+    if form.validate_on_submit() and web.run(
+        lambda: policy.update_policy(community, actor=web.actor(), **form.settings()),
+        form=form,
+        success=_("The exchange policy was saved."),
+    ):
+        return redirect(url_for("exchanges.policy_page", slug=community.slug))
     return render_template("exchanges/policy.html", community=community, form=form)
 
 
 @bp.route("/members/<int:membership_id>/limits")
 @community_required("coordinator")
-def limits_moved(community: Community, membership_id: int):
+def limits_moved(community: Community, membership_id: int) -> Response:
     """A member's limits are changed in the coordinator console; old links land there."""
     return redirect(url_for("console.limits", slug=community.slug, membership_id=membership_id))
