@@ -4,6 +4,7 @@ digits; everything a service checks again is only parsed here, never decided."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -256,3 +257,15 @@ class PolicyForm(Form):
     )  # fmt: skip
     max_minutes_per_exchange = minutes_field(_l("Longest exchange (minutes)"))
     pending_expiry_days = minutes_field(_l("Days before an unconfirmed record expires"))
+
+    def settings(self) -> dict[str, Any]:
+        """The policy as ``policy.update_policy`` takes it (which checks it again)."""
+        return {
+            "require_confirmation": bool(self.require_confirmation.data),
+            "approval_rule": self.approval_rule.data,
+            "approval_above_minutes": self.approval_above_minutes.data,
+            "default_credit_limit": self.default_credit_limit.data,
+            "default_upper_limit": self.default_upper_limit.data,
+            "max_minutes_per_exchange": self.max_minutes_per_exchange.data,
+            "pending_expiry_days": self.pending_expiry_days.data,
+        }

@@ -1,21 +1,28 @@
-"""Helpers shared by the hour pages: the actor, error placement, loading an exchange the
-reader may see, and the record → preview → save flow used by members and coordinators."""
+"""Helpers shared by the hour pages: loading an exchange the reader may see, finding the
+members typed in a form, telling a refusal in the page's words, and the record → preview →
+save flow used by members and coordinators."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from timebank.database import transaction
+from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
 from timebank.extensions import db
 from timebank.models import Community, Exchange, Membership
 from timebank.services import permissions
-from timebank.services.exceptions import DomainError
+from timebank.services.exceptions import NotAllowed
 from timebank.services.exchanges import lifecycle as exchanges
 from timebank.services.exchanges import lookups
 from timebank.services.exchanges import rows as exchange_rows
-from timebank.services.messaging import mail
-from timebank.web import actor, place_error
+from timebank.web import actor, run
+
+T = TypeVar("T")
+View = str | Response | tuple[str, int]
+Member = Membership | None
 
 
 def visible_exchange(
@@ -24,7 +31,9 @@ def visible_exchange(
     """The exchange and its row, or 404 for anyone but its parties and coordinators."""
     exchange = exchanges.get_for(community, exchange_id)
     row = exchange_rows.exchange_row(exchange_id) if exchange is not None else None
-    if row is None or not permissions.can_view_exchange(actor(), community, row.party_user_ids()):
+    if exchange is None or row is None:
+        abort(404)
+    if not permissions.can_view_exchange(actor(), community, row.party_user_ids()):
         abort(404)
     return exchange, row
 
@@ -42,11 +51,24 @@ def saved_message(exchange: Exchange) -> str:
     return _("Saved and added to the balances.")
 
 
+def refusing(work: Callable[[], T], message: str) -> Callable[[], T]:
+    """``work``, with its ``NotAllowed`` told as ``message`` (why this page refuses, e.g.
+    a coordinator who took part in an exchange)."""
+
+    def guarded() -> T:
+        try:
+            return work()
+        except NotAllowed as error:
+            raise NotAllowed(message) from error
+
+    return guarded
+
+
 def _membership(choice: lookups.MemberChoice | None) -> Membership | None:
     return db.session.get(Membership, choice.membership_id) if choice else None
 
 
-def resolve_member(form, community: Community) -> Membership | None:
+def resolve_member(form: Any, community: Community) -> Membership | None:
     """The member typed in ``form.member`` (number or name); several matches are offered
     as choices (``form.matches``) and ``form.pick`` picks one of them."""
     form.matches = []
@@ -67,7 +89,7 @@ def resolve_member(form, community: Community) -> Membership | None:
     return None
 
 
-def resolve_number(field, community: Community) -> Membership | None:
+def resolve_number(field: Any, community: Community) -> Membership | None:
     if field.data is None:
         return None
     found = lookups.find_members(community, str(field.data))
@@ -77,49 +99,78 @@ def resolve_number(field, community: Community) -> Membership | None:
     return _membership(found[0])
 
 
-def record_flow(community: Community, form, *, behalf: bool):
+def record_flow(community: Community, form: Any, *, behalf: bool) -> View:
     """GET: the form. POST: preview (nothing saved), change (back to the form) or save."""
-    template = "exchanges/record.html"
     if request.method == "GET" or request.form.get("action") == "change":
-        return render_template(template, community=community, form=form, behalf=behalf)
+        return _record_page(community, form, behalf)
     valid = form.validate_on_submit()
-    if behalf:
-        provider = resolve_number(form.provider, community)
-        recipient = resolve_number(form.recipient, community)
-    else:
-        me = permissions.membership_of(actor(), community)
-        other = resolve_member(form, community)
-        gave = form.direction.data == "gave"
-        provider, recipient = (me, other) if gave else (other, me)
+    provider, recipient, me = _parties(community, form, behalf)
     minutes = form.parse_minutes(community.max_minutes_per_exchange)
     if not valid or provider is None or recipient is None or minutes is None:
-        return render_template(template, community=community, form=form, behalf=behalf), 400
+        return _record_page(community, form, behalf), 400
     if request.form.get("action") == "save":
-        user = actor()
-        try:
-            exchange = transaction(
-                lambda: exchanges.record(
-                    community,
-                    actor=user,
-                    provider=provider,
-                    recipient=recipient,
-                    minutes=minutes,
-                    service_date=form.service_date.data,
-                    category=form.category.data,
-                    idempotency_key=form.idempotency_key.data,
-                    description=form.description.data or None,
-                    on_behalf_of=provider if behalf else None,
-                )
-            )
-        except DomainError as error:
-            aliases = (
-                {"member": "provider"} if behalf else {"provider": "member", "recipient": "member"}
-            )
-            place_error(form, error, {"minutes": "duration", **aliases})
-            return render_template(template, community=community, form=form, behalf=behalf), 400
-        mail.deliver_pending()
-        flash(saved_message(exchange), "success")
-        return redirect(detail_url(community, exchange.id))
+        return _save(community, form, behalf, provider, recipient, minutes)
+    return _preview(community, form, me, provider, recipient, minutes)
+
+
+def _record_page(community: Community, form: Any, behalf: bool) -> str:
+    return render_template("exchanges/record.html", community=community, form=form, behalf=behalf)
+
+
+def _parties(community: Community, form: Any, behalf: bool) -> tuple[Member, Member, Member]:
+    """(provider, recipient, me): the two numbers a coordinator typed (``me`` is None), or
+    the member and the other member, in the direction they chose."""
+    if behalf:
+        provider = resolve_number(form.provider, community)
+        return provider, resolve_number(form.recipient, community), None
+    me = permissions.membership_of(actor(), community)
+    other = resolve_member(form, community)
+    return (me, other, me) if form.direction.data == "gave" else (other, me, me)
+
+
+def _save(
+    community: Community,
+    form: Any,
+    behalf: bool,
+    provider: Membership,
+    recipient: Membership,
+    minutes: int,
+) -> View:
+    """Record the exchange, then its page; the form again (400) if the service refuses."""
+    aliases = {"member": "provider"} if behalf else {"provider": "member", "recipient": "member"}
+    saved = run(
+        lambda: exchanges.record(
+            community,
+            actor=actor(),
+            provider=provider,
+            recipient=recipient,
+            minutes=minutes,
+            service_date=form.service_date.data,
+            category=form.category.data,
+            idempotency_key=form.idempotency_key.data,
+            description=form.description.data or None,
+            on_behalf_of=provider if behalf else None,
+        ),
+        form=form,
+        success=saved_message,
+        aliases={"minutes": "duration", **aliases},
+    )
+    if saved.value is None:
+        return _record_page(community, form, behalf), 400
+    return redirect(detail_url(community, saved.value.id))
+
+
+def _preview(
+    community: Community,
+    form: Any,
+    me: Membership | None,
+    provider: Membership,
+    recipient: Membership,
+    minutes: int,
+) -> str:
+    """What saving would do (nothing is saved); the form's values ride along. ``me``: the
+    member recording, None for a coordinator recording for two members."""
+    behalf = me is None
     preview = exchange_rows.preview_exchange(
         community, provider, recipient, minutes, form.category.data, on_behalf=behalf
     )
@@ -138,11 +189,6 @@ def record_flow(community: Community, form, *, behalf: bool):
         preview=preview,
         provider=provider,
         recipient=recipient,
-        me=None if behalf else me,
+        me=me,
         carry=carry,
     )
-
-
-def show_error(form, error: DomainError, **aliases: str) -> None:
-    """Transitional (removed once every route uses ``web.run``)."""
-    place_error(form, error, aliases)

@@ -3,38 +3,45 @@ statement and its CSV download, and donations to the community pot."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Flask, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response
 
+from timebank import web
 from timebank.access import community_required
-from timebank.database import transaction
 from timebank.exchanges import bp
 from timebank.exchanges import labels as exchange_labels
 from timebank.exchanges.forms import CancelForm, DonateForm, RecordForm, RejectForm
-from timebank.exchanges.helpers import detail_url, record_flow, show_error, visible_exchange
+from timebank.exchanges.helpers import View, detail_url, record_flow, visible_exchange
 from timebank.forms import ConfirmForm
-from timebank.models import Community
+from timebank.models import Community, Exchange, Membership
 from timebank.services import export_events as exports
 from timebank.services import permissions
 from timebank.services.csvsafe import stream_rows
-from timebank.services.exceptions import DomainError
 from timebank.services.exchanges import lifecycle as exchanges
 from timebank.services.exchanges import lookups, movements, statements
 from timebank.services.exchanges import rows as exchange_rows
-from timebank.services.messaging import mail
-from timebank.web import actor, page_number
 
 
 def _hours_url(community: Community) -> str:
     return url_for("exchanges.my_hours", slug=community.slug)
 
 
+def _own_membership(community: Community) -> Membership:
+    """The reader's membership (pages for participants, who always have one)."""
+    membership = permissions.membership_of(web.actor(), community)
+    assert membership is not None, "community_required('participant') lets only members in"
+    return membership
+
+
 @bp.route("/hours/")
 @community_required("member")
-def my_hours(community: Community):
-    membership = permissions.membership_of(actor(), community)
+def my_hours(community: Community) -> str:
+    membership = permissions.membership_of(web.actor(), community)
     hours = statements.my_hours(membership) if membership else None
     return render_template(
         "exchanges/my_hours.html",
@@ -42,107 +49,99 @@ def my_hours(community: Community):
         membership=membership,
         hours=hours,
         confirm_form=ConfirmForm(),
-        can_coordinate=permissions.can_act_for_members(actor(), community),
+        can_coordinate=permissions.can_act_for_members(web.actor(), community),
     )
 
 
 @bp.route("/hours/record", methods=["GET", "POST"])
 @community_required("participant")
-def record(community: Community):
+def record(community: Community) -> View:
     return record_flow(community, RecordForm(), behalf=False)
 
 
 @bp.route("/hours/exchanges/<int:exchange_id>")
 @community_required("member")
-def detail(community: Community, exchange_id: int):
+def detail(community: Community, exchange_id: int) -> str:
     exchange, row = visible_exchange(community, exchange_id)
     return render_template(
         "exchanges/detail.html",
         community=community,
         row=row,
         info=exchange_rows.exchange_detail(exchange),
-        actions=exchange_rows.actions_for(actor(), community, exchange, row),
+        actions=exchange_rows.actions_for(web.actor(), community, exchange, row),
         form=ConfirmForm(),
     )
 
 
+def _confirmed_message(exchange: Exchange) -> str:
+    if exchange.status.value == "posted":
+        return _("Confirmed. The hours are now in both balances.")
+    return _("Confirmed. It now waits for a coordinator's approval.")
+
+
 @bp.route("/hours/exchanges/<int:exchange_id>/confirm", methods=["POST"])
 @community_required("member")
-def confirm(community: Community, exchange_id: int):
+def confirm(community: Community, exchange_id: int) -> Response:
     exchange, _row = visible_exchange(community, exchange_id)
     if ConfirmForm().validate_on_submit():
-        user = actor()
-        try:
-            transaction(lambda: exchanges.confirm(exchange, actor=user))
-        except DomainError as error:
-            flash(error.message, "error")
-        else:
-            if exchange.status.value == "posted":
-                flash(_("Confirmed. The hours are now in both balances."), "success")
-            else:
-                flash(_("Confirmed. It now waits for a coordinator's approval."), "success")
+        web.run(
+            lambda: exchanges.confirm(exchange, actor=web.actor()),
+            success=lambda _confirmed: _confirmed_message(exchange),
+        )
     return redirect(detail_url(community, exchange.id))
+
+
+def _decide_page(
+    community: Community, exchange: Exchange, row: exchange_rows.ExchangeRow, form: Any, mode: str
+) -> str:
+    """The reject or cancel page, with whether the reader may still do it."""
+    actions = exchange_rows.actions_for(web.actor(), community, exchange, row)
+    return render_template(
+        "exchanges/decide.html",
+        community=community,
+        row=row,
+        form=form,
+        mode=mode,
+        allowed=getattr(actions, mode),
+    )
 
 
 @bp.route("/hours/exchanges/<int:exchange_id>/reject", methods=["GET", "POST"])
 @community_required("member")
-def reject(community: Community, exchange_id: int):
+def reject(community: Community, exchange_id: int) -> View:
     exchange, row = visible_exchange(community, exchange_id)
     form = RejectForm()
-    if form.validate_on_submit():
-        user = actor()
-        try:
-            transaction(lambda: exchanges.reject(exchange, actor=user, reason=form.reason.data))
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            mail.deliver_pending()
-            flash(_("The exchange was rejected. Nothing was added to the balances."), "success")
-            if request.args.get("from") == "queue":
-                return redirect(url_for("exchanges.queue", slug=community.slug))
-            return redirect(detail_url(community, exchange.id))
-    allowed = exchange_rows.actions_for(actor(), community, exchange, row).reject
-    return render_template(
-        "exchanges/decide.html",
-        community=community,
-        row=row,
+    if form.validate_on_submit() and web.run(
+        lambda: exchanges.reject(exchange, actor=web.actor(), reason=form.reason.data),
         form=form,
-        mode="reject",
-        allowed=allowed,
-    )
+        success=_("The exchange was rejected. Nothing was added to the balances."),
+    ):
+        if request.args.get("from") == "queue":
+            return redirect(url_for("exchanges.queue", slug=community.slug))
+        return redirect(detail_url(community, exchange.id))
+    return _decide_page(community, exchange, row, form, "reject")
 
 
 @bp.route("/hours/exchanges/<int:exchange_id>/cancel", methods=["GET", "POST"])
 @community_required("member")
-def cancel(community: Community, exchange_id: int):
+def cancel(community: Community, exchange_id: int) -> View:
     exchange, row = visible_exchange(community, exchange_id)
     form = CancelForm()
-    if form.validate_on_submit():
-        user = actor()
-        try:
-            transaction(lambda: exchanges.cancel(exchange, actor=user, reason=form.reason.data))
-        except DomainError as error:
-            show_error(form, error)
-        else:
-            flash(_("The exchange was withdrawn."), "success")
-            return redirect(_hours_url(community))
-    allowed = exchange_rows.actions_for(actor(), community, exchange, row).cancel
-    return render_template(
-        "exchanges/decide.html",
-        community=community,
-        row=row,
+    if form.validate_on_submit() and web.run(
+        lambda: exchanges.cancel(exchange, actor=web.actor(), reason=form.reason.data),
         form=form,
-        mode="cancel",
-        allowed=allowed,
-    )
+        success=_("The exchange was withdrawn."),
+    ):
+        return redirect(_hours_url(community))
+    return _decide_page(community, exchange, row, form, "cancel")
 
 
 @bp.route("/hours/statement")
 @community_required("member")
-def statement(community: Community):
-    membership = permissions.membership_of(actor(), community)
+def statement(community: Community) -> str:
+    membership = permissions.membership_of(web.actor(), community)
     account = lookups.account_of(membership) if membership else None
-    page = statements.statement_page(account, page=page_number()) if account else None
+    page = statements.statement_page(account, page=web.page_number()) if account else None
     return render_template(
         "exchanges/statement.html",
         community=community,
@@ -152,7 +151,31 @@ def statement(community: Community):
     )
 
 
-def _csv_lines(app, account_id: int | None, pot_name: str, labels: dict[str, str], kinds: dict):
+def _csv_header() -> list[str]:
+    return [
+        _("Posted on"), _("Date of the service"), _("Exchange"), _("Kind"),
+        _("Member number"), _("Counterpart"), _("Category"), _("Description"),
+        _("Minutes"), _("Balance after (minutes)"),
+    ]  # fmt: skip
+
+
+def _csv_rows(community: Community, account_id: int | None) -> Iterator[tuple[Any, ...]]:
+    """The statement's rows, with its labels translated now, in the reader's language."""
+    labels = {
+        key: exchange_labels.label(key, community) for key in exchange_labels.all_keys(community)
+    }
+    kinds = {key: exchange_labels.kind_label(key) for key in exchange_labels.KINDS}
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return _csv_lines(app, account_id, _("Community pot"), labels, kinds)
+
+
+def _csv_lines(
+    app: Flask,
+    account_id: int | None,
+    pot_name: str,
+    labels: dict[str, str],
+    kinds: dict[str, str],
+) -> Iterator[tuple[Any, ...]]:
     """Rows for the CSV, read in an application context of their own: the response is
     streamed after the view has returned (labels are translated beforehand, in the
     reader's language)."""
@@ -176,29 +199,24 @@ def _csv_lines(app, account_id: int | None, pot_name: str, labels: dict[str, str
 
 @bp.route("/hours/statement.csv")
 @community_required("participant")
-def statement_csv(community: Community):
-    user = actor()
-    membership = permissions.membership_of(user, community)
+def statement_csv(community: Community) -> Response:
+    membership = _own_membership(community)
     account = lookups.account_of(membership)
-    filename = f"statement-{community.slug}-{membership.member_number}-{date.today()}.csv"
-    account_id = account.id if account is not None else None
     if account is not None:  # a member with no account yet downloads the header only
         count = statements.statement_count(account)
-        transaction(
-            lambda: exports.record_statement_export(community, account, actor=user, rows=count)
+        web.run(
+            lambda: exports.record_statement_export(
+                community, account, actor=web.actor(), rows=count
+            )
         )
-    header = [
-        _("Posted on"), _("Date of the service"), _("Exchange"), _("Kind"),
-        _("Member number"), _("Counterpart"), _("Category"), _("Description"),
-        _("Minutes"), _("Balance after (minutes)"),
-    ]  # fmt: skip
-    labels = {
-        key: exchange_labels.label(key, community) for key in exchange_labels.all_keys(community)
-    }
-    app = current_app._get_current_object()
-    kinds = {key: exchange_labels.kind_label(key) for key in exchange_labels.KINDS}
-    body = stream_rows(header, _csv_lines(app, account_id, _("Community pot"), labels, kinds))
-    return Response(
+    body = stream_rows(_csv_header(), _csv_rows(community, account.id if account else None))
+    filename = f"statement-{community.slug}-{membership.member_number}-{date.today()}.csv"
+    return _download(body, filename)
+
+
+def _download(body: Iterator[str], filename: str) -> Response:
+    """A CSV sent as it is written, never kept by a cache."""
+    return current_app.response_class(
         body,
         mimetype="text/csv",
         headers={
@@ -210,27 +228,28 @@ def statement_csv(community: Community):
 
 @bp.route("/hours/donate", methods=["GET", "POST"])
 @community_required("participant")
-def donate(community: Community):
-    user = actor()
-    membership = permissions.membership_of(user, community)
+def donate(community: Community) -> View:
+    membership = _own_membership(community)
     form = DonateForm()
     if form.validate_on_submit():
         minutes = form.parse_minutes(community.max_minutes_per_exchange)
-        if minutes is not None:
-            try:
-                transaction(
-                    lambda: movements.donate(
-                        membership,
-                        actor=user,
-                        minutes=minutes,
-                        idempotency_key=form.idempotency_key.data,
-                        description=form.description.data or None,
-                    )
-                )
-            except DomainError as error:
-                show_error(form, error, minutes="duration")
-            else:
-                flash(_("Thank you. The hours were given to the community pot."), "success")
-                return redirect(_hours_url(community))
+        if minutes is not None and _donate(membership, form, minutes):
+            return redirect(_hours_url(community))
     hours = statements.my_hours(membership, limit=0)
     return render_template("exchanges/donate.html", community=community, form=form, hours=hours)
+
+
+def _donate(membership: Membership, form: DonateForm, minutes: int) -> bool:
+    given = web.run(
+        lambda: movements.donate(
+            membership,
+            actor=web.actor(),
+            minutes=minutes,
+            idempotency_key=form.idempotency_key.data,
+            description=form.description.data or None,
+        ),
+        form=form,
+        success=_("Thank you. The hours were given to the community pot."),
+        aliases={"minutes": "duration"},
+    )
+    return bool(given)

@@ -7,215 +7,193 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from werkzeug.wrappers import Response
 
+from timebank import web
 from timebank.access import community_required
-from timebank.console.common import membership_or_404, submit
-from timebank.extensions import db
+from timebank.forms import ListingForm, MessageForm, int_or_none, options
 from timebank.i18n import current_language
-from timebank.models import Account, Community, Exchange, ExchangeStatus, Membership
+from timebank.models import Community, Conversation, Membership
 from timebank.proxy import bp
 from timebank.proxy.forms import ProxyRecordForm
-from timebank.services import paging, permissions
+from timebank.services import permissions
 from timebank.services.community import proxies
+from timebank.services.exceptions import DomainError
 from timebank.services.exchanges import lifecycle as exchanges
 from timebank.services.ledger import member_statement, rules
-from timebank.services.ledger.checks import other_party_user_id
-from timebank.services.listings import categories
+from timebank.services.listings import categories, listings
 from timebank.services.messaging import conversations
-from timebank.web import actor, limited_sending
+
+View = str | Response | tuple[str, int]
 
 
 def _member(community: Community, member_id: int) -> Membership:
-    membership = membership_or_404(community, member_id)
-    if not permissions.can_act_for(actor(), membership):
+    membership = web.scoped_or_404(Membership, community, member_id)
+    if not permissions.can_act_for(web.actor(), membership):
         abort(404)
     return membership
 
 
+def _member_url(community: Community, membership: Membership) -> str:
+    return url_for("proxy.member", slug=community.slug, member_id=membership.id)
+
+
 @bp.route("/")
 @community_required("member")
-def index(community: Community):
-    return render_template(
-        "proxy/index.html", community=community, members=proxies.members_of(actor(), community.id)
-    )
-
-
-def _pending_for(membership: Membership) -> list[Exchange]:
-    account_id = db.session.scalar(select(Account.id).where(Account.membership_id == membership.id))
-    if account_id is None:
-        return []
-    candidates = db.session.scalars(
-        select(Exchange)
-        .where(
-            Exchange.status == ExchangeStatus.RECORDED,
-            or_(
-                Exchange.provider_account_id == account_id,
-                Exchange.recipient_account_id == account_id,
-            ),
-        )
-        .order_by(Exchange.id)
-        .limit(50)
-    ).all()
-    return [e for e in candidates if other_party_user_id(e) == membership.user_id]
+def index(community: Community) -> str:
+    members = proxies.members_of(web.actor(), community.id)
+    return render_template("proxy/index.html", community=community, members=members)
 
 
 @bp.route("/<int:member_id>/")
 @community_required("member")
-def member(community: Community, member_id: int):
+def member(community: Community, member_id: int) -> str:
     membership = _member(community, member_id)
     return render_template(
         "proxy/member.html",
         community=community,
         m=membership,
-        pending=_pending_for(membership),
-        reads_messages=permissions.is_proxy_for(actor(), membership),
+        pending=proxies.pending_for(membership),
+        reads_messages=permissions.is_proxy_for(web.actor(), membership),
     )
 
 
 def _proxied(community: Community, member_id: int) -> Membership:
     """The member, for their current proxy only: anyone else may not read their messages."""
     membership = _member(community, member_id)
-    if not permissions.is_proxy_for(actor(), membership):
+    if not permissions.is_proxy_for(web.actor(), membership):
         abort(403)
     return membership
 
 
 @bp.route("/<int:member_id>/conversations/")
 @community_required("participant")
-def conversations_index(community: Community, member_id: int):
-    from timebank.forms import int_or_none
-
+def conversations_index(community: Community, member_id: int) -> str:
     membership = _proxied(community, member_id)
-    query = conversations.conversations_query(membership)
-    number = int_or_none(request.args.get("page")) or 1
-    per_page = current_app.config["PER_PAGE"]
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = db.session.execute(query.limit(per_page).offset((number - 1) * per_page)).all()
+    page = proxies.conversations_page(
+        membership,
+        page=int_or_none(request.args.get("page")) or 1,
+        per_page=current_app.config["PER_PAGE"],
+    )
     return render_template(
-        "proxy/conversations.html",
-        community=community,
-        m=membership,
-        rows=rows,
-        page=paging.Page(items=rows, page=number, per_page=per_page, total=total),
+        "proxy/conversations.html", community=community, m=membership, rows=page.items, page=page
     )
 
 
-@bp.route("/<int:member_id>/conversations/<int:conversation_id>", methods=["GET", "POST"])
-@limited_sending
-@community_required("participant")
-def conversation(community: Community, member_id: int, conversation_id: int):
-    from timebank.database import transaction
-    from timebank.forms import MessageForm
-    from timebank.services.exceptions import DomainError
-
-    membership = _proxied(community, member_id)
-    who = actor()
+def _conversation(membership: Membership, conversation_id: int) -> Conversation:
+    """The member's conversation, for their proxy; else the error's page (404 or 403)."""
     try:
-        found = proxies.conversation_for(membership, conversation_id, actor=who)
+        return proxies.conversation_for(membership, conversation_id, actor=web.actor())
     except DomainError as error:
         abort(error.status_code)
+
+
+@bp.route("/<int:member_id>/conversations/<int:conversation_id>", methods=["GET", "POST"])
+@web.limited_sending
+@community_required("participant")
+def conversation(community: Community, member_id: int, conversation_id: int) -> View:
+    membership = _proxied(community, member_id)
+    found = _conversation(membership, conversation_id)
     form = MessageForm()
     if form.validate_on_submit():
-        ok, _message = submit(
-            form,
-            lambda: conversations.send(
-                found, actor=who, body=form.body.data, on_behalf_of=membership
-            ),
-        )
-        if ok:
-            flash(_("Sent on behalf of %(name)s.", name=membership.user.display_name), "success")
+        if _reply(found, membership, form):
             return redirect(request.path)
     elif request.method == "GET":
-        transaction(lambda: proxies.record_reading(found, membership, actor=who))
+        web.run(lambda: proxies.record_reading(found, membership, actor=web.actor()))
+    return _conversation_page(community, membership, found, form)
+
+
+def _conversation_page(
+    community: Community, membership: Membership, found: Conversation, form: MessageForm
+) -> tuple[str, int]:
+    """The conversation and the reply form (400 when the form has errors)."""
     return render_template(
         "proxy/conversation.html",
         community=community,
         m=membership,
         conversation=found,
-        counterpart=db.session.get(
-            Membership,
-            found.other_id if found.starter_id == membership.id else found.starter_id,
-        ),
-        rows=db.session.execute(conversations.messages_query(found)).all(),
+        counterpart=proxies.counterpart(found, membership),
+        rows=proxies.messages(found),
         form=form,
     ), (400 if form.errors else 200)
 
 
+def _reply(found: Conversation, membership: Membership, form: MessageForm) -> bool:
+    """Send the proxy's reply in the member's name; False when refused (shown on the form)."""
+    sent = web.run(
+        lambda: conversations.send(
+            found, actor=web.actor(), body=form.body.data, on_behalf_of=membership
+        ),
+        form=form,
+        success=_("Sent on behalf of %(name)s.", name=membership.user.display_name),
+    )
+    return bool(sent)
+
+
 @bp.route("/<int:member_id>/confirm", methods=["POST"])
 @community_required("member")
-def confirm(community: Community, member_id: int):
-    from timebank.web import act
-
+def confirm(community: Community, member_id: int) -> Response:
     membership = _member(community, member_id)
     raw = request.form.get("exchange_id", "")
     exchange = exchanges.get_for(community, int(raw)) if raw.isdigit() else None
-    back = url_for("proxy.member", slug=community.slug, member_id=membership.id)
     if exchange is None:
         flash(_("Choose an exchange to confirm."), "error")
-        return redirect(back)
-    who = actor()
-    return act(
-        lambda: exchanges.confirm(exchange, actor=who, on_behalf_of=membership),
+        return redirect(_member_url(community, membership))
+    return web.act(
+        lambda: exchanges.confirm(exchange, actor=web.actor(), on_behalf_of=membership),
         _("Confirmed on behalf of %(name)s.", name=membership.user.display_name),
-        back,
+        _member_url(community, membership),
     )
 
 
 @bp.route("/<int:member_id>/record", methods=["GET", "POST"])
 @community_required("member")
-def record(community: Community, member_id: int):
+def record(community: Community, member_id: int) -> View:
     membership = _member(community, member_id)
     form = ProxyRecordForm()
     locale = current_language()
     form.category.choices = [(c.key, c.display_name(locale)) for c in categories.tree(community)]
     if form.validate_on_submit():
         number = form.other_number.data.strip()
-        other = db.session.scalar(
-            select(Membership).where(
-                Membership.community_id == community.id,
-                Membership.member_number == (int(number) if number.isdigit() else -1),
-            )
-        )
+        other = proxies.member_by_number(community, number)
         if other is None:
             form.other_number.errors = [_("No member has number %(n)s.", n=number)]
-        else:
-            gave = form.direction.data == "gave"
-            provider, recipient = (membership, other) if gave else (other, membership)
-            who = actor()
-
-            def work():
-                minutes = rules.parse_duration(
-                    form.duration.data, maximum=community.max_minutes_per_exchange
-                )
-                return exchanges.record(
-                    community,
-                    actor=who,
-                    provider=provider,
-                    recipient=recipient,
-                    minutes=minutes,
-                    service_date=form.service_date.data,
-                    category=form.category.data,
-                    idempotency_key=form.idempotency_key.data,
-                    description=form.description.data or None,
-                    on_behalf_of=membership,
-                )
-
-            ok, _exchange = submit(form, work)
-            if ok:
-                flash(
-                    _("Recorded on behalf of %(name)s.", name=membership.user.display_name),
-                    "success",
-                )
-                return redirect(
-                    url_for("proxy.member", slug=community.slug, member_id=membership.id)
-                )
+        elif _record(community, membership, other, form):
+            return redirect(_member_url(community, membership))
     return render_template("proxy/record.html", community=community, m=membership, form=form)
+
+
+def _record(
+    community: Community, membership: Membership, other: Membership, form: ProxyRecordForm
+) -> bool:
+    """Record the exchange between the member and ``other`` for the member; False (with
+    the service's message on the form) when refused."""
+    gave = form.direction.data == "gave"
+    provider, recipient = (membership, other) if gave else (other, membership)
+    recorded = web.run(
+        lambda: exchanges.record(
+            community,
+            actor=web.actor(),
+            provider=provider,
+            recipient=recipient,
+            minutes=rules.parse_duration(
+                form.duration.data, maximum=community.max_minutes_per_exchange
+            ),
+            service_date=form.service_date.data,
+            category=form.category.data,
+            idempotency_key=form.idempotency_key.data,
+            description=form.description.data or None,
+            on_behalf_of=membership,
+        ),
+        form=form,
+        success=_("Recorded on behalf of %(name)s.", name=membership.user.display_name),
+    )
+    return bool(recorded)
 
 
 @bp.route("/<int:member_id>/statement")
 @community_required("member")
-def statement(community: Community, member_id: int):
+def statement(community: Community, member_id: int) -> str:
     membership = _member(community, member_id)
     return render_template(
         "console/statement.html",
@@ -227,11 +205,23 @@ def statement(community: Community, member_id: int):
 
 @bp.route("/<int:member_id>/listing", methods=["GET", "POST"])
 @community_required("member")
-def post_listing(community: Community, member_id: int):
-    from timebank.forms import ListingForm, options
-    from timebank.services.listings import listings
-
+def post_listing(community: Community, member_id: int) -> View:
     membership = _member(community, member_id)
+    form = _listing_form(community)
+    if form.validate_on_submit() and web.run(
+        lambda: listings.create(
+            community, actor=web.actor(), owner=membership, data=form.to_input()
+        ),
+        form=form,
+        success=_("Posted on behalf of %(name)s.", name=membership.user.display_name),
+    ):
+        return redirect(_member_url(community, membership))
+    return render_template("proxy/listing.html", community=community, m=membership, form=form)
+
+
+def _listing_form(community: Community) -> ListingForm:
+    """The listing form with the community's categories, in the reader's language (also
+    the listing's language, until they choose another)."""
     form = ListingForm()
     language = current_language()
     form.category_id.choices = options(
@@ -240,13 +230,4 @@ def post_listing(community: Community, member_id: int):
     )
     if request.method == "GET":
         form.language.data = language
-    if form.validate_on_submit():
-        who = actor()
-        ok, _listing = submit(
-            form,
-            lambda: listings.create(community, actor=who, owner=membership, data=form.to_input()),
-        )
-        if ok:
-            flash(_("Posted on behalf of %(name)s.", name=membership.user.display_name), "success")
-            return redirect(url_for("proxy.member", slug=community.slug, member_id=membership.id))
-    return render_template("proxy/listing.html", community=community, m=membership, form=form)
+    return form

@@ -8,15 +8,30 @@ the member's conversations (each reading audited) and replies for them through
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from timebank.extensions import db
-from timebank.models import Conversation, Membership, MembershipStatus, Proxy, User, utcnow
+from timebank.models import (
+    Account,
+    Community,
+    Conversation,
+    Exchange,
+    ExchangeStatus,
+    Membership,
+    MembershipStatus,
+    Proxy,
+    User,
+    utcnow,
+)
 from timebank.services import audit, permissions
 from timebank.services.exceptions import InvalidInput, NotAllowed, NotFound
+from timebank.services.ledger.checks import other_party_user_id
+from timebank.services.messaging import conversations
+from timebank.services.paging import Page
 
 
 def appoint(member: Membership, proxy: Membership, *, actor: User) -> Proxy:
@@ -124,3 +139,62 @@ def record_reading(conversation: Conversation, member: Membership, *, actor: Use
         obj=conversation,
         on_behalf_of=member.user,
     )
+
+
+# -- What a proxy's pages show ----------------------------------------------------------
+
+
+def member_by_number(community: Community, number: str) -> Membership | None:
+    """The member of ``community`` with this member number (typed as digits), if any."""
+    try:
+        wanted = int(number) if number.isdigit() else -1
+    except ValueError:  # digits int() does not read, e.g. superscripts
+        wanted = -1
+    return db.session.scalar(
+        select(Membership).where(
+            Membership.community_id == community.id, Membership.member_number == wanted
+        )
+    )
+
+
+def pending_for(member: Membership, *, limit: int = 50) -> list[Exchange]:
+    """Exchanges recorded by someone else that wait for ``member`` to confirm them (so their
+    proxy can confirm them for them), oldest first; at most ``limit`` looked at."""
+    account_id = db.session.scalar(select(Account.id).where(Account.membership_id == member.id))
+    if account_id is None:
+        return []
+    candidates = db.session.scalars(
+        select(Exchange)
+        .where(
+            Exchange.status == ExchangeStatus.RECORDED,
+            or_(
+                Exchange.provider_account_id == account_id,
+                Exchange.recipient_account_id == account_id,
+            ),
+        )
+        .order_by(Exchange.id)
+        .limit(limit)
+    ).all()
+    return [e for e in candidates if other_party_user_id(e) == member.user_id]
+
+
+def conversations_page(member: Membership, *, page: int, per_page: int) -> Page:
+    """One page of ``member``'s conversations, newest first: rows of (conversation,
+    starter's name, other's name, listing title), as ``conversations_query`` gives them."""
+    query = conversations.conversations_query(member)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=list(rows), page=page, per_page=per_page, total=total or 0)
+
+
+def messages(conversation: Conversation) -> list[Any]:
+    """The conversation's messages, oldest first, as ``conversations.messages_query`` rows."""
+    return list(db.session.execute(conversations.messages_query(conversation)).all())
+
+
+def counterpart(conversation: Conversation, member: Membership) -> Membership | None:
+    """The other member of ``member``'s conversation."""
+    other_id = (
+        conversation.other_id if conversation.starter_id == member.id else conversation.starter_id
+    )
+    return db.session.get(Membership, other_id)
