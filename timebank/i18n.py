@@ -20,13 +20,11 @@ def select_locale() -> str:
         # Command line, background jobs, tests: a DomainError's message is still readable.
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
-    if not has_request_context():  # command line, background work: no reader to ask
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     chosen = session.get("lang")
     if chosen in languages:
-        return chosen
+        return str(chosen)
     return (
         request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
     )

@@ -19,7 +19,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from timebank.database import transaction
-from timebank.extensions import db, limiter
+from timebank.extensions import MAX_PAGE, db, limiter
 from timebank.forms import int_or_none
 from timebank.models import Community, User
 from timebank.services.exceptions import DomainError
@@ -46,8 +46,9 @@ def scoped_or_404(model: type[T], community: Community, object_id: int) -> T:
 
 
 def page_number() -> int:
-    """The ``page`` query argument (1 when absent or not a positive whole number)."""
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    """The ``page`` query argument (1 when absent or not a positive whole number; at most
+    ``MAX_PAGE``, so no offset overflows the database's integers)."""
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
 
 
 def place_error(form: Any, error: DomainError, aliases: Mapping[str, str] | None = None) -> None:

@@ -108,6 +108,8 @@ def create(
         raise NotAllowed()
     else:
         owner = permissions.membership_of(actor, community)
+    if owner is None:
+        raise NotAllowed()
     values = _validate(community, data, None)
     now = now or utcnow()
     listing = Listing(
@@ -305,7 +307,7 @@ def expire_due(*, now: datetime | None = None) -> ExpirySummary:
         )
         if result == 1:
             expired += 1
-            listing = db.session.get(Listing, listing_id)
+            listing = db.session.get_one(Listing, listing_id)
             audit.record(
                 "listing.expire", actor=None, community_id=listing.community_id, obj=listing
             )

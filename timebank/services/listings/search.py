@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, func, literal, literal_column, or_, select, text
+from sqlalchemy import ColumnClause, Select, func, literal, literal_column, or_, select, text
 from sqlalchemy.orm import contains_eager
 
 from timebank.extensions import db
@@ -33,7 +34,7 @@ from timebank.services.textsearch import fts5_query, terms, tsquery
 MAX_PAGE = 1000
 # Listings are counted, and a search ranks its matches, up to this many.
 RESULT_CAP = 1000
-_SIMPLE = literal_column("'simple'::regconfig")
+_SIMPLE: ColumnClause[Any] = literal_column("'simple'::regconfig")
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def _matching(query: Select, model, fts, table: str, words: list[str]) -> Select
     if _dialect() == "sqlite":
         # Materialise the matches first: otherwise SQLite may walk the table and probe
         # the FTS5 index once per row, which is hundreds of times slower.
-        fts_name = literal_column(fts.name)
+        fts_name: ColumnClause[Any] = literal_column(fts.name)
         weights = (4.0, 1.0) if table == "listings" else ()
         matches = (
             select(fts.c.rowid.label("id"), func.bm25(fts_name, *weights).label("rank"))
@@ -77,7 +78,7 @@ def _clamp(page: int) -> int:
 
 
 def _count(query: Select) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
 
 
 def _paginate(query: Select, page: int, per_page: int) -> Page:
@@ -140,7 +141,7 @@ def _candidates(conditions: list, words: list[str]):
     better). Only these are ranked: bm25 or ts_rank over every match of a common word is
     what made a search slow, and the newest matches are the ones still worth answering."""
     if _dialect() == "sqlite":
-        fts_name = literal_column(LISTINGS_FTS.name)
+        fts_name: ColumnClause[Any] = literal_column(LISTINGS_FTS.name)
         # The FTS5 table drives the join, newest rowid first, and stops after the cap:
         # bm25 is computed only for rows that pass the filters.
         return (
@@ -225,20 +226,28 @@ def listings(
             # The one past the cap only tells that there are more: it is not ranked.
             .where(or_(total <= RESULT_CAP, found.c.id > oldest))
             .order_by(found.c.rank, found.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+            .subquery()
         )
-        ids = ids.limit(limit).offset(offset).subquery()
-        order = [ids.c.rank, ids.c.id.desc()]
+        order: list[Any] = [ids.c.rank, ids.c.id.desc()]
     else:
         capped = select(Listing.id).where(*conditions).limit(RESULT_CAP + 1).subquery()
         total = select(func.count()).select_from(capped).scalar_subquery()
-        newest = [Listing.created_at.desc(), Listing.id.desc()]
-        ids = select(Listing.id).where(*conditions).order_by(*newest)
-        ids = ids.limit(limit).offset(offset).subquery()
+        newest: list[Any] = [Listing.created_at.desc(), Listing.id.desc()]
+        ids = (
+            select(Listing.id)
+            .where(*conditions)
+            .order_by(*newest)
+            .limit(limit)
+            .offset(offset)
+            .subquery()
+        )
         order = newest
     rows = db.session.execute(_cards(ids, total, order)).all()
     items = [ListingCard(*row[:-1]) for row in rows]
     # Without a row to carry the total (an empty page, or one past the end), ask for it.
-    count = rows[0][-1] if rows else (db.session.scalar(select(total)) if offset else 0)
+    count: int = rows[0][-1] if rows else ((db.session.scalar(select(total)) or 0) if offset else 0)
     return Page(
         items=items,
         page=page,

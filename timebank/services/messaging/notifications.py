@@ -179,10 +179,13 @@ def notify_coordinators(community: Community, kind: str, **kwargs) -> int:
 
 
 def unread_count(user: User) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+        or 0
     )
 
 
