@@ -11,6 +11,7 @@ from tests.services.conftest import key, make_bank
 from timebank.extensions import db
 from timebank.models import Entry
 from timebank.services.exchanges import lifecycle as exchanges
+from timebank.services.ledger import member_statement
 from timebank.services.ledger import posting as ledger
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -86,3 +87,19 @@ def test_balance_now_equals_the_cached_balance(app):
     now = datetime.now(UTC) + timedelta(days=1)
     for membership in (bank.a, bank.b, bank.c):
         assert ledger.balance_at(bank.account(membership).id, now) == bank.balance(membership)
+
+
+def test_a_statement_for_a_period_opens_and_closes_with_derived_balances(app):
+    """The printable statement of days 2 to 4: the balance before day 2, the postings made
+    on those days (the reversal included), and the balance after day 4."""
+    bank = make_bank(require_confirmation=True)
+    _history(bank)
+    first, last = (START + timedelta(days=1)).date(), (START + timedelta(days=3)).date()
+    found = member_statement.statement(bank.a, start=first, end=last)
+    assert found.opening == 60  # only the first day's posting came before
+    assert [line.delta for line in found.lines] == [-90, 30, -45]
+    assert found.closing == found.opening + sum(line.delta for line in found.lines) == -45
+    whole = member_statement.statement(bank.a)
+    assert whole.opening == 0
+    assert whole.closing == bank.balance(bank.a) == whole.lines[-1].balance_after
+    assert len(whole.lines) == 5  # four postings and the reversal

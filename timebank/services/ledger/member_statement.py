@@ -1,16 +1,18 @@
 """A member's balance statement (printable for members without internet): every posting
-with its counterpart's display name and the balance after it. Three queries."""
+with its counterpart's display name and the balance after it, for the whole history or a
+period with its opening and closing balances (promise 15)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from timebank.extensions import db
-from timebank.models import Account, Entry, Exchange, Membership, User
+from timebank.models import Account, Entry, Exchange, Membership, User, utcnow
+from timebank.services.ledger import posting
 
 
 @dataclass(frozen=True)
@@ -24,16 +26,56 @@ class Line:
     counterpart: str | None  # None: the community pot
 
 
-def lines(membership: Membership, *, limit: int = 500) -> list[Line]:
-    """The latest ``limit`` postings of the member's account, oldest first."""
+@dataclass(frozen=True)
+class Statement:
+    """A member's postings in a period (posting days, UTC), with the balance when it
+    began and when it ended, both derived from the entries (promise 15)."""
+
+    lines: list[Line]
+    start: date | None
+    end: date | None
+    opening: int  # the balance before the first day (0 for the whole history)
+    closing: int  # the balance after the last day (today's without an end)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def statement(
+    membership: Membership,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    limit: int = 500,
+) -> Statement:
+    """The latest ``limit`` postings of the member's account from ``start`` to ``end``
+    (inclusive, either open), oldest first, with the opening and closing balances: opening
+    plus the changes of every posting in the period is the closing balance."""
+    since = _midnight(start) if start else None
+    until = _midnight(end + timedelta(days=1)) if end else None
     account_id = db.session.scalar(select(Account.id).where(Account.membership_id == membership.id))
     if account_id is None:
-        return []
+        return Statement([], start, end, 0, 0)
+    opening = posting.balance_at(account_id, since) if since else 0
+    closing = posting.balance_at(account_id, until or utcnow())
+    return Statement(_lines(account_id, since, until, limit), start, end, opening, closing)
+
+
+def lines(membership: Membership, *, limit: int = 500) -> list[Line]:
+    """The latest ``limit`` postings of the member's account, oldest first."""
+    return statement(membership, limit=limit).lines
+
+
+def _lines(
+    account_id: int, since: datetime | None, until: datetime | None, limit: int
+) -> list[Line]:
+    """Postings after ``since`` up to ``until`` (the moments ``balance_at`` reads at)."""
     other_entry = aliased(Entry)
     other_account = aliased(Account)
     other_membership = aliased(Membership)
     other_user = aliased(User)
-    rows = db.session.execute(
+    query = (
         select(
             Exchange.service_date,
             Exchange.id,
@@ -53,7 +95,10 @@ def lines(membership: Membership, *, limit: int = 500) -> list[Line]:
         .outerjoin(other_membership, other_account.membership_id == other_membership.id)
         .outerjoin(other_user, other_membership.user_id == other_user.id)
         .where(Entry.account_id == account_id)
-        .order_by(Entry.id.desc())
-        .limit(limit)
-    ).all()
+    )
+    if since is not None:
+        query = query.where(Entry.created_at > since)
+    if until is not None:
+        query = query.where(Entry.created_at <= until)
+    rows = db.session.execute(query.order_by(Entry.id.desc()).limit(limit)).all()
     return [Line(r[0], r[1], r[2].value, r[3], r[4], r[5], r[6]) for r in reversed(rows)]
