@@ -9,11 +9,12 @@ with ``policy.set_limits`` (an audited override with a reason)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from timebank.extensions import db
 from timebank.models import (
@@ -58,7 +59,7 @@ def _set_status(membership: Membership, expected: MembershipStatus, to: Membersh
         .values(status=to)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if cast(CursorResult, result).rowcount != 1:
         raise InvalidInput(_l("This member's status has changed meanwhile. Reload the page."))
     db.session.refresh(membership)
 
@@ -67,12 +68,13 @@ def _listings(membership: Membership, statuses: tuple, to: ListingStatus, now: d
     values: dict = {"status": to, "updated_at": now}
     if to == ListingStatus.CLOSED:
         values["closed_at"] = now
-    return db.session.execute(
+    result = db.session.execute(
         update(Listing)
         .where(Listing.owner_id == membership.id, Listing.status.in_(statuses))
         .values(**values)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
+    return cast(CursorResult, result).rowcount
 
 
 def suspend(membership: Membership, *, actor: User, now: datetime | None = None) -> Membership:

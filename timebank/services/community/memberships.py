@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import joinedload
 
 from timebank.extensions import db
 from timebank.models import Community, Membership, MembershipStatus, Role, User, utcnow
@@ -37,6 +41,43 @@ def apply(user: User, community: Community, *, motivation: str | None) -> Member
     return membership
 
 
+def active_page(community: Community, *, page: int, per_page: int) -> Pagination:
+    """One page of the community's active members, by member number (the member list)."""
+    query = (
+        select(Membership)
+        .options(joinedload(Membership.user))
+        .where(
+            Membership.community_id == community.id, Membership.status == MembershipStatus.ACTIVE
+        )
+        .order_by(Membership.member_number)
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def applicants_page(community: Community, *, page: int, per_page: int) -> Pagination:
+    """One page of the people applying to ``community``, oldest application first."""
+    query = (
+        select(Membership)
+        .options(joinedload(Membership.user))
+        .where(
+            Membership.community_id == community.id, Membership.status == MembershipStatus.APPLYING
+        )
+        .order_by(Membership.created_at)
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def by_number(community: Community, number: str) -> Membership | None:
+    """The membership of ``community`` with this member number (typed as digits), if any."""
+    if not number.isdecimal():
+        return None
+    return db.session.scalar(
+        select(Membership).where(
+            Membership.community_id == community.id, Membership.member_number == int(number)
+        )
+    )
+
+
 def allocate_member_number(community: Community) -> int:
     """Next member number, taken with a relative update so two approvals never share one."""
     new_next = db.session.execute(
@@ -66,7 +107,7 @@ def _decide(
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if cast(CursorResult, result).rowcount != 1:
         raise AlreadyDecided()
     db.session.refresh(membership)
 

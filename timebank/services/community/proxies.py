@@ -51,7 +51,7 @@ def appoint(member: Membership, proxy: Membership, *, actor: User) -> Proxy:
 
 def end(appointment: Proxy, *, actor: User, now: datetime | None = None) -> Proxy:
     """A coordinator ends an appointment. Audit: ``proxy.end``."""
-    member = db.session.get(Membership, appointment.member_id)
+    member = db.session.get_one(Membership, appointment.member_id)
     if not permissions.can_manage_members(actor, member.community):
         raise NotAllowed()
     if appointment.ended_at is not None:

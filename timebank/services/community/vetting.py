@@ -52,10 +52,13 @@ def add_step(
             raise InvalidInput(_l("Give the step a name."), field=field)
         if len(value) > MAX_NAME:
             raise InvalidInput(_l("Use at most %(n)d characters.", n=MAX_NAME), field=field)
-    position = db.session.scalar(
-        select(func.coalesce(func.max(VettingStep.position), 0)).where(
-            VettingStep.community_id == community.id
+    position = (
+        db.session.scalar(
+            select(func.coalesce(func.max(VettingStep.position), 0)).where(
+                VettingStep.community_id == community.id
+            )
         )
+        or 0
     )
     step = VettingStep(
         community_id=community.id,
@@ -72,7 +75,7 @@ def add_step(
 
 def retire_step(step: VettingStep, *, actor: User) -> VettingStep:
     """Stop asking for a step (records already made stay). Audit: ``vetting.step_retire``."""
-    community = db.session.get(Community, step.community_id)
+    community = db.session.get_one(Community, step.community_id)
     _check(actor, community)
     if step.retired_at is None:
         step.retired_at = utcnow()
