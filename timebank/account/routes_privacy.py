@@ -4,66 +4,55 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import logout_user
 
 from timebank.access import login_required
 from timebank.account import bp
 from timebank.account.forms import EraseSelfForm, PasswordCheckForm
-from timebank.database import transaction
-from timebank.forms import apply_domain_error
 from timebank.services import csvsafe, privacy
-from timebank.services.exceptions import DomainError
-from timebank.services.messaging import mail
+from timebank.web import actor, run
+
+
+def _download(data: dict, file_format: str) -> Response:
+    """The export as a file to save: CSV rows, or the JSON document."""
+    if file_format == "csv":
+        rows = list(privacy.export_rows(data))
+        return Response(
+            csvsafe.stream_rows(("section", "item", "field", "value"), rows),
+            mimetype="text/csv",
+            headers={"Content-Disposition": "attachment; filename=my-timebank-data.csv"},
+        )
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2, default=str),
+        mimetype="application/json",
+        headers={"Content-Disposition": "attachment; filename=my-timebank-data.json"},
+    )
 
 
 @bp.route("/data", methods=["GET", "POST"])
 @login_required
-def my_data():
+def my_data() -> ResponseReturnValue:
     form = PasswordCheckForm()
     if form.validate_on_submit():
-        user = current_user._get_current_object()
-        try:
-            privacy.check_password(user, form.password.data)
-            data = transaction(lambda: (privacy.record_export(user), privacy.export(user))[1])
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            if form.format.data == "csv":
-                rows = list(privacy.export_rows(data))
-                return Response(
-                    csvsafe.stream_rows(("section", "item", "field", "value"), rows),
-                    mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=my-timebank-data.csv"},
-                )
-            return Response(
-                json.dumps(data, ensure_ascii=False, indent=2, default=str),
-                mimetype="application/json",
-                headers={"Content-Disposition": "attachment; filename=my-timebank-data.json"},
-            )
+        user = actor()
+        data = run(lambda: privacy.export_checked(user, password=form.password.data), form=form)
+        if data.value is not None:
+            return _download(data.value, form.format.data)
     return render_template("account/data.html", form=form)
 
 
 @bp.route("/erase", methods=["GET", "POST"])
 @login_required
-def erase_me():
+def erase_me() -> ResponseReturnValue:
     form = EraseSelfForm()
-    if form.validate_on_submit():
-        user = current_user._get_current_object()
-
-        def work():
-            privacy.check_password(user, form.password.data)
-            return privacy.erase(user, actor=user)
-
-        try:
-            transaction(work)
-        except DomainError as error:
-            if not apply_domain_error(form, error):
-                flash(error.message, "error")
-        else:
-            mail.deliver_pending()
-            logout_user()
-            flash(_("Your personal data has been erased. Thank you for taking part."), "success")
-            return redirect(url_for("main.index"))
+    if form.validate_on_submit() and run(
+        lambda: privacy.erase_self(actor(), password=form.password.data),
+        form=form,
+        success=_("Your personal data has been erased. Thank you for taking part."),
+    ):
+        logout_user()
+        return redirect(url_for("main.index"))
     return render_template("account/erase.html", form=form)
