@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("console", __name__, url_prefix="/c/<slug>/coordinator")
 
-from timebank.console import members, onboarding, tools  # noqa: E402,F401
+from timebank.console import routes_members, routes_onboarding, routes_tools  # noqa: E402,F401

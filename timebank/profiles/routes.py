@@ -1,50 +1,34 @@
 """The member directory, member profiles, and editing one's own profile."""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from __future__ import annotations
+
+from flask import abort, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from timebank.access import community_required
-from timebank.database import transaction
-from timebank.extensions import db
-from timebank.forms import apply_domain_error, int_or_none
-from timebank.models import (
-    Community,
-    Listing,
-    ListingStatus,
-    Membership,
-    MembershipStatus,
-    Profile,
-)
+from timebank.models import Community, Membership
 from timebank.profiles import bp
 from timebank.profiles.forms import VISIBILITY_LABELS, ProfileForm
 from timebank.services import permissions
 from timebank.services.community import profiles
-from timebank.services.exceptions import InvalidInput
 from timebank.services.languages import SPOKEN_LANGUAGES
 from timebank.services.listings import categories, search
-from timebank.web import search_filters
+from timebank.web import actor, page_number, run, search_filters
 
 
 @bp.route("/people/")
 @community_required("member")
-def directory(community: Community):
+def directory(community: Community) -> ResponseReturnValue:
     filters = search_filters()
-    page = search.members(
-        community,
-        filters,
-        page=int_or_none(request.args.get("page")) or 1,
-        per_page=current_app.config["PER_PAGE"],
-    )
-    viewer = current_user._get_current_object()
-    views = [profiles.view_for(viewer, membership, profile) for membership, profile in page.items]
+    per_page = current_app.config["PER_PAGE"]
+    page = search.members(community, filters, page=page_number(), per_page=per_page)
     return render_template(
         "profiles/directory.html",
         community=community,
         page=page,
-        views=views,
+        views=profiles.views_for(actor(), page.items),
         filters=filters,
         category_tree=categories.tree(community),
         neighbourhoods=search.member_neighbourhoods(community),
@@ -54,67 +38,59 @@ def directory(community: Community):
 
 @bp.route("/people/<int:membership_id>")
 @community_required("member")
-def show(community: Community, membership_id: int):
-    membership = db.session.scalar(
-        select(Membership)
-        .options(joinedload(Membership.user))
-        .where(
-            Membership.id == membership_id,
-            Membership.community_id == community.id,
-            Membership.status == MembershipStatus.ACTIVE,
-        )
-    )
+def show(community: Community, membership_id: int) -> ResponseReturnValue:
+    membership = profiles.active_member(community, membership_id)
     if membership is None:
         abort(404)
-    profile = db.session.scalar(select(Profile).where(Profile.membership_id == membership.id))
-    listings = db.session.scalars(
-        select(Listing)
-        .options(joinedload(Listing.category))
-        .where(Listing.owner_id == membership.id, Listing.status == ListingStatus.ACTIVE)
-        .order_by(Listing.created_at.desc())
-        .limit(50)
-    ).all()
-    viewer = current_user._get_current_object()
+    viewer = actor()
     return render_template(
         "profiles/show.html",
         community=community,
-        view=profiles.view_for(viewer, membership, profile),
+        view=profiles.view_for(viewer, membership, profiles.profile_of(membership)),
         is_me=membership.user_id == viewer.id,
-        listings=listings,
+        listings=profiles.active_listings(membership),
         languages=SPOKEN_LANGUAGES,
         labels=VISIBILITY_LABELS,
     )
 
 
-@bp.route("/profile/edit", methods=["GET", "POST"])
-@community_required("participant")
-def edit(community: Community):
+def _own_membership(community: Community) -> Membership:
+    """The signed-in member's active membership; 403 without one (installation admins
+    without a membership have no profile here)."""
     membership = permissions.membership_of(current_user, community)
     if membership is None or not membership.is_active:
-        abort(403)  # installation admins without a membership have no profile here
-    profile = db.session.scalar(select(Profile).where(Profile.membership_id == membership.id))
+        abort(403)
+    return membership
+
+
+def _profile_form(membership: Membership) -> ProfileForm:
+    """The form; on GET filled as the profile stands (a new one: the default visibility)."""
     form = ProfileForm()
-    if request.method == "GET":
-        form.display_name.data = current_user.display_name
-        if profile is not None:
-            for name in ("bio", "neighbourhood", "availability", "skills", "phone", "address"):
-                getattr(form, name).data = getattr(profile, name)
-            form.languages.data = profile.language_codes
-            form.shown.data = [n for n in profiles.VISIBILITY if getattr(profile, f"show_{n}")]
-        else:
-            form.shown.data = list(profiles.PUBLIC_BY_DEFAULT)
-    if form.validate_on_submit():
-        actor = current_user._get_current_object()
-        try:
-            transaction(lambda: profiles.update(membership, actor=actor, data=form.to_input()))
-        except InvalidInput as error:
-            if not apply_domain_error(form, error):
-                flash(error.message, "error")
-        else:
-            flash(_("Your profile is saved."), "success")
-            return redirect(
-                url_for("profiles.show", slug=community.slug, membership_id=membership.id)
-            )
+    if request.method != "GET":
+        return form
+    form.display_name.data = membership.user.display_name
+    profile = profiles.profile_of(membership)
+    if profile is None:
+        form.shown.data = list(profiles.PUBLIC_BY_DEFAULT)
+        return form
+    for name in ("bio", "neighbourhood", "availability", "skills", "phone", "address"):
+        getattr(form, name).data = getattr(profile, name)
+    form.languages.data = profile.language_codes
+    form.shown.data = [n for n in profiles.VISIBILITY if getattr(profile, f"show_{n}")]
+    return form
+
+
+@bp.route("/profile/edit", methods=["GET", "POST"])
+@community_required("participant")
+def edit(community: Community) -> ResponseReturnValue:
+    membership = _own_membership(community)
+    form = _profile_form(membership)
+    if form.validate_on_submit() and run(
+        lambda: profiles.update(membership, actor=actor(), data=form.to_input()),
+        form=form,
+        success=_("Your profile is saved."),
+    ):
+        return redirect(url_for("profiles.show", slug=community.slug, membership_id=membership.id))
     return render_template(
         "profiles/edit.html",
         community=community,

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import aliased
@@ -53,7 +54,13 @@ def query(community: Community | int, filters: Filters) -> Select:
     return stmt.order_by(AuditEvent.id.desc())
 
 
+def events_page(community: Community, filters: Filters, *, page: int, per_page: int) -> Pagination:
+    """One page of ``query``: the console's audit log."""
+    return db.paginate(query(community, filters), page=page, per_page=per_page, error_out=False)
+
+
 def actions(community: Community) -> list[str]:
+    """Every action recorded in ``community``, for the filter's choices."""
     return list(
         db.session.scalars(
             select(AuditEvent.action)

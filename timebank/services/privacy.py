@@ -213,6 +213,20 @@ def record_export(user: User) -> None:
     audit.record("privacy.export", actor=user, obj=user)
 
 
+def export_checked(user: User, *, password: str) -> dict:
+    """The owner's own download: their password re-entered (``InvalidInput`` on the
+    ``password`` field otherwise), the export audited, then everything about them."""
+    check_password(user, password)
+    record_export(user)
+    return export(user)
+
+
+def erase_self(user: User, *, password: str) -> User:
+    """A person erasing their own account, after re-entering their password (see ``erase``)."""
+    check_password(user, password)
+    return erase(user, actor=user)
+
+
 def _check_eraser(user: User, actor: User) -> None:
     if actor.id == user.id:
         return

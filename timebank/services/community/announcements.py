@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, select
 
 from timebank.extensions import db
 from timebank.models import Announcement, Community, User, utcnow
@@ -61,10 +62,15 @@ def current(community: Community, *, limit: int = 5) -> list[Announcement]:
     )
 
 
-def listing(community: Community):
+def listing(community: Community) -> Select:
     """Every announcement of the community, newest first (for pagination)."""
     return (
         select(Announcement)
         .where(Announcement.community_id == community.id)
         .order_by(Announcement.created_at.desc(), Announcement.id.desc())
     )
+
+
+def listing_page(community: Community, *, page: int, per_page: int) -> Pagination:
+    """One page of ``listing``: the console's list of announcements, withdrawn ones too."""
+    return db.paginate(listing(community), page=page, per_page=per_page, error_out=False)

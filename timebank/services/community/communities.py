@@ -5,10 +5,19 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 
 from timebank.extensions import db
-from timebank.models import Community, Membership, MembershipStatus, Role, User, utcnow
+from timebank.models import (
+    Community,
+    Membership,
+    MembershipStatus,
+    OutboxMessage,
+    Role,
+    User,
+    utcnow,
+)
 from timebank.services import audit, permissions
 from timebank.services.auth.users import find_by_email
 from timebank.services.community import memberships, profiles
@@ -24,6 +33,33 @@ def find_by_slug(slug: str) -> Community | None:
     if not SLUG_RE.fullmatch(slug):
         return None
     return db.session.scalar(select(Community).where(Community.slug == slug))
+
+
+def accepting_applications() -> list[Community]:
+    """The communities open to applications, by name (the account page's "join" choice)."""
+    return list(
+        db.session.scalars(
+            select(Community)
+            .where(Community.accepting_applications.is_(True))
+            .order_by(Community.name)
+        )
+    )
+
+
+def all_page(*, page: int, per_page: int) -> Pagination:
+    """One page of every community of the installation, by name (installation admins)."""
+    return db.paginate(
+        select(Community).order_by(Community.name), page=page, per_page=per_page, error_out=False
+    )
+
+
+def outbox_page(community: Community | None, *, page: int, per_page: int) -> Pagination:
+    """One page of the mail the system sent, newest first: to ``community``'s members, or
+    the whole installation's when ``community`` is None."""
+    query = select(OutboxMessage).order_by(OutboxMessage.id.desc())
+    if community is not None:
+        query = query.where(OutboxMessage.community_id == community.id)
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 
 def create(

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import joinedload
 
-from timebank.extensions import db
+from timebank.extensions import MAX_PAGE, db
 from timebank.models import (
     Account,
     Community,
@@ -20,6 +21,7 @@ from timebank.models import (
     MembershipStatus,
     utcnow,
 )
+from timebank.services.paging import Page
 
 # A balance worth a coordinator's look: beyond 4/5 of a limit (integer arithmetic, so
 # the whole-minute columns never see a float).
@@ -90,6 +92,43 @@ def member_filter(community: Community, name: str, *, today: date | None = None)
     if name == "beyond_limits":
         return and_(Membership.status == MembershipStatus.ACTIVE, _beyond_warning())
     raise ValueError(name)
+
+
+@dataclass(frozen=True)
+class MemberQuery:
+    """The console member list's choice: a filter of ``FILTERS`` (``chosen``) wins over a
+    membership status (ignored when not one); ``number`` (digits) picks one member."""
+
+    status: str = "active"
+    chosen: str | None = None
+    number: str = ""
+
+
+def member_page(community: Community, wanted: MemberQuery, *, page: int, per_page: int) -> Page:
+    """One page of the console's member list: rows of (membership, balance or None), by
+    member number (a page number beyond ``MAX_PAGE`` shows an empty page, as ``db.paginate``)."""
+    page = min(max(page, 1), MAX_PAGE)
+    query = (
+        select(Membership, Account.balance)
+        .outerjoin(Account, Account.membership_id == Membership.id)
+        .options(joinedload(Membership.user))
+        .where(Membership.community_id == community.id)
+    )
+    if wanted.chosen is not None and wanted.chosen in FILTERS:
+        query = query.where(member_filter(community, wanted.chosen))
+    elif wanted.status in {s.value for s in MembershipStatus}:
+        query = query.where(Membership.status == wanted.status)
+    if wanted.number.isascii() and wanted.number.isdigit():
+        # More digits than any member number has match nobody (and never overflow).
+        number = int(wanted.number) if len(wanted.number) < 10 else -1
+        query = query.where(Membership.member_number == number)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = db.session.execute(
+        query.order_by(Membership.member_number, Membership.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return Page(items=list(rows), page=page, per_page=per_page, total=total or 0)
 
 
 def _count_members(community: Community, name: str, today: date) -> int:

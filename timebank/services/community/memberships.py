@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from timebank.database import changed
 from timebank.extensions import db
@@ -36,6 +38,43 @@ def apply(user: User, community: Community, *, motivation: str | None) -> Member
     db.session.flush()
     audit.record("membership.apply", actor=user, community_id=community.id, obj=membership)
     return membership
+
+
+def active_page(community: Community, *, page: int, per_page: int) -> Pagination:
+    """One page of the community's active members, by member number (the member list)."""
+    query = (
+        select(Membership)
+        .options(joinedload(Membership.user))
+        .where(
+            Membership.community_id == community.id, Membership.status == MembershipStatus.ACTIVE
+        )
+        .order_by(Membership.member_number)
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def applicants_page(community: Community, *, page: int, per_page: int) -> Pagination:
+    """One page of the people applying to ``community``, oldest application first."""
+    query = (
+        select(Membership)
+        .options(joinedload(Membership.user))
+        .where(
+            Membership.community_id == community.id, Membership.status == MembershipStatus.APPLYING
+        )
+        .order_by(Membership.created_at)
+    )
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def by_number(community: Community, number: str) -> Membership | None:
+    """The membership of ``community`` with this member number (typed as digits), if any."""
+    if not number.isdecimal():
+        return None
+    return db.session.scalar(
+        select(Membership).where(
+            Membership.community_id == community.id, Membership.member_number == int(number)
+        )
+    )
 
 
 def allocate_member_number(community: Community) -> int:

@@ -9,9 +9,19 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from timebank.extensions import db
-from timebank.models import Membership, Profile, User, utcnow
+from timebank.models import (
+    Community,
+    Listing,
+    ListingStatus,
+    Membership,
+    MembershipStatus,
+    Profile,
+    User,
+    utcnow,
+)
 from timebank.models.profile import PRIVATE_BY_DEFAULT, PUBLIC_BY_DEFAULT
 from timebank.services import audit, permissions
 from timebank.services.exceptions import InvalidInput, NotAllowed
@@ -45,6 +55,38 @@ def search_text(profile: Profile, user: User) -> str:
     if profile.show_neighbourhood:
         parts.append(profile.neighbourhood)
     return index_text(*parts)
+
+
+def profile_of(membership: Membership) -> Profile | None:
+    """The membership's profile, or None while it has none (reading never creates it)."""
+    return db.session.scalar(select(Profile).where(Profile.membership_id == membership.id))
+
+
+def active_member(community: Community, membership_id: int) -> Membership | None:
+    """The active member of ``community`` with this id (with their user), or None: only
+    active members have a profile page."""
+    return db.session.scalar(
+        select(Membership)
+        .options(joinedload(Membership.user))
+        .where(
+            Membership.id == membership_id,
+            Membership.community_id == community.id,
+            Membership.status == MembershipStatus.ACTIVE,
+        )
+    )
+
+
+def active_listings(membership: Membership, *, limit: int = 50) -> list[Listing]:
+    """The member's active offers and requests, newest first (at most ``limit``)."""
+    return list(
+        db.session.scalars(
+            select(Listing)
+            .options(joinedload(Listing.category))
+            .where(Listing.owner_id == membership.id, Listing.status == ListingStatus.ACTIVE)
+            .order_by(Listing.created_at.desc())
+            .limit(limit)
+        )
+    )
 
 
 def ensure(membership: Membership) -> Profile:
@@ -129,6 +171,13 @@ class ProfileView:
     email: str | None
     address: str | None
     sees_everything: bool
+
+
+def views_for(
+    viewer: User | None, rows: list[tuple[Membership, Profile | None]]
+) -> list[ProfileView]:
+    """``view_for`` each (membership, profile) of a directory page."""
+    return [view_for(viewer, membership, profile) for membership, profile in rows]
 
 
 def view_for(viewer: User | None, membership: Membership, profile: Profile | None) -> ProfileView:

@@ -52,10 +52,13 @@ def add_step(
             raise InvalidInput(_l("Give the step a name."), field=field)
         if len(value) > MAX_NAME:
             raise InvalidInput(_l("Use at most %(n)d characters.", n=MAX_NAME), field=field)
-    position = db.session.scalar(
-        select(func.coalesce(func.max(VettingStep.position), 0)).where(
-            VettingStep.community_id == community.id
+    position = (
+        db.session.scalar(
+            select(func.coalesce(func.max(VettingStep.position), 0)).where(
+                VettingStep.community_id == community.id
+            )
         )
+        or 0
     )
     step = VettingStep(
         community_id=community.id,

@@ -4,28 +4,25 @@ actions (suspend, reactivate, role, limits, proxies, leave, erase) and their sta
 from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from timebank.access import community_required
 from timebank.console import bp
-from timebank.console.common import membership_or_404, submit
 from timebank.console.forms import LimitsForm, ProxyForm, RoleForm
-from timebank.extensions import db
 from timebank.forms import TickToConfirmForm as ConfirmForm
 from timebank.models import Account, Community, Membership, MembershipStatus, Proxy, Role
 from timebank.services import permissions, privacy
-from timebank.services.community import dashboard, lifecycle, proxies, vetting
+from timebank.services.community import dashboard, lifecycle, memberships, proxies, vetting
 from timebank.services.exchanges import lookups, policy
 from timebank.services.ledger import member_statement
 from timebank.services.ledger import posting as ledger
-from timebank.web import act, actor, scoped_or_404
+from timebank.web import act, actor, page_number, run, scoped_or_404
 
 
 @bp.route("/")
 @community_required("coordinator")
-def index(community: Community):
+def index(community: Community) -> ResponseReturnValue:
     counts = dashboard.counts(community)
     links = {}
     for count in counts:
@@ -36,51 +33,42 @@ def index(community: Community):
     )
 
 
+def _wanted() -> dashboard.MemberQuery:
+    """The member list's status, filter and member number from the query string."""
+    return dashboard.MemberQuery(
+        status=request.args.get("status", "active"),
+        chosen=request.args.get("filter"),
+        number=request.args.get("number", "").strip(),
+    )
+
+
 @bp.route("/members/")
 @community_required("coordinator")
-def members(community: Community):
-    status = request.args.get("status", "active")
-    chosen = request.args.get("filter")
-    query = (
-        select(Membership, Account.balance)
-        .outerjoin(Account, Account.membership_id == Membership.id)
-        .options(joinedload(Membership.user))
-        .where(Membership.community_id == community.id)
-    )
-    if chosen in dashboard.FILTERS:
-        query = query.where(dashboard.member_filter(community, chosen))
-    elif status in {s.value for s in MembershipStatus}:
-        query = query.where(Membership.status == status)
-    number = request.args.get("number", "").strip()
-    if number.isascii() and number.isdigit():
-        query = query.where(Membership.member_number == int(number))
-    query = query.order_by(Membership.member_number, Membership.id)
-    page = db.paginate(query, per_page=current_app.config["PER_PAGE"], error_out=False)
-    rows = db.session.execute(
-        query.limit(page.per_page).offset((page.page - 1) * page.per_page)
-    ).all()
+def members(community: Community) -> ResponseReturnValue:
+    wanted = _wanted()
+    per_page = current_app.config["PER_PAGE"]
+    page = dashboard.member_page(community, wanted, page=page_number(), per_page=per_page)
     return render_template(
         "console/members.html",
         community=community,
         page=page,
-        rows=rows,
-        status=status,
-        chosen=chosen,
-        number=number,
+        rows=page.items,
+        status=wanted.status,
+        chosen=wanted.chosen,
+        number=wanted.number,
         statuses=list(MembershipStatus),
     )
 
 
 @bp.route("/members/<int:membership_id>")
 @community_required("coordinator")
-def member(community: Community, membership_id: int):
-    membership = membership_or_404(community, membership_id)
-    account = lookups.account_of(membership)
+def member(community: Community, membership_id: int) -> ResponseReturnValue:
+    membership = scoped_or_404(Membership, community, membership_id)
     return render_template(
         "console/member.html",
         community=community,
         m=membership,
-        account=account,
+        account=lookups.account_of(membership),
         proxies=proxies.proxies_of(membership),
         steps=vetting.steps(community),
         done=vetting.records(membership),
@@ -98,11 +86,10 @@ def _back(community: Community, membership: Membership) -> str:
 
 @bp.route("/members/<int:membership_id>/suspend", methods=["POST"])
 @community_required("coordinator")
-def suspend(community: Community, membership_id: int):
-    membership = membership_or_404(community, membership_id)
-    who = actor()
+def suspend(community: Community, membership_id: int) -> ResponseReturnValue:
+    membership = scoped_or_404(Membership, community, membership_id)
     return act(
-        lambda: lifecycle.suspend(membership, actor=who),
+        lambda: lifecycle.suspend(membership, actor=actor()),
         _("The member is suspended; their sessions ended and listings paused."),
         _back(community, membership),
     )
@@ -110,11 +97,10 @@ def suspend(community: Community, membership_id: int):
 
 @bp.route("/members/<int:membership_id>/reactivate", methods=["POST"])
 @community_required("coordinator")
-def reactivate(community: Community, membership_id: int):
-    membership = membership_or_404(community, membership_id)
-    who = actor()
+def reactivate(community: Community, membership_id: int) -> ResponseReturnValue:
+    membership = scoped_or_404(Membership, community, membership_id)
     return act(
-        lambda: lifecycle.reactivate(membership, actor=who),
+        lambda: lifecycle.reactivate(membership, actor=actor()),
         _("The member is active again."),
         _back(community, membership),
     )
@@ -122,51 +108,41 @@ def reactivate(community: Community, membership_id: int):
 
 @bp.route("/members/<int:membership_id>/role", methods=["POST"])
 @community_required("community_admin")
-def role(community: Community, membership_id: int):
-    from timebank.services.community import memberships
-
-    membership = membership_or_404(community, membership_id)
+def role(community: Community, membership_id: int) -> ResponseReturnValue:
+    membership = scoped_or_404(Membership, community, membership_id)
     form = RoleForm()
     if not form.validate_on_submit():
         flash(_("Choose a role."), "error")
         return redirect(_back(community, membership))
-    who, chosen = actor(), Role(form.role.data)
+    chosen = Role(form.role.data)
     return act(
-        lambda: memberships.set_role(membership, chosen, actor=who),
+        lambda: memberships.set_role(membership, chosen, actor=actor()),
         _("The role was changed."),
         _back(community, membership),
     )
 
 
-@bp.route("/members/<int:membership_id>/limits", methods=["GET", "POST"])
-@community_required("coordinator")
-def limits(community: Community, membership_id: int):
-    """Override one member's credit and upper limits, with a reason (active or suspended
-    members; another coordinator changes one's own)."""
-    membership = membership_or_404(community, membership_id)
-    changeable = membership.status in (MembershipStatus.ACTIVE, MembershipStatus.SUSPENDED)
-    account = lookups.account_of(membership) if changeable else None
+def _limits_form(community: Community, account: Account | None, changeable: bool) -> LimitsForm:
+    """The limits form, showing the community's defaults to a member without an account."""
     form = LimitsForm(obj=account)
     if request.method == "GET" and changeable and account is None:
         form.credit_limit.data = community.default_credit_limit
         form.upper_limit.data = community.default_upper_limit
+    return form
+
+
+@bp.route("/members/<int:membership_id>/limits", methods=["GET", "POST"])
+@community_required("coordinator")
+def limits(community: Community, membership_id: int) -> ResponseReturnValue:
+    """Override one member's credit and upper limits, with a reason (active or suspended
+    members; another coordinator changes one's own)."""
+    membership = scoped_or_404(Membership, community, membership_id)
+    changeable = membership.status in (MembershipStatus.ACTIVE, MembershipStatus.SUSPENDED)
+    account = lookups.account_of(membership) if changeable else None
+    form = _limits_form(community, account, changeable)
     if changeable and form.validate_on_submit():
-        who = actor()
-        ok, _result = submit(
-            form,
-            lambda: policy.set_limits(
-                ledger.ensure_account(membership),
-                actor=who,
-                credit_limit=form.credit_limit.data,
-                upper_limit=form.upper_limit.data,
-                reason=form.reason.data,
-            ),
-        )
-        if ok:
-            flash(
-                _("The limits of %(name)s were saved.", name=membership.user.display_name),
-                "success",
-            )
+        saved = _("The limits of %(name)s were saved.", name=membership.user.display_name)
+        if run(lambda: _set_limits(membership, form), form=form, success=saved):
             return redirect(_back(community, membership))
     return render_template(
         "console/limits.html",
@@ -178,28 +154,31 @@ def limits(community: Community, membership_id: int):
     ), (400 if form.errors else 200)
 
 
+def _set_limits(membership: Membership, form: LimitsForm) -> Account:
+    return policy.set_limits(
+        ledger.ensure_account(membership),
+        actor=actor(),
+        credit_limit=form.credit_limit.data,
+        upper_limit=form.upper_limit.data,
+        reason=form.reason.data,
+    )
+
+
 @bp.route("/members/<int:membership_id>/proxies", methods=["POST"])
 @community_required("coordinator")
-def appoint_proxy(community: Community, membership_id: int):
-    membership = membership_or_404(community, membership_id)
-    form = ProxyForm()
-    back = _back(community, membership)
+def appoint_proxy(community: Community, membership_id: int) -> ResponseReturnValue:
+    membership = scoped_or_404(Membership, community, membership_id)
+    form, back = ProxyForm(), _back(community, membership)
     if not form.validate_on_submit():
         flash(_("Enter a member number."), "error")
         return redirect(back)
     number = form.proxy_number.data.strip()
-    proxy = db.session.scalar(
-        select(Membership).where(
-            Membership.community_id == community.id,
-            Membership.member_number == (int(number) if number.isdigit() else -1),
-        )
-    )
+    proxy = memberships.by_number(community, number)
     if proxy is None:
         flash(_("No member has number %(n)s.", n=number), "error")
         return redirect(back)
-    who = actor()
     return act(
-        lambda: proxies.appoint(membership, proxy, actor=who),
+        lambda: proxies.appoint(membership, proxy, actor=actor()),
         _("%(name)s can now act for this member.", name=proxy.user.display_name),
         back,
     )
@@ -207,50 +186,51 @@ def appoint_proxy(community: Community, membership_id: int):
 
 @bp.route("/proxies/<int:proxy_id>/end", methods=["POST"])
 @community_required("coordinator")
-def end_proxy(community: Community, proxy_id: int):
+def end_proxy(community: Community, proxy_id: int) -> ResponseReturnValue:
     appointment = scoped_or_404(Proxy, community, proxy_id)
-    who = actor()
     back = url_for("console.member", slug=community.slug, membership_id=appointment.member_id)
-    return act(lambda: proxies.end(appointment, actor=who), _("The appointment ended."), back)
+    return act(lambda: proxies.end(appointment, actor=actor()), _("The appointment ended."), back)
 
 
 @bp.route("/members/<int:membership_id>/leave", methods=["GET", "POST"])
 @community_required("coordinator")
-def leave(community: Community, membership_id: int):
-    membership = membership_or_404(community, membership_id)
+def leave(community: Community, membership_id: int) -> ResponseReturnValue:
+    membership = scoped_or_404(Membership, community, membership_id)
     form = ConfirmForm()
-    if form.validate_on_submit():
-        who = actor()
-        ok, _result = submit(form, lambda: lifecycle.leave(membership, actor=who))
-        if ok:
-            flash(_("The member has left; their balance was settled with the pot."), "success")
-            return redirect(_back(community, membership))
-    balance = db.session.scalar(
-        select(Account.balance).where(Account.membership_id == membership.id)
-    )
+    if form.validate_on_submit() and run(
+        lambda: lifecycle.leave(membership, actor=actor()),
+        form=form,
+        success=_("The member has left; their balance was settled with the pot."),
+    ):
+        return redirect(_back(community, membership))
+    account = lookups.account_of(membership)
     return render_template(
-        "console/leave.html", community=community, m=membership, form=form, balance=balance or 0
+        "console/leave.html",
+        community=community,
+        m=membership,
+        form=form,
+        balance=account.balance if account else 0,
     )
 
 
 @bp.route("/members/<int:membership_id>/erase", methods=["GET", "POST"])
 @community_required("coordinator")
-def erase(community: Community, membership_id: int):
-    membership = membership_or_404(community, membership_id)
+def erase(community: Community, membership_id: int) -> ResponseReturnValue:
+    membership = scoped_or_404(Membership, community, membership_id)
     form = ConfirmForm()
-    if form.validate_on_submit():
-        who = actor()
-        ok, _result = submit(form, lambda: privacy.erase(membership.user, actor=who))
-        if ok:
-            flash(_("The person's data was erased. The ledger keeps the hours."), "success")
-            return redirect(_back(community, membership))
+    if form.validate_on_submit() and run(
+        lambda: privacy.erase(membership.user, actor=actor()),
+        form=form,
+        success=_("The person's data was erased. The ledger keeps the hours."),
+    ):
+        return redirect(_back(community, membership))
     return render_template("console/erase.html", community=community, m=membership, form=form)
 
 
 @bp.route("/members/<int:membership_id>/statement")
 @community_required("coordinator")
-def statement(community: Community, membership_id: int):
-    membership = membership_or_404(community, membership_id)
+def statement(community: Community, membership_id: int) -> ResponseReturnValue:
+    membership = scoped_or_404(Membership, community, membership_id)
     return render_template(
         "console/statement.html",
         community=community,
