@@ -196,12 +196,3 @@ class KeyedForm(Form):
     """A form that carries an idempotency key, so a resubmission creates nothing new."""
 
     idempotency_key = HiddenField(default=new_key)
-
-
-def apply_domain_error(form: FlaskForm, error) -> bool:
-    """Transitional (removed once every route uses ``web.run``)."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is None:
-        return False
-    field.errors = [*list(field.errors or []), error.message]
-    return True

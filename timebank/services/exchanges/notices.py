@@ -1,7 +1,7 @@
 """What the exchange lifecycle tells the members (in-app, and by e-mail when they want it):
 the other party of a recorded exchange is asked to confirm it; the parties hear when it is
-approved or rejected. Called by ``services.exchanges`` inside the decision's transaction;
-the caller delivers the queued e-mail after the commit (``mail.deliver_pending()``)."""
+approved or rejected. Called by ``exchanges.lifecycle`` inside the decision's transaction;
+``database.transaction`` delivers the queued e-mail after the commit."""
 
 from __future__ import annotations
 
