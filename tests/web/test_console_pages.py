@@ -253,3 +253,41 @@ def test_proxy_posts_a_listing_through_the_page(bank, auth):
     assert response.status_code == 302
     listing = db.session.scalar(select(Listing).where(Listing.title == "Knitting lessons"))
     assert listing.owner_id == a.id
+
+
+def _post_at(community, provider, recipient, minutes, at):
+    exchange = exchanges.record(
+        community, actor=provider.user, provider=provider, recipient=recipient,
+        minutes=minutes, service_date=at.date(), category="gardening",
+        idempotency_key=key(), now=at,
+    )  # fmt: skip
+    exchanges.confirm(exchange, actor=recipient.user, now=at)
+    db.session.commit()
+
+
+def test_printable_statement_for_a_period_shows_opening_and_closing_balances(bank, auth):
+    """A coordinator prints a member's statement for some days: the balance before them,
+    the postings of those days, the balance after them; bad dates are refused."""
+    from datetime import UTC, datetime
+
+    community, coordinator, a, b = bank
+    community.require_confirmation = True
+    db.session.commit()
+    _post_at(community, a, b, 60, datetime(2026, 3, 1, 10, tzinfo=UTC))
+    _post_at(community, b, a, 45, datetime(2026, 3, 5, 10, tzinfo=UTC))
+    _post_at(community, a, b, 30, datetime(2026, 3, 9, 10, tzinfo=UTC))
+    _login(auth, coordinator)
+    url = f"/c/{community.slug}/coordinator/members/{a.id}/statement"
+    page = auth.client.get(f"{url}?start=2026-03-02&end=2026-03-06")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    opening = html.index("Opening balance")
+    closing = html.index("Closing balance")
+    assert "1 h" in html[opening:closing] and "−45 min" in html[opening:closing]
+    assert "+30 min" not in html  # the posting after the period
+    assert "15 min" in html[closing:]  # 60 − 45
+    whole = auth.client.get(url).get_data(as_text=True)
+    assert "Opening balance" not in whole and "+30 min" in whole
+    refused = auth.client.get(f"{url}?start=2026-03-06&end=2026-03-02")
+    assert refused.status_code == 400
+    assert "The last day cannot be before the first." in refused.get_data(as_text=True)

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from timebank.access import community_required
 from timebank.console import bp
-from timebank.console.forms import LimitsForm, ProxyForm, RoleForm
+from timebank.console.forms import LimitsForm, ProxyForm, RoleForm, StatementPeriodForm
 from timebank.forms import TickToConfirmForm as ConfirmForm
 from timebank.models import Account, Community, Membership, MembershipStatus, Proxy, Role
 from timebank.services import permissions, privacy
@@ -231,9 +231,14 @@ def erase(community: Community, membership_id: int) -> ResponseReturnValue:
 @community_required("coordinator")
 def statement(community: Community, membership_id: int) -> ResponseReturnValue:
     membership = scoped_or_404(Membership, community, membership_id)
-    return render_template(
+    form = StatementPeriodForm(formdata=request.args)
+    period = form.period() if request.args else (None, None)
+    start, end = period or (None, None)
+    page = render_template(
         "console/statement.html",
         community=community,
         m=membership,
-        lines=member_statement.lines(membership),
+        form=form,
+        statement=member_statement.statement(membership, start=start, end=end),
     )
+    return page, 200 if period else 400

@@ -24,7 +24,7 @@ from timebank.models import (
     Report,
 )
 from timebank.services import permissions
-from timebank.services.exchanges import lifecycle as exchanges
+from timebank.services.exchanges import from_conversation
 from timebank.services.messaging import conversations
 from timebank.web import limited_sending
 
@@ -135,7 +135,7 @@ def _not_party(community: Community, conversation: Conversation) -> ResponseRetu
 
 def _record(conversation: Conversation, form: ExchangeForm) -> Exchange:
     """Record the exchange the form describes, between the conversation's two members."""
-    return exchanges.record_from_conversation(
+    return from_conversation.record(
         conversation,
         actor=web.actor(),
         gave=form.direction.data == "gave",

@@ -15,13 +15,10 @@ from sqlalchemy import select
 
 from timebank.extensions import db
 from timebank.models import (
-    Category,
     Community,
-    Conversation,
     Exchange,
     ExchangeKind,
     ExchangeStatus,
-    Listing,
     Membership,
     TextKind,
     User,
@@ -46,7 +43,6 @@ from timebank.services.ledger.checks import (
     party_user_ids,
     payload_hash,
 )
-from timebank.services.messaging import conversations
 
 S = ExchangeStatus
 
@@ -400,41 +396,3 @@ def get_for(community: Community, exchange_id: int) -> Exchange | None:
     """An exchange of ``community`` by id, or None (other communities' exchanges included)."""
     exchange = db.session.get(Exchange, exchange_id)
     return exchange if exchange is not None and exchange.community_id == community.id else None
-
-
-def record_from_conversation(
-    conversation: Conversation,
-    *,
-    actor: User,
-    gave: bool,
-    minutes: int,
-    service_date,
-    idempotency_key: str,
-    description: str | None = None,
-):
-    """Turn the conversation into an exchange record between its two members, in the
-    listing's category (``other`` without one), through ``record`` — so it follows
-    the ledger lifecycle, which tells the other member when it waits for them."""
-    if not permissions.is_conversation_party(actor, conversation):
-        raise NotAllowed()
-    community = db.session.get_one(Community, conversation.community_id)
-    me = permissions.membership_of(actor, community)
-    other = conversations.counterpart(conversation, actor)
-    if me is None or other is None:
-        raise NotAllowed()
-    listing = (
-        db.session.get_one(Listing, conversation.listing_id) if conversation.listing_id else None
-    )
-    category = db.session.get_one(Category, listing.category_id) if listing else None
-    exchange = record(
-        community,
-        actor=actor,
-        provider=me if gave else other,
-        recipient=other if gave else me,
-        minutes=minutes,
-        service_date=service_date,
-        category=category.key if category else "other",
-        idempotency_key=idempotency_key,
-        description=description,
-    )
-    return exchange
