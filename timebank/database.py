@@ -17,9 +17,9 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import CursorResult, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.sql.dml import UpdateBase
 
 from timebank.extensions import db
@@ -74,6 +74,18 @@ def changed(statement: UpdateBase, params: dict[str, Any] | None = None) -> int:
     """Execute an UPDATE or DELETE in the current transaction; the number of rows it
     changed (a compare-and-set succeeded when it is 1)."""
     return cast("CursorResult[Any]", db.session.execute(statement, params)).rowcount
+
+
+def reachable() -> bool:
+    """Whether the database answers a trivial statement (the health probe); leaves no
+    transaction open either way."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        return False
+    finally:
+        db.session.rollback()
+    return True
 
 
 def is_retryable(exc: DBAPIError) -> bool:

@@ -172,3 +172,43 @@ def test_one_place_delivers_mail_after_the_commit():
         ):
             callers.append(path.relative_to(PACKAGE).as_posix())
     assert callers == ["database.py"]
+
+
+_BLUEPRINT_MODULES = ("forms", "routes", "helpers", "labels", "cli")
+
+
+def _crosses(area: str, target: str) -> bool:
+    """``target`` is another blueprint's routes, forms or helpers."""
+    parts = target.split(".")
+    return (
+        len(parts) >= 3
+        and parts[0] == "timebank"
+        and parts[1] not in (area, "services", "models")
+        and parts[2].startswith(_BLUEPRINT_MODULES)
+    )
+
+
+def test_no_blueprint_imports_another_blueprints_pages_or_forms():
+    """What two areas share lives in timebank/web.py or timebank/forms.py."""
+    crossing = []
+    for path in _route_modules() + sorted(PACKAGE.glob("*/forms.py")):
+        area = path.relative_to(PACKAGE).parts[0]
+        for node in _imports(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or not node.module:
+                continue
+            targets = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            crossing += [f"{path.relative_to(PACKAGE)}: {t}" for t in targets if _crosses(area, t)]
+    assert crossing == []
+
+
+def test_route_modules_query_through_services():
+    """A page's data comes from a service function: no ``select()`` or session query in
+    a route module (loading one row by id with ``db.session.get`` is allowed)."""
+    queries = []
+    for path in _route_modules():
+        for call in _calls(ast.parse(path.read_text(encoding="utf-8"))):
+            if call in ("select", "db.paginate") or call.startswith(
+                ("db.session.execute", "db.session.scalar")
+            ):
+                queries.append(f"{path.relative_to(PACKAGE)}: {call}")
+    assert queries == []

@@ -2,13 +2,11 @@
 
 from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
-from timebank import web
+from timebank import database, web
 from timebank.access import public
-from timebank.extensions import csrf, db
+from timebank.extensions import csrf
 from timebank.main import bp
 from timebank.security import is_safe_next
 from timebank.services.auth import users as accounts
@@ -43,11 +41,6 @@ def set_language() -> Response:
 @csrf.exempt
 @public
 def healthz() -> tuple[Response, int] | Response:
-    # A probe of the connection itself, not a query of the domain: it stays here.
-    try:
-        db.session.execute(text("SELECT 1"))
-        db.session.rollback()
-    except SQLAlchemyError:
-        db.session.rollback()
+    if not database.reachable():
         return jsonify(status="error", database="unreachable"), 503
     return jsonify(status="ok", database="reachable")
