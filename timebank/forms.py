@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    DateField,
     HiddenField,
     PasswordField,
     SelectChoice,
@@ -196,3 +198,24 @@ class KeyedForm(Form):
     """A form that carries an idempotency key, so a resubmission creates nothing new."""
 
     idempotency_key = HiddenField(default=new_key)
+
+
+class StatementPeriodForm(Form):
+    """The days a printable statement covers (both optional: the whole history)."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField(_l("From"), validators=[Optional()], render_kw={"type": "date"})
+    end = DateField(_l("To"), validators=[Optional()], render_kw={"type": "date"})
+
+    def period(self) -> tuple[date | None, date | None] | None:
+        """(first day, last day), or None when the dates cannot be used (errors on the
+        fields)."""
+        if not self.validate():
+            return None
+        start, end = self.start.data, self.end.data
+        if start and end and end < start:
+            self.end.errors = [_l("The last day cannot be before the first.")]
+            return None
+        return start, end

@@ -14,16 +14,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from flask import Flask, abort, current_app, flash, redirect, request
+from flask import Flask, abort, current_app, flash, redirect, render_template, request
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from timebank.database import transaction
 from timebank.extensions import MAX_PAGE, db, limiter
-from timebank.forms import int_or_none
-from timebank.models import Community, User
+from timebank.forms import StatementPeriodForm, int_or_none
+from timebank.models import Community, Membership, User
 from timebank.services.exceptions import DomainError
 from timebank.services.languages import SPOKEN_LANGUAGES
+from timebank.services.ledger import member_statement
 from timebank.services.listings import search
 from timebank.services.messaging import mail
 
@@ -97,6 +98,23 @@ def act(work: Callable[[], Any], success: str, back: str) -> Response:
     """A button that needs no form of its own: ``run`` it, then go back to ``back``."""
     run(work, success=success)
     return redirect(back)
+
+
+def statement_page(community: Community, membership: Membership) -> tuple[str, int]:
+    """A member's printable statement for the days in the query string (the console's and
+    a proxy's page): the postings with the opening and closing balances; 400 with the
+    field's message for dates that cannot be used."""
+    form = StatementPeriodForm(formdata=request.args)
+    period = form.period() if request.args else (None, None)
+    start, end = period or (None, None)
+    page = render_template(
+        "console/statement.html",
+        community=community,
+        m=membership,
+        form=form,
+        statement=member_statement.statement(membership, start=start, end=end),
+    )
+    return page, 200 if period else 400
 
 
 def init_app(app: Flask) -> None:

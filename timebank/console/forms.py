@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -153,24 +151,3 @@ class LimitsForm(Form):
         optional=True,
     )  # fmt: skip
     reason = reason_field(_l("Reason for the change"))
-
-
-class StatementPeriodForm(Form):
-    """The days a printable statement covers (both optional: the whole history)."""
-
-    class Meta:
-        csrf = False
-
-    start = DateField(_l("From"), validators=[Optional()], render_kw={"type": "date"})
-    end = DateField(_l("To"), validators=[Optional()], render_kw={"type": "date"})
-
-    def period(self) -> tuple[date | None, date | None] | None:
-        """(first day, last day), or None when the dates cannot be used (errors on the
-        fields)."""
-        if not self.validate():
-            return None
-        start, end = self.start.data, self.end.data
-        if start and end and end < start:
-            self.end.errors = [_l("The last day cannot be before the first.")]
-            return None
-        return start, end

@@ -9,15 +9,14 @@ from flask_babel import gettext as _
 
 from timebank.access import community_required
 from timebank.console import bp
-from timebank.console.forms import LimitsForm, ProxyForm, RoleForm, StatementPeriodForm
+from timebank.console.forms import LimitsForm, ProxyForm, RoleForm
 from timebank.forms import TickToConfirmForm as ConfirmForm
 from timebank.models import Account, Community, Membership, MembershipStatus, Proxy, Role
 from timebank.services import permissions, privacy
 from timebank.services.community import dashboard, lifecycle, memberships, proxies, vetting
 from timebank.services.exchanges import lookups, policy
-from timebank.services.ledger import member_statement
 from timebank.services.ledger import posting as ledger
-from timebank.web import act, actor, page_number, run, scoped_or_404
+from timebank.web import act, actor, page_number, run, scoped_or_404, statement_page
 
 
 @bp.route("/")
@@ -230,15 +229,4 @@ def erase(community: Community, membership_id: int) -> ResponseReturnValue:
 @bp.route("/members/<int:membership_id>/statement")
 @community_required("coordinator")
 def statement(community: Community, membership_id: int) -> ResponseReturnValue:
-    membership = scoped_or_404(Membership, community, membership_id)
-    form = StatementPeriodForm(formdata=request.args)
-    period = form.period() if request.args else (None, None)
-    start, end = period or (None, None)
-    page = render_template(
-        "console/statement.html",
-        community=community,
-        m=membership,
-        form=form,
-        statement=member_statement.statement(membership, start=start, end=end),
-    )
-    return page, 200 if period else 400
+    return statement_page(community, scoped_or_404(Membership, community, membership_id))

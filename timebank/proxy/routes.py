@@ -20,7 +20,7 @@ from timebank.services import permissions
 from timebank.services.community import proxies
 from timebank.services.exceptions import DomainError
 from timebank.services.exchanges import lifecycle as exchanges
-from timebank.services.ledger import member_statement, rules
+from timebank.services.ledger import rules
 from timebank.services.listings import categories, listings
 from timebank.services.messaging import conversations
 
@@ -193,14 +193,8 @@ def _record(
 
 @bp.route("/<int:member_id>/statement")
 @community_required("member")
-def statement(community: Community, member_id: int) -> str:
-    membership = _member(community, member_id)
-    return render_template(
-        "console/statement.html",
-        community=community,
-        m=membership,
-        lines=member_statement.lines(membership),
-    )
+def statement(community: Community, member_id: int) -> tuple[str, int]:
+    return web.statement_page(community, _member(community, member_id))
 
 
 @bp.route("/<int:member_id>/listing", methods=["GET", "POST"])
