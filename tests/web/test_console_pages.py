@@ -286,6 +286,7 @@ def test_printable_statement_for_a_period_shows_opening_and_closing_balances(ban
     assert "1 h" in html[opening:closing] and "−45 min" in html[opening:closing]
     assert "+30 min" not in html  # the posting after the period
     assert "15 min" in html[closing:]  # 60 − 45
+    assert "Gardening" in html[opening:closing]  # the category's name, not its key
     whole = auth.client.get(url).get_data(as_text=True)
     assert "Opening balance" not in whole and "+30 min" in whole
     refused = auth.client.get(f"{url}?start=2026-03-06&end=2026-03-02")
