@@ -292,3 +292,17 @@ def test_printable_statement_for_a_period_shows_opening_and_closing_balances(ban
     refused = auth.client.get(f"{url}?start=2026-03-06&end=2026-03-02")
     assert refused.status_code == 400
     assert "The last day cannot be before the first." in refused.get_data(as_text=True)
+
+
+def test_the_last_administrator_is_told_to_appoint_another_first(app, auth):
+    """A community's only administrator demoting themself is refused, in their language,
+    with what to do first; their role is unchanged."""
+    community = make_community()
+    admin = make_member(community, role=Role.ADMIN)
+    _login(auth, admin)
+    page = f"/c/{community.slug}/coordinator/members/{admin.id}"
+    response = auth.post(f"{page}/role", {"role": "member"}, page=page, follow_redirects=True)
+    assert response.status_code == 200
+    assert "Appoint another coordinator first" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert admin.role == Role.ADMIN

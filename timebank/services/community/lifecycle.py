@@ -33,6 +33,7 @@ from timebank.models import (
 )
 from timebank.services import audit, permissions
 from timebank.services.auth import users as accounts
+from timebank.services.community import memberships
 from timebank.services.exceptions import InvalidInput, NotAllowed
 from timebank.services.ledger import posting as ledger
 from timebank.services.ledger import rules
@@ -82,6 +83,7 @@ def suspend(membership: Membership, *, actor: User, now: datetime | None = None)
     sessions end. Raises ``NotAllowed`` or ``InvalidInput``. Audit: ``membership.suspend``."""
     now = now or utcnow()
     _check_manager(membership, actor)
+    memberships.keep_a_coordinator(membership)
     _set_status(membership, MembershipStatus.ACTIVE, MembershipStatus.SUSPENDED)
     paused = _listings(membership, (ListingStatus.ACTIVE,), ListingStatus.PAUSED, now)
     accounts.end_sessions(membership.user)
@@ -197,6 +199,7 @@ def leave(membership: Membership, *, actor: User, now: datetime | None = None) -
         _check_manager(membership, actor)
     if membership.status not in (MembershipStatus.ACTIVE, MembershipStatus.SUSPENDED):
         raise InvalidInput(_l("Only an active or suspended member can leave."))
+    memberships.keep_a_coordinator(membership)
     cancelled = _cancel_pending(membership, actor, now)
     settlement = settle(membership, actor=actor, now=now)
     closed = _listings(

@@ -1,4 +1,5 @@
-"""Membership decisions: apply, approve, decline, change role."""
+"""Membership decisions: apply, approve, decline, change role; and the rule that a
+community always keeps an active coordinator."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from timebank.database import changed
@@ -20,6 +21,37 @@ from timebank.services.ledger import posting as ledger
 from timebank.services.messaging import mail
 
 MAX_REASON_LENGTH = 1000
+# Roles that coordinate a community (an admin can do all a coordinator can).
+COORDINATING = (Role.COORDINATOR, Role.ADMIN)
+
+
+def keep_a_coordinator(membership: Membership, *, field: str | None = None) -> None:
+    """Refuse to let a community lose its last active coordinator: call it before a change
+    that ends ``membership``'s coordinating (a demotion, a suspension, leaving, erasure).
+    The community's row is locked first (SQLite's write transactions are serial already),
+    so two coordinators demoting each other at the same moment leave one of them.
+    Raises ``InvalidInput`` saying what to do first."""
+    if membership.role not in COORDINATING or membership.status != MembershipStatus.ACTIVE:
+        return
+    db.session.execute(
+        select(Community.id).where(Community.id == membership.community_id).with_for_update()
+    )
+    others = db.session.scalar(
+        select(func.count()).where(
+            Membership.community_id == membership.community_id,
+            Membership.id != membership.id,
+            Membership.status == MembershipStatus.ACTIVE,
+            Membership.role.in_(COORDINATING),
+        )
+    )
+    if not others:
+        raise InvalidInput(
+            _l(
+                "This is the community's last active coordinator. Appoint another "
+                "coordinator first, then try again."
+            ),
+            field=field,
+        )
 
 
 def apply(user: User, community: Community, *, motivation: str | None) -> Membership:
@@ -186,6 +218,8 @@ def set_role(membership: Membership, role: Role, *, actor: User) -> Membership:
         raise InvalidInput(_l("Only active members can be given a role."), field="role")
     if membership.role == role:
         return membership
+    if role not in COORDINATING:
+        keep_a_coordinator(membership, field="role")
     previous = membership.role
     membership.role = role
     db.session.flush()
