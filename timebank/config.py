@@ -41,6 +41,8 @@ class Config:
     LOGIN_RATE_LIMIT = "20 per minute"
     RATELIMIT_STORAGE_URL = "memory://"
     RATELIMIT_ENABLED = True
+    # Limited responses say how many requests remain; a 429 says when to retry (Retry-After).
+    RATELIMIT_HEADERS_ENABLED = True
     # How many reverse proxies (nginx, a load balancer) stand in front of the application.
     # With 1, the client address is read from the last X-Forwarded-For entry, so rate limits
     # count each person rather than the proxy; with 0 the header is ignored (not spoofable).

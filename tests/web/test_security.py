@@ -208,6 +208,7 @@ def test_login_rate_limit_answers_429(browser, client):
     assert _hammer(browser, LOGIN_LIMIT + 2) == [200] * LOGIN_LIMIT + [429, 429]
     response = browser.post("/auth/login", {"email": "a@example.org", "password": "x"})
     assert response.status_code == 429
+    assert 0 < int(response.headers["Retry-After"]) <= 60  # when to try again, in seconds
     arabic = browser.post("/auth/login", {"email": "a@example.org"}, headers=ARABIC)
     _assert_translated_error_page(response, arabic, "Too many attempts")
     assert client.get("/auth/login").status_code == 200  # reading the form is not limited
