@@ -7,9 +7,10 @@ from datetime import date, datetime
 
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, format_date, format_datetime, get_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
+
+from timebank.services import languages
 
 LANGUAGE_NAMES = {"en": "English", "ar": "العربية"}
 _ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -41,23 +42,12 @@ def text_direction() -> str:
 
 def local_digits(value: object) -> str:
     """Numbers in the reader's digits (CLDR gives Latin digits for Arabic; we want ٠-٩)."""
-    text = str(value)
-    return text.translate(_ARABIC_INDIC) if current_language() == "ar" else text
+    return languages.in_readers_digits(str(value))
 
 
 def format_minutes(minutes: int | None) -> str:
     """A duration as the reader says it: "1 h 30 min" / "١ س ٣٠ د"."""
-    if minutes is None:
-        return ""
-    sign = "−" if minutes < 0 else ""
-    hours, mins = divmod(abs(int(minutes)), 60)
-    if hours and mins:
-        text = str(_l("%(h)d h %(m)d min", h=hours, m=mins))
-    elif hours:
-        text = str(_l("%(h)d h", h=hours))
-    else:
-        text = str(_l("%(m)d min", m=mins))
-    return local_digits(sign + text)
+    return languages.duration(minutes)
 
 
 def isolate(value: object) -> Markup:

@@ -274,6 +274,11 @@ def test_reversal_obeys_limits(bank):
         bank, lambda: exchanges.reverse(original, actor=bank.coordinator.user, reason="mistake")
     )
     assert isinstance(error, LimitExceeded)
+    # In words, with a minus sign: never "-8:00" / "-7:59".
+    assert str(error.message) == (
+        "This would take a balance to \u22128 h, below its limit of \u22127 h 59 min. "
+        "Nothing was changed."
+    )
     assert original.status == S.POSTED
     policy.set_limits(
         account,

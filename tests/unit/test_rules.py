@@ -122,8 +122,19 @@ def test_duration_parts_refused(hours, minutes):
         rules.parse_duration_parts(hours, minutes, maximum=MAX)
 
 
-def test_format_duration():
-    assert [rules.format_duration(m) for m in (1, 60, 90, 605)] == ["0:01", "1:00", "1:30", "10:05"]
+def test_durations_read_as_words_in_the_readers_language(app):
+    """Messages from services say "−8 h 20 min" (a minus sign, not "-8:20"), in Arabic with
+    Arabic-Indic digits."""
+    from flask_babel import force_locale
+
+    from timebank.services import languages
+
+    with app.test_request_context():
+        assert [languages.duration(m) for m in (1, 60, 90, -500)] == [
+            "1 min", "1 h", "1 h 30 min", "\u22128 h 20 min",
+        ]  # fmt: skip
+        with force_locale("ar"):
+            assert languages.duration(-500).startswith("\u2212٨")
 
 
 ALLOWED = {

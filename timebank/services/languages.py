@@ -1,8 +1,11 @@
 """Languages members speak and write listings in (a short list that suits our members;
-names are translated)."""
+names are translated), and how numbers and durations read in the reader's language: the
+same words on pages, in messages from services and in e-mails ("−8 h 20 min",
+"−٨ س ٢٠ د"), never "-8:20"."""
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 SPOKEN_LANGUAGES = {
@@ -15,3 +18,27 @@ SPOKEN_LANGUAGES = {
     "ur": _l("Urdu"),
     "other": _l("Another language"),
 }
+
+_ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+MINUS = "\u2212"  # the minus sign, not a hyphen
+
+
+def in_readers_digits(text: str) -> str:
+    """``text`` with Arabic-Indic digits for an Arabic reader (CLDR gives Latin ones)."""
+    locale = get_locale()
+    return text.translate(_ARABIC_INDIC) if locale and locale.language == "ar" else text
+
+
+def duration(minutes: int | None) -> str:
+    """A duration as the reader says it: "1 h 30 min", "−8 h 20 min", "١ س ٣٠ د"."""
+    if minutes is None:
+        return ""
+    sign = MINUS if minutes < 0 else ""
+    hours, mins = divmod(abs(int(minutes)), 60)
+    if hours and mins:
+        text = str(_l("%(h)d h %(m)d min", h=hours, m=mins))
+    elif hours:
+        text = str(_l("%(h)d h", h=hours))
+    else:
+        text = str(_l("%(m)d min", m=mins))
+    return in_readers_digits(sign + text)

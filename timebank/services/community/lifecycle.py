@@ -31,7 +31,7 @@ from timebank.models import (
     User,
     utcnow,
 )
-from timebank.services import audit, permissions
+from timebank.services import audit, languages, permissions
 from timebank.services.auth import users as accounts
 from timebank.services.community import memberships
 from timebank.services.exceptions import InvalidInput, NotAllowed
@@ -150,7 +150,7 @@ def _notify_cancelled(user: User, exchange: Exchange, leaving: Membership) -> No
             _(
                 "The exchange of %(duration)s on %(date)s was cancelled because the other "
                 "member left %(c)s.",
-                duration=rules.format_duration(exchange.minutes),
+                duration=languages.duration(exchange.minutes),
                 date=exchange.service_date.isoformat(),
                 c=community.name,
             ),

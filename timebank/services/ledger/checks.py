@@ -23,8 +23,8 @@ from timebank.models import (
     TextKind,
     User,
 )
+from timebank.services import languages
 from timebank.services.exceptions import InvalidInput
-from timebank.services.ledger.rules import format_duration
 
 MAX_REASON_LENGTH = 1000
 MAX_DESCRIPTION_LENGTH = 2000
@@ -89,7 +89,7 @@ def check_minutes(minutes: object, community: Community, *, field: str = "minute
     maximum = community.max_minutes_per_exchange
     if minutes > maximum:
         raise InvalidInput(
-            _l("At most %(max)s in one exchange.", max=format_duration(maximum)), field=field
+            _l("At most %(max)s in one exchange.", max=languages.duration(maximum)), field=field
         )
     return minutes
 

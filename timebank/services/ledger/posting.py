@@ -39,6 +39,7 @@ from timebank.models import (
     MembershipStatus,
     utcnow,
 )
+from timebank.services import languages
 from timebank.services.exceptions import AlreadyDecided, InvalidInput, LimitExceeded
 from timebank.services.ledger import rules
 
@@ -157,9 +158,9 @@ def check_limits(movements: Sequence[Movement]) -> None:
             error = LimitExceeded(
                 _l(
                     "This would take a balance to %(after)s, below its limit of "
-                    "-%(limit)s. Nothing was changed.",
-                    after=_signed(account.balance + delta),
-                    limit=rules.format_duration(account.credit_limit),
+                    "%(limit)s. Nothing was changed.",
+                    after=languages.duration(account.balance + delta),
+                    limit=languages.duration(-account.credit_limit),
                 ),
                 field="minutes",
             )
@@ -168,8 +169,8 @@ def check_limits(movements: Sequence[Movement]) -> None:
                 _l(
                     "This would take a balance to %(after)s, above its limit of %(limit)s. "
                     "Nothing was changed.",
-                    after=_signed(account.balance + delta),
-                    limit=rules.format_duration(account.upper_limit or 0),
+                    after=languages.duration(account.balance + delta),
+                    limit=languages.duration(account.upper_limit or 0),
                 ),
                 field="minutes",
             )
@@ -181,10 +182,6 @@ def breaks_limits(movements: Sequence[Movement]) -> bool:
     return any(
         not rules.within_limits(a.balance, d, a.credit_limit, a.upper_limit) for a, d in movements
     )
-
-
-def _signed(minutes: int) -> str:
-    return ("-" if minutes < 0 else "") + rules.format_duration(abs(minutes))
 
 
 def movements_for(exchange: Exchange, accounts: dict[int, Any]) -> list[Movement]:

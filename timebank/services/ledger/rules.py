@@ -9,6 +9,7 @@ import re
 from flask_babel import lazy_gettext as _l
 
 from timebank.models.ledger import ApprovalRule, ExchangeStatus
+from timebank.services import languages
 from timebank.services.exceptions import InvalidInput
 
 S = ExchangeStatus
@@ -139,7 +140,7 @@ def _bounded(minutes: int, maximum: int, field: str) -> int:
         raise InvalidInput(_l("A duration must be at least one minute."), field=field)
     if minutes > maximum:
         raise InvalidInput(
-            _l("At most %(max)s in one exchange.", max=format_duration(maximum)), field=field
+            _l("At most %(max)s in one exchange.", max=languages.duration(maximum)), field=field
         )
     return minutes
 
@@ -197,8 +198,3 @@ def parse_duration_parts(
             raise InvalidInput(_l("Minutes must be below 60."), field=field)
         values.append(value)
     return _bounded(values[0] * 60 + values[1], maximum, field)
-
-
-def format_duration(minutes: int) -> str:
-    """``90`` → ``1:30`` (the page localises the digits)."""
-    return f"{minutes // 60}:{minutes % 60:02d}"
