@@ -61,6 +61,9 @@ class Config:
     # e-mails written by the command-line jobs start with it. E-mails written while serving
     # a request use that request's address when this is unset.
     PUBLIC_URL: str | None = None
+    # Where the source code of the version running here can be had (the AGPL's offer to
+    # network users). Every page's footer links to /source, which links here when set.
+    SOURCE_URL: str | None = None
 
     PER_PAGE = 25
 

@@ -1,4 +1,4 @@
-"""Home, language switcher and the health check."""
+"""Home, language switcher, the source-code notice and the health check."""
 
 from flask import current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
@@ -35,6 +35,14 @@ def set_language() -> Response:
         web.run(lambda: accounts.set_locale(web.actor(), lang))
     target = request.form.get("next")
     return redirect(target if target and is_safe_next(target) else url_for("main.index"))
+
+
+@bp.route("/source")
+@public
+def source() -> str:
+    """The AGPL's offer to network users: the licence, and where the source code of the
+    running version is (``SOURCE_URL``), linked from every page's footer."""
+    return render_template("main/source.html", source_url=current_app.config["SOURCE_URL"])
 
 
 @bp.route("/healthz")
