@@ -29,6 +29,7 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = False
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
@@ -39,6 +40,8 @@ class Config:
     LOGIN_LOCKOUT_THRESHOLD = 5
     LOGIN_LOCKOUT_MINUTES = 15
     LOGIN_RATE_LIMIT = "20 per minute"
+    MESSAGE_RATE_LIMIT = "20 per hour"
+    LISTING_RATE_LIMIT = "10 per hour"
     RATELIMIT_STORAGE_URL = "memory://"
     RATELIMIT_ENABLED = True
     # Limited responses say how many requests remain; a 429 says when to retry (Retry-After).

@@ -158,4 +158,4 @@ def _sender_key() -> str:
 
 
 def _message_limit() -> str:
-    return current_app.config.get("MESSAGE_RATE_LIMIT", "20 per hour")
+    return current_app.config["MESSAGE_RATE_LIMIT"]

@@ -107,7 +107,7 @@ def mine(community: Community) -> str:
 
 
 def _posting_limit() -> str:
-    return current_app.config.get("LISTING_RATE_LIMIT", "10 per hour")
+    return current_app.config["LISTING_RATE_LIMIT"]
 
 
 def _poster_key() -> str:
