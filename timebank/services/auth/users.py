@@ -22,7 +22,7 @@ from timebank.models.user import new_session_token
 from timebank.services import audit
 from timebank.services.auth import passwords
 from timebank.services.exceptions import InvalidInput, NotAllowed
-from timebank.services.messaging import mail
+from timebank.services.messaging import mail, notifications
 
 _RESET_SALT = "password-reset"
 
@@ -124,6 +124,13 @@ def register(
     if not community.accepting_applications:
         raise InvalidInput(_l("This community is not accepting applications."), field="community")
     user = create_user(email=email, display_name=display_name, password=password, locale=locale)
+    return application(user, community, motivation=motivation)
+
+
+def application(user: User, community: Community, *, motivation: str | None) -> Membership:
+    """``user``'s applying membership in ``community``; every coordinator is told (in the
+    app, and by e-mail in their language when they want it) with a link to the applicant's
+    vetting page. Audit: ``membership.apply``."""
     membership = Membership(
         user=user,
         community=community,
@@ -133,6 +140,11 @@ def register(
     db.session.add(membership)
     db.session.flush()
     audit.record("membership.apply", actor=user, community_id=community.id, obj=membership)
+    notifications.notify_coordinators(
+        community, "application", object_type="applications", object_id=membership.id,
+        body=_l("%(name)s applied to join the community and waits for a coordinator's "
+                "decision.", name=user.display_name),
+    )  # fmt: skip
     return membership
 
 

@@ -55,21 +55,13 @@ def keep_a_coordinator(membership: Membership, *, field: str | None = None) -> N
 
 
 def apply(user: User, community: Community, *, motivation: str | None) -> Membership:
-    """An existing user applies to another community. Audited (``membership.apply``)."""
+    """An existing user applies to another community; the coordinators are told. Audited
+    (``membership.apply``)."""
     if not community.accepting_applications:
         raise InvalidInput(_l("This community is not accepting applications."))
     if user.membership_in(community.id) is not None:
         raise InvalidInput(_l("You have already applied to or joined this community."))
-    membership = Membership(
-        user=user,
-        community=community,
-        motivation=motivation or None,
-        status=MembershipStatus.APPLYING,
-    )
-    db.session.add(membership)
-    db.session.flush()
-    audit.record("membership.apply", actor=user, community_id=community.id, obj=membership)
-    return membership
+    return accounts.application(user, community, motivation=motivation)
 
 
 def active_page(community: Community, *, page: int, per_page: int) -> Pagination:

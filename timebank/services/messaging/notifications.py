@@ -38,6 +38,7 @@ KINDS = {
     "concern": _l("A concern was raised after a companionship visit"),
     "check_expiring": _l("A safeguarding check is expiring"),
     "report": _l("A member made a report"),
+    "application": _l("Someone applied to join the community"),
 }
 # object type -> (endpoint, URL argument) of the page a notification leads to: the inbox
 # links there, and the e-mail gives its address when the caller named no other.
@@ -50,6 +51,7 @@ TARGETS = {
     "listings": ("listings.detail", "listing_id"),
     "safeguarding_checks": ("safeguarding.index", None),
     "exchanges": ("exchanges.detail", "exchange_id"),
+    "applications": ("console.vet", "membership_id"),
 }
 DIGEST = "digest"
 PREFERENCE_KINDS = (*KINDS.keys(), DIGEST)
