@@ -306,3 +306,20 @@ def test_the_last_administrator_is_told_to_appoint_another_first(app, auth):
     assert "Appoint another coordinator first" in response.get_data(as_text=True)
     db.session.expire_all()
     assert admin.role == Role.ADMIN
+
+
+def test_coordinator_pages_open_with_the_largest_limits(bank, auth):
+    """Limits at the largest whole number the columns hold (2**31 - 1): the dashboard and
+    the member list filtered by limits still answer (no 32-bit overflow on PostgreSQL)."""
+    from timebank.models import Account
+
+    community, coordinator, a, b = bank
+    largest = 2**31 - 1
+    for account in db.session.scalars(select(Account).where(Account.community_id == community.id)):
+        account.credit_limit = largest
+        account.upper_limit = largest
+    db.session.commit()
+    _login(auth, coordinator)
+    base = f"/c/{community.slug}/coordinator"
+    assert auth.client.get(f"{base}/").status_code == 200
+    assert auth.client.get(f"{base}/members/?filter=beyond_limits").status_code == 200

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import BigInteger, and_, cast, exists, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from timebank.extensions import MAX_PAGE, db
@@ -26,6 +27,12 @@ from timebank.services.paging import Page
 # A balance worth a coordinator's look: beyond 4/5 of a limit (integer arithmetic, so
 # the whole-minute columns never see a float).
 WARNING_NUMERATOR, WARNING_DENOMINATOR = 4, 5
+
+
+def _wide(column: Any) -> Any:
+    """The column as a 64-bit integer: PostgreSQL multiplies 32-bit columns in 32 bits,
+    and a limit near the column's maximum times 4 would overflow (an error, not a page)."""
+    return cast(column, BigInteger)
 
 
 @dataclass(frozen=True)
@@ -69,12 +76,14 @@ def _beyond_warning():
     return or_(
         and_(
             Account.credit_limit > 0,
-            Account.balance * WARNING_DENOMINATOR <= -(Account.credit_limit * WARNING_NUMERATOR),
+            _wide(Account.balance) * WARNING_DENOMINATOR
+            <= -(_wide(Account.credit_limit) * WARNING_NUMERATOR),
         ),
         and_(
             Account.upper_limit.is_not(None),
             Account.upper_limit > 0,
-            Account.balance * WARNING_DENOMINATOR >= Account.upper_limit * WARNING_NUMERATOR,
+            _wide(Account.balance) * WARNING_DENOMINATOR
+            >= _wide(Account.upper_limit) * WARNING_NUMERATOR,
         ),
     )
 
