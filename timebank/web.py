@@ -119,7 +119,8 @@ def statement_page(community: Community, membership: Membership) -> tuple[str, i
 
 def init_app(app: Flask) -> None:
     """Let e-mail links written while serving a page name the address the site was reached
-    at (``mail.site_address``), for installations without ``TIMEBANK_PUBLIC_URL``."""
+    at (``mail.site_address``), for installations without ``TIMEBANK_PUBLIC_URL`` (only
+    in development: that address is then a loopback name or one of ``EXTRA_HOSTS``)."""
 
     @app.before_request
     def _site_address() -> None:
