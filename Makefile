@@ -6,6 +6,9 @@ FLASK    = $(BIN)/flask --app timebank
 STAMP    = $(VENV)/.installed
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
+# The one origin links name and the host the demo answers to (TIMEBANK_PUBLIC_URL);
+# reaching it from another machine: make run HOST=0.0.0.0 PUBLIC_URL=http://<this machine>:5000
+PUBLIC_URL ?= http://$(HOST):$(PORT)
 # Two workers: the suite is several hundred tests; pass PYTEST_ARGS= to run in one process.
 PYTEST_ARGS ?= -n 2
 
@@ -23,6 +26,7 @@ install: $(STAMP) translations
 translations: $(STAMP)
 	$(BIN)/pybabel -q compile -d timebank/translations
 
+run: export TIMEBANK_PUBLIC_URL = $(PUBLIC_URL)
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo

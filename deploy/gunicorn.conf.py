@@ -1,7 +1,9 @@
 """gunicorn settings for production (`make serve`): gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
 Run with TIMEBANK_ENV=production, TIMEBANK_DATABASE_URL=postgresql+psycopg://…,
-TIMEBANK_RATELIMIT_STORAGE_URL=redis://127.0.0.1:6379/0 and a secret key."""
+TIMEBANK_RATELIMIT_STORAGE_URL=redis://127.0.0.1:6379/0, a secret key and
+TIMEBANK_PUBLIC_URL=https://<the site's address> (the only host answered, with
+TIMEBANK_EXTRA_HOSTS: add the name a local health check uses, such as 127.0.0.1)."""
 
 import multiprocessing
 import os

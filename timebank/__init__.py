@@ -34,6 +34,11 @@ def _configure(app: Flask, overrides: dict) -> None:
         app.config["SECRET_KEY"] = settings.load_secret_key(instance, production)
     if production:
         settings.check_secret_key(app.config["SECRET_KEY"])
+    # Links name one trusted origin; a request for another host is a 400 (errors.py).
+    app.config["PUBLIC_URL"] = settings.public_origin(app.config.get("PUBLIC_URL"), production)
+    app.config["TRUSTED_HOSTS"] = settings.trusted_hosts(
+        app.config["PUBLIC_URL"], app.config.get("EXTRA_HOSTS", ""), production
+    )
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         instance.mkdir(parents=True, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'timebank.sqlite3'}"

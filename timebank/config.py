@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 MIN_SECRET_KEY_LENGTH = 32
 MIN_SECRET_KEY_DISTINCT_CHARACTERS = 10
@@ -60,13 +62,22 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_USE_TLS = True
     MAIL_SENDER = "timebank@localhost"
-    # The address members reach the site at (https://timebank.example.org): links in
-    # e-mails written by the command-line jobs start with it. E-mails written while serving
-    # a request use that request's address when this is unset.
+    # The address members reach the site at (https://timebank.example.org: a scheme and a
+    # host, no path). Every absolute link (in e-mails, whether written while serving a page
+    # or by a command-line job) starts with it, whatever Host header a request carried, and
+    # the site answers only requests addressed to its host (TRUSTED_HOSTS is derived from it
+    # and EXTRA_HOSTS). Required in production. Unset in development and tests: only
+    # loopback names (localhost, 127.0.0.1) and EXTRA_HOSTS are answered, links name the
+    # loopback address the page was requested at, and a command-line job's links stay
+    # relative paths. `make run` sets it to http://HOST:PORT.
     PUBLIC_URL: str | None = None
     # Where the source code of the version running here can be had (the AGPL's offer to
     # network users). Every page's footer links to /source, which links here when set.
     SOURCE_URL: str | None = None
+    # More host names the site answers to besides PUBLIC_URL's, comma-separated (a name a
+    # health check or an internal proxy uses; ".example.org" means every subdomain). Links
+    # never name them; any other Host gets a plain 400 page.
+    EXTRA_HOSTS = ""
 
     PER_PAGE = 25
 
@@ -155,3 +166,53 @@ def check_secret_key(key: str | None) -> None:
             f"Refusing to start: the secret key must be at least {MIN_SECRET_KEY_LENGTH} "
             "random characters."
         )
+
+
+# Answered in development and tests, whatever PUBLIC_URL says (never in production).
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
+
+
+def public_origin(url: str | None, production: bool) -> str | None:
+    """``PUBLIC_URL`` as an origin (``https://timebank.example.org``, no trailing slash).
+
+    Refuses to start (``RuntimeError``) when production has none, or when it is not an
+    http(s) origin (a path, a query or a user name in it); None in development when
+    unset."""
+    if not url:
+        if production:
+            raise RuntimeError(
+                "Refusing to start: set TIMEBANK_PUBLIC_URL to the address members reach the "
+                "site at (for example https://timebank.example.org). Links in e-mails are "
+                "built from it, never from a request's Host header."
+            )
+        return None
+    parts = urlsplit(url.strip())
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise RuntimeError(
+            f"Refusing to start: TIMEBANK_PUBLIC_URL={url!r} is not an origin such as "
+            "https://timebank.example.org (a scheme and a host, with no path)."
+        )
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise RuntimeError(f"Refusing to start: the port in TIMEBANK_PUBLIC_URL={url!r}.") from None
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def trusted_hosts(origin: str | None, extra: str | Iterable[str], production: bool) -> list[str]:
+    """The host names the site answers to (Flask's ``TRUSTED_HOSTS``): ``origin``'s, the
+    ``extra`` ones (comma-separated text or a list), and loopback names outside
+    production."""
+    names = extra.split(",") if isinstance(extra, str) else list(extra)
+    hosts = [urlsplit(origin).hostname or ""] if origin else []
+    hosts += [name.strip().lower() for name in names]
+    if not production:
+        hosts += LOOPBACK_HOSTS
+    return list(dict.fromkeys(host for host in hosts if host))

@@ -24,6 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from timebank.services import identifiers
 from timebank.services.exchanges import lookups
 from timebank.services.languages import SPOKEN_LANGUAGES
 from timebank.services.listings import listings
@@ -69,13 +70,11 @@ def options(pairs) -> list[SelectChoice]:
 
 
 def int_or_none(value):
-    """Select values arrive as text; anything that is not a whole number means "none"."""
+    """A generated choice's value (a select's, a hidden field's) as an id; anything that
+    is not one by the shared rule (``identifiers.parse_id``) means "none"."""
     if value in (None, ""):
         return None
-    if isinstance(value, int):
-        return value
-    text = str(value)
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+    return identifiers.parse_id(value)
 
 
 def new_key() -> str:
@@ -162,6 +161,24 @@ class WholeNumberField(StringField):
         self.data = None
         if self.raw.strip():
             self.data = lookups.member_number(self.raw)
+            if self.data is None:
+                raise ValueError(_l("Enter a whole number, for example 12."))
+
+    def _value(self):
+        return getattr(self, "raw", None) or ("" if self.data is None else str(self.data))
+
+
+class IdField(StringField):
+    """The number of a record (a member's user number, an object's id) typed into a form
+    or a filter: a whole number by the rule every id follows (``identifiers.parse_id``;
+    Arabic-Indic digits welcome). Anything else is the field's error, never "no filter".
+    Keeps the text as typed."""
+
+    def process_formdata(self, valuelist):
+        self.raw = valuelist[0] if valuelist else ""
+        self.data = None
+        if self.raw.strip():
+            self.data = identifiers.parse_id(self.raw, typed=True)
             if self.data is None:
                 raise ValueError(_l("Enter a whole number, for example 12."))
 

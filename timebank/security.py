@@ -7,11 +7,12 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, request
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter, ValidationError
 
 from timebank import database
 from timebank.extensions import db
 from timebank.models import User
+from timebank.services import identifiers
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -42,13 +43,23 @@ def is_safe_next(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
-class DatabaseIdConverter(IntegerConverter):
-    """``<int:…>`` URL parts beyond the database's integer range answer 404 instead of
-    reaching the database (where they raise an overflow error)."""
+class IdConverter(BaseConverter):
+    """``<int:…>`` URL parts: an id by the rule every form and filter uses
+    (``identifiers.parse_id``). ASCII digits only, so ``/exchanges/٣`` is not a second
+    spelling of ``/exchanges/3``; beyond the database's integer range, 404 instead of an
+    overflow error from the database."""
 
-    def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(url_map, *args, **kwargs)
+    regex = r"[0-9]+"
+    weight = 50  # as werkzeug's own number converters, so routes keep their order
+
+    def to_python(self, value: str) -> int:
+        number = identifiers.parse_id(value)
+        if number is None:
+            raise ValidationError()
+        return number
+
+    def to_url(self, value: int) -> str:
+        return str(int(value))
 
 
 def _mark_read_only() -> None:
@@ -71,7 +82,7 @@ def _headers(response: Response) -> Response:
 
 
 def init_app(app: Flask, login_manager: LoginManager) -> None:
-    app.url_map.converters["int"] = DatabaseIdConverter
+    app.url_map.converters["int"] = IdConverter
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")

@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 from timebank.database import transaction
 from timebank.extensions import MAX_PAGE, db, limiter
 from timebank.forms import StatementPeriodForm, int_or_none
-from timebank.models import Community, Membership, User
+from timebank.models import Community, ListingKind, Membership, User
 from timebank.services.exceptions import DomainError
 from timebank.services.languages import SPOKEN_LANGUAGES
 from timebank.services.ledger import member_statement
@@ -103,23 +103,27 @@ def act(work: Callable[[], Any], success: str, back: str) -> Response:
 def statement_page(community: Community, membership: Membership) -> tuple[str, int]:
     """A member's printable statement for the days in the query string (the console's and
     a proxy's page): the postings with the opening and closing balances; 400 with the
-    field's message for dates that cannot be used."""
+    field's message, and no postings, for dates that cannot be used."""
     form = StatementPeriodForm(formdata=request.args)
     period = form.period() if request.args else (None, None)
-    start, end = period or (None, None)
     page = render_template(
         "console/statement.html",
         community=community,
         m=membership,
         form=form,
-        statement=member_statement.statement(membership, start=start, end=end),
+        statement=(
+            member_statement.statement(membership, start=period[0], end=period[1])
+            if period
+            else None
+        ),
     )
     return page, 200 if period else 400
 
 
 def init_app(app: Flask) -> None:
     """Let e-mail links written while serving a page name the address the site was reached
-    at (``mail.site_address``), for installations without ``TIMEBANK_PUBLIC_URL``."""
+    at (``mail.site_address``), for installations without ``TIMEBANK_PUBLIC_URL`` (only
+    in development: that address is then a loopback name or one of ``EXTRA_HOSTS``)."""
 
     @app.before_request
     def _site_address() -> None:
@@ -131,15 +135,27 @@ def init_app(app: Flask) -> None:
 
 
 def search_filters() -> search.Filters:
-    """The search-and-filter form's values from the query string (browse and directory)."""
+    """The search-and-filter form's values from the query string (browse and directory).
+    A facet that is not one of the form's choices (a category that is not an id by the
+    shared rule, an unknown type or language) is ``unreadable``: it matches nothing."""
     args = request.args
-    language = args.get("language", "")
+    kind, category, language = args.get("kind"), args.get("category"), args.get("language")
+    unreadable = {
+        name
+        for name, wrong in (
+            ("kind", kind and kind not in {k.value for k in ListingKind}),
+            ("category", category and int_or_none(category) is None),
+            ("language", language and language not in SPOKEN_LANGUAGES),
+        )
+        if wrong
+    }
     return search.Filters(
         q=args.get("q", "")[:MAX_QUERY_LENGTH].strip(),
-        kind=args.get("kind") or None,
-        category_id=int_or_none(args.get("category")),
+        kind=kind or None,
+        category_id=int_or_none(category),
         neighbourhood=(args.get("neighbourhood", "")[:80].strip() or None),
         language=language if language in SPOKEN_LANGUAGES else None,
+        unreadable=frozenset(unreadable),
     )
 
 

@@ -20,7 +20,13 @@ def instance(monkeypatch, tmp_path) -> Path:
     """A fresh ``instance/`` folder, and an environment with no ``TIMEBANK_*`` settings."""
     folder = tmp_path / "instance"
     monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(folder))
-    for name in ("TIMEBANK_ENV", "TIMEBANK_SECRET_KEY", "TIMEBANK_DATABASE_URL"):
+    for name in (
+        "TIMEBANK_ENV",
+        "TIMEBANK_SECRET_KEY",
+        "TIMEBANK_DATABASE_URL",
+        "TIMEBANK_PUBLIC_URL",
+        "TIMEBANK_EXTRA_HOSTS",
+    ):
         monkeypatch.delenv(name, raising=False)
     return folder
 
@@ -77,6 +83,7 @@ def test_production_starts_with_a_strong_key(instance, monkeypatch):
     """With a strong key production starts, with Secure cookies."""
     monkeypatch.setenv("TIMEBANK_ENV", "production")
     monkeypatch.setenv("TIMEBANK_SECRET_KEY", STRONG_KEY)
+    monkeypatch.setenv("TIMEBANK_PUBLIC_URL", "https://timebank.example.org")
     app = _app()
     assert app.config["SECRET_KEY"] == STRONG_KEY
     assert app.config["ENV"] == "production"
@@ -118,3 +125,53 @@ def test_two_workers_starting_together_share_one_key(instance, monkeypatch):
     )
     key = config.load_secret_key(instance, production=False)
     assert key == "written-by-the-other-worker-" + STRONG_KEY
+
+
+def test_production_refuses_to_start_without_a_public_url(instance, monkeypatch):
+    """Production names the missing setting, as it does for the secret key."""
+    monkeypatch.setenv("TIMEBANK_ENV", "production")
+    monkeypatch.setenv("TIMEBANK_SECRET_KEY", STRONG_KEY)
+    with pytest.raises(RuntimeError, match="TIMEBANK_PUBLIC_URL"):
+        _app()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "timebank.example.org",
+        "ftp://timebank.example.org",
+        "https://timebank.example.org/timebank",
+        "https://timebank.example.org/?next=x",
+        "https://user@timebank.example.org",
+        "https://timebank.example.org:port",
+        "https://",
+    ],
+)
+def test_a_public_url_that_is_not_an_origin_is_refused(instance, url):
+    """Anywhere (development too), a public address with a path, a query, a user name or
+    no host is refused at start rather than written into every link."""
+    with pytest.raises(RuntimeError, match="TIMEBANK_PUBLIC_URL"):
+        _app(PUBLIC_URL=url)
+
+
+def test_trusted_hosts_come_from_the_public_url_and_the_extra_names(instance, monkeypatch):
+    """Production answers the public host and ``TIMEBANK_EXTRA_HOSTS`` only; the link
+    origin is normalised (lower case, no trailing slash)."""
+    monkeypatch.setenv("TIMEBANK_ENV", "production")
+    monkeypatch.setenv("TIMEBANK_SECRET_KEY", STRONG_KEY)
+    monkeypatch.setenv("TIMEBANK_PUBLIC_URL", "https://TimeBank.Example.org:8443/")
+    monkeypatch.setenv("TIMEBANK_EXTRA_HOSTS", " internal.example , .example.net,,")
+    app = _app()
+    assert app.config["PUBLIC_URL"] == "https://timebank.example.org:8443"
+    assert app.config["TRUSTED_HOSTS"] == ["timebank.example.org", "internal.example",
+                                           ".example.net"]  # fmt: skip
+
+
+def test_development_answers_loopback_names_and_links_to_the_public_url(instance):
+    """Without ``PUBLIC_URL`` development answers only loopback names (and the extra
+    ones); with it, the loopback names too, so ``make run`` works at either name."""
+    assert _app().config["PUBLIC_URL"] is None
+    assert _app().config["TRUSTED_HOSTS"] == ["localhost", "127.0.0.1"]
+    app = _app(PUBLIC_URL="http://127.0.0.1:5000", EXTRA_HOSTS="laptop.lan")
+    assert app.config["PUBLIC_URL"] == "http://127.0.0.1:5000"
+    assert app.config["TRUSTED_HOSTS"] == ["127.0.0.1", "laptop.lan", "localhost"]

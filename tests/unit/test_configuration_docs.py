@@ -74,6 +74,8 @@ def settings_table(text: str) -> dict[str, dict[str, str]]:
 
 def _shown(value: object) -> str | None:
     """How a default is written in the table, for values one can write as a variable."""
+    if value == "":
+        return "empty"
     if isinstance(value, bool | int | str):
         return f"`{value}`"
     return None  # None, tuples, dictionaries, durations: described in words

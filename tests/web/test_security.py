@@ -127,7 +127,7 @@ def test_session_cookie_flags(auth):
 def test_production_cookies_are_secure(monkeypatch, database_uri, tmp_path):
     """In production the session cookie is also Secure."""
     monkeypatch.setenv("TIMEBANK_ENV", "production")
-    app = _build_app(database_uri, tmp_path)
+    app = _build_app(database_uri, tmp_path, PUBLIC_URL="https://localhost", EXTRA_HOSTS="")
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     with app.app_context():
         make_user(email="prod@example.org")

@@ -106,7 +106,7 @@ def forgot_password() -> Response | str:
         web.run(
             lambda: accounts.request_password_reset(
                 form.email.data,
-                link_for=lambda token: url_for("auth.reset_password", token=token, _external=True),
+                link_for=lambda token: url_for("auth.reset_password", token=token),
             ),
             success=_(
                 "If an account uses this address, we have sent it a link to choose a new "

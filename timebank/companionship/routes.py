@@ -191,7 +191,7 @@ def log_visit(community: Community, arrangement_id: int) -> ResponseReturnValue:
         flash(_("Only the volunteer or a coordinator can log a visit."), "error")
         return redirect(back)
     form = VisitForm()
-    link = url_for("companionship.concerns", slug=community.slug, _external=True)
+    link = url_for("companionship.concerns", slug=community.slug)
     if form.validate_on_submit() and web.run(
         lambda: _log_visit(found, form, link), form=form, success=_visit_logged
     ):

@@ -10,7 +10,6 @@ from wtforms import (
     FileField,
     FormField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -21,6 +20,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from timebank.forms import (
     Form,
+    IdField,
     KeyedForm,
     NoControlCharacters,
     minutes_field,
@@ -124,10 +124,14 @@ class AuditFilterForm(Form):
     class Meta:
         csrf = False
 
-    actor_id = IntegerField(_l("Actor (user number)"), validators=[Optional()])
-    action = StringField(_l("Action"), validators=[Optional(), Length(max=60)])
-    object_type = StringField(_l("Object type"), validators=[Optional(), Length(max=40)])
-    object_id = IntegerField(_l("Object number"), validators=[Optional()])
+    actor_id = IdField(_l("Actor (user number)"), validators=[Optional()])
+    action = StringField(
+        _l("Action"), validators=[Optional(), Length(max=60), NoControlCharacters()]
+    )
+    object_type = StringField(
+        _l("Object type"), validators=[Optional(), Length(max=40), NoControlCharacters()]
+    )
+    object_id = IdField(_l("Object number"), validators=[Optional()])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("To"), validators=[Optional()])
 

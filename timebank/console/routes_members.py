@@ -36,7 +36,7 @@ def _wanted() -> dashboard.MemberQuery:
     """The member list's status, filter and member number from the query string."""
     return dashboard.MemberQuery(
         status=request.args.get("status", "active"),
-        chosen=request.args.get("filter"),
+        chosen=request.args.get("filter") or None,
         number=request.args.get("number", "").strip(),
     )
 
@@ -56,6 +56,7 @@ def members(community: Community) -> ResponseReturnValue:
         chosen=wanted.chosen,
         number=wanted.number,
         statuses=list(MembershipStatus),
+        problems=wanted.problems(),
     )
 
 

@@ -125,10 +125,11 @@ def import_data(community: Community) -> ResponseReturnValue:
     return _render_import(community, form, result)
 
 
-def _filters(form: AuditFilterForm) -> auditlog.Filters:
-    """The audit log's filters, or none when the form is not valid."""
+def _filters(form: AuditFilterForm) -> auditlog.Filters | None:
+    """The audit log's filters; None when one is not valid (its message is then on its
+    field). An invalid filter shows and exports nothing: it never reads as "no filter"."""
     if not form.validate():
-        return auditlog.Filters()
+        return None
     return auditlog.Filters(
         actor_id=form.actor_id.data,
         action=form.action.data or None,
@@ -139,28 +140,46 @@ def _filters(form: AuditFilterForm) -> auditlog.Filters:
     )
 
 
-@bp.route("/audit/")
-@community_required("coordinator")
-def audit_log(community: Community) -> ResponseReturnValue:
-    form = AuditFilterForm(request.args)
-    per_page = current_app.config["PER_PAGE"]
-    page = auditlog.events_page(community, _filters(form), page=page_number(), per_page=per_page)
+def _audit_page(
+    community: Community, form: AuditFilterForm, filters: auditlog.Filters | None, args: dict
+) -> str:
+    """The audit log for ``filters``: no events when they cannot be applied."""
+    page = None
+    if filters is not None:
+        per_page = current_app.config["PER_PAGE"]
+        page = run(
+            lambda: auditlog.events_page(community, filters, page=page_number(), per_page=per_page),
+            form=form,
+        ).value
     return render_template(
         "console/audit.html",
         community=community,
         form=form,
         page=page,
-        args={k: v for k, v in request.args.items() if k != "page" and v},
+        args=args,
         actions=auditlog.actions(community),
     )
+
+
+@bp.route("/audit/")
+@community_required("coordinator")
+def audit_log(community: Community) -> ResponseReturnValue:
+    form = AuditFilterForm(request.args)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return _audit_page(community, form, _filters(form), args)
 
 
 @bp.route("/audit/export", methods=["POST"])
 @community_required("coordinator")
 def audit_export(community: Community) -> ResponseReturnValue:
-    filters = _filters(AuditFilterForm(request.form))
-    if not run(lambda: auditlog.record_export(community, actor=actor(), filters=filters)):
-        return redirect(url_for("console.audit_log", slug=community.slug))
+    form = AuditFilterForm(request.form)
+    filters = _filters(form)
+    if filters is None or not run(
+        lambda: auditlog.record_export(community, actor=actor(), filters=filters), form=form
+    ):
+        # Nothing is exported and nothing recorded; the page says which filter is wrong.
+        args = {k: v for k, v in request.form.items() if k != "csrf_token" and v}
+        return _audit_page(community, form, None, args), 400
     rows = auditlog.export_rows(db.engine, community.id, filters)
     return Response(
         csvsafe.stream_rows(auditlog.EXPORT_HEADER, rows),

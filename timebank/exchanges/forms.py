@@ -209,10 +209,11 @@ class QueueFilterForm(Form):
         categories = exchange_labels.choices()
         self.category.choices = options([("", _l("All categories")), *categories])
 
-    def filters(self) -> statements.QueueFilters:
-        valid = self.validate()
-        if not valid:
-            return statements.QueueFilters()
+    def filters(self) -> statements.QueueFilters | None:
+        """The chosen filters; None when one is not valid (its message is on its field),
+        which shows nothing rather than the whole queue."""
+        if not self.validate():
+            return None
         return statements.QueueFilters(
             status=self.status.data or "awaiting_approval",
             category=self.category.data or None,

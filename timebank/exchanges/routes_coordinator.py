@@ -31,7 +31,7 @@ from timebank.exchanges.helpers import (
     visible_exchange,
 )
 from timebank.extensions import db
-from timebank.forms import ConfirmForm
+from timebank.forms import ConfirmForm, int_or_none
 from timebank.models import Community, Exchange, Membership
 from timebank.services.exceptions import DomainError, LimitExceeded
 from timebank.services.exchanges import bulk, lookups, movements, policy, statements
@@ -83,7 +83,8 @@ def approve(community: Community, exchange_id: int) -> Response:
 @community_required("coordinator")
 def decide_many(community: Community) -> View:
     form = BulkForm()
-    ids = sorted(set(request.form.getlist("ids", type=int)))[: bulk.MAX_AT_ONCE]
+    chosen = {int_or_none(value) for value in request.form.getlist("ids")}
+    ids = sorted(i for i in chosen if i is not None)[: bulk.MAX_AT_ONCE]
     problem = _bulk_problem(form, ids)
     if problem:
         flash(problem, "error")

@@ -140,7 +140,12 @@ def participation_chart(community: Community) -> Response:
 @bp.route("/reports/")
 @community_required("coordinator")
 def reports_index(community: Community) -> tuple[str, int]:
-    form, period, status = _period(periods.recent("quarter", _today()))
+    return _reports_page(community, *_period(periods.recent("quarter", _today())))
+
+
+def _reports_page(
+    community: Community, form: PeriodForm, period: Period, status: int
+) -> tuple[str, int]:
     return render_template(
         "metrics/reports.html",
         community=community,
@@ -168,10 +173,10 @@ def download(community: Community, label: str, fmt: str) -> Response:
 
 @bp.route("/exports/<kind>.<fmt>")
 @community_required("coordinator")
-def export(community: Community, kind: str, fmt: str) -> BaseResponse:
-    _form, period, status = _period(periods.recent("quarter", _today()))
-    if status != 200:
-        abort(400)
+def export(community: Community, kind: str, fmt: str) -> BaseResponse | tuple[str, int]:
+    form, period, status = _period(periods.recent("quarter", _today()))
+    if status != 200:  # nothing exported, nothing recorded: the reports page says why
+        return _reports_page(community, form, period, status)
     exports.check_kind(kind, fmt)  # a bad one is the error page
     _done(web.run(lambda: exports.record(community, kind, fmt, period, actor=web.actor())))
     name = exports.filename(community, kind, fmt, period)

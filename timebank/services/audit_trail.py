@@ -1,4 +1,8 @@
-"""Browsing and exporting a community's audit trail (coordinators and admins)."""
+"""Browsing and exporting a community's audit trail (coordinators and admins).
+
+Filters fail closed: a filter that is not valid (an id by ``identifiers.parse_id``, a day
+the calendar can step past) is an ``InvalidInput`` on its field, never "no filter", so an
+export can never widen to the whole log."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, select
 from sqlalchemy.engine import Engine
@@ -14,9 +19,10 @@ from sqlalchemy.orm import aliased
 from timebank import database
 from timebank.extensions import db
 from timebank.models import AuditEvent, Community, User
-from timebank.services import audit, permissions
-from timebank.services.exceptions import NotAllowed
+from timebank.services import audit, identifiers, permissions
+from timebank.services.exceptions import InvalidInput, NotAllowed
 
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 EXPORT_HEADER = (
     "id", "created_at", "actor_id", "actor", "on_behalf_of_id", "action", "object_type",
     "object_id", "outcome", "details",
@@ -33,17 +39,32 @@ class Filters:
     date_to: date | None = None
 
 
+def check(filters: Filters) -> Filters:
+    """``filters`` when each one can be applied; ``InvalidInput`` on the first field that
+    cannot (an id out of the shared rule's range, a day outside 2000–2100)."""
+    for name in ("actor_id", "object_id"):
+        value = getattr(filters, name)
+        if value is not None and not identifiers.is_id(value):
+            raise InvalidInput(_l("Enter a whole number, for example 12."), field=name)
+    for name in ("date_from", "date_to"):
+        day = getattr(filters, name)
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise InvalidInput(_l("Choose dates between 2000 and 2100."), field=name)
+    return filters
+
+
 def query(community: Community | int, filters: Filters) -> Select:
-    """Events of ``community`` matching ``filters``, newest first."""
+    """Events of ``community`` matching ``filters`` (``check``ed), newest first."""
+    check(filters)
     community_id = community if isinstance(community, int) else community.id
     stmt = select(AuditEvent).where(AuditEvent.community_id == community_id)
-    if filters.actor_id:
+    if filters.actor_id is not None:
         stmt = stmt.where(AuditEvent.actor_id == filters.actor_id)
     if filters.action:
         stmt = stmt.where(AuditEvent.action.startswith(filters.action, autoescape=True))
     if filters.object_type:
         stmt = stmt.where(AuditEvent.object_type == filters.object_type)
-    if filters.object_id:
+    if filters.object_id is not None:
         stmt = stmt.where(AuditEvent.object_id == filters.object_id)
     if filters.date_from:
         stmt = stmt.where(AuditEvent.created_at >= datetime.combine(filters.date_from, time(),
@@ -55,7 +76,7 @@ def query(community: Community | int, filters: Filters) -> Select:
 
 
 def events_page(community: Community, filters: Filters, *, page: int, per_page: int) -> Pagination:
-    """One page of ``query``: the console's audit log."""
+    """One page of ``query``: the console's audit log. Raises ``InvalidInput`` (``check``)."""
     return db.paginate(query(community, filters), page=page, per_page=per_page, error_out=False)
 
 
@@ -72,9 +93,12 @@ def actions(community: Community) -> list[str]:
 
 
 def record_export(community: Community, *, actor: User, filters: Filters) -> None:
-    """The export itself is audited (``audit.export``), with the filters used."""
+    """The export itself is audited (``audit.export``), with the filters used; nothing is
+    recorded for filters that cannot be applied (``InvalidInput``, see ``check``) or for
+    someone who may not export (``NotAllowed``)."""
     if not permissions.can_manage_members(actor, community):
         raise NotAllowed()
+    check(filters)
     details = {k: str(v) for k, v in vars(filters).items() if v not in (None, "")}
     audit.record("audit.export", actor=actor, community_id=community.id, details=details or None)
 
@@ -82,7 +106,8 @@ def record_export(community: Community, *, actor: User, filters: Filters) -> Non
 def export_rows(engine: Engine, community_id: int, filters: Filters) -> Iterator[tuple]:
     """Rows for the CSV export, streamed in batches on a connection of its own: the
     generator runs while the response streams, after the request's session is gone. A
-    read-only transaction, so SQLite never holds the write lock for a slow download."""
+    read-only transaction, so SQLite never holds the write lock for a slow download.
+    Filters are ``check``ed now, before any row (``InvalidInput``)."""
     actor = aliased(User)
     events = query(community_id, filters).subquery()
     stmt = (
@@ -101,6 +126,10 @@ def export_rows(engine: Engine, community_id: int, filters: Filters) -> Iterator
         .outerjoin(actor, events.c.actor_id == actor.id)
         .order_by(events.c.id.desc())
     )
+    return _stream(engine, stmt)
+
+
+def _stream(engine: Engine, stmt: Select) -> Iterator[tuple]:
     token = database.read_only.set(True)
     try:
         with engine.connect() as conn:

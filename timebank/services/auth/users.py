@@ -241,7 +241,9 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def request_password_reset(email: str, *, link_for: Callable[[str], str]) -> None:
     """Queue a reset e-mail if the address belongs to an account; silent otherwise, so the
-    page does not reveal which addresses exist."""
+    page does not reveal which addresses exist. ``link_for`` gives the reset page's path
+    for a token; the e-mail's link names the site's public origin (``mail.address``),
+    never the Host a request claimed."""
     user = find_by_email(email) if email else None
     if user is None or user.is_disabled:
         return
@@ -253,7 +255,7 @@ def request_password_reset(email: str, *, link_for: Callable[[str], str]) -> Non
             "password. Open this link within one hour to choose a new one:\n\n%(link)s"
             "\n\nIf you did not ask for this, ignore this message.",
             name=user.display_name,
-            link=link_for(token),
+            link=mail.address(link_for(token)),
         )
     mail.queue(user, subject, body)
     audit.record("password.reset_requested", actor=None, obj=user)

@@ -22,6 +22,7 @@ from timebank.models import (
     MembershipStatus,
     utcnow,
 )
+from timebank.services import identifiers
 from timebank.services.paging import Page
 
 # A balance worth a coordinator's look: beyond 4/5 of a limit (integer arithmetic, so
@@ -106,31 +107,46 @@ def member_filter(community: Community, name: str, *, today: date | None = None)
 @dataclass(frozen=True)
 class MemberQuery:
     """The console member list's choice: a filter of ``FILTERS`` (``chosen``) wins over a
-    membership status (ignored when not one); ``number`` (digits) picks one member."""
+    membership status; ``number`` (a whole number, Latin or Arabic-Indic digits) picks one
+    member. A status, filter or number that is not one matches nobody (``problems``)."""
 
     status: str = "active"
     chosen: str | None = None
     number: str = ""
 
+    def problems(self) -> set[str]:
+        """The names of the choices that cannot be applied (the list is then empty)."""
+        wrong = set()
+        if self.chosen is not None and self.chosen not in FILTERS:
+            wrong.add("filter")
+        if self.chosen is None and self.status not in {s.value for s in MembershipStatus}:
+            wrong.add("status")
+        if self.number and identifiers.parse_id(self.number, typed=True) is None:
+            wrong.add("number")
+        return wrong
+
 
 def member_page(community: Community, wanted: MemberQuery, *, page: int, per_page: int) -> Page:
     """One page of the console's member list: rows of (membership, balance or None), by
-    member number (a page number beyond ``MAX_PAGE`` shows an empty page, as ``db.paginate``)."""
+    member number (a page number beyond ``MAX_PAGE`` shows an empty page, as ``db.paginate``).
+    Choices that cannot be applied (``MemberQuery.problems``) match nobody."""
     page = min(max(page, 1), MAX_PAGE)
+    if wanted.problems():
+        return Page(items=[], page=1, per_page=per_page, total=0)
     query = (
         select(Membership, Account.balance)
         .outerjoin(Account, Account.membership_id == Membership.id)
         .options(joinedload(Membership.user))
         .where(Membership.community_id == community.id)
     )
-    if wanted.chosen is not None and wanted.chosen in FILTERS:
+    if wanted.chosen is not None:
         query = query.where(member_filter(community, wanted.chosen))
-    elif wanted.status in {s.value for s in MembershipStatus}:
+    else:
         query = query.where(Membership.status == wanted.status)
-    if wanted.number.isascii() and wanted.number.isdigit():
-        # More digits than any member number has match nobody (and never overflow).
-        number = int(wanted.number) if len(wanted.number) < 10 else -1
-        query = query.where(Membership.member_number == number)
+    if wanted.number:
+        query = query.where(
+            Membership.member_number == identifiers.parse_id(wanted.number, typed=True)
+        )
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.execute(
         query.order_by(Membership.member_number, Membership.id)

@@ -93,9 +93,12 @@ class QueueFilters:
 
 
 def approval_queue(
-    community: Community, filters: QueueFilters, *, page: int = 1, per_page: int = 25
+    community: Community, filters: QueueFilters | None, *, page: int = 1, per_page: int = 25
 ) -> Page:
-    """Pending exchanges of ``community``, oldest first, with both parties' balances."""
+    """Pending exchanges of ``community``, oldest first, with both parties' balances.
+    ``None``: filters that could not be read, which match nothing (never the whole queue)."""
+    if filters is None:
+        return Page(items=[], page=1, per_page=per_page, total=0)
     if filters.status == "recorded":
         statuses = [ExchangeStatus.RECORDED]
     elif filters.status == "pending":

@@ -44,6 +44,13 @@ class Filters:
     category_id: int | None = None
     neighbourhood: str | None = None
     language: str | None = None
+    # Facets asked for that cannot be applied (``category`` not an id, an unknown ``kind``
+    # or ``language``): nothing matches them, never "any".
+    unreadable: frozenset[str] = frozenset()
+
+
+def _nothing(per_page: int) -> Page:
+    return Page(items=[], page=1, per_page=per_page, total=0)
 
 
 def _dialect() -> str:
@@ -211,7 +218,10 @@ def listings(
 
     Counting stops after ``RESULT_CAP``: the page then says "more than …"
     (``Page.capped``) and only that many can be paged through. A search ranks the newest
-    ``RESULT_CAP`` matches; more words or a filter bring older ones in."""
+    ``RESULT_CAP`` matches; more words or a filter bring older ones in. Unreadable
+    filters match nothing."""
+    if filters.unreadable:
+        return _nothing(per_page)
     conditions = _conditions(community, filters, now or utcnow())
     page = min(_clamp(page), -(-RESULT_CAP // per_page))
     offset = (page - 1) * per_page
@@ -284,7 +294,9 @@ def members(community: Community, filters: Filters, *, page: int = 1, per_page: 
     """Active members as (membership, profile) rows. Searching and filtering look only at
     what each member shows everyone (name, shown skills, neighbourhood and languages), so
     a search never reveals a hidden detail. Category and type find members with such an
-    active listing."""
+    active listing. Unreadable filters match nothing."""
+    if filters.unreadable:
+        return _nothing(per_page)
     query = (
         select(Membership, Profile)
         .join(Membership.user)

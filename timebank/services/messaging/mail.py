@@ -19,8 +19,9 @@ from timebank.extensions import db
 from timebank.models import OutboxMessage, User, utcnow
 
 log = logging.getLogger(__name__)
-# The address the request being served reached the site at; the web layer sets it
-# (``web.init_app``), so a service needs no request to write an absolute link.
+# The address the request being served reached the site at, for installations without
+# ``PUBLIC_URL`` (development): the web layer sets it (``web.init_app``), after Flask has
+# refused any Host outside ``TRUSTED_HOSTS``, so a service needs no request for a link.
 site_address: ContextVar[str] = ContextVar("site_address", default="")
 # Set in ``db.session.info`` when the transaction writes mail to deliver after its commit.
 PENDING = "timebank.mail_pending"
@@ -41,10 +42,12 @@ def queue(
 
 
 def address(path: str) -> str:
-    """A link for an e-mail: a path of the site made absolute with ``PUBLIC_URL``, or else
-    with the address of the request being served (``site_address``, set by the web
-    layer); left as it is when neither is known (a command-line job without
-    ``PUBLIC_URL``) or when it is absolute already."""
+    """A link for an e-mail: a path of the site made absolute with ``PUBLIC_URL``, the
+    one trusted origin (required in production), whatever Host header the request being
+    served carried. Without ``PUBLIC_URL`` (development, tests) the address of the
+    request being served (``site_address``, set by the web layer; only loopback names and
+    ``EXTRA_HOSTS`` are answered then), or the path as it is outside a request. A link
+    that is absolute already is left as it is."""
     if not path.startswith("/"):
         return path
     base = current_app.config.get("PUBLIC_URL") or site_address.get()
