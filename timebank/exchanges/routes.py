@@ -19,7 +19,6 @@ from timebank.exchanges.forms import CancelForm, DonateForm, RecordForm, RejectF
 from timebank.exchanges.helpers import View, detail_url, record_flow, visible_exchange
 from timebank.forms import ConfirmForm
 from timebank.models import Community, Exchange, Membership
-from timebank.services import export_events as exports
 from timebank.services import permissions
 from timebank.services.csvsafe import stream_rows
 from timebank.services.exchanges import lifecycle as exchanges
@@ -205,7 +204,7 @@ def statement_csv(community: Community) -> Response:
     if account is not None:  # a member with no account yet downloads the header only
         count = statements.statement_count(account)
         web.run(
-            lambda: exports.record_statement_export(
+            lambda: statements.record_statement_export(
                 community, account, actor=web.actor(), rows=count
             )
         )

@@ -25,6 +25,8 @@ from timebank.models import (
     TextKind,
     User,
 )
+from timebank.services import audit, permissions
+from timebank.services.exceptions import NotAllowed
 from timebank.services.exchanges.lookups import account_of
 from timebank.services.exchanges.rows import ExchangeRow, rows_query, to_row
 from timebank.services.ledger import rules
@@ -217,3 +219,24 @@ def statement_lines(account_id: int, *, batch: int = 1000) -> Iterator[Statement
     query = _statement_query(account_id).order_by(Entry.id).execution_options(yield_per=batch)
     for row in db.session.execute(query):
         yield _line(row)
+
+
+def record_statement_export(
+    community: Community, account: Account, *, actor: User, rows: int
+) -> None:
+    """Audit a statement download (``export.statement``): the account owner, or a
+    coordinator of the community. Identifiers and the row count only, no personal data.
+    Raises ``NotAllowed``."""
+    owner = permissions.membership_of(actor, community)
+    own = owner is not None and account.membership_id == owner.id
+    if account.community_id != community.id or not (
+        own or permissions.can_act_for_members(actor, community)
+    ):
+        raise NotAllowed()
+    audit.record(
+        "export.statement",
+        actor=actor,
+        community_id=community.id,
+        obj=account,
+        details={"rows": rows},
+    )
