@@ -58,7 +58,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(
         app,
         db,
-        directory=str(Path(__file__).parent.parent / "migrations"),
+        directory=str(Path(__file__).parent / "migrations"),
         render_as_batch=True,
         compare_type=True,
         include_name=include_name,
