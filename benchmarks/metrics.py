@@ -173,8 +173,8 @@ def _status_mb(key: str) -> float:
 
 
 def reset_peak_rss() -> None:
-    """Linux: restart the high-water mark, so imports and start-up (argon2 sizes its memory
-    once at import) do not hide what the export itself uses."""
+    """Linux: restart the high-water mark, so imports and start-up do not hide what the
+    export itself uses."""
     Path("/proc/self/clear_refs").write_text("5")
 
 
