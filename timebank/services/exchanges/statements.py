@@ -154,11 +154,11 @@ class StatementLine:
     description: str | None
 
 
-_OTHER = aliased(Entry)
-_CA, _CM, _CU = aliased(Account), aliased(Membership), aliased(User)
-
-
 def _statement_query(account_id: int):
+    # Aliased per call, not at import: the first alias configures every mapper.
+    other = aliased(Entry)
+    other_account, other_membership = aliased(Account), aliased(Membership)
+    other_user = aliased(User)
     return (
         select(
             Entry.id,
@@ -170,17 +170,15 @@ def _statement_query(account_id: int):
             Exchange.service_date,
             Exchange.category,
             Exchange.reverses_exchange_id,
-            _CM.member_number,
-            _CU.display_name,
+            other_membership.member_number,
+            other_user.display_name,
             ExchangeText.body,
         )  # fmt: skip
         .join(Exchange, Exchange.id == Entry.exchange_id)
-        .join(
-            _OTHER, and_(_OTHER.exchange_id == Entry.exchange_id, _OTHER.account_id != account_id)
-        )
-        .join(_CA, _CA.id == _OTHER.account_id)
-        .outerjoin(_CM, _CM.id == _CA.membership_id)
-        .outerjoin(_CU, _CU.id == _CM.user_id)
+        .join(other, and_(other.exchange_id == Entry.exchange_id, other.account_id != account_id))
+        .join(other_account, other_account.id == other.account_id)
+        .outerjoin(other_membership, other_membership.id == other_account.membership_id)
+        .outerjoin(other_user, other_user.id == other_membership.user_id)
         .outerjoin(
             ExchangeText,
             and_(

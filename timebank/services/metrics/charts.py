@@ -4,24 +4,25 @@ with ``<img>``; every chart's numbers are also on the page as a table.
 
 pygal appends a legacy import hook (``PluginImportFixer``, for ``pygal.maps.*`` plugins,
 which we do not use) to ``sys.meta_path``; its ``find_module`` fallback makes every failed
-import anywhere in the process raise an ``ImportWarning``. We take it out after import."""
+import anywhere in the process raise an ``ImportWarning``. We take it out after import,
+which happens on the first chart, not when the application starts."""
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
+from types import ModuleType
+from typing import Any
 
-import pygal
 from flask_babel import gettext as _
-from pygal.style import Style
 
 from timebank.i18n import format_month, local_digits
 from timebank.services.metrics.definitions import LEVEL_NAMES, PARTNER_BUCKET_NAMES
 from timebank.services.metrics.results import MemberParticipation, Summary
 
-sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
-
-STYLE = Style(
+# pygal's Style, made on the first chart.
+STYLE = dict(
     background="#ffffff",
     plot_background="#ffffff",
     foreground="#1d1d1b",
@@ -43,6 +44,22 @@ NAMES = ("hours", "active", "categories", "partners", "levels")
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.S)
 
 
+@functools.cache
+def _pygal() -> ModuleType:
+    """pygal, imported on the first chart (it is slow to import), without its import hook."""
+    import pygal
+
+    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
+    return pygal
+
+
+@functools.cache
+def _style() -> Any:
+    from pygal.style import Style
+
+    return Style(**STYLE)
+
+
 def _svg(chart) -> str:
     return _SCRIPT.sub("", chart.render(is_unicode=True))
 
@@ -50,7 +67,7 @@ def _svg(chart) -> str:
 def _config(title: str, **extra) -> dict:
     return {
         "title": title,
-        "style": STYLE,
+        "style": _style(),
         "js": [],
         "disable_xml_declaration": True,
         "explicit_size": True,
@@ -72,6 +89,7 @@ def _hours(minutes: int) -> float:
 
 def render(name: str, summary: Summary, category_names: dict[str, str]) -> str:
     """The SVG markup of chart ``name`` (one of ``NAMES``) for a period."""
+    pygal = _pygal()
     if name == "hours":
         chart = pygal.Bar(**_config(_("Hours exchanged per month"), x_label_rotation=30))
         chart.x_labels = [format_month(m.month, MONTH) for m in summary.months]
@@ -103,7 +121,7 @@ def render(name: str, summary: Summary, category_names: dict[str, str]) -> str:
 
 
 def render_member(mine: MemberParticipation) -> str:
-    chart = pygal.Bar(
+    chart = _pygal().Bar(
         **_config(_("Your hours given and received per month"), show_legend=True,
                   x_label_rotation=30, legend_at_bottom=True)
     )  # fmt: skip

@@ -9,8 +9,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from statistics import median
+from typing import TYPE_CHECKING
 
-import networkx as nx
+if TYPE_CHECKING:
+    import networkx as nx
 
 # Buckets of the distinct-partners distribution (labels are stable keys, translated on
 # display).
@@ -29,7 +31,10 @@ def share(part: float, whole: float) -> float | None:
 
 def build(edges: Iterable[tuple[int, int]]) -> nx.DiGraph:
     """The period's graph from its distinct provider → recipient pairs (one edge per pair,
-    however many exchanges it carried)."""
+    however many exchanges it carried). networkx is imported here, on first use: the
+    command line and most pages never need it."""
+    import networkx as nx
+
     graph = nx.DiGraph()
     graph.add_edges_from(edges)
     return graph
@@ -47,6 +52,8 @@ def mutual_pairs(graph: nx.DiGraph) -> tuple[int, int]:
 def in_circulation(graph: nx.DiGraph) -> int:
     """Members in a strongly connected group of three or more: hours they give can come
     back to them through others (indirect, generalised reciprocity)."""
+    import networkx as nx
+
     return sum(len(c) for c in nx.strongly_connected_components(graph) if len(c) >= 3)
 
 
@@ -74,6 +81,8 @@ def density(graph: nx.DiGraph, pairs: int) -> float | None:
 
 def components(graph: nx.DiGraph) -> tuple[int, int]:
     """(connected groups, size of the largest), direction ignored."""
+    import networkx as nx
+
     if graph.number_of_nodes() == 0:
         return 0, 0
     parts = list(nx.weakly_connected_components(graph))

@@ -12,7 +12,6 @@ from typing import IO
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
 from sqlalchemy import Integer, String, and_, case, cast, func, select
 from sqlalchemy.orm import Session, aliased
 
@@ -186,6 +185,8 @@ def csv_stream(kind: str, community_id: int, period: Period) -> Iterator[str]:
 
 def xlsx_file(kind: str, community_id: int, period: Period, *, rtl: bool) -> IO[bytes]:
     """The workbook in a spooled temporary file (memory is bounded; large ones go to disk)."""
+    from openpyxl import Workbook  # here, not at import: the command line never needs it
+
     header, rows = _source(kind, community_id, period)
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Exchanges") if kind == "exchanges" else _("Members"))

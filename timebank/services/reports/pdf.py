@@ -2,16 +2,20 @@
 (``set_text_shaping``) and laid out right to left: text aligned to the right, table columns
 in reverse order. The font, Amiri (SIL Open Font License 1.1, Arabic and Latin), comes from
 the ``fontpkg-amiri`` dependency: nothing is assumed from the operating system. Charts are
-drawn as bars with the numbers printed beside them."""
+drawn as bars with the numbers printed beside them.
+
+fpdf2 (with fontTools) takes about a third of a second to import, so it is imported on the
+first PDF, not with the application: ``ReportLayout`` holds our drawing methods and
+``_document_class`` joins it to ``FPDF`` then."""
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, time
 from importlib import resources
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
-from fpdf import FPDF
-from fpdf.fonts import FontFace
 
 from timebank.i18n import format_month, local_digits
 from timebank.services.metrics import definitions, formatting
@@ -21,11 +25,19 @@ MAX_EXCHANGE_ROWS = 1000
 BRAND = (31, 95, 139)
 
 
+if TYPE_CHECKING:
+    from fpdf import FPDF as _Document
+else:
+    _Document = object
+
+
 def font_file(style: str = "Regular") -> str:
     return str(resources.files("fontpkg_amiri") / "files" / f"Amiri-{style}.ttf")
 
 
-class ReportPDF(FPDF):
+class ReportLayout(_Document):
+    """The report's page furniture and drawing methods, mixed into ``FPDF``."""
+
     def __init__(self, report: Report) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.report = report
@@ -60,6 +72,8 @@ class ReportPDF(FPDF):
         self.multi_cell(0, 5.5, text, align=self.align, new_x="LMARGIN", new_y="NEXT")
 
     def grid(self, table: Table, rows: list[list] | None = None) -> None:
+        from fpdf.fonts import FontFace
+
         rows = table.rows if rows is None else rows
         order = (
             list(reversed(range(len(table.columns))))
@@ -124,8 +138,16 @@ def _text(value: object) -> str:
     return str(value)
 
 
+@functools.cache
+def _document_class() -> type[ReportLayout]:
+    """``ReportLayout`` over ``FPDF``, made on the first PDF (fpdf2 imported then)."""
+    from fpdf import FPDF
+
+    return type("ReportPDF", (ReportLayout, FPDF), {})
+
+
 def to_pdf(report: Report) -> bytes:
-    pdf = ReportPDF(report)
+    pdf = _document_class()(report)
     summary, previous = report.summary, report.previous
     pdf.add_page()
     pdf.heading(_("Activity report"), 18)

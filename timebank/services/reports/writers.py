@@ -9,9 +9,6 @@ import re
 import zipfile
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from timebank.services.csvsafe import safe_cell, stream_rows
 from timebank.services.reports.tables import Report
@@ -98,6 +95,10 @@ def cell(value: object) -> object:
 
 def to_xlsx(report: Report) -> bytes:
     """One sheet per table (right-to-left for Arabic), header row in bold, frozen."""
+    from openpyxl import Workbook  # here, not at import: the command line never needs it
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
     workbook = Workbook(write_only=True)
     used: set[str] = set()
     rtl = report.locale == "ar"
