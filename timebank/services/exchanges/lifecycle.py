@@ -99,9 +99,8 @@ def record(
         payload_hash=key_payload,
         created_at=now,
     )
-    if on_behalf_of is not None:
-        exchange.confirmed_by_id, exchange.confirmed_at = actor.id, now
-    agreed = on_behalf_of is not None or not community.require_confirmation
+    word_of = on_behalf_of or (provider if actor.id == provider.user_id else recipient)
+    agreed = _agreed_on_record(word_of, recipient, community)
     if not agreed:
         exchange.status = S.RECORDED
         winner = insert_idempotent(exchange)
@@ -110,8 +109,8 @@ def record(
     if winner is not exchange:
         return winner
     add_text(exchange, TextKind.DESCRIPTION, description, author=actor)
-    if exchange.status == S.RECORDED:  # the actor is a party; the other one confirms
-        other = recipient if actor.id == provider.user_id else provider
+    if exchange.status == S.RECORDED:  # the other party (or a coordinator) confirms
+        other = recipient if word_of.id == provider.id else provider
         exchange_notices.ask_to_confirm(exchange, community, other_user_id=other.user_id)
     audit.record(
         "exchange.record",
@@ -122,6 +121,15 @@ def record(
         details={"minutes": minutes, "status": exchange.status.value},
     )
     return exchange
+
+
+def _agreed_on_record(word_of: Membership, recipient: Membership, community: Community) -> bool:
+    """Whether a new record is agreed at once (docs/consent.md): only when it is the word
+    of the member whose balance goes down (the recipient, or someone acting for them) and
+    the community does not ask the other party to confirm. A record for the provider
+    (by themself, their proxy or a coordinator) waits for the recipient's confirmation,
+    or a coordinator's decision, whatever the policy."""
+    return word_of.id == recipient.id and not community.require_confirmation
 
 
 def _recorder_may_record(
