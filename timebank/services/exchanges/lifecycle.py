@@ -254,6 +254,42 @@ def confirm(
     return exchange
 
 
+def confirm_as_coordinator(
+    exchange: Exchange, *, actor: User, now: datetime | None = None
+) -> Exchange:
+    """A coordinator who is not a party decides a recorded exchange in place of the missing
+    confirmation (docs/consent.md, "coordinator decision"): then the approval policy applies
+    as in ``confirm`` (it posts, or waits in the queue). Both parties are told
+    (``exchange_decided``). Raises ``NotAllowed``, ``AlreadyDecided``, ``InvalidInput`` (a
+    party is no longer active) or ``LimitExceeded``. One audit event: ``exchange.confirm``
+    with ``coordinator_decision`` in its details."""
+    now = now or utcnow()
+    community = db.session.get_one(Community, exchange.community_id)
+    members = parties(exchange)
+    if not permissions.can_confirm_as_coordinator(actor, exchange):
+        raise NotAllowed()
+    if exchange.status != S.RECORDED:
+        raise AlreadyDecided()
+    _check_parties_active(members, community)
+    accounts = ledger.lock_balances([exchange.provider_account_id, exchange.recipient_account_id])
+    movements = ledger.movements_for(exchange, accounts)
+    confirmed = {"confirmed_by_id": actor.id, "confirmed_at": now}
+    if _approval_needed(exchange, community, movements):
+        ledger.compare_and_set(exchange, rules.Event.CONFIRM, values=confirmed)
+    else:
+        decided = {**confirmed, "decided_by_id": actor.id, "decided_at": now}
+        ledger.post(exchange, rules.Event.POST, values=decided, now=now)
+    exchange_notices.tell_decided(exchange, community, actor=actor, members=members)
+    audit.record(
+        "exchange.confirm",
+        actor=actor,
+        community_id=community.id,
+        obj=exchange,
+        details={"status": exchange.status.value, "coordinator_decision": True},
+    )
+    return exchange
+
+
 def approve(exchange: Exchange, *, actor: User, now: datetime | None = None) -> Exchange:
     """A coordinator who is not a party approves an exchange awaiting approval: it posts
     (at most once, whatever the concurrency) and both parties are notified
