@@ -44,6 +44,12 @@ class Config:
     LOGIN_RATE_LIMIT = "20 per minute"
     MESSAGE_RATE_LIMIT = "20 per hour"
     LISTING_RATE_LIMIT = "10 per hour"
+    # Two-factor sign-in: wrong codes allowed per person before 429, the days a device is
+    # remembered (where the member's communities allow it), and whether installation
+    # administrators must use it for the /admin/ pages.
+    TWO_FACTOR_RATE_LIMIT = "10 per hour"
+    TWO_FACTOR_REMEMBER_DAYS = 30
+    TWO_FACTOR_REQUIRED_FOR_SITE_ADMINS = False
     RATELIMIT_STORAGE_URL = "memory://"
     RATELIMIT_ENABLED = True
     # Limited responses say how many requests remain; a 429 says when to retry (Retry-After).

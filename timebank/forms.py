@@ -25,6 +25,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from timebank.services import identifiers
+from timebank.services.auth import two_factor
 from timebank.services.exchanges import lookups
 from timebank.services.languages import SPOKEN_LANGUAGES
 from timebank.services.listings import listings
@@ -236,3 +237,44 @@ class StatementPeriodForm(Form):
             self.end.errors = [_l("The last day cannot be before the first.")]
             return None
         return start, end
+
+
+class SixDigits:
+    """A code from an authenticator app: six digits once spaces are gone."""
+
+    def __call__(self, form, field):
+        if field.data and not two_factor.is_code_shaped(field.data):
+            raise ValidationError(_l("Enter the 6 digits your app shows."))
+
+
+def one_time_code_field(*, required: bool = True) -> StringField:
+    """Six digits from an authenticator app (two-factor sign-in): Arabic-Indic and other
+    digits are read as digits, phones show a numeric keypad, and browsers may fill in a
+    code they received (``autocomplete="one-time-code"``)."""
+    return StringField(
+        _l("Code from your app"),
+        description=_l("The 6 digits your authenticator app shows now."),
+        filters=[two_factor.normalise_code],
+        validators=[
+            DataRequired(message=_l("Enter the 6 digits your app shows."))
+            if required
+            else Optional(),
+            Length(max=64, message=_l("Enter the 6 digits your app shows.")),
+            SixDigits(),
+        ],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"},
+    )
+
+
+def recovery_code_field() -> StringField:
+    """One of the ten single-use recovery codes, for someone without their phone."""
+    return StringField(
+        _l("Recovery code"),
+        description=_l("One of the ten codes you saved, like 7KQ2-M9XD-4HVA-P3RT."),
+        validators=[
+            Optional(),
+            Length(max=64, message=_l("A recovery code has 16 letters and digits.")),
+            NoControlCharacters(),
+        ],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )

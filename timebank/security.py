@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
@@ -10,7 +11,7 @@ from flask_login import LoginManager, current_user
 from werkzeug.routing import BaseConverter, ValidationError
 
 from timebank import database
-from timebank.extensions import db
+from timebank.extensions import db, limiter
 from timebank.models import User
 from timebank.services import identifiers
 
@@ -66,8 +67,18 @@ def _mark_read_only() -> None:
     database.read_only.set(request.method in ("GET", "HEAD", "OPTIONS"))
 
 
+def _retry_after() -> str:
+    """Seconds until the limit that refused this request lets the next one through."""
+    breached = limiter.current_limit
+    if breached is None:
+        return "60"
+    return str(max(1, int(breached.reset_at - time.time())))
+
+
 def _headers(response: Response) -> Response:
     headers = response.headers
+    if response.status_code == 429 and "Retry-After" not in headers:
+        headers["Retry-After"] = _retry_after()
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("X-Frame-Options", "DENY")

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
-from timebank.account import routes, routes_privacy  # noqa: E402,F401
+from timebank.account import routes, routes_privacy, routes_two_factor  # noqa: E402,F401

@@ -2,7 +2,13 @@ from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from timebank.forms import Form, NoControlCharacters, TickToConfirmForm
+from timebank.forms import (
+    Form,
+    NoControlCharacters,
+    TickToConfirmForm,
+    one_time_code_field,
+    recovery_code_field,
+)
 
 
 class ChangePasswordForm(Form):
@@ -39,3 +45,27 @@ class PasswordCheckForm(Form):
         choices=[SelectChoice("json", "JSON"), SelectChoice("csv", "CSV")],
         default="json",
     )
+
+
+class TwoFactorCodeForm(Form):
+    """A code from the app: to turn two-factor sign-in on, or for new recovery codes."""
+
+    code = one_time_code_field()
+
+
+class TwoFactorDisableForm(Form):
+    """Turning two-factor sign-in off takes the password and a code (or a recovery code)."""
+
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(message=_l("Enter your password.")), Length(max=1024)],
+    )
+    code = one_time_code_field(required=False)
+    recovery_code = recovery_code_field()
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and not self.code.data and not self.recovery_code.data:
+            self.code.errors = [_l("Enter the code from your app, or a recovery code.")]
+            return False
+        return valid

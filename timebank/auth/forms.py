@@ -1,10 +1,17 @@
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from timebank.forms import Form, NoControlCharacters
+from timebank.forms import Form, NoControlCharacters, one_time_code_field, recovery_code_field
 
 
 class LoginForm(Form):
@@ -65,3 +72,18 @@ class ResetPasswordForm(Form):
         validators=[DataRequired(), Length(max=1024)],
         description=_l("At least 12 characters. A short sentence is easy to remember."),
     )
+
+
+class SecondFactorForm(Form):
+    """The second step of signing in: a code from the app, or a recovery code."""
+
+    code = one_time_code_field(required=False)
+    recovery_code = recovery_code_field()
+    remember = BooleanField(_l("Remember this device"))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if valid and not self.code.data and not self.recovery_code.data:
+            self.code.errors = [_l("Enter the code from your app, or a recovery code.")]
+            return False
+        return valid

@@ -155,3 +155,31 @@ class LimitsForm(Form):
         optional=True,
     )  # fmt: skip
     reason = reason_field(_l("Reason for the change"))
+
+
+class SignInSettingsForm(Form):
+    """How the community's members sign in (community admins)."""
+
+    require_two_factor = BooleanField(
+        _l("Coordinators and admins must use two-factor sign-in"),
+        description=_l(
+            "They are asked to set it up when they next log in, and cannot open the "
+            "time bank's pages before they have. Set it up for yourself first."
+        ),
+    )
+    allow_remembered_devices = BooleanField(
+        _l("Members may have a device remembered"),
+        description=_l(
+            "Their own phone or computer then skips the code when they log in. Only when "
+            "every time bank a member belongs to allows it."
+        ),
+    )
+
+
+class ResetTwoFactorForm(Form):
+    """An admin turns off a member's two-factor sign-in (phone and codes lost)."""
+
+    confirm = BooleanField(
+        _l("I have checked that this person asked for it themselves"),
+        validators=[DataRequired(message=_l("Tick the box to confirm."))],
+    )

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from timebank.access import community_required
 from timebank.console import bp
-from timebank.console.forms import LimitsForm, ProxyForm, RoleForm
+from timebank.console.forms import LimitsForm, ProxyForm, ResetTwoFactorForm, RoleForm
 from timebank.forms import TickToConfirmForm as ConfirmForm
 from timebank.models import Account, Community, Membership, MembershipStatus, Proxy, Role
 from timebank.services import permissions, privacy
@@ -28,7 +28,11 @@ def index(community: Community) -> ResponseReturnValue:
         if count.endpoint and count.endpoint in current_app.view_functions:
             links[count.key] = url_for(count.endpoint, slug=community.slug, **(count.args or {}))
     return render_template(
-        "console/dashboard.html", community=community, counts=counts, links=links
+        "console/dashboard.html",
+        community=community,
+        counts=counts,
+        links=links,
+        can_change_roles=permissions.can_change_roles(actor(), community),
     )
 
 
@@ -74,6 +78,7 @@ def member(community: Community, membership_id: int) -> ResponseReturnValue:
         done=vetting.records(membership),
         role_form=RoleForm(role=membership.role.value),
         proxy_form=ProxyForm(),
+        reset_form=ResetTwoFactorForm(prefix="reset"),
         can_change_roles=permissions.can_change_roles(actor(), community),
         Role=Role,
         S=MembershipStatus,

@@ -41,7 +41,7 @@ from timebank.models.messaging import (
     Report,
 )
 from timebank.models.profile import Profile
-from timebank.models.user import User
+from timebank.models.user import RecoveryCode, User
 
 __all__ = [
     "Arrangement",
@@ -88,6 +88,7 @@ __all__ = [
     "OutboxMessage",
     "Profile",
     "Role",
+    "RecoveryCode",
     "User",
     "utcnow",
 ]

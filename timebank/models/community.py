@@ -69,6 +69,11 @@ class Community(Base):
     value_per_hour_cents: Mapped[int | None]
     value_currency: Mapped[str | None] = mapped_column(String(3))
 
+    # Sign-in (issue 20): coordinators and admins must use two-factor sign-in before they
+    # reach any of the community's pages; members may have a device remembered for 30 days.
+    require_two_factor: Mapped[bool] = mapped_column(default=False, server_default=false())
+    allow_remembered_devices: Mapped[bool] = mapped_column(default=False, server_default=false())
+
     memberships: Mapped[list[Membership]] = relationship(back_populates="community")
 
     __table_args__ = (

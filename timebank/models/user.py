@@ -6,7 +6,7 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timebank.models.base import Base, utcnow
@@ -39,6 +39,12 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Set when the person's data was erased (privacy rights): the row stays for the ledger.
     erased_at: Mapped[datetime | None]
+    # Two-factor sign-in (TOTP, RFC 6238): the shared secret (base 32), set when enrolment
+    # starts and in force once confirmed with a code; the time step of the last code
+    # accepted, so no code is accepted twice (services/auth/two_factor.py).
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", foreign_keys="Membership.user_id"
@@ -49,6 +55,9 @@ class User(Base):
         UniqueConstraint("email"),
         CheckConstraint("email = lower(email)", name="email_lower_case"),
         CheckConstraint("failed_logins >= 0", name="failed_logins_non_negative"),
+        CheckConstraint(
+            "totp_confirmed_at IS NULL OR totp_secret IS NOT NULL", name="totp_confirmed_has_secret"
+        ),
     )
 
     # Flask-Login protocol
@@ -65,8 +74,28 @@ class User(Base):
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
 
+    @property
+    def two_factor_enabled(self) -> bool:
+        """Sign-in asks for a code from the person's authenticator app."""
+        return self.totp_confirmed_at is not None
+
     def membership_in(self, community_id: int) -> Membership | None:
         for membership in self.memberships:
             if membership.community_id == community_id:
                 return membership
         return None
+
+
+class RecoveryCode(Base):
+    """One of the single-use codes that replace the authenticator app once (a lost phone).
+    Only a hash is kept; the codes are shown once, when made."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("user_id", "code_hash"),)

@@ -53,6 +53,18 @@ def can_manage_members(user: User | None, community: Community) -> bool:
     return is_site_admin(user) or is_coordinator(user, community)
 
 
+def must_set_up_second_factor(user: User | None, community: Community) -> bool:
+    """A coordinator or admin of a community that requires two-factor sign-in (or an
+    installation admin looking at it) who has not set it up yet: none of the community's
+    pages open to them until they have (their coordinator powers reach member pages too:
+    any exchange, acting for a member, private profiles)."""
+    if user is None or not user.is_authenticated or not community.require_two_factor:
+        return False
+    if user.two_factor_enabled:
+        return False
+    return is_site_admin(user) or is_coordinator(user, community)
+
+
 def can_change_roles(user: User | None, community: Community) -> bool:
     membership = membership_of(user, community)
     return is_site_admin(user) or (

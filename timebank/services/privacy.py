@@ -33,7 +33,7 @@ from timebank.models import (
     utcnow,
 )
 from timebank.services import audit, permissions
-from timebank.services.auth import passwords
+from timebank.services.auth import passwords, two_factor
 from timebank.services.auth import users as accounts
 from timebank.services.community import lifecycle
 from timebank.services.companionship import privacy as companionship_privacy
@@ -142,6 +142,7 @@ def _user_data(user: User) -> dict:
         "locale": user.locale,
         "created_at": user.created_at.isoformat(),
         "last_login_at": user.last_login_at.isoformat() if user.last_login_at else None,
+        "two_factor_sign_in": user.two_factor_enabled,
     }
 
 
@@ -285,6 +286,7 @@ def erase(user: User, *, actor: User, now: datetime | None = None) -> User:
     user.last_login_at = None
     user.is_disabled = True
     user.erased_at = now
+    two_factor.forget(user)
     accounts.end_sessions(user)
     _compact_search_indexes()
     community_id = memberships[0].community_id if memberships else None

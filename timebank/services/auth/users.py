@@ -20,7 +20,7 @@ from timebank.extensions import db
 from timebank.models import Community, Membership, MembershipStatus, User, utcnow
 from timebank.models.user import new_session_token
 from timebank.services import audit
-from timebank.services.auth import passwords
+from timebank.services.auth import passwords, two_factor
 from timebank.services.exceptions import InvalidInput, NotAllowed
 from timebank.services.messaging import mail, notifications
 
@@ -152,16 +152,26 @@ def application(user: User, community: Community, *, motivation: str | None) -> 
 class LoginResult:
     user: User | None
     locked: bool = False
+    # The password was right, but the person uses two-factor sign-in: not signed in yet.
+    needs_second_factor: bool = False
 
     @property
     def ok(self) -> bool:
-        return self.user is not None and not self.locked
+        return self.user is not None and not self.locked and not self.needs_second_factor
 
 
-def authenticate(email: str, password: str, *, now: datetime | None = None) -> LoginResult:
+def authenticate(
+    email: str,
+    password: str,
+    *,
+    device_token: str | None = None,
+    now: datetime | None = None,
+) -> LoginResult:
     """Check a login. A wrong password counts towards a temporary lockout; a locked account
     is refused even with the right password. The caller shows one generic message in every
-    failure case and commits (the counters and the audit event must persist)."""
+    failure case and commits (the counters and the audit event must persist). With the
+    right password, a person who uses two-factor sign-in still needs a code
+    (``needs_second_factor``) unless ``device_token`` shows a remembered device."""
     now = now or utcnow()
     config = current_app.config
     user = find_by_email(email) if email else None
@@ -189,9 +199,18 @@ def authenticate(email: str, password: str, *, now: datetime | None = None) -> L
         return LoginResult(None)
     user.failed_logins = 0
     user.locked_until = None
-    user.last_login_at = now
+    # Before a rehash, which changes what a remembered device's token was made from.
+    remembered = two_factor.device_remembered(user, device_token)
     if passwords.needs_rehash(user.password_hash or ""):
         user.password_hash = passwords.hash_password(password)
+    if two_factor.is_enabled(user):
+        if not remembered:
+            audit.record("login.second_factor_asked", actor=user, obj=user)
+            return LoginResult(user, needs_second_factor=True)
+        user.last_login_at = now
+        audit.record("login.success", actor=user, obj=user, details={"second_factor": "device"})
+        return LoginResult(user)
+    user.last_login_at = now
     audit.record("login.success", actor=user, obj=user)
     return LoginResult(user)
 
