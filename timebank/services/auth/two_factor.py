@@ -27,6 +27,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from timebank.database import changed
 from timebank.extensions import db
 from timebank.models import (
     Community,
@@ -132,7 +133,7 @@ def _accept_code(user: User, code: str | None, now: datetime) -> bool:
     if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
         return False
     db.session.flush()
-    moved = db.session.execute(
+    moved = changed(
         update(User)
         .where(
             User.id == user.id,
@@ -141,7 +142,7 @@ def _accept_code(user: User, code: str | None, now: datetime) -> bool:
         .values(totp_last_step=step)
         .execution_options(synchronize_session=False)
     )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if moved != 1:
         return False
     set_committed_value(user, "totp_last_step", step)
     return True
@@ -175,7 +176,7 @@ def _use_recovery_code(user: User, typed: str | None, now: datetime) -> bool:
     code = normalise_recovery_code(typed)
     if len(code) != RECOVERY_CODE_LENGTH or any(ch not in RECOVERY_ALPHABET for ch in code):
         return False
-    used = db.session.execute(
+    used = changed(
         update(RecoveryCode)
         .where(
             RecoveryCode.user_id == user.id,
@@ -185,7 +186,7 @@ def _use_recovery_code(user: User, typed: str | None, now: datetime) -> bool:
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
-    return used.rowcount == 1  # type: ignore[attr-defined]
+    return used == 1
 
 
 def recovery_codes_left(user: User) -> int:
