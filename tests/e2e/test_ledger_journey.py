@@ -140,6 +140,11 @@ def test_coordinator_and_pot_pages_are_accessible(server, browser, language):
     coordinator.goto(f"{HOURS}exchanges/{exchange_id}/reject")
     assert_accessible(coordinator)
     coordinator.goto(f"{HOURS}exchanges/{exchange_id}")
+    # Recorded for the provider: it waits for the recipient, or a coordinator's decision.
+    decide = f"form[action$='/hours/exchanges/{exchange_id}/confirm-as-coordinator'] button"
+    coordinator.locator(decide).click()
+    coordinator.wait_for_url(f"**/hours/exchanges/{exchange_id}")
+    assert_accessible(coordinator)
     coordinator.locator(f"form[action$='/hours/exchanges/{exchange_id}/approve'] button").click()
     coordinator.wait_for_url("**/hours/queue")
     coordinator.goto(f"{HOURS}exchanges/{exchange_id}/reverse")

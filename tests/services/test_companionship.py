@@ -12,6 +12,7 @@ from tests.services.conftest import assert_consistent, audit_count, key, make_ba
 from timebank.extensions import db
 from timebank.models import (
     ArrangementStatus,
+    AuditEvent,
     CheckType,
     Exchange,
     ExchangeStatus,
@@ -231,7 +232,8 @@ def test_match_through_to_a_logged_visit_and_concern_alert(bank):
 
 
 def test_coordinator_logs_a_visit_on_behalf_and_it_counts_as_confirmed(bank):
-    """A coordinator's log is recorded on behalf of the volunteer (confirmed)."""
+    """A coordinator's log is recorded on behalf of the volunteer and confirmed as a
+    coordinator decision (audited as such, docs/consent.md)."""
     _checked(bank, bank.b)
     arrangement = companionship.match(_request(bank), actor=bank.coordinator.user, volunteer=bank.b)
     db.session.commit()
@@ -242,6 +244,11 @@ def test_coordinator_logs_a_visit_on_behalf_and_it_counts_as_confirmed(bank):
     db.session.commit()
     assert db.session.get(Exchange, visit.exchange_id).status == ExchangeStatus.POSTED
     assert audit_count("companionship.concern") == 0
+    decision = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "exchange.confirm")
+    ).one()
+    assert decision.details["coordinator_decision"] is True
+    assert decision.actor_id == bank.coordinator.user_id
     assert_consistent(bank.community)
 
 

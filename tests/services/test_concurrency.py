@@ -69,9 +69,12 @@ def _get(model, ident):
 
 
 def _awaiting(bank, provider, recipient, minutes) -> int:
-    """An exchange in the approval queue, recorded by a coordinator on behalf of members."""
+    """An exchange in the approval queue, recorded by a coordinator on behalf of the
+    provider and confirmed by the recipient."""
     exchange = bank.record(provider, recipient, minutes, actor=bank.coordinator.user,
                            on_behalf_of=provider)  # fmt: skip
+    exchanges.confirm(exchange, actor=recipient.user)
+    db.session.commit()
     assert exchange.status == ExchangeStatus.AWAITING_APPROVAL
     return exchange.id
 
@@ -136,7 +139,8 @@ def test_opposite_transfers_never_deadlock_to_the_user(app, caplog):
         return work
 
     with caplog.at_level(logging.WARNING, logger="timebank.database"):
-        outcomes = race(app, [transfers(a.id, b.id, a.user_id), transfers(b.id, a.id, b.user_id)])
+        # Each record is the recipient's word, so it posts at once (docs/consent.md).
+        outcomes = race(app, [transfers(a.id, b.id, b.user_id), transfers(b.id, a.id, a.user_id)])
     assert outcomes == ["ok", "ok"]
     assert (bank.balance(a), bank.balance(b)) == (0, 0)
     posted = db.session.scalar(
@@ -154,7 +158,8 @@ def test_same_idempotency_key_from_eight_threads_makes_one_exchange(app, require
     ids: list[int] = []
     lock = threading.Lock()
     # Plain ids only: touching the test's ORM objects from a thread would use its session.
-    community_id, user_id, a_id, b_id = bank.community.id, bank.a.user_id, bank.a.id, bank.b.id
+    # The recipient records: without required confirmation, their word posts at once.
+    community_id, user_id, a_id, b_id = bank.community.id, bank.b.user_id, bank.a.id, bank.b.id
 
     def work():
         exchange = exchanges.record(
@@ -196,7 +201,7 @@ def test_many_writers_never_see_database_is_locked(app):
 
         return work
 
-    outcomes = race(app, [writer(p.id, r.id, p.user_id) for p, r in pairs])
+    outcomes = race(app, [writer(p.id, r.id, r.user_id) for p, r in pairs])  # recipients
     assert outcomes == ["ok"] * WRITERS
     mine = Exchange.community_id == bank.community.id
     assert db.session.scalar(select(func.count()).where(mine)) == WRITERS * WRITES_EACH

@@ -87,6 +87,8 @@ def _legs(exchange_id: int) -> int:
 def test_crash_during_approval_leaves_nothing_or_everything(app, database_uri, point):
     bank = make_bank(approval_rule="always")
     exchange = bank.record(bank.a, bank.b, 75, actor=bank.coordinator.user, on_behalf_of=bank.a)
+    exchanges.confirm(exchange, actor=bank.b.user)  # the recipient consents
+    db.session.commit()
     assert exchange.status == ExchangeStatus.AWAITING_APPROVAL
     exchange_id, coordinator_id = exchange.id, bank.coordinator2.user_id
     db.session.commit()  # nothing held while the child runs (its objects stay untouched)
@@ -111,6 +113,8 @@ def test_child_without_a_crash_posts(app, database_uri):
     """The control: the same child with no kill point finishes the approval."""
     bank = make_bank(approval_rule="always")
     exchange = bank.record(bank.a, bank.b, 30, actor=bank.coordinator.user, on_behalf_of=bank.a)
+    exchanges.confirm(exchange, actor=bank.b.user)  # the recipient consents
+    db.session.commit()
     exchange_id, coordinator_id = exchange.id, bank.coordinator2.user_id
     db.session.commit()
     assert _child(database_uri, exchange_id, coordinator_id, "none") == 0

@@ -17,6 +17,7 @@ from tests.services.conftest import (
 )
 from timebank.extensions import db
 from timebank.models import (
+    AuditEvent,
     Exchange,
     ExchangeKind,
     ExchangeStatus,
@@ -148,26 +149,69 @@ def test_limit_crossed_rule_queues_instead_of_refusing(app):
     assert bank.balance(bank.b) == -61
 
 
-def test_no_confirmation_policy_posts_at_once(app):
+def test_no_confirmation_policy_posts_the_recipients_word_at_once(app):
+    """Without required confirmation, the recipient's own record posts at once; the
+    provider's record still waits for the recipient (docs/consent.md: a debit always needs
+    the debited side's consent)."""
     bank = make_bank(require_confirmation=False)
-    exchange = bank.record(bank.a, bank.b, 45)
+    exchange = bank.record(bank.a, bank.b, 45, actor=bank.b.user)
     assert exchange.status == S.POSTED and exchange.confirmed_by_id is None
     assert audit_count("exchange.record") == 1
+    waiting = bank.record(bank.a, bank.b, 30)
+    assert waiting.status == S.RECORDED and bank.balance(bank.b) == -45
+    exchanges.confirm(waiting, actor=bank.b.user)
+    db.session.commit()
+    assert waiting.status == S.POSTED and bank.balance(bank.b) == -75
 
 
 def test_coordinator_records_on_behalf(bank):
-    """A coordinator records for members without internet; the record says so."""
+    """A coordinator records for members without internet; the record says so, and it is
+    the word of the member it is made for only: the other party confirms."""
     exchange = bank.record(bank.a, bank.b, 60, actor=bank.coordinator.user, on_behalf_of=bank.b)
-    assert exchange.status == S.POSTED
+    assert exchange.status == S.RECORDED
     assert exchange.recorded_by_id == bank.coordinator.user_id
     assert exchange.on_behalf_of_id == bank.b.user_id
-    assert exchange.confirmed_by_id == bank.coordinator.user_id
+    assert exchange.confirmed_by_id is None
     event = db.session.scalars(
         select(__import__("timebank").models.AuditEvent).where(
             __import__("timebank").models.AuditEvent.action == "exchange.record"
         )
     ).one()
     assert event.on_behalf_of_id == bank.b.user_id
+    _unchanged(bank, lambda: exchanges.confirm(exchange, actor=bank.b.user))
+    exchanges.confirm(exchange, actor=bank.a.user)
+    db.session.commit()
+    assert exchange.status == S.POSTED and exchange.confirmed_by_id == bank.a.user_id
+
+
+def test_a_record_for_the_provider_waits_for_the_recipient_or_a_coordinator(app):
+    """Recorded for the provider by a coordinator, even with no confirmation required, the
+    recipient's balance does not move until a coordinator decides (audited as such)."""
+    bank = make_bank(require_confirmation=False)
+    exchange = bank.record(bank.a, bank.b, 60, actor=bank.coordinator.user, on_behalf_of=bank.a)
+    assert exchange.status == S.RECORDED and bank.balance(bank.b) == 0
+    _unchanged(bank, lambda: exchanges.confirm(exchange, actor=bank.coordinator.user))
+    _unchanged(bank, lambda: exchanges.confirm_as_coordinator(exchange, actor=bank.b.user))
+    exchanges.confirm_as_coordinator(exchange, actor=bank.coordinator2.user)
+    db.session.commit()
+    assert exchange.status == S.POSTED and bank.balance(bank.b) == -60
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "exchange.confirm")
+    ).one()
+    assert event.actor_id == bank.coordinator2.user_id
+    assert event.details["coordinator_decision"] is True
+    _unchanged(
+        bank, lambda: exchanges.confirm_as_coordinator(exchange, actor=bank.coordinator.user)
+    )
+
+
+def test_a_coordinator_who_is_a_party_cannot_decide_in_place_of_the_other(app):
+    bank = make_bank(require_confirmation=False)
+    exchange = bank.record(bank.coordinator, bank.a, 60)
+    assert exchange.status == S.RECORDED
+    _unchanged(
+        bank, lambda: exchanges.confirm_as_coordinator(exchange, actor=bank.coordinator.user)
+    )
 
 
 def test_member_cannot_record_for_others(bank):

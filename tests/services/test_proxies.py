@@ -94,7 +94,8 @@ def test_proxy_is_refused_outside_their_scope(offline):
     db.session.commit()
     with pytest.raises(NotAllowed):
         _record(bank, bank.c.user, bank.a, bank.b, bank.a)
-    assert exchange.status == ExchangeStatus.POSTED
+    # Recorded for the provider, it is a's word only: it waits for b (docs/consent.md).
+    assert exchange.status == ExchangeStatus.RECORDED and exchange.confirmed_by_id is None
 
 
 def test_suspended_proxy_cannot_act(offline):

@@ -164,15 +164,22 @@ def test_announcement_shows_on_the_home_page(bank, auth):
 
 
 def test_proxy_records_and_confirms_through_the_pages(bank, auth):
-    """A proxy records for their member (marked) and confirms a pending exchange."""
+    """A proxy records for their member (marked) and confirms a pending exchange for them:
+    a coordinator's record for the provider is the provider's word only, so it waits for
+    the recipient (here, through their proxy)."""
     community, coordinator, a, b = bank
     proxies.appoint(a, b, actor=coordinator.user)
-    pending = exchanges.record(community, actor=coordinator.user, provider=a, recipient=b,
+    pending = exchanges.record(community, actor=coordinator.user, provider=b, recipient=a,
                                minutes=30, service_date=community.created_at.date(),
                                category="gardening", idempotency_key=key(),
-                               on_behalf_of=a)  # fmt: skip
+                               on_behalf_of=b)  # fmt: skip
     db.session.commit()
+    assert pending.status == ExchangeStatus.RECORDED
     _login(auth, b)
+    page = f"/c/{community.slug}/for/{a.id}/"
+    auth.post(f"/c/{community.slug}/for/{a.id}/confirm", {"exchange_id": str(pending.id)},
+              page=page)  # fmt: skip
+    db.session.expire_all()
     url = f"/c/{community.slug}/for/{a.id}/record"
     other = make_member(community, password=None)
     response = auth.post(url, {"direction": "received", "other_number": str(other.member_number),
@@ -182,7 +189,8 @@ def test_proxy_records_and_confirms_through_the_pages(bank, auth):
     assert response.status_code == 302
     recorded = db.session.scalar(select(Exchange).where(Exchange.recorded_by_id == b.user_id))
     assert recorded.on_behalf_of_id == a.user_id and recorded.minutes == 90
-    assert pending.status == ExchangeStatus.POSTED  # recorded by the coordinator, confirmed
+    assert pending.status == ExchangeStatus.POSTED  # confirmed by a's proxy
+    assert pending.confirmed_by_id == b.user_id
     assert auth.client.get(f"/c/{community.slug}/for/{a.id}/statement").status_code == 200
     stranger = make_member(community, password=None)
     assert auth.client.get(f"/c/{community.slug}/for/{stranger.id}/").status_code == 404

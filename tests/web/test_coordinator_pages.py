@@ -15,9 +15,11 @@ from timebank.services.exchanges import lifecycle as exchanges
 from timebank.services.ledger import posting as ledger
 
 
-def _pending(town, provider, recipient, minutes, key):
+def _pending(town, provider, recipient, minutes, key, actor=None):
+    """Recorded by the recipient unless told: their own word, so the policy alone decides
+    what follows."""
     return exchanges.record(
-        town.community, actor=provider.user, provider=provider, recipient=recipient,
+        town.community, actor=(actor or recipient).user, provider=provider, recipient=recipient,
         minutes=minutes, service_date=date.today(), category="gardening", idempotency_key=key,
     )  # fmt: skip
 
@@ -203,7 +205,7 @@ def test_reject_from_the_queue_returns_to_the_queue(app, auth, client):
 def test_pages_explain_when_a_reader_cannot_reject_or_withdraw(app, auth, client):
     """The recorder cannot reject their own record; the other party cannot withdraw it."""
     town = make_town()
-    recorded = _pending(town, town.salma, town.omar, 60, "explain-001")
+    recorded = _pending(town, town.salma, town.omar, 60, "explain-001", actor=town.salma)
     db.session.commit()
     login(auth, town.salma)
     page = client.get(town.url(f"hours/exchanges/{recorded.id}/reject")).get_data(as_text=True)

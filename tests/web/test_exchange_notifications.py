@@ -69,9 +69,9 @@ def _mails_to(user) -> list[OutboxMessage]:
     )
 
 
-def _pending(town, provider, recipient, key):
+def _pending(town, provider, recipient, key, actor=None):
     return exchanges.record(
-        town.community, actor=provider.user, provider=provider, recipient=recipient,
+        town.community, actor=(actor or provider).user, provider=provider, recipient=recipient,
         minutes=60, service_date=date.today(), category="gardening", idempotency_key=key,
     )  # fmt: skip
 
@@ -100,7 +100,7 @@ def test_approval_tells_both_parties_and_e_mails_only_those_who_want_it(client, 
     """A coordinator's approval notifies provider and recipient; e-mail follows each
     one's preference."""
     town = make_town(require_confirmation=False, approval_rule="always")
-    exchange = _pending(town, town.salma, town.omar, "notify-0001")
+    exchange = _pending(town, town.salma, town.omar, "notify-0001", actor=town.omar)
     notifications.set_preferences(town.omar.user, email_kinds={"message"})
     db.session.commit()
     login(auth, town.coordinator)
@@ -122,8 +122,8 @@ def test_approval_tells_both_parties_and_e_mails_only_those_who_want_it(client, 
 def test_bulk_rejection_tells_the_parties_of_each_exchange(client, auth, smtp):
     """Rejecting several exchanges at once notifies the parties of each one."""
     town = make_town(require_confirmation=False, approval_rule="always")
-    first = _pending(town, town.salma, town.omar, "notify-0002")
-    second = _pending(town, town.grace, town.omar, "notify-0003")
+    first = _pending(town, town.salma, town.omar, "notify-0002", actor=town.omar)
+    second = _pending(town, town.grace, town.omar, "notify-0003", actor=town.omar)
     db.session.commit()
     login(auth, town.coordinator)
     queue = client.get(town.url("hours/queue")).get_data(as_text=True)

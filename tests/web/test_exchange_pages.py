@@ -13,6 +13,7 @@ from tests.factories import make_community, make_member
 from tests.web.ledger_helpers import balance, counts, form_key, login, make_town
 from timebank.extensions import db
 from timebank.models import Exchange, ExchangeStatus, MembershipStatus
+from timebank.services.exchanges import lifecycle as exchanges
 
 
 @pytest.fixture
@@ -200,7 +201,8 @@ def test_a_party_cannot_approve_and_a_decided_exchange_stays_decided(client, aut
     town.community.require_confirmation = False
     db.session.commit()
     login(auth, town.coordinator)
-    data = record_data(client, town, member=str(town.omar.member_number))
+    # The coordinator received: their own word as the debited party, agreed at once.
+    data = record_data(client, town, member=str(town.omar.member_number), direction="received")
     client.post(town.url("hours/record"), data={**data, "action": "save"})
     exchange = db.session.scalar(select(Exchange))
     assert exchange.status == ExchangeStatus.AWAITING_APPROVAL
@@ -266,7 +268,15 @@ def test_coordinator_records_on_behalf_and_the_record_says_so(client, auth, town
     assert '<bdi dir="auto">Karim Nasser</bdi>' in detail
     text = re.sub(r"<[^>]+>", "", detail)
     assert "Recorded by Karim Nasser on behalf of Salma Khoury" in text
+    # Salma's word only: Omar's balance waits for his confirmation or a coordinator decision.
+    assert balance(town.salma) == 0
+    assert "Confirm as coordinator" in detail
+    recorded = db.session.scalar(select(Exchange))
+    url = town.url(f"hours/exchanges/{recorded.id}/confirm-as-coordinator")
+    auth.post(url, page=saved.headers["Location"])
+    db.session.expire_all()
     assert balance(town.salma) == 60
+    assert db.session.scalar(select(Exchange)).confirmed_by_id == town.coordinator.user_id
 
 
 def test_reverse_needs_a_reason_and_explains_a_limit(client, auth, town):
@@ -281,6 +291,8 @@ def test_reverse_needs_a_reason_and_explains_a_limit(client, auth, town):
     }  # fmt: skip
     client.post(town.url("hours/record-for"), data=data)
     exchange = db.session.scalar(select(Exchange))
+    exchanges.confirm(exchange, actor=town.omar.user)  # the recipient consents
+    db.session.commit()
     url = town.url(f"hours/exchanges/{exchange.id}/reverse")
     town.salma.community.default_credit_limit = 0
     from timebank.services.ledger import posting as ledger

@@ -22,7 +22,7 @@ _keys = itertools.count(1)
 
 def _record(town, provider, recipient, minutes, description=None, actor=None):
     return exchanges.record(
-        town.community, actor=(actor or provider).user, provider=provider, recipient=recipient,
+        town.community, actor=(actor or recipient).user, provider=provider, recipient=recipient,
         minutes=minutes, service_date=date(2026, 11, 2), category="gardening",
         idempotency_key=f"stmt-{next(_keys):08d}", description=description,
     )  # fmt: skip

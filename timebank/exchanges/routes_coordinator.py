@@ -79,6 +79,21 @@ def approve(community: Community, exchange_id: int) -> Response:
     return redirect(_queue_url(community))
 
 
+@bp.route("/hours/exchanges/<int:exchange_id>/confirm-as-coordinator", methods=["POST"])
+@community_required("coordinator")
+def confirm_as_coordinator(community: Community, exchange_id: int) -> Response:
+    exchange, _row = visible_exchange(community, exchange_id)
+    if ConfirmForm().validate_on_submit():
+        web.run(
+            refusing(
+                lambda: exchanges.confirm_as_coordinator(exchange, actor=web.actor()),
+                _party_message(),
+            ),
+            success=_("Confirmed as a coordinator's decision: both members have been told."),
+        )
+    return redirect(detail_url(community, exchange.id))
+
+
 @bp.route("/hours/queue/decide", methods=["POST"])
 @community_required("coordinator")
 def decide_many(community: Community) -> View:

@@ -114,6 +114,15 @@ def can_confirm(user: User | None, exchange) -> bool:
     )
 
 
+def can_confirm_as_coordinator(user: User | None, exchange) -> bool:
+    """A coordinator who is not a party, on a recorded exchange: they may decide it in place
+    of the missing confirmation (a coordinator decision, docs/consent.md)."""
+    if user is None or exchange.status != "recorded" or exchange.kind != "exchange":
+        return False
+    community, party_ids = _exchange_context(exchange)
+    return can_decide_as_coordinator(user, community, party_ids)
+
+
 def can_cancel(user: User | None, exchange) -> bool:
     """Whoever recorded it, while it is still pending."""
     return (

@@ -19,6 +19,7 @@ from timebank.models import (
     ArrangementStatus,
     CompanionshipKind,
     CompanionshipRequest,
+    ExchangeStatus,
     Frequency,
     Membership,
     RequestStatus,
@@ -218,7 +219,10 @@ def log_visit(
 ) -> Visit:
     """The volunteer (or a coordinator) logs a visit: an exchange from the volunteer to
     the recipient through ``exchanges.record`` (so it follows the ledger lifecycle), and
-    the wellbeing check. A concern notifies every coordinator (in-app and e-mail)."""
+    the wellbeing check. Logged by a coordinator for the volunteer, the visit is a
+    coordinator decision (``confirm_as_coordinator``, docs/consent.md); logged by the
+    volunteer, the visited member confirms it. A concern notifies every coordinator (in-app
+    and e-mail)."""
     if not permissions.can_log_visit(actor, arrangement):
         raise NotAllowed(_l("Only the volunteer or a coordinator can log a visit."))
     request = arrangement.request
@@ -245,6 +249,10 @@ def log_visit(
         description=str(KIND_LABELS[request.kind]),
         on_behalf_of=volunteer if on_behalf else None,
     )
+    if on_behalf and exchange.status == ExchangeStatus.RECORDED:
+        # A coordinator logging the visit for the volunteer decides it in place of the
+        # visited member's confirmation: a coordinator decision (docs/consent.md).
+        exchanges.confirm_as_coordinator(exchange, actor=actor)
     existing = db.session.scalar(select(Visit).where(Visit.exchange_id == exchange.id))
     if existing is not None:  # an idempotent replay
         return existing

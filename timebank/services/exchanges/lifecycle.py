@@ -99,9 +99,8 @@ def record(
         payload_hash=key_payload,
         created_at=now,
     )
-    if on_behalf_of is not None:
-        exchange.confirmed_by_id, exchange.confirmed_at = actor.id, now
-    agreed = on_behalf_of is not None or not community.require_confirmation
+    word_of = on_behalf_of or (provider if actor.id == provider.user_id else recipient)
+    agreed = _agreed_on_record(word_of, recipient, community)
     if not agreed:
         exchange.status = S.RECORDED
         winner = insert_idempotent(exchange)
@@ -110,8 +109,8 @@ def record(
     if winner is not exchange:
         return winner
     add_text(exchange, TextKind.DESCRIPTION, description, author=actor)
-    if exchange.status == S.RECORDED:  # the actor is a party; the other one confirms
-        other = recipient if actor.id == provider.user_id else provider
+    if exchange.status == S.RECORDED:  # the other party (or a coordinator) confirms
+        other = recipient if word_of.id == provider.id else provider
         exchange_notices.ask_to_confirm(exchange, community, other_user_id=other.user_id)
     audit.record(
         "exchange.record",
@@ -122,6 +121,15 @@ def record(
         details={"minutes": minutes, "status": exchange.status.value},
     )
     return exchange
+
+
+def _agreed_on_record(word_of: Membership, recipient: Membership, community: Community) -> bool:
+    """Whether a new record is agreed at once (docs/consent.md): only when it is the word
+    of the member whose balance goes down (the recipient, or someone acting for them) and
+    the community does not ask the other party to confirm. A record for the provider
+    (by themself, their proxy or a coordinator) waits for the recipient's confirmation,
+    or a coordinator's decision, whatever the policy."""
+    return word_of.id == recipient.id and not community.require_confirmation
 
 
 def _recorder_may_record(
@@ -242,6 +250,42 @@ def confirm(
         community_id=community.id,
         obj=exchange,
         details={"status": exchange.status.value},
+    )
+    return exchange
+
+
+def confirm_as_coordinator(
+    exchange: Exchange, *, actor: User, now: datetime | None = None
+) -> Exchange:
+    """A coordinator who is not a party decides a recorded exchange in place of the missing
+    confirmation (docs/consent.md, "coordinator decision"): then the approval policy applies
+    as in ``confirm`` (it posts, or waits in the queue). Both parties are told
+    (``exchange_decided``). Raises ``NotAllowed``, ``AlreadyDecided``, ``InvalidInput`` (a
+    party is no longer active) or ``LimitExceeded``. One audit event: ``exchange.confirm``
+    with ``coordinator_decision`` in its details."""
+    now = now or utcnow()
+    community = db.session.get_one(Community, exchange.community_id)
+    members = parties(exchange)
+    if not permissions.can_confirm_as_coordinator(actor, exchange):
+        raise NotAllowed()
+    if exchange.status != S.RECORDED:
+        raise AlreadyDecided()
+    _check_parties_active(members, community)
+    accounts = ledger.lock_balances([exchange.provider_account_id, exchange.recipient_account_id])
+    movements = ledger.movements_for(exchange, accounts)
+    confirmed = {"confirmed_by_id": actor.id, "confirmed_at": now}
+    if _approval_needed(exchange, community, movements):
+        ledger.compare_and_set(exchange, rules.Event.CONFIRM, values=confirmed)
+    else:
+        decided = {**confirmed, "decided_by_id": actor.id, "decided_at": now}
+        ledger.post(exchange, rules.Event.POST, values=decided, now=now)
+    exchange_notices.tell_decided(exchange, community, actor=actor, members=members)
+    audit.record(
+        "exchange.confirm",
+        actor=actor,
+        community_id=community.id,
+        obj=exchange,
+        details={"status": exchange.status.value, "coordinator_decision": True},
     )
     return exchange
 

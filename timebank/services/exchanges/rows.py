@@ -258,6 +258,7 @@ class Actions:
     reject: bool = False
     cancel: bool = False
     approve: bool = False
+    confirm_as_coordinator: bool = False
     reverse: bool = False
     party_coordinator: bool = False  # a coordinator who took part: another must decide
 
@@ -269,6 +270,7 @@ def actions_for(user: User, community: Community, exchange: Exchange, row: Excha
         reject=permissions.can_reject(user, exchange),
         cancel=permissions.can_cancel(user, exchange),
         approve=permissions.can_approve(user, exchange),
+        confirm_as_coordinator=permissions.can_confirm_as_coordinator(user, exchange),
         reverse=permissions.can_reverse(user, exchange),
         party_coordinator=user.id in row.party_user_ids()
         and permissions.can_act_for_members(user, community),

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
-from timebank.models import Community, Exchange, User, utcnow
+from timebank.models import Community, Exchange, ExchangeStatus, User, utcnow
 from timebank.services import audit, permissions
 from timebank.services.exceptions import InvalidInput, NotAllowed
 from timebank.services.exchanges import lifecycle as exchanges
@@ -43,11 +43,14 @@ def submit(
     accept_duplicates: bool,
     now: datetime | None = None,
 ) -> list[Exchange]:
-    """Record every row (the coordinator on behalf of the provider; the policy then posts
-    it or queues it for approval), all or nothing: any problem, an unconfirmed suspected
+    """Record every row (the coordinator on behalf of the provider, then, for rows in which
+    the coordinator is not a party, ``confirm_as_coordinator``: a coordinator decision in
+    place of the recipient's confirmation, docs/consent.md; the policy then posts it or
+    queues it for approval), all or nothing: any problem, an unconfirmed suspected
     duplicate, or a limit raises before the caller commits. Raises ``NotAllowed``,
     ``InvalidInput`` or ``LimitExceeded``. Audit: one ``exchange.record`` per row (marked
-    on behalf of the provider) and one ``timesheet.batch``."""
+    on behalf of the provider), one ``exchange.confirm`` marked as a coordinator decision
+    per row the coordinator is not a party to, and one ``timesheet.batch``."""
     now = now or utcnow()
     key = check_key(idempotency_key)
     checked = preview(community, actor=actor, rows=rows)
@@ -69,21 +72,24 @@ def submit(
             )
         provider, recipient, service_date, minutes = values
         is_party = actor.id in (provider.user_id, recipient.user_id)
-        recorded.append(
-            exchanges.record(
-                community,
-                actor=actor,
-                provider=provider,
-                recipient=recipient,
-                minutes=minutes,
-                service_date=service_date,
-                category=slip.category or "",
-                idempotency_key=f"{key[:56]}:sheet:{slip.line}",
-                description=slip.note,
-                on_behalf_of=None if is_party else provider,
-                now=now,
-            )  # fmt: skip
-        )
+        exchange = exchanges.record(
+            community,
+            actor=actor,
+            provider=provider,
+            recipient=recipient,
+            minutes=minutes,
+            service_date=service_date,
+            category=slip.category or "",
+            idempotency_key=f"{key[:56]}:sheet:{slip.line}",
+            description=slip.note,
+            on_behalf_of=None if is_party else provider,
+            now=now,
+        )  # fmt: skip
+        if not is_party and exchange.status == ExchangeStatus.RECORDED:
+            # The paper slip, typed by a coordinator who is not a party, is a coordinator
+            # decision (docs/consent.md): audited as such, the parties are told.
+            exchanges.confirm_as_coordinator(exchange, actor=actor, now=now)
+        recorded.append(exchange)
     audit.record(
         "timesheet.batch",
         actor=actor,

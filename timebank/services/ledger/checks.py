@@ -154,8 +154,9 @@ def party_user_ids(exchange: Exchange, members: list[Any] | None = None) -> set[
 
 
 def other_party_user_id(exchange: Exchange) -> int | None:
-    """The party who did not record the exchange (None when a coordinator recorded it on
-    the members' behalf, or for pot movements): the one who confirms or rejects it."""
+    """The party whose word the record is not (the recorder's, or that of the member a proxy
+    or coordinator recorded for): the one who confirms or rejects it. None for pot
+    movements."""
     rows = db.session.execute(
         select(Account.id, Membership.user_id)
         .join(Membership, Account.membership_id == Membership.id)
@@ -164,9 +165,10 @@ def other_party_user_id(exchange: Exchange) -> int | None:
     users = dict(rows)
     provider = users.get(exchange.provider_account_id)
     recipient = users.get(exchange.recipient_account_id)
-    if exchange.recorded_by_id == provider:
+    said = exchange.on_behalf_of_id or exchange.recorded_by_id
+    if said == provider:
         return recipient
-    if exchange.recorded_by_id == recipient:
+    if said == recipient:
         return provider
     return None
 
