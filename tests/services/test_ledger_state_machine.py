@@ -183,7 +183,9 @@ class LedgerMachine(RuleBasedStateMachine):
         expected, status = None, "recorded"
         if provider == recipient or not 1 <= minutes <= MAX:
             expected = InvalidInput
-        elif not self.require_confirmation:
+        elif by_recipient and not self.require_confirmation:
+            # The consent rule (docs/consent.md): only the debited side's own record is agreed
+            # at once; a provider's record always waits for the recipient.
             status, expected = self._agree(record)
         kwargs = {
             "actor": self._user(actor), "provider": self.members[provider],

@@ -23,9 +23,9 @@ from timebank.services.exchanges import lifecycle as exchanges
 _keys = itertools.count(1)
 
 
-def _exchange(town, provider, recipient):
+def _exchange(town, provider, recipient, by=None):
     exchanges.record(
-        town.community, actor=provider.user, provider=provider, recipient=recipient,
+        town.community, actor=(by or provider).user, provider=provider, recipient=recipient,
         minutes=30, service_date=date(2026, 2, 3), category="gardening",
         idempotency_key=f"fail-closed-{next(_keys)}",
     )  # fmt: skip
@@ -35,7 +35,7 @@ def _exchange(town, provider, recipient):
 def town(app):
     """Salma gave Omar half an hour (posted); Omar's half hour for Grace waits for her."""
     town = make_town(require_confirmation=False)
-    _exchange(town, town.salma, town.omar)
+    _exchange(town, town.salma, town.omar, by=town.omar)
     town.community.require_confirmation = True
     _exchange(town, town.omar, town.grace)
     db.session.commit()
