@@ -6,7 +6,12 @@ import contextlib
 import random
 from datetime import date, timedelta
 
+from sqlalchemy import select
+
+from timebank.demo_neighbourhood import load_demo_companionship, load_demo_listings
+from timebank.extensions import db
 from timebank.models import Community, Membership, Role, User
+from timebank.models.base import utcnow
 from timebank.services.auth import users as accounts
 from timebank.services.community import communities, memberships
 from timebank.services.exceptions import LimitExceeded
@@ -27,6 +32,11 @@ MEMBERS = [
     ("yusuf@example.org", "Yusuf Rahman", "en"),
     ("layla@example.org", "ليلى منصور", "ar"),
 ]
+# The story the figures tell: the bank opened a year ago with its admin and coordinator;
+# members joined over the year (days before today, in MEMBERS' order), each before their
+# first exchange; the two applicants and the member without internet arrive this month.
+FOUNDED_DAYS_AGO = 400
+JOINED_DAYS_AGO = (380, 350, 320, 230, 150)
 APPLICANTS = [
     ("hassan@example.org", "Hassan Aziz", "ar", "I can drive neighbours to the clinic."),
     ("ruth@example.org", "Ruth Cohen", "en", "I would like weekly company and can teach knitting."),
@@ -71,6 +81,7 @@ def load_demo() -> str:
             motivation=motivation,
             locale=locale,
         )
+    _backdate_admissions(community, members)
     posted = load_history(community, admin=admin, coordinator=coordinator, members=members)
     load_demo_listings(community)
     load_demo_companionship(community, coordinator)
@@ -93,15 +104,48 @@ DESCRIPTIONS = {
 }
 
 
+def _backdate_admissions(community: Community, members: list[Membership]) -> None:
+    """Demo data only: the founders' and members' admissions go back to the days the story
+    gives them (the services stamp them today), so no one exchanges before joining."""
+    now = utcnow()
+    founded = now - timedelta(days=FOUNDED_DAYS_AGO)
+    community.created_at = founded
+    for membership in community_members(community):
+        if membership.member_number is not None and membership not in members:
+            membership.created_at = membership.decided_at = founded
+    for membership, days in zip(members, JOINED_DAYS_AGO, strict=True):
+        membership.created_at = membership.decided_at = now - timedelta(days=days)
+    db.session.flush()
+
+
+def community_members(community: Community) -> list[Membership]:
+    query = select(Membership).where(Membership.community_id == community.id)
+    return list(db.session.scalars(query))
+
+
+# Relative activity by month of the year: busy in spring and autumn, quiet in August and
+# over the new year, as time banks report.
+SEASON = {1: 2, 2: 3, 3: 4, 4: 5, 5: 5, 6: 3, 7: 2, 8: 1, 9: 4, 10: 5, 11: 4, 12: 2}
+
+
+def _service_day(rng: random.Random, today: date, earliest: date) -> date:
+    """A day between ``earliest`` and a week ago, weighted by the season."""
+    days = [earliest + timedelta(days=n) for n in range((today - earliest).days - 6)]
+    return rng.choices(days, weights=[SEASON[day.month] for day in days])[0]
+
+
 def load_history(
     community: Community, *, admin: User, coordinator: User, members: list[Membership]
 ) -> int:
-    """Four months of exchanges through the real services: posted ones, some waiting for
-    the other member or a coordinator, pot donations and a grant, a workshop, one
-    reversal. Service dates are in the past; records are created now."""
+    """A year of exchanges through the real services: posted ones, some waiting for the
+    other member or a coordinator, pot donations and a grant, a workshop, one reversal.
+    Each exchange's service date falls after both members joined; records are made now."""
     rng = random.Random(2026)  # noqa: S311 - reproducible demo data, not security
     today = date.today()
     counter = iter(range(1, 10_000))
+    joined = {
+        m.id: today - timedelta(days=days) for m, days in zip(members, JOINED_DAYS_AGO, strict=True)
+    }
 
     def key() -> str:
         return f"demo-history-{next(counter):05d}"
@@ -110,16 +154,22 @@ def load_history(
     ledger_policy.update_policy(
         community, actor=admin, approval_rule="above_minutes", approval_above_minutes=180
     )
-    for _ in range(36):
+    balance = dict.fromkeys(joined, 0)
+    for _ in range(60):
         provider, recipient = rng.sample(members, 2)
+        minutes = rng.choice([30, 45, 60, 60, 90, 120, 150])
+        # Members who have received a lot give back, so nobody nears their limit and the
+        # story's last exchanges (below) all fit.
+        if balance[recipient.id] - minutes < -5 * 60:
+            provider, recipient = recipient, provider
         category = rng.choice(CATEGORIES)
         exchange = exchanges.record(
             community,
             actor=provider.user,
             provider=provider,
             recipient=recipient,
-            minutes=rng.choice([30, 45, 60, 60, 90, 120, 150]),
-            service_date=today - timedelta(days=rng.randint(7, 120)),
+            minutes=minutes,
+            service_date=_service_day(rng, today, max(joined[provider.id], joined[recipient.id])),
             category=category,
             description=DESCRIPTIONS[category],
             idempotency_key=key(),
@@ -127,6 +177,8 @@ def load_history(
         # Past a limit it stays waiting for confirmation, as some real records do.
         with contextlib.suppress(LimitExceeded):
             exchanges.confirm(exchange, actor=recipient.user)
+            balance[provider.id] += minutes
+            balance[recipient.id] -= minutes
     salma, omar, grace, yusuf, layla = members
     # Waiting for the other member, and for a coordinator (above 3 hours).
     for provider, recipient, minutes in ((omar, grace, 60), (yusuf, salma, 45)):
@@ -170,185 +222,6 @@ def load_history(
     from timebank.services.ledger.verification import verify_community
 
     return verify_community(community).posted_exchanges
-
-
-# Offers and requests in both languages: (e-mail, kind, category key, language, title,
-# description, neighbourhood, when).
-DEMO_LISTINGS = [
-    (
-        "salma@example.org",
-        "offer",
-        "cooking",
-        "ar",
-        "طبخ وجبات بيتية للجيران",
-        "أطبخ وجبات صحية بسيطة لمن يحتاجها، مرة في الأسبوع.",
-        "البلدة القديمة",
-        "أيام الخميس",
-    ),
-    (
-        "omar@example.org",
-        "offer",
-        "transport",
-        "ar",
-        "توصيل إلى المستشفى أو العيادة",
-        "عندي سيارة ويمكنني مرافقتك إلى مواعيدك الطبية.",
-        "حي الميناء",
-        "صباحاً في أيام الأسبوع",
-    ),
-    (
-        "layla@example.org",
-        "request",
-        "companionship",
-        "ar",
-        "زيارة أسبوعية لوالدتي المسنّة",
-        "والدتي تعيش وحدها وتحب الحديث وشرب القهوة مع الجيران.",
-        "البلدة القديمة",
-        "بعد العصر",
-    ),
-    (
-        "grace@example.org",
-        "offer",
-        "tutoring",
-        "en",
-        "English conversation practice",
-        "Friendly English conversation for beginners, at the library or by phone.",
-        "Harbour",
-        "Tuesday evenings",
-    ),
-    (
-        "yusuf@example.org",
-        "offer",
-        "digital",
-        "en",
-        "Help with smartphones and video calls",
-        "I can set up WhatsApp video calls with family and show you how to use them.",
-        "Old Town",
-        "Weekends",
-    ),
-    (
-        "grace@example.org",
-        "request",
-        "gardening",
-        "en",
-        "Help pruning the café garden",
-        "Our small community garden needs two hours of pruning before winter.",
-        "Harbour",
-        "A Saturday morning",
-    ),
-]
-
-DEMO_PROFILES = {
-    "salma@example.org": ("البلدة القديمة", "ar", "الطبخ، الخياطة، الرفقة"),
-    "grace@example.org": ("Harbour", "en ar", "English lessons, gardening"),
-    "yusuf@example.org": ("Old Town", "en ar", "Smartphones, computers, repairs"),
-}
-
-
-def _user(email: str) -> User:
-    """A demo account, which ``load_demo`` has just created."""
-    user = accounts.find_by_email(email)
-    if user is None:
-        raise LookupError(email)
-    return user
-
-
-def _member(email: str, community: Community) -> Membership:
-    membership = _user(email).membership_in(community.id)
-    if membership is None:
-        raise LookupError(email)
-    return membership
-
-
-def load_demo_listings(community) -> None:
-    """A handful of profiles and listings so browsing and search have something to show."""
-    from timebank.services.community import profiles
-    from timebank.services.listings import categories, listings
-
-    by_key = {c.key: c for c in categories.tree(community)}
-    for email, (neighbourhood, languages, skills) in DEMO_PROFILES.items():
-        user = _user(email)
-        profiles.update(
-            _member(email, community),
-            actor=user,
-            data=profiles.ProfileInput(
-                display_name=user.display_name,
-                neighbourhood=neighbourhood,
-                languages=tuple(languages.split()),
-                skills=skills,
-                shown=frozenset(profiles.PUBLIC_BY_DEFAULT),
-            ),
-        )
-    for email, kind, key, language, title, description, where, when in DEMO_LISTINGS:
-        listings.create(
-            community,
-            actor=_user(email),
-            data=listings.ListingInput(
-                kind=kind,
-                title=title,
-                description=description,
-                category_id=by_key[key].id,
-                neighbourhood=where,
-                when_text=when,
-                language=language,
-            ),
-        )
-
-
-def load_demo_companionship(community, coordinator) -> None:
-    """Safeguarding checks for two volunteers (and one about to expire), Layla's weekly
-    home visit matched to Grace with one logged visit that raised a concern, and a
-    conversation about one of the listings."""
-    from sqlalchemy import select
-
-    from timebank.extensions import db
-    from timebank.models import Listing
-    from timebank.services.companionship import requests as companionship
-    from timebank.services.companionship import safeguarding
-    from timebank.services.messaging import conversations
-
-    def member(email: str) -> Membership:
-        return _member(email, community)
-
-    today = date.today()
-    for email in ("grace@example.org", "yusuf@example.org"):
-        for check_type in ("background", "references"):
-            safeguarding.record_check(
-                member(email), actor=coordinator, check_type=check_type,
-                checked_on=today - timedelta(days=60), expires_on=today + timedelta(days=700),
-            )  # fmt: skip
-    safeguarding.record_check(
-        member("omar@example.org"), actor=coordinator, check_type="background",
-        checked_on=today - timedelta(days=1080), expires_on=today + timedelta(days=20),
-    )  # fmt: skip
-    request = companionship.create_request(
-        member("layla@example.org"),
-        actor=coordinator,
-        data=companionship.RequestInput(
-            kind="home_visit", frequency="weekly", preferred_times="الثلاثاء صباحاً",
-            language="ar", coordinator_notes="Lives alone; hard of hearing.",
-        ),
-    )  # fmt: skip
-    arrangement = companionship.match(
-        request, actor=coordinator, volunteer=member("grace@example.org")
-    )
-    companionship.log_visit(
-        arrangement, actor=_user("grace@example.org"), minutes=90,
-        service_date=today - timedelta(days=2), wellbeing="concern",
-        concern_note="Layla seemed unwell and had little food in the house.",
-        idempotency_key="demo-visit-0001",
-    )  # fmt: skip
-    listing = db.session.scalar(
-        select(Listing)
-        .where(
-            Listing.community_id == community.id, Listing.owner_id != member("yusuf@example.org").id
-        )
-        .order_by(Listing.id)
-    )
-    if listing is not None:
-        conversations.respond(
-            listing, actor=_user("yusuf@example.org"),
-            body="Hello! I could help with this next week.",
-        )  # fmt: skip
 
 
 OFFLINE_MEMBER = "أم خالد"
