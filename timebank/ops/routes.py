@@ -9,6 +9,7 @@ import ipaddress
 
 from flask import Response, abort, current_app, g, jsonify, request
 
+from timebank.access import public
 from timebank.extensions import csrf, limiter, login_manager
 from timebank.ops import bp, checks, observability
 
@@ -21,6 +22,7 @@ def _no_user() -> None:
 @bp.get("/healthz")
 @limiter.exempt
 @csrf.exempt
+@public
 def healthz() -> Response:
     response = jsonify(status="ok")
     response.headers["Cache-Control"] = "no-store"
@@ -30,6 +32,7 @@ def healthz() -> Response:
 @bp.get("/readyz")
 @limiter.exempt
 @csrf.exempt
+@public
 def readyz() -> tuple[Response, int]:
     results = checks.readiness()
     ready = all(ok for ok, _detail in results.values())
@@ -65,6 +68,7 @@ def _allowed() -> bool:
 @bp.get("/metrics")
 @limiter.exempt
 @csrf.exempt
+@public
 def metrics() -> Response:
     if not current_app.config.get("METRICS_ENABLED"):
         abort(404)
