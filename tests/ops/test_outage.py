@@ -9,6 +9,7 @@ does (cheaper and steadier on a shared machine than a cluster started with pg_ct
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import selectors
@@ -77,18 +78,14 @@ class Relay:
 
     def stop(self) -> None:
         if self.listener is not None:
-            try:
-                self.listener.shutdown(socket.SHUT_RDWR)  # wakes the thread in accept()
-            except OSError:
-                pass
+            with contextlib.suppress(OSError):  # shutdown wakes the thread in accept()
+                self.listener.shutdown(socket.SHUT_RDWR)
             self.listener.close()
             self.listener = None
         with self.lock:
             for sock in self.sockets:
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 sock.close()
             self.sockets = []
 
