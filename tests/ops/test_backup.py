@@ -114,6 +114,10 @@ def test_backup_during_posting_load_restores_every_acknowledged_exchange(
         for thread in writers:
             thread.join(timeout=60)
     assert result.exit_code == 0, result.output
+    print(
+        f"backup under load: {len(before)} exchanges acknowledged before it began, "
+        f"{len(acknowledged)} in all, {len(conflicts)} given up after retries"
+    )
     assert len(before) >= 20 and len(acknowledged) > after_backup
     manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
     assert manifest["engine"] == db.engine.dialect.name
