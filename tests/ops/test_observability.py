@@ -93,3 +93,24 @@ def test_readyz_says_when_the_schema_is_behind(app, client, monkeypatch):
     assert response.status_code == 503
     assert response.json["checks"]["migrations"]["ok"] is False
     assert "head 9999" in response.json["checks"]["migrations"]["detail"]
+
+
+def test_json_logs_are_switched_on_once_per_process():
+    from flask import Flask
+
+    from timebank.ops.observability import configure_logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    app = Flask("probe")
+    app.config["LOG_FORMAT"] = "json"
+    try:
+        configure_logging(app)
+        configure_logging(app)
+        added = [h for h in root.handlers if h not in handlers]
+        assert len(added) == 1 and isinstance(added[0].formatter, JsonFormatter)
+        record = logging.LogRecord("timebank.x", logging.WARNING, __file__, 1, "hello", (), None)
+        assert json.loads(added[0].formatter.format(record))["message"] == "hello"
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)

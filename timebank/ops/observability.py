@@ -64,8 +64,8 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(app: Flask) -> None:
     """``LOG_FORMAT = "json"``: every log line (the request lines at INFO) as JSON on
-    standard error, once per process."""
-    if app.config.get("LOG_FORMAT") != "json":
+    standard error, once per process (not under tests, whose log capture it would change)."""
+    if app.config.get("LOG_FORMAT") != "json" or app.testing:
         return
     root = logging.getLogger()
     if any(getattr(h, "timebank_json", False) for h in root.handlers):
