@@ -199,3 +199,31 @@ def test_pages_answer_a_translated_503_while_the_database_is_down(
     assert recovered.status_code == 200
     assert "Log out" in recovered.get_data(as_text=True)  # still signed in
     assert app.test_client().get("/", headers={"Accept-Language": "ar"}).status_code == 200
+
+
+def test_redis_unreachable_where_a_page_needs_it_is_a_503_too(app, caplog):
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    def needs_redis():
+        raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6390. Connection refused.")
+
+    app.add_url_rule("/needs-redis", "needs_redis", needs_redis)
+    with caplog.at_level(logging.WARNING):
+        response = app.test_client().get("/needs-redis", headers={"Accept-Language": "ar"})
+    assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+    assert TITLES["ar"] in response.get_data(as_text=True)
+    assert [r.getMessage().split(":")[0] for r in caplog.records] == ["redis unavailable"]
+
+
+def test_an_error_page_that_fails_falls_back_to_the_standalone_page(app, monkeypatch):
+    def broken():
+        raise ValueError("a bug")
+
+    app.add_url_rule("/broken", "broken", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    from timebank import errors
+
+    monkeypatch.setattr(errors, "_render", lambda status, message=None: 1 / 0)
+    response = app.test_client().get("/broken")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.get_data(as_text=True)
