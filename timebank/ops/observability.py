@@ -136,16 +136,17 @@ def init_app(app: Flask) -> None:
 
 
 def record_ledger_verification(ok: bool, communities: int, problems: int) -> None:
-    """Written by ``verify-ledger`` for the metrics endpoint (any process may scrape it)."""
+    """Written by ``verify-ledger`` for the metrics endpoint (any process may scrape it).
+    An instance folder that cannot be written costs the figure, never the check."""
     folder = Path(current_app.instance_path)
-    folder.mkdir(parents=True, exist_ok=True)
     partial = folder / f".{LEDGER_STATUS_FILE}.{os.getpid()}"
-    partial.write_text(
-        json.dumps(
-            {"time": time.time(), "ok": ok, "communities": communities, "problems": problems}
-        )
-    )
-    os.replace(partial, folder / LEDGER_STATUS_FILE)
+    status = {"time": time.time(), "ok": ok, "communities": communities, "problems": problems}
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(status))
+        os.replace(partial, folder / LEDGER_STATUS_FILE)
+    except OSError as exc:
+        logging.getLogger(__name__).warning("could not record the ledger check: %s", exc)
 
 
 def _ledger_families() -> list[GaugeMetricFamily]:
