@@ -77,6 +77,7 @@ def _init_extensions(app: Flask) -> None:
     from timebank import cli, database, errors, i18n, security, web
     from timebank.extensions import babel, csrf, db, limiter, login_manager, migrate
     from timebank.models.search_index import include_name
+    from timebank.ops import observability
 
     db.init_app(app)
     with app.app_context():
@@ -96,6 +97,7 @@ def _init_extensions(app: Flask) -> None:
     security.init_app(app, login_manager)
     errors.init_app(app)
     web.init_app(app)
+    observability.init_app(app)
     cli.init_app(app)
 
 
@@ -116,13 +118,14 @@ def _register_blueprints(app: Flask) -> None:
     from timebank.metrics import bp as metrics_bp
     from timebank.notifications import bp as notifications_bp
     from timebank.notifications import routes as notification_routes
+    from timebank.ops import bp as ops_bp
     from timebank.profiles import bp as profiles_bp
     from timebank.proxy import bp as proxy_bp
 
     for blueprint in (
         main_bp, auth_bp, account_bp, admin_bp, community_bp, exchanges_bp, metrics_bp,
         listings_bp, profiles_bp, categories_bp, companionship_bp, safeguarding_bp, console_bp,
-        proxy_bp, notifications_bp, conversations_bp,
+        proxy_bp, notifications_bp, conversations_bp, ops_bp,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
     notification_routes.init_app(app)

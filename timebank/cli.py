@@ -111,6 +111,9 @@ def verify_ledger() -> None:
         for problem in report.problems:
             click.echo(f"  - {problem}", err=True)
     failed = [r for r in reports if not r.ok]
+    from timebank.ops.observability import record_ledger_verification
+
+    record_ledger_verification(not failed, len(reports), len(failed))
     click.echo(f"{len(reports)} communities checked, {len(failed)} with problems.")
     if failed:
         raise SystemExit(1)

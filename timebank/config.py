@@ -87,11 +87,22 @@ class Config:
 
     PER_PAGE = 25
 
+    # Operations (docs/operations.md). "json": every log line, and one line per request
+    # (method, route, status, duration, request id, community, user id), as JSON.
+    LOG_FORMAT = "text"
+    # The Prometheus endpoint /metrics: off unless enabled, then only for a scraper that
+    # sends "Authorization: Bearer <METRICS_TOKEN>" or comes from METRICS_ALLOWED_IPS
+    # (comma-separated addresses or networks, such as 127.0.0.1,10.0.0.0/8).
+    METRICS_ENABLED = False
+    METRICS_TOKEN: str | None = None
+    METRICS_ALLOWED_IPS = ""
+
 
 class ProductionConfig(Config):
     ENV = "production"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    LOG_FORMAT = "json"
 
 
 _BOOL = {

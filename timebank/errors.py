@@ -2,21 +2,80 @@
 
 A request for a host the site does not serve (not ``PUBLIC_URL``'s, nor one of
 ``EXTRA_HOSTS``) has no URL adapter, so nothing may call ``url_for`` for it: it gets a
-plain page of its own (``errors/unknown_host.html``), before any other hook runs."""
+plain page of its own (``errors/unknown_host.html``), before any other hook runs.
+
+When the database (or Redis, where a request needs it) cannot be reached, every page is a
+translated 503 with ``Retry-After`` (``errors/unavailable.html``): it is rendered without
+touching the database (the signed-in user is not loaded; the language comes from the
+session or the browser) and each such request logs one warning line, not a traceback."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
-from flask import Flask, has_request_context, render_template, request
+from flask import Flask, g, has_request_context, render_template, request
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException, SecurityError
 
-from timebank.extensions import db
+from timebank.extensions import db, login_manager
 from timebank.services.exceptions import DomainError
 
 log = logging.getLogger(__name__)
 
 _PAGES = {400, 403, 404, 405, 409, 413, 429, 500, 503}
+RETRY_AFTER_SECONDS = 30
+# SQLite's "database is locked" is contention, not an outage: the busy page (409/503)
+# covers it through the transaction helper's retries.
+_NOT_OUTAGES = ("database is locked",)
+
+
+def _redis_errors() -> tuple[type[BaseException], ...]:
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+    except ImportError:  # pragma: no cover - redis is an optional extra
+        return ()
+    return (RedisConnectionError, RedisTimeoutError)
+
+
+def outage_of(exc: BaseException) -> str | None:
+    """ "database" or "redis" when ``exc`` (or what caused it) says the service cannot be
+    reached; None for any other error."""
+    seen: BaseException | None = exc
+    for _depth in range(5):
+        if seen is None:
+            return None
+        if isinstance(seen, OperationalError | InterfaceError | DisconnectionError):
+            return None if any(t in str(seen) for t in _NOT_OUTAGES) else "database"
+        if isinstance(seen, _redis_errors()):
+            return "redis"
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _anonymous() -> None:
+    """From here on the request has no signed-in user: nothing loads one from the
+    database (Flask-Login reads ``g._login_user`` before asking its user loader)."""
+    if has_request_context():
+        g._login_user = login_manager.anonymous_user()
+
+
+def unavailable(service: str, exc: BaseException | None = None):
+    """The 503 page for an outage of ``service``; one log line per request."""
+    _anonymous()
+    with contextlib.suppress(Exception):  # the connection is what is broken
+        db.session.rollback()
+    detail = str(exc).strip().splitlines()[0][:200] if exc is not None else ""
+    log.warning(
+        "%s unavailable: %s %s: %s",
+        service,
+        request.method if has_request_context() else "-",
+        request.url_rule.rule if has_request_context() and request.url_rule else "-",
+        detail,
+    )
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+    return render_template("errors/unavailable.html"), 503, headers
 
 
 def _unknown_host() -> bool:
@@ -50,14 +109,35 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         status = exc.code or 500
+        cause = getattr(exc, "original_exception", None)
+        service = outage_of(cause) if cause is not None else None
+        if service is not None:
+            return unavailable(service, cause)
         if status not in _PAGES:
             return exc
-        page, status = _render(status)
+        try:
+            page, status = _render(status)
+        except Exception as failure:  # noqa: BLE001 - the page needs the database
+            service = outage_of(failure)
+            if service is None:
+                raise
+            return unavailable(service, failure)
         # Keep the protocol headers the exception carries (``Allow`` on a 405).
         headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
         return page, status, headers
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):
+        service = outage_of(exc)
+        if service is not None:
+            return unavailable(service, exc)
         log.exception("unhandled error")
-        return _render(500)
+        try:
+            return _render(500)
+        except Exception as failure:  # noqa: BLE001 - the page itself failed
+            service = outage_of(failure)
+            if service is not None:
+                return unavailable(service, failure)
+            log.exception("the error page failed")
+            _anonymous()
+            return render_template("errors/unavailable.html", status=500), 500

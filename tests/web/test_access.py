@@ -19,7 +19,9 @@ from tests.factories import PASSWORD, World, make_reset_token
 from timebank import create_app
 from timebank.access import ACCESS_ATTRIBUTE
 
-EXEMPT_ENDPOINTS = {"static"}  # Flask's own file server: public assets, no data
+# Flask's own file server (public assets, no data); the Prometheus endpoint, off by
+# default and guarded by its own token or addresses (tests/ops/test_observability.py).
+EXEMPT_ENDPOINTS = {"static", "ops.metrics"}
 # Old addresses kept for links and bookmarks: the right role is sent on to the new page.
 MOVED_ENDPOINTS = {"exchanges.limits_moved"}
 CHECKED_METHODS = {"GET", "POST"}

@@ -290,11 +290,13 @@ def test_login_rate_limit_counts_people_behind_a_trusted_proxy(database_uri, tmp
 # -- Health check --------------------------------------------------------------------------
 
 
-def test_healthz_reports_the_database_reachable(client):
-    """``/healthz`` answers 200 JSON when the database answers."""
-    response = client.get("/healthz")
+def test_readyz_reports_the_database_reachable(client):
+    """``/readyz`` answers 200 JSON when the database answers (``/healthz`` only says the
+    process is alive: tests/ops/test_outage.py)."""
+    response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "reachable"}
+    assert response.get_json()["status"] == "ready"
+    assert response.get_json()["checks"]["database"] == {"ok": True, "detail": "ok"}
 
 
 @pytest.mark.parametrize(
@@ -305,14 +307,15 @@ def test_healthz_reports_the_database_reachable(client):
     ],
     ids=["sqlite-bad-path", "postgresql-refused"],
 )
-def test_healthz_reports_the_database_unreachable(uri, tmp_path):
-    """``/healthz`` answers 503 JSON when the database cannot be reached."""
+def test_readyz_reports_the_database_unreachable(uri, tmp_path):
+    """``/readyz`` answers 503 JSON when the database cannot be reached."""
     app = _build_app(uri, tmp_path)
     with app.app_context():
-        response = app.test_client().get("/healthz")
+        response = app.test_client().get("/readyz")
     _close(app)
     assert response.status_code == 503
-    assert response.get_json() == {"status": "error", "database": "unreachable"}
+    assert response.get_json()["status"] == "unavailable"
+    assert response.get_json()["checks"]["database"]["ok"] is False
 
 
 # -- Passwords ---------------------------------------------------------------------------

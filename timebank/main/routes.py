@@ -1,12 +1,11 @@
-"""Home, language switcher, the source-code notice and the health check."""
+"""Home, language switcher and the source-code notice (the health checks are in ``ops``)."""
 
-from flask import current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from timebank import database, web
+from timebank import web
 from timebank.access import public
-from timebank.extensions import csrf
 from timebank.main import bp
 from timebank.security import is_safe_next
 from timebank.services.auth import users as accounts
@@ -43,12 +42,3 @@ def source() -> str:
     """The AGPL's offer to network users: the licence, and where the source code of the
     running version is (``SOURCE_URL``), linked from every page's footer."""
     return render_template("main/source.html", source_url=current_app.config["SOURCE_URL"])
-
-
-@bp.route("/healthz")
-@csrf.exempt
-@public
-def healthz() -> tuple[Response, int] | Response:
-    if not database.reachable():
-        return jsonify(status="error", database="unreachable"), 503
-    return jsonify(status="ok", database="reachable")
