@@ -21,5 +21,4 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table("companionship_requests") as batch:
-        batch.drop_column("access_notes")
+    op.execute("ALTER TABLE companionship_requests DROP COLUMN access_notes")
