@@ -124,8 +124,8 @@ def edit_for(community: Community, membership_id: int) -> ResponseReturnValue:
     membership = profiles.active_member(community, membership_id)
     if membership is None or not profiles.can_edit(actor(), membership):
         abort(404)
-    if membership.user_id == actor().id:
-        return redirect(url_for("profiles.edit", slug=community.slug))
+    if membership.user_id == actor().id:  # one's own profile, by its other address
+        return _edit_page(community, membership, lambda _saved: _("Your profile is saved."))
     return _edit_page(
         community,
         membership,
