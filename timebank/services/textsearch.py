@@ -118,7 +118,8 @@ def stems(word: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _forms(raw: str) -> list[str]:
+@lru_cache(maxsize=16384)
+def _forms(raw: str) -> tuple[str, ...]:
     """A word's forms: its normalised spelling, that spelling without the article, its
     stems (duplicates dropped, spelling first)."""
     word = normalise(raw)
@@ -126,7 +127,7 @@ def _forms(raw: str) -> list[str]:
     for form in (without_article(word), *stems(raw)):
         if form and form not in forms:
             forms.append(form)
-    return forms
+    return tuple(forms)
 
 
 def index_text(*parts: str | None) -> str:
@@ -145,7 +146,7 @@ def query_terms(text: str | None, limit: int = MAX_QUERY_TERMS) -> list[tuple[st
     a row matches when, for every word, one of its forms starts a word of the row."""
     seen: list[tuple[str, ...]] = []
     for raw in _raw_words(text):
-        forms = tuple(_forms(raw))
+        forms = _forms(raw)
         if forms[0] and forms[0] not in (group[0] for group in seen):
             seen.append(forms)
         if len(seen) == limit:
