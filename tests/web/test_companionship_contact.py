@@ -10,6 +10,7 @@ from tests.companion_factories import make_arrangement, make_request
 from tests.factories import PASSWORD, make_community, make_member
 from timebank.extensions import db
 from timebank.models import ArrangementStatus, AuditEvent, Profile, Role, utcnow
+from timebank.services.companionship import privacy
 
 ADDRESS = "12 Olive Street, flat 3"
 PHONE = "06 555 0199"
@@ -137,3 +138,14 @@ def test_a_volunteer_cannot_change_the_access_notes(auth, matched):
     assert response.status_code == 404
     db.session.refresh(request)
     assert request.access_notes == DOOR
+
+
+def test_access_notes_join_the_data_download_and_are_erased(matched):
+    _community, people, request, _arrangement = matched
+    elder = people["elder"]
+    exported = privacy.export(elder.user, [elder.id])
+    assert exported["companionship_requests"][0]["access_notes"] == DOOR
+    privacy.erase(elder.user, [elder.id])
+    db.session.commit()
+    db.session.refresh(request)
+    assert request.access_notes is None
