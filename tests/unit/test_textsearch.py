@@ -64,3 +64,24 @@ def test_index_text_adds_words_without_the_article():
     assert without_article("بالسيارة") == "سيارة"
     assert without_article("والبيت") == "بيت"
     assert without_article("الى") is None  # too short to be an article plus a word
+
+
+def test_arabic_words_carry_their_stems():
+    """Snowball's Arabic stemmer, folded like everything else: the article, plurals and
+    the feminine ending go; short stems and other scripts give nothing."""
+    from timebank.services.textsearch import stems
+
+    assert stems("الزيارة") == stems("زيارة") == stems("زيارات") == ("زيار",)
+    assert stems("garden") == ()
+    assert index_text("الزيارات").split() == ["الزيارات", "زيارات", "زيار"]
+
+
+def test_query_words_offer_their_forms_as_alternatives():
+    from timebank.services.textsearch import name_key, query_terms
+
+    groups = query_terms("الزيارة garden الزيارة")
+    assert groups == [("الزياره", "زياره", "زيار"), ("garden",)]
+    assert fts5_query(groups) == '("الزياره"* OR "زياره"* OR "زيار"*) AND "garden"*'
+    assert tsquery(groups) == "(الزياره:* | زياره:* | زيار:*) & garden:*"
+    assert name_key("  Mary-Ann  أحمد ") == " mary ann احمد "
+    assert name_key("%_") == ""

@@ -100,6 +100,7 @@ def _level(app: Flask, endpoint: str) -> str:
 # Where one argument name means different rows on different pages.
 ENDPOINT_PLACEHOLDERS = {
     ("profiles.show", "membership_id"): lambda world: world.member_membership.id,
+    ("profiles.edit_for", "membership_id"): lambda world: world.member_membership.id,
     ("exchanges.limits_moved", "membership_id"): lambda world: world.member_membership.id,
     ("exchanges.reverse", "exchange_id"): lambda world: world.posted_exchange.id,
     ("proxy.conversation", "conversation_id"): console_fixtures.proxied_conversation_id,

@@ -12,8 +12,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from timebank.forms import Form, KeyedForm, NoControlCharacters, int_or_none, options
+from timebank.services.companionship import contact, safeguarding
 from timebank.services.companionship import requests as companionship
-from timebank.services.companionship import safeguarding
 from timebank.services.languages import SPOKEN_LANGUAGES
 
 
@@ -45,6 +45,15 @@ class RequestForm(Form):
         validators=[Length(max=companionship.MAX_NOTES), NoControlCharacters(multiline=True)],
     )
 
+    access_notes = TextAreaField(
+        _l("How to get in (optional)"),
+        description=_l(
+            "For example a door code or “ring twice”. Only the matched volunteer sees this, "
+            "with the address and phone, while the visits go on."
+        ),
+        validators=[Length(max=contact.MAX_ACCESS_NOTES), NoControlCharacters(multiline=True)],
+    )
+
     def to_input(self) -> companionship.RequestInput:
         return companionship.RequestInput(
             kind=self.kind.data or "",
@@ -52,7 +61,19 @@ class RequestForm(Form):
             preferred_times=self.preferred_times.data,
             language=self.language.data or "",
             coordinator_notes=self.coordinator_notes.data,
+            access_notes=self.access_notes.data,
         )
+
+
+class AccessNotesForm(Form):
+    access_notes = TextAreaField(
+        _l("How to get in"),
+        description=_l(
+            "For example a door code or “ring twice”. Only the matched volunteer sees this, "
+            "with the address and phone, while the visits go on."
+        ),
+        validators=[Length(max=contact.MAX_ACCESS_NOTES), NoControlCharacters(multiline=True)],
+    )
 
 
 class VisitForm(KeyedForm):

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 from timebank import web
 from timebank.access import community_required
 from timebank.companionship import bp
-from timebank.companionship.forms import RequestForm, VisitForm
+from timebank.companionship.forms import AccessNotesForm, RequestForm, VisitForm
 from timebank.extensions import db
 from timebank.forms import ConfirmForm, new_key, options
 from timebank.i18n import current_language
@@ -28,7 +28,7 @@ from timebank.models import (
     Wellbeing,
 )
 from timebank.services import permissions
-from timebank.services.companionship import queries, safeguarding
+from timebank.services.companionship import contact, queries, safeguarding
 from timebank.services.companionship import requests as companionship
 from timebank.services.exceptions import InvalidInput
 from timebank.services.languages import SPOKEN_LANGUAGES
@@ -115,12 +115,40 @@ def new(community: Community) -> ResponseReturnValue:
     return render_template("companionship/new.html", community=community, form=form), status
 
 
+def _visit_contact(found: CompanionshipRequest) -> contact.VisitContact | None:
+    """The visited member's contact details for the matched volunteer (the showing is
+    audited), else None."""
+    details = contact.contact_for(found, web.actor())
+    if details is not None:
+        web.run(lambda: contact.record_view(details, actor=web.actor()))
+    return details
+
+
+def _access_form(found: CompanionshipRequest) -> AccessNotesForm | None:
+    if not contact.can_edit_access_notes(web.actor(), found):
+        return None
+    form = AccessNotesForm()
+    if request.method == "GET":
+        form.access_notes.data = found.access_notes
+    return form
+
+
 @bp.route("/requests/<int:request_id>")
 @community_required("member")
 def show(community: Community, request_id: int) -> str:
     found = queries.request_for(community, request_id, web.actor()) or abort(404)
     coordinator = _is_coordinator(community)
     view = queries.request_view(found, web.actor(), coordinator=coordinator)
+    return _show_page(community, found, coordinator, view, _access_form(found))
+
+
+def _show_page(
+    community: Community,
+    found: CompanionshipRequest,
+    coordinator: bool,
+    view: queries.RequestView,
+    access_form: AccessNotesForm | None,
+) -> str:
     return _render(
         "companionship/show.html",
         community,
@@ -132,7 +160,25 @@ def show(community: Community, request_id: int) -> str:
         arrangements=view.arrangements,
         offered=view.offered,
         form=ConfirmForm(),
+        contact=_visit_contact(found),
+        access_form=access_form,
     )
+
+
+@bp.route("/requests/<int:request_id>/access", methods=["POST"])
+@community_required("member")
+def access_notes(community: Community, request_id: int) -> ResponseReturnValue:
+    found = queries.request_for(community, request_id, web.actor()) or abort(404)
+    form = _access_form(found) or abort(404)
+    if form.validate_on_submit() and web.run(
+        lambda: contact.set_access_notes(found, form.access_notes.data, actor=web.actor()),
+        form=form,
+        success=_("How to get in is saved."),
+    ):
+        return redirect(url_for("companionship.show", slug=community.slug, request_id=found.id))
+    coordinator = _is_coordinator(community)
+    view = queries.request_view(found, web.actor(), coordinator=coordinator)
+    return _show_page(community, found, coordinator, view, form), 400
 
 
 @bp.route("/requests/<int:request_id>/offer", methods=["POST"])
@@ -156,6 +202,7 @@ def arrangement(community: Community, arrangement_id: int) -> str:
         arrangement=found,
         req=found.request,
         visits=queries.visits_of(found),
+        contact=_visit_contact(found.request),
         coordinator=_is_coordinator(community),
         can_log=permissions.can_log_visit(web.actor(), found),
         form=ConfirmForm(),

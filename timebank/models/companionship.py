@@ -115,6 +115,9 @@ class CompanionshipRequest(Base):
     preferred_times: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(5))
     coordinator_notes: Mapped[str | None] = mapped_column(Text)  # erasable, coordinators only
+    # How to get in (door code, "ring twice"): shown with the address and phone to the
+    # matched volunteer while the arrangement is active, and to coordinators. Erasable.
+    access_notes: Mapped[str | None] = mapped_column(Text)
     status: Mapped[RequestStatus] = mapped_column(
         enum_type(RequestStatus, "companion_request_status"), default=RequestStatus.OPEN
     )

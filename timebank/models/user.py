@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from timebank.models.base import Base, utcnow
+from timebank.services.textsearch import name_key
 
 if TYPE_CHECKING:
     from timebank.models.community import Membership
@@ -25,6 +26,9 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str | None] = mapped_column(String(254))
     display_name: Mapped[str] = mapped_column(String(80))
+    # The display name folded for the member pickers (services.textsearch.name_key),
+    # kept in step by ``_fold_name`` whenever the name is set.
+    search_name: Mapped[str] = mapped_column(String(400), default="", server_default="")
     phone: Mapped[str | None] = mapped_column(String(40))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     locale: Mapped[str | None] = mapped_column(String(5))
@@ -45,6 +49,11 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_confirmed_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None]
+
+    @validates("display_name")
+    def _fold_name(self, _key: str, value: str) -> str:
+        self.search_name = name_key(value)
+        return value
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", foreign_keys="Membership.user_id"

@@ -17,6 +17,19 @@ VISIBILITY_LABELS = {
     "address": _l("Address"),
 }
 
+# How the history of a profile names the fields a save changed.
+FIELD_LABELS = {
+    "display_name": _l("Name"),
+    "bio": _l("About me"),
+    "neighbourhood": _l("Neighbourhood"),
+    "languages": _l("Languages"),
+    "availability": _l("Availability"),
+    "skills": _l("What I can offer"),
+    "phone": _l("Phone number"),
+    "address": _l("Address"),
+    "shown": _l("What other members may see"),
+}
+
 
 def _text(label, limit, *, multiline=False, description=None):
     field = TextAreaField if multiline else StringField

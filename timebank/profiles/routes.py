@@ -1,6 +1,9 @@
-"""The member directory, member profiles, and editing one's own profile."""
+"""The member directory, member profiles, and editing a profile: one's own, or (for a
+coordinator or proxy) that of a member without internet, on their behalf."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -8,9 +11,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from timebank.access import community_required
-from timebank.models import Community, Membership
+from timebank.models import Community, Membership, Profile
 from timebank.profiles import bp
-from timebank.profiles.forms import VISIBILITY_LABELS, ProfileForm
+from timebank.profiles.forms import FIELD_LABELS, VISIBILITY_LABELS, ProfileForm
 from timebank.services import permissions
 from timebank.services.community import profiles
 from timebank.services.languages import SPOKEN_LANGUAGES
@@ -43,11 +46,16 @@ def show(community: Community, membership_id: int) -> ResponseReturnValue:
     if membership is None:
         abort(404)
     viewer = actor()
+    is_me = membership.user_id == viewer.id
+    can_edit = profiles.can_edit(viewer, membership)
     return render_template(
         "profiles/show.html",
         community=community,
         view=profiles.view_for(viewer, membership, profiles.profile_of(membership)),
-        is_me=membership.user_id == viewer.id,
+        is_me=is_me,
+        can_edit=can_edit,
+        history=profiles.changes(membership) if is_me or can_edit else [],
+        field_labels=FIELD_LABELS,
         listings=profiles.active_listings(membership),
         languages=SPOKEN_LANGUAGES,
         labels=VISIBILITY_LABELS,
@@ -80,21 +88,46 @@ def _profile_form(membership: Membership) -> ProfileForm:
     return form
 
 
-@bp.route("/profile/edit", methods=["GET", "POST"])
-@community_required("participant")
-def edit(community: Community) -> ResponseReturnValue:
-    membership = _own_membership(community)
+def _edit_page(
+    community: Community, membership: Membership, success: Callable[[Profile], str]
+) -> ResponseReturnValue:
     form = _profile_form(membership)
     if form.validate_on_submit() and run(
         lambda: profiles.update(membership, actor=actor(), data=form.to_input()),
         form=form,
-        success=_("Your profile is saved."),
+        success=success,
     ):
         return redirect(url_for("profiles.show", slug=community.slug, membership_id=membership.id))
     return render_template(
         "profiles/edit.html",
         community=community,
         form=form,
+        member=membership,
+        for_someone_else=membership.user_id != actor().id,
         labels=VISIBILITY_LABELS,
         private=profiles.PRIVATE_BY_DEFAULT,
+    )
+
+
+@bp.route("/profile/edit", methods=["GET", "POST"])
+@community_required("participant")
+def edit(community: Community) -> ResponseReturnValue:
+    return _edit_page(
+        community, _own_membership(community), lambda _saved: _("Your profile is saved.")
+    )
+
+
+@bp.route("/people/<int:membership_id>/edit", methods=["GET", "POST"])
+@community_required("member")
+def edit_for(community: Community, membership_id: int) -> ResponseReturnValue:
+    """A coordinator or proxy edits the profile of a member without internet."""
+    membership = profiles.active_member(community, membership_id)
+    if membership is None or not profiles.can_edit(actor(), membership):
+        abort(404)
+    if membership.user_id == actor().id:  # one's own profile, by its other address
+        return _edit_page(community, membership, lambda _saved: _("Your profile is saved."))
+    return _edit_page(
+        community,
+        membership,
+        lambda _saved: _("The profile of %(name)s is saved.", name=membership.user.display_name),
     )

@@ -1,6 +1,10 @@
 """Member profiles: what a member tells the community about themselves, and what each
 viewer may see of it. Contact details are hidden from other members unless the member
-chooses otherwise; the member themself and coordinators always see everything."""
+chooses otherwise; the member themself and coordinators always see everything.
+
+For a member without internet, a coordinator or the member's proxy edits the profile on
+their behalf; each save is audited with the fields it changed (names only, never values),
+and the member sees that short history on their profile ("changes to your profile")."""
 
 from __future__ import annotations
 
@@ -9,10 +13,11 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from timebank.extensions import db
 from timebank.models import (
+    AuditEvent,
     Community,
     Listing,
     ListingStatus,
@@ -123,19 +128,39 @@ def _clean(data: ProfileInput) -> dict:
     return values
 
 
+def can_edit(user: User | None, membership: Membership) -> bool:
+    """The member themself, a coordinator, or the member's current proxy (for members
+    without internet); only an active member's profile is edited."""
+    if user is None or not user.is_authenticated or not membership.is_active:
+        return False
+    return user.id == membership.user_id or permissions.can_act_for(user, membership)
+
+
+def _changed(membership: Membership, profile: Profile, values: dict, shown: frozenset) -> list:
+    """The names of the fields ``values`` (and ``shown``) would change, in form order."""
+    changed = ["display_name"] if membership.user.display_name != values["display_name"] else []
+    changed += [key for key in (*LIMITS, "languages") if getattr(profile, key) != values[key]]
+    if {n for n in VISIBILITY if getattr(profile, f"show_{n}")} != set(shown):
+        changed.append("shown")
+    return changed
+
+
 def update(
     membership: Membership, *, actor: User, data: ProfileInput, now: datetime | None = None
 ) -> Profile:
-    """Save a member's profile and visibility choices. Only the member may change it
-    (``NotAllowed`` otherwise); ``InvalidInput`` names the field for empty names, over-long
-    text or unknown languages. The display name is the account's, so every profile of
-    the user is re-indexed. Audited (``profile.update``; no personal data in it)."""
-    if actor.id != membership.user_id or not membership.is_active:
+    """Save a member's profile and visibility choices: the member, or on their behalf a
+    coordinator or their proxy (``NotAllowed`` for anyone else); ``InvalidInput`` names the
+    field for empty names, over-long text or unknown languages. The display name is the
+    account's, so every profile of the user is re-indexed. Audited (``profile.update``,
+    "on behalf of" the member when someone else saves; the names of the changed fields,
+    never their values)."""
+    if not can_edit(actor, membership):
         raise NotAllowed()
     values = _clean(data)
     user = membership.user
-    user.display_name = values.pop("display_name")
     profile = ensure(membership)
+    changed = _changed(membership, profile, values, frozenset(data.shown))
+    user.display_name = values.pop("display_name")
     for key, value in values.items():
         setattr(profile, key, value)
     for name in VISIBILITY:
@@ -149,11 +174,50 @@ def update(
     audit.record(
         "profile.update",
         actor=actor,
+        on_behalf_of=user if actor.id != user.id else None,
         community_id=membership.community_id,
         obj=profile,
-        details={"shown": sorted(data.shown)},
+        details={"shown": sorted(data.shown), "changed": changed},
     )
     return profile
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    """One save of a profile, as its history lists it."""
+
+    at: datetime
+    by: str  # the name of who saved it
+    by_member: bool  # the member themself (else a coordinator or proxy, for them)
+    fields: list[str]  # names of the changed fields (older saves: unknown, empty)
+
+
+def changes(membership: Membership, *, limit: int = 10) -> list[ProfileChange]:
+    """The latest saves of ``membership``'s profile, newest first (at most ``limit``)."""
+    profile = profile_of(membership)
+    if profile is None:
+        return []
+    author = aliased(User)
+    rows = db.session.execute(
+        select(AuditEvent.created_at, author.display_name, AuditEvent.actor_id, AuditEvent.details)
+        .join(author, author.id == AuditEvent.actor_id)
+        .where(
+            AuditEvent.object_type == Profile.__tablename__,
+            AuditEvent.object_id == profile.id,
+            AuditEvent.action == "profile.update",
+        )
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        ProfileChange(
+            at=at,
+            by=name,
+            by_member=actor_id == membership.user_id,
+            fields=list((details or {}).get("changed", [])),
+        )
+        for at, name, actor_id, details in rows
+    ]
 
 
 @dataclass(frozen=True)

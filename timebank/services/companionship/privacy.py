@@ -40,6 +40,7 @@ def export(user: User, ids: list[int]) -> dict:
                 "kind": r.kind.value,
                 "frequency": r.frequency.value,
                 "preferred_times": r.preferred_times,
+                "access_notes": r.access_notes,
                 "language": r.language,
                 "status": r.status.value,
                 "created_at": r.created_at.isoformat(),
@@ -82,7 +83,7 @@ def erase(user: User, ids: list[int]) -> None:
                 CompanionshipRequest.requested_by_id == user.id,
             )
         )
-        .values(preferred_times=None, coordinator_notes=None),
+        .values(preferred_times=None, coordinator_notes=None, access_notes=None),
         update(Visit)
         .where(or_(Visit.logged_by_id == user.id, Visit.arrangement_id.in_(about_them)))
         .values(concern_note=None),

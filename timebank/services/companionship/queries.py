@@ -25,7 +25,7 @@ from timebank.models import (
     Wellbeing,
 )
 from timebank.services import permissions
-from timebank.services.companionship import safeguarding
+from timebank.services.companionship import contact, safeguarding
 
 CATEGORY = "companionship"
 
@@ -33,7 +33,7 @@ CATEGORY = "companionship"
 def request_for(community: Community, request_id: int, viewer: User) -> CompanionshipRequest | None:
     """The request ``request_id`` of ``community`` if ``viewer`` may see it (else None):
     an open request is visible to every member (so volunteers can offer); the others to
-    the recipient and the coordinators."""
+    the recipient, the coordinators and the volunteer of an active arrangement on it."""
     found = db.session.scalar(
         select(CompanionshipRequest)
         .options(joinedload(CompanionshipRequest.recipient).joinedload(Membership.user))
@@ -48,7 +48,7 @@ def request_for(community: Community, request_id: int, viewer: User) -> Companio
         viewer, community
     ):
         return found
-    return None
+    return found if contact.active_arrangement_of(found, viewer) is not None else None
 
 
 def arrangement_for(community: Community, arrangement_id: int, viewer: User) -> Arrangement | None:

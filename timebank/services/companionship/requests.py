@@ -30,6 +30,7 @@ from timebank.models import (
 )
 from timebank.services import audit, permissions
 from timebank.services.companionship import safeguarding
+from timebank.services.companionship.contact import MAX_ACCESS_NOTES
 from timebank.services.exceptions import AlreadyDecided, InvalidInput, NotAllowed
 from timebank.services.exchanges import lifecycle as exchanges
 from timebank.services.languages import SPOKEN_LANGUAGES
@@ -64,6 +65,7 @@ class RequestInput:
     preferred_times: str | None
     language: str
     coordinator_notes: str | None = None
+    access_notes: str | None = None
 
 
 def _text(value: str | None, limit: int, field: str) -> str | None:
@@ -100,6 +102,7 @@ def create_request(
         preferred_times=_text(data.preferred_times, MAX_TIMES, "preferred_times"),
         language=data.language,
         coordinator_notes=_text(data.coordinator_notes, MAX_NOTES, "coordinator_notes"),
+        access_notes=_text(data.access_notes, MAX_ACCESS_NOTES, "access_notes"),
     )
     db.session.add(request)
     db.session.flush()

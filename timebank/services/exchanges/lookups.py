@@ -1,11 +1,12 @@
 """Finding members for the hour pages: by member number (Latin or Arabic-Indic digits) or
-by a part of their name; the member behind an account; read-only, never creating rows."""
+by a part of their name (folded by ``textsearch.name_key``, so Arabic spellings match);
+the member behind an account; read-only, never creating rows."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from timebank.extensions import db
 from timebank.models import (
@@ -16,6 +17,7 @@ from timebank.models import (
     MembershipStatus,
     User,
 )
+from timebank.services.textsearch import name_key
 
 _LATIN_DIGITS = str.maketrans(
     {
@@ -54,13 +56,14 @@ def find_members(community: Community, text: str, *, limit: int = 10) -> list[Me
     if number is not None:
         query = query.where(Membership.member_number == number)
     else:
-        needle = (text or "").strip().lower()
+        # Folded as the names are (hamza, taa marbuta, alef maqsura, marks, case,
+        # digits): "احمد" finds "أحمد".
+        needle = name_key(text).strip()
         if len(needle) < 2:
             return []
-        escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(
             Membership.status == MembershipStatus.ACTIVE,
-            func.lower(User.display_name).like(f"%{escaped}%", escape="\\"),
+            User.search_name.contains(needle, autoescape=True),
         )
     rows = db.session.execute(query.order_by(Membership.member_number).limit(limit)).all()
     return [MemberChoice(r[0], r[1], r[2], r[3] == MembershipStatus.ACTIVE) for r in rows]

@@ -1,9 +1,9 @@
 """Browse and search: listings and the member directory of one community.
 
-Words are normalised (``textsearch``) and matched with the database's own full-text
-search — FTS5 ranked by bm25 on SQLite, a GIN-indexed ``tsvector`` ranked by ``ts_rank``
-on PostgreSQL — then filtered and paginated. Every page issues a fixed number of queries,
-whatever the number of listings or members."""
+Words are normalised and lightly stemmed (``textsearch``) and matched with the database's
+own full-text search — FTS5 ranked by bm25 on SQLite, a GIN-indexed ``tsvector`` ranked
+by ``ts_rank`` on PostgreSQL — then filtered and paginated. Every page issues a fixed
+number of queries, whatever the number of listings or members."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from timebank.models import (
 )
 from timebank.models.search_index import LISTING_VECTOR, LISTINGS_FTS, PROFILES_FTS, pg_vector
 from timebank.services.paging import Page
-from timebank.services.textsearch import fts5_query, terms, tsquery
+from timebank.services.textsearch import fts5_query, query_terms, tsquery
 
 MAX_PAGE = 1000
 # Listings are counted, and a search ranks its matches, up to this many.
@@ -57,7 +57,7 @@ def _dialect() -> str:
     return db.session.get_bind().dialect.name
 
 
-def _matching(query: Select, model, fts, table: str, words: list[str]) -> Select:
+def _matching(query: Select, model, fts, table: str, words: list[tuple[str, ...]]) -> Select:
     """Join the full-text match for ``words`` and order by relevance, best first."""
     if _dialect() == "sqlite":
         # Materialise the matches first: otherwise SQLite may walk the table and probe
@@ -143,7 +143,7 @@ def _conditions(community: Community, filters: Filters, now: datetime) -> list:
     return conditions
 
 
-def _candidates(conditions: list, words: list[str]):
+def _candidates(conditions: list, words: list[tuple[str, ...]]):
     """The newest ``RESULT_CAP + 1`` matching listings with their relevance (lower is
     better). Only these are ranked: bm25 or ts_rank over every match of a common word is
     what made a search slow, and the newest matches are the ones still worth answering."""
@@ -225,7 +225,7 @@ def listings(
     conditions = _conditions(community, filters, now or utcnow())
     page = min(_clamp(page), -(-RESULT_CAP // per_page))
     offset = (page - 1) * per_page
-    words = terms(filters.q)
+    words = query_terms(filters.q)
     limit = min(per_page, RESULT_CAP - offset)
     if words:
         found = _candidates(conditions, words)
@@ -325,7 +325,7 @@ def members(community: Community, filters: Filters, *, page: int = 1, per_page: 
         if filters.kind in {k.value for k in ListingKind}:
             owners = owners.where(Listing.kind == ListingKind(filters.kind))
         query = query.where(Membership.id.in_(owners))
-    words = terms(filters.q)
+    words = query_terms(filters.q)
     if words:
         query = _matching(query, Profile, PROFILES_FTS, "profiles", words)
     else:
