@@ -129,3 +129,6 @@ def _register_blueprints(app: Flask) -> None:
     ):  # fmt: skip
         app.register_blueprint(blueprint)
     notification_routes.init_app(app)
+    from timebank.api import openapi
+
+    openapi.init_app(app)

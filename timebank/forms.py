@@ -18,11 +18,13 @@ from wtforms import (
     PasswordField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     ValidationError,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from timebank.services import identifiers
 from timebank.services.auth import two_factor
@@ -278,3 +280,10 @@ def recovery_code_field() -> StringField:
         ],
         render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
     )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A list of checkboxes (WTForms' documented recipe)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

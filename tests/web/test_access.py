@@ -22,6 +22,9 @@ from timebank.access import ACCESS_ATTRIBUTE
 # Flask's own file server (public assets, no data); the Prometheus endpoint, off by
 # default and guarded by its own token or addresses (tests/ops/test_observability.py).
 EXEMPT_ENDPOINTS = {"static", "ops.metrics"}
+# The JSON API answers to tokens, not to sessions: tests/api/test_api_access.py walks its
+# routes with its own matrix (anonymous, member, outsider, coordinator, revoked, no scope).
+API_PREFIX = "api."
 # Old addresses kept for links and bookmarks: the right role is sent on to the new page.
 MOVED_ENDPOINTS = {"exchanges.limits_moved"}
 CHECKED_METHODS = {"GET", "POST"}
@@ -53,7 +56,15 @@ PLACEHOLDERS = {
     "target_id": lambda world: membership(world.community_admin, world.community).id,
     "report_id": lambda world: companion_factories.report_for(world).id,
     "notification_id": lambda world: companion_factories.notification_for(world).id,
+    "token_id": lambda world: _api_token(world).id,
 }
+
+
+def _api_token(world: World):
+    """An API token of the applicant (the ``login`` level's user), for its revoke button."""
+    from timebank.services.auth import tokens
+
+    return tokens.create(world.applicant, name="script", scopes=["read"], expires_on=None).token
 
 # Access level -> (the user who has it, users who are active members but lack it).
 # ``None`` is the anonymous visitor.
@@ -78,7 +89,7 @@ def _routes() -> list[tuple[str, str]]:
     app = _url_map_app()
     routes = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in EXEMPT_ENDPOINTS:
+        if rule.endpoint in EXEMPT_ENDPOINTS or rule.endpoint.startswith(API_PREFIX):
             continue
         for method in sorted(rule.methods - IMPLICIT_METHODS):
             routes.append((rule.endpoint, method))
@@ -145,7 +156,7 @@ def _is_login_redirect(response) -> bool:
 def _unknown_to_the_generator(app: Flask) -> list[str]:
     problems = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in EXEMPT_ENDPOINTS:
+        if rule.endpoint in EXEMPT_ENDPOINTS or rule.endpoint.startswith(API_PREFIX):
             continue
         level = _level(app, rule.endpoint)
         if level not in LEVELS:

@@ -1,9 +1,18 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import PasswordField, RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms import (
+    DateField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from timebank.forms import (
     Form,
+    MultiCheckboxField,
     NoControlCharacters,
     TickToConfirmForm,
     one_time_code_field,
@@ -69,3 +78,30 @@ class TwoFactorDisableForm(Form):
             self.code.errors = [_l("Enter the code from your app, or a recovery code.")]
             return False
         return valid
+
+
+class ApiTokenForm(Form):
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(), Length(max=80), NoControlCharacters()],
+        description=_l(
+            "What the token is for, e.g. \u201cMy phone\u201d or \u201cThe kiosk\u201d."
+        ),
+    )
+    scopes = MultiCheckboxField(
+        _l("Permissions"),
+        choices=[
+            SelectChoice(
+                "read", _l("Read my profile, balance, statement and the community's offers")
+            ),
+            SelectChoice("exchanges:write", _l("Record and confirm exchanges as me")),
+            SelectChoice("listings:write", _l("Create and change my offers and requests")),
+            SelectChoice("coordinate", _l("Coordinate (only where I am a coordinator)")),
+        ],
+        validators=[DataRequired(message=_l("Choose at least one permission."))],
+    )
+    expires_on = DateField(
+        _l("Expires on (optional)"),
+        validators=[Optional()],
+        description=_l("Leave empty for a token that works until you revoke it."),
+    )

@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
+from timebank.models.api_token import ApiToken
 from timebank.models.audit import AuditEvent
 from timebank.models.base import Base, utcnow
 from timebank.models.community import Community, Membership, MembershipStatus, Role
@@ -44,6 +45,7 @@ from timebank.models.profile import Profile
 from timebank.models.user import RecoveryCode, User
 
 __all__ = [
+    "ApiToken",
     "Arrangement",
     "ArrangementStatus",
     "CategoryRequirement",
