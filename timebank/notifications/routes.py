@@ -8,8 +8,8 @@ from werkzeug.wrappers import Response
 
 from timebank import web
 from timebank.access import login_required
-from timebank.i18n import current_language
 from timebank.forms import ConfirmForm
+from timebank.i18n import current_language
 from timebank.models import Notification
 from timebank.notifications import bp
 from timebank.notifications.forms import PREFERENCE_LABELS, preferences_form

@@ -61,8 +61,14 @@ def for_listing(listing: Listing, *, actor: User) -> ListingHours:
     provider_a, recipient_a = aliased(Account), aliased(Account)
     query = (
         select(
-            Exchange.id, Exchange.status, Exchange.minutes, Exchange.service_date,
-            provider_u.id, provider_u.display_name, recipient_u.id, recipient_u.display_name,
+            Exchange.id,
+            Exchange.status,
+            Exchange.minutes,
+            Exchange.service_date,
+            provider_u.id,
+            provider_u.display_name,
+            recipient_u.id,
+            recipient_u.display_name,
         )  # fmt: skip
         .join(provider_a, provider_a.id == Exchange.provider_account_id)
         .join(provider_m, provider_m.id == provider_a.membership_id)

@@ -78,8 +78,15 @@ class Facts:
 
 @dataclass(frozen=True)
 class Notice:
+    """A title (what happened, who did it) and its sentences (how many hours of what,
+    when, why); the reason, member text, comes last."""
+
     title: str
-    text: str
+    lines: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.lines)
 
 
 def facts_for(exchange_ids: Iterable[int]) -> dict[int, Facts]:
@@ -211,9 +218,9 @@ def describe(kind: str, facts: Facts, locale: str) -> Notice:
             if coordinator
             else _l("%(who)s rejected your exchange", who=_iso(decider))
         )
+        lines.append(when)
         if facts.rejection:
             lines.append(_l("Reason: %(reason)s", reason=_iso(facts.rejection)))
-        lines.append(when)
     elif kind == "exchange_decided" and facts.status in (S.POSTED, S.REVERSED):
         title = _l("Coordinator %(who)s approved your exchange", who=_iso(decider))
         lines += [posted, when]
@@ -223,11 +230,11 @@ def describe(kind: str, facts: Facts, locale: str) -> Notice:
     elif kind == "exchange_reversed":
         title = _l("Coordinator %(who)s reversed your exchange", who=_iso(facts.reversed_by))
         lines.append(_l("The hours were moved back."))
-        if facts.reversal_reason:
-            lines.append(_l("Reason: %(reason)s", reason=_iso(facts.reversal_reason)))
         if facts.reversed_at:
             lines.append(_l("Reversed on %(date)s.", date=_day(facts.reversed_at)))
-    return Notice(str(title), " ".join(str(line) for line in lines if str(line)))
+        if facts.reversal_reason:
+            lines.append(_l("Reason: %(reason)s", reason=_iso(facts.reversal_reason)))
+    return Notice(str(title), tuple(str(line) for line in lines if str(line)))
 
 
 def describe_notes(notes: Iterable[Notification], locale: str) -> dict[int, Notice]:
@@ -263,7 +270,8 @@ def _tell(
 
     def body(locale: str) -> str:
         notice = describe(kind, facts, locale)
-        return f"{community.display_name(locale)}\n\n{notice.title}.\n\n{notice.text}"
+        lines = "\n".join(notice.lines)
+        return f"{community.display_name(locale)}\n\n{notice.title}.\n\n{lines}"
 
     notifications.notify_all(
         db.session.scalars(select(User).where(User.id.in_(told)).order_by(User.id)),
@@ -307,9 +315,7 @@ def tell_confirmed(
     that it posted (``exchange_posted``) or waits for a coordinator
     (``exchange_confirmed``)."""
     kind = "exchange_posted" if exchange.status == S.POSTED else "exchange_confirmed"
-    _tell(
-        exchange, community, kind, user_ids=_parties_and_recorder(exchange, members), actor=actor
-    )
+    _tell(exchange, community, kind, user_ids=_parties_and_recorder(exchange, members), actor=actor)
 
 
 def tell_decided(
@@ -339,4 +345,3 @@ def tell_reversed(
         user_ids={m.user_id for m in members},
         actor=actor,
     )
-
