@@ -212,3 +212,31 @@ def test_facts_for_many_exchanges_take_a_fixed_number_of_queries(town):
     with _counting() as counted:
         facts = notices.facts_for(ids)
     assert len(facts) == 6 and len(counted) <= 6
+
+
+def test_a_coordinator_confirming_in_place_of_the_member_tells_both_parties(town):
+    """docs/consent.md "coordinator decision": both parties hear who decided."""
+    exchange = town.record(town.a, town.b, 60)
+    db.session.query(OutboxMessage).delete()
+    exchanges.confirm_as_coordinator(exchange, actor=town.coordinator.user)
+    db.session.commit()
+    assert exchange.status.value == "posted"
+    for party in (town.a, town.b):
+        assert _mail(party.user).subject == "Coordinator Karim Nasser approved your exchange"
+
+
+def test_a_proxy_confirming_for_a_member_tells_the_member_and_the_recorder(town):
+    """When Grace confirms for Omar as his proxy, Omar hears it as well as Salma."""
+    from timebank.services.community import proxies
+
+    proxies.appoint(town.b, town.c, actor=town.coordinator.user)
+    db.session.commit()
+    exchange = town.record(town.a, town.b, 60)
+    db.session.query(OutboxMessage).delete()
+    exchanges.confirm(exchange, actor=town.c.user, on_behalf_of=town.b)
+    db.session.commit()
+    assert _notes("exchange_posted") == sorted(
+        [(town.a.user_id, "exchange_posted", exchange.id),
+         (town.b.user_id, "exchange_posted", exchange.id)]
+    )  # fmt: skip
+    _no_mail(town.c.user)
