@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 from flask_babel import force_locale
@@ -44,11 +45,15 @@ def _notes(kind: str | None = None) -> list[tuple[int, str, int]]:
     return sorted(tuple(row) for row in db.session.execute(query))
 
 
-def _mail(user) -> OutboxMessage:
-    """The one e-mail ``user`` got (isolate marks taken out for the comparisons)."""
-    [mail] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient_id == user.id))
-    mail.subject, mail.body = mail.subject.translate(ISOLATES), mail.body.translate(ISOLATES)
-    return mail
+def _mail(user) -> SimpleNamespace:
+    """The subject and body of the one e-mail ``user`` got (isolate marks taken out for
+    the comparisons)."""
+    [(subject, body)] = db.session.execute(
+        select(OutboxMessage.subject, OutboxMessage.body).where(
+            OutboxMessage.recipient_id == user.id
+        )
+    ).all()
+    return SimpleNamespace(subject=subject.translate(ISOLATES), body=body.translate(ISOLATES))
 
 
 def _no_mail(*users) -> None:
@@ -240,3 +245,20 @@ def test_a_proxy_confirming_for_a_member_tells_the_member_and_the_recorder(town)
          (town.b.user_id, "exchange_posted", exchange.id)]
     )  # fmt: skip
     _no_mail(town.c.user)
+
+
+def test_erasing_a_member_takes_their_name_and_reasons_out_of_the_others_e_mails(town):
+    """The notices name who did what and why; once that person is erased, the stored
+    copies of the other members' e-mails no longer hold their name or their words."""
+    from timebank.services import privacy
+
+    exchange = town.record(town.a, town.b, 60)
+    exchanges.reject(exchange, actor=town.b.user, reason="Marmalade Street was closed")
+    db.session.commit()
+    assert "Omar Farouk" in _mail(town.a.user).subject
+    privacy.erase(town.b.user, actor=town.coordinator.user)
+    db.session.commit()
+    mail = _mail(town.a.user)
+    for secret in ("Omar Farouk", "Marmalade"):
+        assert secret not in mail.subject and secret not in mail.body
+    assert "Salma Khoury" in mail.body  # the other names stay

@@ -88,6 +88,7 @@ def record(
         return replay
     on_behalf_of = _recorder_may_record(actor, community, provider, recipient, on_behalf_of)
     category = _check_record(community, provider, recipient, minutes, category, service_date, now)
+    listing_id = _listing_id(listing, community)
     exchange = Exchange(
         community_id=community.id,
         kind=ExchangeKind.EXCHANGE,
@@ -100,7 +101,7 @@ def record(
         on_behalf_of_id=on_behalf_of.user_id if on_behalf_of is not None else None,
         idempotency_key=idempotency_key,
         payload_hash=key_payload,
-        listing_id=_listing_id(listing, community),
+        listing_id=listing_id,
         created_at=now,
     )
     word_of = on_behalf_of or (provider if actor.id == provider.user_id else recipient)
