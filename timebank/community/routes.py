@@ -1,4 +1,5 @@
-"""Community pages: the home page, the member list, applicants and the outbox."""
+"""Community pages: the home page, the member list, applicants, the outbox, and the name
+and tagline in both languages."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask_login import current_user
 
 from timebank.access import community_required, public
 from timebank.community import bp
-from timebank.community.forms import DecisionForm, DeclineForm
+from timebank.community.forms import DecisionForm, DeclineForm, DetailsForm
 from timebank.models import Community, Membership, MembershipStatus
 from timebank.services import permissions
 from timebank.services.community import announcements, communities, memberships, proxies
@@ -105,3 +106,29 @@ def outbox(community: Community) -> ResponseReturnValue:
         community, page=page_number(), per_page=current_app.config["PER_PAGE"]
     )
     return render_template("community/outbox.html", community=community, page=page)
+
+
+@bp.route("/settings/details", methods=["GET", "POST"])
+@community_required("coordinator")
+def details(community: Community) -> ResponseReturnValue:
+    """The name and tagline in English and Arabic."""
+    form = DetailsForm()
+    if not form.is_submitted():
+        form.name.data, form.name_ar.data = community.name, community.name_ar
+        form.tagline.data, form.tagline_ar.data = community.description, community.description_ar
+    if form.validate_on_submit() and run(
+        lambda: communities.update_details(
+            community,
+            actor=actor(),
+            name=form.name.data,
+            name_ar=form.name_ar.data,
+            tagline=form.tagline.data,
+            tagline_ar=form.tagline_ar.data,
+        ),
+        form=form,
+        success=_("The name and tagline were saved."),
+    ):
+        return redirect(url_for("community.details", slug=community.slug))
+    return render_template("community/details.html", community=community, form=form), (
+        400 if form.errors else 200
+    )

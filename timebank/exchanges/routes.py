@@ -22,7 +22,7 @@ from timebank.models import Community, Exchange, Membership
 from timebank.services import permissions
 from timebank.services.csvsafe import stream_rows
 from timebank.services.exchanges import lifecycle as exchanges
-from timebank.services.exchanges import lookups, movements, statements
+from timebank.services.exchanges import listing_hours, lookups, movements, statements
 from timebank.services.exchanges import rows as exchange_rows
 
 
@@ -69,6 +69,7 @@ def detail(community: Community, exchange_id: int) -> str:
         info=exchange_rows.exchange_detail(exchange),
         actions=exchange_rows.actions_for(web.actor(), community, exchange, row),
         form=ConfirmForm(),
+        listing=listing_hours.listing_of(exchange),
     )
 
 

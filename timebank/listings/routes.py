@@ -16,6 +16,7 @@ from timebank.i18n import current_language
 from timebank.listings import bp
 from timebank.models import Category, Community, Listing, ListingStatus
 from timebank.services import permissions
+from timebank.services.exchanges import listing_hours
 from timebank.services.languages import SPOKEN_LANGUAGES
 from timebank.services.listings import categories, listings, search
 
@@ -148,6 +149,7 @@ def detail(community: Community, listing_id: int) -> str:
         can_manage=permissions.can_manage_listing(current_user, listing),
         form=ConfirmForm(),
         languages=SPOKEN_LANGUAGES,
+        hours=listing_hours.for_listing(listing, actor=web.actor()),
     )
 
 

@@ -45,7 +45,9 @@ class Community(Base):
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     name_ar: Mapped[str | None] = mapped_column(String(120))
+    # The tagline shown under the name, in English (``description``) and Arabic.
     description: Mapped[str | None] = mapped_column(Text)
+    description_ar: Mapped[str | None] = mapped_column(Text)
     locale: Mapped[str] = mapped_column(String(5), default="en")
     accepting_applications: Mapped[bool] = mapped_column(default=True)
     next_member_number: Mapped[int] = mapped_column(default=1)
@@ -100,7 +102,18 @@ class Community(Base):
     )
 
     def display_name(self, locale: str) -> str:
+        """The name in the reader's language (the English one when no Arabic is set).
+        Every page, e-mail and report names the community through this."""
         return self.name_ar if locale == "ar" and self.name_ar else self.name
+
+    def tagline(self, locale: str) -> str:
+        """The tagline in the reader's language: the other one when it has none in it."""
+        first, second = (
+            (self.description_ar, self.description)
+            if locale == "ar"
+            else (self.description, self.description_ar)
+        )
+        return first or second or ""
 
 
 class Membership(Base):

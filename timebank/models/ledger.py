@@ -176,6 +176,8 @@ class Exchange(Base):
         ForeignKey("exchanges.id"), unique=True
     )
     group_id: Mapped[int | None] = mapped_column(index=True)
+    # The offer or request it was recorded from, if any (hours per listing and category).
+    listing_id: Mapped[int | None] = mapped_column(ForeignKey("listings.id"), index=True)
     idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
     # Hash of the submitted fields: a replay with the same key must carry the same payload.
     payload_hash: Mapped[str] = mapped_column(String(64))

@@ -9,9 +9,11 @@ from werkzeug.wrappers import Response
 from timebank import web
 from timebank.access import login_required
 from timebank.forms import ConfirmForm
+from timebank.i18n import current_language
 from timebank.models import Notification
 from timebank.notifications import bp
 from timebank.notifications.forms import PREFERENCE_LABELS, preferences_form
+from timebank.services.exchanges import notices as exchange_notices
 from timebank.services.messaging import notifications
 
 
@@ -45,6 +47,9 @@ def index() -> str:
         page=page,
         rows=[(note, target_url(note, slug)) for note, slug in page.items],
         kinds=notifications.KINDS,
+        notices=exchange_notices.describe_notes(
+            [note for note, _slug in page.items], current_language()
+        ),
         form=ConfirmForm(),
     )
 

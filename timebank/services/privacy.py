@@ -269,6 +269,8 @@ def erase(user: User, *, actor: User, now: datetime | None = None) -> User:
     ids = [m.id for m in memberships]
     if ids:
         _erase_memberships(ids, now)
+    written = select(ExchangeText.body).where(ExchangeText.author_id == user.id)
+    message_privacy.redact_outbox(ids, db.session.scalars(written).all())
     db.session.execute(delete(ExchangeText).where(ExchangeText.author_id == user.id))
     db.session.execute(
         delete(OutboxMessage).where(

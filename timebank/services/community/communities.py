@@ -1,4 +1,5 @@
-"""Communities: creation and appointing coordinators (installation admins)."""
+"""Communities: creation and appointing coordinators (installation admins); their name
+and tagline in English and Arabic (coordinators)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ from timebank.services.community import memberships, profiles
 from timebank.services.exceptions import InvalidInput, NotAllowed
 from timebank.services.listings import categories
 
+MAX_NAME = 120
+MAX_TAGLINE = 300
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,58}[a-z0-9]$")  # 2-60 characters, as the message says
 
 
@@ -123,3 +126,47 @@ def appoint(community: Community, *, email: str, role: Role, actor: User | None)
         details={"from": previous.value if previous else None, "to": role.value},
     )
     return membership
+
+
+def update_details(
+    community: Community,
+    *,
+    actor: User,
+    name: str,
+    name_ar: str | None,
+    tagline: str | None,
+    tagline_ar: str | None,
+) -> Community:
+    """A coordinator sets the community's name and tagline in English and Arabic (every
+    page, e-mail and report shows the reader's: ``Community.display_name`` and
+    ``Community.tagline``). The English name is required; an empty Arabic one falls back
+    to it. Raises ``NotAllowed`` or ``InvalidInput`` (with the field). One audit event,
+    ``community.update``, naming the fields that changed."""
+    if not permissions.can_manage_members(actor, community):
+        raise NotAllowed()
+    values = {
+        "name": (name or "").strip(),
+        "name_ar": (name_ar or "").strip() or None,
+        "description": (tagline or "").strip() or None,
+        "description_ar": (tagline_ar or "").strip() or None,
+    }
+    if not values["name"]:
+        raise InvalidInput(_l("Enter the name of the time bank."), field="name")
+    for field, limit in (("name", MAX_NAME), ("name_ar", MAX_NAME)):
+        if len(values[field] or "") > limit:
+            raise InvalidInput(_l("Use at most %(n)d characters.", n=limit), field=field)
+    for field, key in (("tagline", "description"), ("tagline_ar", "description_ar")):
+        if len(values[key] or "") > MAX_TAGLINE:
+            raise InvalidInput(_l("Use at most %(n)d characters.", n=MAX_TAGLINE), field=field)
+    changed = sorted(key for key, value in values.items() if getattr(community, key) != value)
+    for key, value in values.items():
+        setattr(community, key, value)
+    db.session.flush()
+    audit.record(
+        "community.update",
+        actor=actor,
+        community_id=community.id,
+        obj=community,
+        details={"changed": changed},
+    )
+    return community

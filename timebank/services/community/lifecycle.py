@@ -143,7 +143,8 @@ def _other_party(exchange: Exchange, account_id: int) -> User | None:
 
 def _notify_cancelled(user: User, exchange: Exchange, leaving: Membership) -> None:
     community = leaving.community
-    with force_locale(user.locale or community.locale):
+    locale = user.locale or community.locale
+    with force_locale(locale):
         mail.queue(
             user,
             _("An exchange was cancelled"),
@@ -152,7 +153,7 @@ def _notify_cancelled(user: User, exchange: Exchange, leaving: Membership) -> No
                 "member left %(c)s.",
                 duration=languages.duration(exchange.minutes),
                 date=exchange.service_date.isoformat(),
-                c=community.name,
+                c=community.display_name(locale),
             ),
             community_id=community.id,
         )

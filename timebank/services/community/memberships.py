@@ -160,14 +160,15 @@ def approve(membership: Membership, *, actor: User) -> Membership:
         obj=membership,
         details={"member_number": membership.member_number},
     )
-    with force_locale(membership.user.locale or community.locale):
+    locale = membership.user.locale or community.locale
+    with force_locale(locale):
         mail.queue(
             membership.user,
-            _("Welcome to %(c)s", c=community.name),
+            _("Welcome to %(c)s", c=community.display_name(locale)),
             _(
                 "Your application to %(c)s was approved. Your member number is "
                 "%(n)d. You can now log in and take part.",
-                c=community.name,
+                c=community.display_name(locale),
                 n=membership.member_number,
             ),
             community_id=community.id,
@@ -187,13 +188,14 @@ def decline(membership: Membership, *, actor: User, reason: str) -> Membership:
         raise InvalidInput(_l("Use at most %(n)d characters.", n=MAX_REASON_LENGTH), field="reason")
     _decide(membership, actor=actor, to=MembershipStatus.DECLINED, reason=reason)
     audit.record("membership.decline", actor=actor, community_id=community.id, obj=membership)
-    with force_locale(membership.user.locale or community.locale):
+    locale = membership.user.locale or community.locale
+    with force_locale(locale):
         mail.queue(
             membership.user,
-            _("Your application to %(c)s", c=community.name),
+            _("Your application to %(c)s", c=community.display_name(locale)),
             _(
                 "Your application to %(c)s was not accepted. The coordinator wrote:\n\n%(reason)s",
-                c=community.name,
+                c=community.display_name(locale),
                 reason=reason,
             ),
             community_id=community.id,

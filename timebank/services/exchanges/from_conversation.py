@@ -47,5 +47,6 @@ def record(
         category=category.key if category else "other",
         idempotency_key=idempotency_key,
         description=description,
+        listing=listing,
     )
     return exchange

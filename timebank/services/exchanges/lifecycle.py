@@ -19,6 +19,7 @@ from timebank.models import (
     Exchange,
     ExchangeKind,
     ExchangeStatus,
+    Listing,
     Membership,
     TextKind,
     User,
@@ -59,9 +60,11 @@ def record(
     idempotency_key: str,
     description: str | None = None,
     on_behalf_of: Membership | None = None,
+    listing: Listing | None = None,
     now: datetime | None = None,
 ) -> Exchange:
-    """Record an exchange from either side ("I gave" / "I received").
+    """Record an exchange from either side ("I gave" / "I received"), from ``listing``
+    (an offer or request of the community, kept on the exchange) when there is one.
 
     The actor is the provider or the recipient, or a coordinator recording for members
     without internet (then ``on_behalf_of`` is one of the parties, by default the provider,
@@ -85,6 +88,7 @@ def record(
         return replay
     on_behalf_of = _recorder_may_record(actor, community, provider, recipient, on_behalf_of)
     category = _check_record(community, provider, recipient, minutes, category, service_date, now)
+    listing_id = _listing_id(listing, community)
     exchange = Exchange(
         community_id=community.id,
         kind=ExchangeKind.EXCHANGE,
@@ -97,6 +101,7 @@ def record(
         on_behalf_of_id=on_behalf_of.user_id if on_behalf_of is not None else None,
         idempotency_key=idempotency_key,
         payload_hash=key_payload,
+        listing_id=listing_id,
         created_at=now,
     )
     word_of = on_behalf_of or (provider if actor.id == provider.user_id else recipient)
@@ -112,6 +117,8 @@ def record(
     if exchange.status == S.RECORDED:  # the other party (or a coordinator) confirms
         other = recipient if word_of.id == provider.id else provider
         exchange_notices.ask_to_confirm(exchange, community, other_user_id=other.user_id)
+    else:
+        exchange_notices.tell_recorded(exchange, community, actor=actor, members=parties(exchange))
     audit.record(
         "exchange.record",
         actor=actor,
@@ -121,6 +128,12 @@ def record(
         details={"minutes": minutes, "status": exchange.status.value},
     )
     return exchange
+
+
+def _listing_id(listing: Listing | None, community: Community) -> int | None:
+    if listing is not None and listing.community_id != community.id:
+        raise InvalidInput(_l("This listing is not in this community."), field="listing")
+    return listing.id if listing is not None else None
 
 
 def _agreed_on_record(word_of: Membership, recipient: Membership, community: Community) -> bool:
@@ -243,6 +256,7 @@ def confirm(
     else:
         decided = {**confirmed, "decided_by_id": actor.id, "decided_at": now}
         ledger.post(exchange, rules.Event.POST, values=decided, now=now)
+    exchange_notices.tell_confirmed(exchange, community, actor=actor, members=parties(exchange))
     audit.record(
         "exchange.confirm",
         actor=actor,
@@ -396,6 +410,7 @@ def reverse(
     db.session.flush()
     ledger.apply_movements(reversal.id, movements, now=now)
     add_text(reversal, TextKind.REVERSAL, reason, author=actor)
+    exchange_notices.tell_reversed(exchange, community, actor=actor, members=parties(exchange))
     audit.record(
         "exchange.reverse",
         actor=actor,

@@ -3,7 +3,7 @@ it (delivered after the commit by ``database.transaction``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from flask import current_app
 from flask_babel import force_locale
@@ -31,7 +31,10 @@ KINDS = {
     "response": _l("Someone responded to your listing"),
     "message": _l("You have a new message"),
     "exchange_confirm": _l("An exchange waits for your confirmation"),
+    "exchange_confirmed": _l("The other member confirmed an exchange you recorded"),
+    "exchange_posted": _l("An exchange was posted to your balance"),
     "exchange_decided": _l("An exchange was approved or rejected"),
+    "exchange_reversed": _l("An exchange was reversed"),
     "matched": _l("You were matched for companionship"),
     "offer": _l("A volunteer offered to take a companionship request"),
     "listing_expiring": _l("A listing is about to expire"),
@@ -54,6 +57,9 @@ TARGETS = {
     "applications": ("console.vet", "membership_id"),
 }
 DIGEST = "digest"
+# A subject or body: a (lazy) string, or a function of the recipient's language called
+# with that language in force (names, durations and dates read as the recipient reads them).
+Text = str | Callable[[str], str]
 PREFERENCE_KINDS = (*KINDS.keys(), DIGEST)
 
 
@@ -98,7 +104,8 @@ def notify(user: User, kind: str, **options) -> None:
     """Store a notification; queue its e-mail if the member has e-mail on for ``kind``, in
     the member's language (the community's when they chose none). ``options`` are those of
     ``notify_all``: the community, the object, a link, and a ``subject`` and ``body`` (lazy
-    strings, rendered in that language) to replace the default e-mail text."""
+    strings, or functions of the language, rendered in that language) to replace the
+    default e-mail text."""
     notify_all([user], kind, **options)
 
 
@@ -110,8 +117,8 @@ def notify_all(
     object_type: str | None = None,
     object_id: int | None = None,
     link: str = "",
-    subject: str | None = None,
-    body: str | None = None,
+    subject: Text | None = None,
+    body: Text | None = None,
 ) -> int:
     """``notify`` for several members at once (an approval tells both parties, a report
     every coordinator): their e-mail preferences in one query, then one multi-row insert of
@@ -144,11 +151,11 @@ def notify_all(
             continue
         locale = user.locale or (community.locale if community is not None else None) or "en"
         with force_locale(locale):
-            title = str(subject if subject is not None else KINDS[kind])
+            title = _render(subject, locale) if subject is not None else str(KINDS[kind])
             text = "\n\n".join(
                 part
                 for part in (
-                    str(body) if body is not None else title + ".",
+                    _render(body, locale) if body is not None else title + ".",
                     str(_l("Open Timebank to see it: %(link)s", link=link)) if link else "",
                     str(_l("You can turn these e-mails off in your notification settings.")),
                 )
@@ -159,6 +166,10 @@ def notify_all(
     if letters:
         db.session.execute(insert(OutboxMessage), letters)
     return len(notes)
+
+
+def _render(text: Text, locale: str) -> str:
+    return text(locale) if callable(text) else str(text)
 
 
 def coordinators_of(community: Community) -> list[User]:

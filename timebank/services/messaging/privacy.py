@@ -5,11 +5,26 @@ with the person's membership ids."""
 
 from __future__ import annotations
 
-from sqlalchemy import case, select, update
+from collections.abc import Iterable
+
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from timebank.extensions import db
-from timebank.models import Conversation, Listing, Membership, Message, Report, User
+from timebank.models import (
+    Conversation,
+    Listing,
+    Membership,
+    Message,
+    OutboxMessage,
+    Report,
+    User,
+)
+
+# What an erased name or text becomes in the copies of other members' e-mails.
+REDACTED = "…"
+# Shorter texts carry no personal data worth a search of every copy (and would match words).
+MIN_REDACTED_LENGTH = 3
 
 
 def export(user: User, ids: list[int]) -> dict:
@@ -58,11 +73,36 @@ def export(user: User, ids: list[int]) -> dict:
     }
 
 
+def redact_outbox(ids: list[int], texts: Iterable[str | None]) -> None:
+    """Replace each of ``texts`` (a name, a reason the person wrote) in the stored copies
+    of e-mails to the other members of the communities of memberships ``ids`` (an exchange
+    notice names who did what and why). The person's own e-mails are deleted elsewhere."""
+    community_ids = select(Membership.community_id).where(Membership.id.in_(ids))
+    for text in {t for t in texts if t and len(t) >= MIN_REDACTED_LENGTH}:
+        db.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.community_id.in_(community_ids),
+                or_(
+                    OutboxMessage.subject.contains(text, autoescape=True),
+                    OutboxMessage.body.contains(text, autoescape=True),
+                ),
+            )
+            .values(
+                subject=func.replace(OutboxMessage.subject, text, REDACTED),
+                body=func.replace(OutboxMessage.body, text, REDACTED),
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
 def erase(user: User, ids: list[int]) -> None:
     """Empty the text of every message ``user`` wrote (the other member then sees
-    "(erased)") and of every report they made; the rows stay, holding ids only."""
+    "(erased)") and of every report they made; the rows stay, holding ids only. Their
+    name is taken out of the copies of other members' e-mails."""
     if not ids:
         return
+    redact_outbox(ids, [user.display_name])
     db.session.execute(
         update(Message)
         .where(Message.author_id.in_(ids))
