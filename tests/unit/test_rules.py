@@ -199,6 +199,13 @@ def test_needs_approval(rule, minutes, category, breaks, expected):
         (0, 601, 0, 600, False),
         (0, -1, 0, None, False),
         (100, -100, 0, 100, True),
+        # Already below a lowered limit: credits are fine, any new debit is refused.
+        (-500, 60, 300, None, True),
+        (-500, -1, 300, None, False),
+        (-500, 0, 300, None, True),
+        # Already above a lowered upper limit: debits are fine, new credits refused.
+        (900, -60, 0, 600, True),
+        (900, 1, 0, 600, False),
     ],
 )
 def test_within_limits(balance, delta, credit, upper, ok):

@@ -108,7 +108,8 @@ def _whole(column: str) -> str:
 
 class Account(Base):
     """One per membership, plus one community pot per community. ``balance`` is a cache
-    of the entry sum (checked by ``verify-ledger``), kept within the limits by CHECKs."""
+    of the entry sum (checked by ``verify-ledger``); no movement takes it past a limit
+    (database triggers), though a coordinator may lower a limit below it."""
 
     __tablename__ = "accounts"
 
@@ -128,10 +129,9 @@ class Account(Base):
     __table_args__ = (
         CheckConstraint("credit_limit >= 0", name="credit_limit_non_negative"),
         CheckConstraint("upper_limit IS NULL OR upper_limit >= 0", name="upper_limit_non_negative"),
-        CheckConstraint("balance >= -credit_limit", name="balance_above_credit_limit"),
-        CheckConstraint(
-            "upper_limit IS NULL OR balance <= upper_limit", name="balance_below_upper_limit"
-        ),
+        # The limits themselves are held by triggers (models/limit_triggers.py, migration
+        # t_ledger_1): a limit may be lowered below the balance, only new movements
+        # towards it are refused.
         CheckConstraint(_whole("balance"), name="balance_whole"),
         CheckConstraint(
             "(kind = 'pot' AND membership_id IS NULL) OR "

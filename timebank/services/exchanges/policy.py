@@ -12,8 +12,8 @@ from timebank.extensions import db
 from timebank.models import MINUTES_CAP, Account, AccountKind, ApprovalRule, Community, User
 from timebank.services import audit, permissions
 from timebank.services.exceptions import InvalidInput, NotAllowed
+from timebank.services.exchanges import limit_notices
 from timebank.services.ledger import posting as ledger
-from timebank.services.ledger import rules
 from timebank.services.ledger.checks import check_reason
 
 
@@ -34,8 +34,10 @@ def set_limits(
     reason: str,
 ) -> Account:
     """A coordinator overrides one account's limits (a member's or the pot's), with a
-    reason. Not their own account. The current balance must fit the new limits (change them
-    before a reversal that needs it). Later changes to the community defaults skip this
+    reason. Not their own account. Any limit of 0 or more is allowed, even one the balance
+    is already past: the debt stays, only new debits (or new credits past an upper limit)
+    are refused until the balance is back within it, and the member is told (in-app
+    notification ``limit_changed``). Later changes to the community defaults skip this
     account. Raises ``NotAllowed`` or ``InvalidInput``. Audit: ``account.limits``."""
     community = db.session.get_one(Community, account.community_id)
     owner = ledger.account_membership(account)
@@ -47,11 +49,6 @@ def set_limits(
     upper_limit = _limit(upper_limit, "upper_limit", nullable=True)
     reason = check_reason(reason)
     locked = ledger.lock_accounts([account.id])[account.id]
-    if not rules.within_limits(locked.balance, 0, credit_limit, upper_limit):
-        raise InvalidInput(
-            _l("The balance (%(b)s minutes) is outside these limits.", b=locked.balance),
-            field="credit_limit",
-        )
     before = [locked.credit_limit, locked.upper_limit]
     locked.credit_limit = credit_limit
     locked.upper_limit = upper_limit
@@ -63,8 +60,15 @@ def set_limits(
         actor=actor,
         community_id=community.id,
         obj=locked,
-        details={"from": before, "to": [credit_limit, upper_limit]},
+        details={
+            "from": before,
+            "to": [credit_limit, upper_limit],
+            "balance": locked.balance,
+            "past_limit": not limit_notices.within(locked),
+        },
     )
+    if owner is not None and before != [credit_limit, upper_limit]:
+        limit_notices.limit_changed(owner, locked, community)
     return locked
 
 
@@ -84,8 +88,8 @@ def update_policy(
     pending_expiry_days: int = UNSET,
 ) -> Community:
     """Coordinators and admins edit the exchange policy; only the given settings change.
-    New default limits apply to member accounts without an override, and are refused
-    (``InvalidInput``) if a member's balance is already outside them. Raises ``NotAllowed``
+    New default limits apply to member accounts without an override, even where a balance
+    is already past them (only new movements towards the limit are paused). Raises ``NotAllowed``
     or ``InvalidInput``. One audit event: ``community.policy`` with old and new figures."""
     if not permissions.can_act_for_members(actor, community):
         raise NotAllowed()
@@ -148,16 +152,6 @@ def _apply_default_limits(community: Community, credit: int, upper: int | None) 
         )
     ).all()
     accounts = ledger.lock_accounts(ids)
-    outside = [a for a in accounts.values() if not rules.within_limits(a.balance, 0, credit, upper)]
-    if outside:
-        raise InvalidInput(
-            _l(
-                "%(n)d members already have a balance outside these limits. Set their "
-                "limits one by one first.",
-                n=len(outside),
-            ),
-            field="default_credit_limit",
-        )
     for account in accounts.values():
         account.credit_limit = credit
         account.upper_limit = upper

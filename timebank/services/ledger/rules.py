@@ -88,9 +88,24 @@ def needs_approval(
 
 
 def within_limits(balance: int, delta: int, credit_limit: int, upper_limit: int | None) -> bool:
-    """True when ``balance + delta`` stays in ``[-credit_limit, upper_limit]``."""
+    """True when the movement ``delta`` may be made on ``balance``.
+
+    Only a movement towards a limit can break it: a debit may not end below
+    ``-credit_limit``, a credit may not end above ``upper_limit``. An account already past a
+    limit (a coordinator lowered it below the balance) stays legal: a credit to a member
+    below their credit limit is always fine, only new debits are paused. ``delta == 0``
+    never breaks anything."""
     after = balance + delta
-    return after >= -credit_limit and (upper_limit is None or after <= upper_limit)
+    if delta < 0:
+        return after >= -credit_limit
+    if delta > 0:
+        return upper_limit is None or after <= upper_limit
+    return True
+
+
+def below_limit(balance: int, credit_limit: int) -> bool:
+    """The balance is below the credit limit: new debits are paused until it rises."""
+    return balance < -credit_limit
 
 
 def headroom(balance: int, credit_limit: int) -> int:
