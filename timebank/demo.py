@@ -108,7 +108,7 @@ def load_history(
 
     ledger.ensure_accounts(community)
     ledger_policy.update_policy(
-        community, actor=admin, approval_rule="above_minutes", approval_above_minutes=180
+        community, actor=admin, approval_conditions=["above_minutes"], approval_above_minutes=180
     )
     for _ in range(36):
         provider, recipient = rng.sample(members, 2)

@@ -21,6 +21,7 @@ from timebank.models import (
     User,
 )
 from timebank.services import permissions
+from timebank.services.exchanges import policy
 from timebank.services.ledger import rules
 
 # -- Exchange rows ------------------------------------------------------------------------
@@ -237,12 +238,13 @@ def preview_exchange(
     )
     if community.require_confirmation and not on_behalf:
         outcome = "confirm"
-    elif rules.needs_approval(
-        community.approval_rule,
+    elif policy.approval_reasons(
+        community,
         minutes=minutes,
-        above_minutes=community.approval_above_minutes,
         category=category,
         breaks_limit=breaks,
+        account_ids=[a.id for a in accounts.values()],
+        on_behalf=on_behalf,
     ):
         outcome = "approval"
     else:
