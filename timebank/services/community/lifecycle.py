@@ -168,14 +168,17 @@ class HoursOutcome:
     community: str
     balance: int
     pot_past_limit: bool  # the write-off takes the pot past its limit
+    community_ar: str | None = None  # the Arabic name, when the community has one
 
-    def sentence(self) -> str:
+    def sentence(self, community: str | None = None) -> str:
+        """What happens, said with ``community`` as its name (default: its stored name)."""
+        name = community or self.community
         if self.balance > 0:
             return str(
                 _l(
                     "%(c)s: your %(d)s of credit go to the community pot, which gives them to "
                     "members who need them.",
-                    c=self.community,
+                    c=name,
                     d=languages.duration(self.balance),
                 )
             )
@@ -184,11 +187,11 @@ class HoursOutcome:
                 _l(
                     "%(c)s: your debt of %(d)s is written off by the community pot. You owe "
                     "nothing; the coordinators are told.",
-                    c=self.community,
+                    c=name,
                     d=languages.duration(-self.balance),
                 )
             )
-        return str(_l("%(c)s: your balance is zero; nothing moves.", c=self.community))
+        return str(_l("%(c)s: your balance is zero; nothing moves.", c=name))
 
 
 def hours_outcome(membership: Membership) -> HoursOutcome:
@@ -204,7 +207,7 @@ def hours_outcome(membership: Membership) -> HoursOutcome:
         past = not rules.within_limits(pot.balance, balance, pot.credit_limit, pot.upper_limit)
     elif balance:
         past = not rules.within_limits(0, balance, 0, None)
-    return HoursOutcome(community.name, balance, past)
+    return HoursOutcome(community.name, balance, past, community.name_ar)
 
 
 def hours_outcomes(user: User) -> list[HoursOutcome]:
