@@ -110,6 +110,8 @@ def verify_ledger() -> None:
         click.echo(report.summary())
         for problem in report.problems:
             click.echo(f"  - {problem}", err=True)
+        for note in report.notes:
+            click.echo(f"  · {note}")
     failed = [r for r in reports if not r.ok]
     from timebank.ops.observability import record_ledger_verification
 

@@ -152,7 +152,7 @@ def load_history(
 
     ledger.ensure_accounts(community)
     ledger_policy.update_policy(
-        community, actor=admin, approval_rule="above_minutes", approval_above_minutes=180
+        community, actor=admin, approval_conditions=["above_minutes"], approval_above_minutes=180
     )
     balance = dict.fromkeys(joined, 0)
     for _ in range(60):

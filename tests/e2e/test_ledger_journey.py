@@ -38,10 +38,10 @@ def _require_approval(page) -> None:
     """The coordinator sets the policy so every agreed exchange waits in the queue."""
     page.goto(f"/c/{DEMO_SLUG}/policy")
     assert_accessible(page)
-    page.check("input[name=approval_rule][value=always]")
+    page.check("input[name=approval_conditions][value=always]")
     page.click("main form button[type=submit]")
     page.wait_for_load_state()
-    assert page.locator("input[name=approval_rule][value=always]").is_checked()
+    assert page.locator("input[name=approval_conditions][value=always]").is_checked()
 
 
 @pytest.mark.parametrize("language", ["en", "ar"])

@@ -382,12 +382,6 @@ def test_set_limits_is_audited_and_checked(bank):
     _unchanged(
         bank,
         lambda: policy.set_limits(
-            account_b, actor=bank.coordinator.user, credit_limit=119, upper_limit=None, reason="x"
-        ),
-    )
-    _unchanged(
-        bank,
-        lambda: policy.set_limits(
             account_b, actor=bank.coordinator.user, credit_limit=-1, upper_limit=None, reason="x"
         ),
     )
@@ -414,18 +408,20 @@ def test_update_policy_audited_and_applies_default_limits(bank):
     bank.post(bank.a, bank.b, 120)
     _unchanged(
         bank,
-        lambda: policy.update_policy(bank.community, actor=bank.a.user, approval_rule="always"),
-    )
-    _unchanged(
-        bank,
         lambda: policy.update_policy(
-            bank.community, actor=bank.coordinator.user, approval_rule="sometimes"
+            bank.community, actor=bank.a.user, approval_conditions=["always"]
         ),
     )
     _unchanged(
         bank,
         lambda: policy.update_policy(
-            bank.community, actor=bank.coordinator.user, default_credit_limit=100
+            bank.community, actor=bank.coordinator.user, approval_conditions=["sometimes"]
+        ),
+    )
+    _unchanged(
+        bank,
+        lambda: policy.update_policy(
+            bank.community, actor=bank.coordinator.user, approval_first_exchanges=0
         ),
     )
     _unchanged(
@@ -437,12 +433,12 @@ def test_update_policy_audited_and_applies_default_limits(bank):
     policy.update_policy(
         bank.community,
         actor=bank.coordinator.user,
-        approval_rule="always",
+        approval_conditions=["always"],
         default_credit_limit=200,
         pending_expiry_days=7,
     )
     db.session.commit()
-    assert bank.community.approval_rule == "always"
+    assert bank.community.approval_conditions == "always"
     assert bank.account(bank.c).credit_limit == 200
     assert audit_count("community.policy") == 1
 

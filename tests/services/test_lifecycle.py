@@ -15,11 +15,12 @@ from timebank.models import (
     ExchangeStatus,
     ListingStatus,
     MembershipStatus,
+    Notification,
     OutboxMessage,
     Role,
 )
-from timebank.services.community import lifecycle
-from timebank.services.exceptions import InvalidInput, LimitExceeded, NotAllowed
+from timebank.services.community import dashboard, lifecycle
+from timebank.services.exceptions import InvalidInput, NotAllowed
 from timebank.services.exchanges import lifecycle as exchanges
 from timebank.services.exchanges import movements, policy
 from timebank.services.ledger import posting as ledger
@@ -93,23 +94,63 @@ def test_leaving_with_credit_settles_to_the_pot(bank, runner):
     assert runner.invoke(args=["verify-ledger"]).exit_code == 0
 
 
-def test_leaving_with_a_debt_needs_the_pot_to_cover_it(bank, runner):
-    """A debt larger than the pot is refused (nothing changes) until the pot's limit allows."""
+def test_leaving_with_a_debt_is_never_blocked_the_pot_writes_it_off(bank, runner):
+    """A debt larger than the pot is written off all the same: the pot goes past its limit
+    (audited ``account.write_off``, coordinators notified, on their dashboard), the ledger
+    stays zero-sum and verify-ledger stays clean."""
     bank.post(bank.a, bank.b, 120)
-    with pytest.raises(LimitExceeded):
-        lifecycle.leave(bank.b, actor=bank.coordinator.user)
-    db.session.rollback()
-    assert bank.balance(bank.b) == -120 and bank.b.status == MembershipStatus.ACTIVE
-    movements.donate(bank.c, actor=bank.c.user, minutes=60, idempotency_key=key())
-    policy.set_limits(ledger.ensure_pot(bank.community), actor=bank.coordinator.user,
-                      credit_limit=60, upper_limit=None, reason="Cover departures")  # fmt: skip
+    movements.donate(bank.c, actor=bank.c.user, minutes=30, idempotency_key=key())
     db.session.commit()
     lifecycle.leave(bank.b, actor=bank.b.user)
     db.session.commit()
-    assert bank.balance(bank.b) == 0
-    assert ledger.ensure_pot(bank.community).balance == -60
+    assert bank.balance(bank.b) == 0 and bank.b.status == MembershipStatus.LEFT
+    pot = ledger.ensure_pot(bank.community)
+    db.session.refresh(pot)
+    assert pot.balance == -90 and pot.credit_limit == 0
+    assert audit_count("account.write_off") == 1
+    notes = db.session.scalars(select(Notification).where(Notification.kind == "write_off")).all()
+    assert {n.user_id for n in notes} >= {bank.coordinator.user.id}
+    figures = {c.key: c.value for c in dashboard.counts(bank.community)}
+    assert figures["pot_past_limit"] == 90
     assert_consistent(bank.community)
-    assert runner.invoke(args=["verify-ledger"]).exit_code == 0
+    result = runner.invoke(args=["verify-ledger"])
+    assert result.exit_code == 0 and "past a limit" in result.output
+
+
+def test_leaving_with_a_debt_the_pot_covers_needs_no_write_off(bank):
+    bank.post(bank.a, bank.b, 30)
+    movements.donate(bank.c, actor=bank.c.user, minutes=60, idempotency_key=key())
+    db.session.commit()
+    lifecycle.leave(bank.b, actor=bank.coordinator.user)
+    db.session.commit()
+    assert audit_count("account.write_off") == 0
+    assert "pot_past_limit" not in {c.key for c in dashboard.counts(bank.community)}
+    assert_consistent(bank.community)
+
+
+def test_leaving_with_a_credit_past_the_pot_upper_limit_is_not_blocked(bank):
+    bank.post(bank.a, bank.b, 90)
+    policy.set_limits(ledger.ensure_pot(bank.community), actor=bank.coordinator.user,
+                      credit_limit=0, upper_limit=30, reason="Small pot")  # fmt: skip
+    db.session.commit()
+    lifecycle.leave(bank.a, actor=bank.a.user)
+    db.session.commit()
+    assert bank.balance(bank.a) == 0 and audit_count("account.write_off") == 1
+    assert_consistent(bank.community)
+
+
+def test_the_outcome_is_told_before_leaving(bank):
+    """The confirmation page's sentences: a debt written off, a credit given, zero."""
+    bank.post(bank.a, bank.b, 250)
+    bank.post(bank.a, bank.b, 250)
+    db.session.commit()
+    debt = lifecycle.hours_outcome(bank.b)
+    assert debt.balance == -500 and debt.pot_past_limit
+    assert "written off" in debt.sentence() and "8 h 20 min" in debt.sentence()
+    credit = lifecycle.hours_outcome(bank.a)
+    assert credit.balance == 500 and "go to the community pot" in credit.sentence()
+    assert "nothing moves" in lifecycle.hours_outcome(bank.c).sentence()
+    assert [o.balance for o in lifecycle.hours_outcomes(bank.b.user)] == [-500]
 
 
 def test_a_departed_member_cannot_trade_or_leave_twice(bank):

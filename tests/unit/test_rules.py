@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from timebank.models import ApprovalRule, ExchangeStatus
+from timebank.models import ApprovalCondition, ExchangeStatus
 from timebank.services.exceptions import InvalidInput
 from timebank.services.ledger import rules
 from timebank.services.ledger.rules import Event, IllegalTransition, next_status
@@ -166,27 +166,117 @@ def test_final_statuses_have_no_way_out_but_reversal():
     assert set(rules.TRANSITIONS) == set(S)
 
 
-@pytest.mark.parametrize(
-    ("rule", "minutes", "category", "breaks", "expected"),
-    [
-        (ApprovalRule.NEVER, 600, "companionship", True, False),
-        (ApprovalRule.ALWAYS, 1, "gardening", False, True),
-        (ApprovalRule.ABOVE_MINUTES, 120, "gardening", False, False),
-        (ApprovalRule.ABOVE_MINUTES, 121, "gardening", False, True),
-        (ApprovalRule.COMPANIONSHIP, 30, "companionship", False, True),
-        (ApprovalRule.COMPANIONSHIP, 30, "gardening", False, False),
-        (ApprovalRule.LIMIT_CROSSED, 30, "gardening", True, True),
-        (ApprovalRule.LIMIT_CROSSED, 30, "gardening", False, False),
-        ("always", 5, "x", False, True),
+C = ApprovalCondition
+
+
+def _policy(*conditions, **kwargs) -> rules.ApprovalPolicy:
+    kwargs.setdefault("above_minutes", 120)
+    kwargs.setdefault("categories", frozenset({"transport", "repairs"}))
+    kwargs.setdefault("first_exchanges", 3)
+    return rules.ApprovalPolicy(conditions=frozenset(conditions), **kwargs)
+
+
+def _facts(**kwargs) -> rules.ExchangeFacts:
+    kwargs.setdefault("minutes", 60)
+    kwargs.setdefault("category", "gardening")
+    return rules.ExchangeFacts(**kwargs)
+
+
+# One table per condition: (facts, whether that condition alone sends it to approval).
+PER_CONDITION = {
+    C.ALWAYS: [(_facts(), True), (_facts(minutes=1, category="companionship"), True)],
+    C.ABOVE_MINUTES: [
+        (_facts(minutes=120), False),
+        (_facts(minutes=121), True),
+        (_facts(minutes=1), False),
     ],
+    C.CATEGORIES: [
+        (_facts(category="transport"), True),
+        (_facts(category="repairs"), True),
+        (_facts(category="gardening"), False),
+        (_facts(category="companionship"), False),
+    ],
+    C.COMPANIONSHIP: [
+        (_facts(category="companionship"), True),
+        (_facts(category="gardening"), False),
+    ],
+    C.LIMIT_CROSSED: [(_facts(breaks_limit=True), True), (_facts(breaks_limit=False), False)],
+    C.FIRST_EXCHANGES: [
+        (_facts(prior_exchanges=0), True),
+        (_facts(prior_exchanges=2), True),
+        (_facts(prior_exchanges=3), False),
+        (_facts(), False),
+    ],
+    C.PROXY_OR_PAPER: [(_facts(on_behalf=True), True), (_facts(on_behalf=False), False)],
+}
+
+
+@pytest.mark.parametrize(
+    ("condition", "facts", "expected"),
+    [(c, f, e) for c, rows in PER_CONDITION.items() for f, e in rows],
 )
-def test_needs_approval(rule, minutes, category, breaks, expected):
+def test_each_condition(condition, facts, expected):
+    policy = _policy(condition)
+    assert rules.needs_approval(policy, facts) is expected
+    assert rules.approval_reasons(policy, facts) == ((condition,) if expected else ())
+
+
+def test_every_condition_has_a_rule_and_a_table():
+    assert set(rules.CONDITIONS) == set(ApprovalCondition) == set(PER_CONDITION)
+
+
+ALL_FACTS = [f for rows in PER_CONDITION.values() for f, _e in rows]
+
+
+@pytest.mark.parametrize("facts", ALL_FACTS)
+def test_no_condition_never_needs_approval(facts):
+    """The empty list (the former "never") posts every agreed exchange at once."""
+    assert rules.approval_reasons(_policy(), facts) == ()
+
+
+@pytest.mark.parametrize(
+    ("conditions", "facts", "reasons"),
+    [
+        # Any condition suffices; all that hold are named, in the order of the enum.
+        ((C.ABOVE_MINUTES, C.COMPANIONSHIP), _facts(minutes=30, category="companionship"),
+         (C.COMPANIONSHIP,)),
+        ((C.ABOVE_MINUTES, C.COMPANIONSHIP), _facts(minutes=300, category="companionship"),
+         (C.ABOVE_MINUTES, C.COMPANIONSHIP)),
+        ((C.ABOVE_MINUTES, C.COMPANIONSHIP), _facts(minutes=30), ()),
+        ((C.CATEGORIES, C.LIMIT_CROSSED), _facts(category="transport", breaks_limit=True),
+         (C.CATEGORIES, C.LIMIT_CROSSED)),
+        ((C.FIRST_EXCHANGES, C.PROXY_OR_PAPER), _facts(prior_exchanges=5, on_behalf=True),
+         (C.PROXY_OR_PAPER,)),
+        ((C.FIRST_EXCHANGES, C.PROXY_OR_PAPER), _facts(prior_exchanges=0, on_behalf=True),
+         (C.FIRST_EXCHANGES, C.PROXY_OR_PAPER)),
+        (tuple(C), _facts(minutes=10, prior_exchanges=9), (C.ALWAYS,)),
+        (tuple(c for c in C if c is not C.ALWAYS), _facts(minutes=10, prior_exchanges=9), ()),
+        (tuple(C), _facts(minutes=500, category="companionship", breaks_limit=True,
+                          prior_exchanges=0, on_behalf=True),
+         (C.ALWAYS, C.ABOVE_MINUTES, C.COMPANIONSHIP, C.LIMIT_CROSSED, C.FIRST_EXCHANGES,
+          C.PROXY_OR_PAPER)),
+    ],
+)  # fmt: skip
+def test_conditions_combine(conditions, facts, reasons):
+    policy = _policy(*conditions)
+    assert rules.approval_reasons(policy, facts) == reasons
+    assert rules.needs_approval(policy, facts) is bool(reasons)
+
+
+def test_the_first_exchanges_threshold_and_the_categories_come_from_the_policy():
+    assert rules.needs_approval(_policy(C.FIRST_EXCHANGES, first_exchanges=1),
+                                _facts(prior_exchanges=1)) is False  # fmt: skip
+    assert rules.needs_approval(_policy(C.CATEGORIES, categories=frozenset()),
+                                _facts(category="transport")) is False  # fmt: skip
+
+
+def test_conditions_are_stored_in_a_stable_order():
     assert (
-        rules.needs_approval(
-            rule, minutes=minutes, above_minutes=120, category=category, breaks_limit=breaks
-        )
-        is expected
+        rules.format_conditions(["proxy_or_paper", "always", "always"]) == "always,proxy_or_paper"
     )
+    assert rules.parse_conditions("always,unknown,,limit_crossed") == {C.ALWAYS, C.LIMIT_CROSSED}
+    assert rules.parse_conditions("") == frozenset() and rules.format_conditions([]) == ""
+    assert rules.parse_categories("a,,b") == {"a", "b"}
 
 
 @pytest.mark.parametrize(
@@ -199,6 +289,13 @@ def test_needs_approval(rule, minutes, category, breaks, expected):
         (0, 601, 0, 600, False),
         (0, -1, 0, None, False),
         (100, -100, 0, 100, True),
+        # Already below a lowered limit: credits are fine, any new debit is refused.
+        (-500, 60, 300, None, True),
+        (-500, -1, 300, None, False),
+        (-500, 0, 300, None, True),
+        # Already above a lowered upper limit: debits are fine, new credits refused.
+        (900, -60, 0, 600, True),
+        (900, 1, 0, 600, False),
     ],
 )
 def test_within_limits(balance, delta, credit, upper, ok):

@@ -150,14 +150,18 @@ def test_policy_page_updates_the_policy_and_refuses_bad_numbers(app, auth, clien
     login(auth, town.coordinator)
     url = town.url("policy")
     data = {
-        **_form(client, url), "approval_rule": "above_minutes", "approval_above_minutes": "١٢٠",
+        **_form(client, url), "approval_conditions": ["above_minutes", "proxy_or_paper"],
+        "approval_above_minutes": "١٢٠", "approval_first_exchanges": "3",
         "default_credit_limit": "300", "default_upper_limit": "", "max_minutes_per_exchange": "600",
         "pending_expiry_days": "14",
     }  # fmt: skip
     assert client.post(url, data=data).status_code == 302
     db.session.expire_all()
     community = town.community
-    assert community.require_confirmation is False and community.approval_rule == "above_minutes"
+    assert (
+        community.require_confirmation is False
+        and community.approval_conditions == "above_minutes,proxy_or_paper"
+    )
     assert community.approval_above_minutes == 120 and community.pending_expiry_days == 14
     bad = client.post(url, data={**data, "max_minutes_per_exchange": "0"})
     assert bad.status_code == 200 and 'id="max_minutes_per_exchange-error"' in bad.get_data(

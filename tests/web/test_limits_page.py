@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from tests.conftest import csrf_token_from
 from tests.web.ledger_helpers import balance, login, make_town
 from timebank.extensions import db
-from timebank.models import AuditEvent, MembershipStatus
+from timebank.models import AuditEvent, MembershipStatus, Notification
 from timebank.services.exchanges import lifecycle as exchanges
 from timebank.services.ledger import posting as ledger
 
@@ -54,9 +54,9 @@ def test_limits_page_sets_an_override_with_a_reason(app, auth, client):
     assert "community defaults no longer change them" in again
 
 
-def test_bad_figures_and_a_balance_outside_are_refused_on_the_field(app, auth, client):
-    """Text, a negative figure, or a limit the current balance breaks: an error on the
-    field, and nothing saved."""
+def test_bad_figures_are_refused_and_a_limit_below_the_debt_is_allowed(app, auth, client):
+    """Text or a negative figure: an error on the field, nothing saved. A limit below the
+    current debt is saved (audited); the member is told new debits are paused."""
     town = make_town()
     received = exchanges.record(
         town.community, actor=town.salma.user, provider=town.salma, recipient=town.omar,
@@ -73,12 +73,18 @@ def test_bad_figures_and_a_balance_outside_are_refused_on_the_field(app, auth, c
         refused = client.post(url, data={**data, "credit_limit": bad})
         assert refused.status_code == 400, bad
         assert 'id="credit_limit-error"' in refused.get_data(as_text=True), bad
-    outside = client.post(url, data={**data, "credit_limit": "30"})
-    assert outside.status_code == 400
-    assert "is outside these limits" in outside.get_data(as_text=True)
     db.session.expire_all()
     account = ledger.ensure_account(town.omar)
-    assert not account.limits_overridden and account.credit_limit != 30 and _events() == 0
+    assert not account.limits_overridden and _events() == 0
+    below = client.post(url, data={**data, "credit_limit": "30"})
+    assert below.status_code == 302
+    db.session.expire_all()
+    account = ledger.ensure_account(town.omar)
+    assert account.limits_overridden and account.credit_limit == 30 and _events() == 1
+    note = db.session.scalars(
+        select(Notification).where(Notification.user_id == town.omar.user_id)
+    ).all()
+    assert "limit_changed" in [n.kind for n in note]
 
 
 def test_own_limits_and_plain_members_are_refused(app, auth, client):

@@ -13,6 +13,7 @@ from timebank.access import login_required
 from timebank.account import bp
 from timebank.account.forms import EraseSelfForm, PasswordCheckForm
 from timebank.services import csvsafe, privacy
+from timebank.services.community import lifecycle
 from timebank.web import actor, run
 
 
@@ -55,4 +56,6 @@ def erase_me() -> ResponseReturnValue:
     ):
         logout_user()
         return redirect(url_for("main.index"))
-    return render_template("account/erase.html", form=form)
+    return render_template(
+        "account/erase.html", form=form, outcomes=lifecycle.hours_outcomes(actor())
+    )

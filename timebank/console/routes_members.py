@@ -215,6 +215,7 @@ def leave(community: Community, membership_id: int) -> ResponseReturnValue:
         m=membership,
         form=form,
         balance=account.balance if account else 0,
+        outcome=lifecycle.hours_outcome(membership),
     )
 
 
@@ -229,7 +230,13 @@ def erase(community: Community, membership_id: int) -> ResponseReturnValue:
         success=_("The person's data was erased. The ledger keeps the hours."),
     ):
         return redirect(_back(community, membership))
-    return render_template("console/erase.html", community=community, m=membership, form=form)
+    return render_template(
+        "console/erase.html",
+        community=community,
+        m=membership,
+        form=form,
+        outcomes=lifecycle.hours_outcomes(membership.user),
+    )
 
 
 @bp.route("/members/<int:membership_id>/statement")

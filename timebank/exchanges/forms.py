@@ -13,10 +13,12 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from timebank.exchanges import labels as exchange_labels
 from timebank.forms import (
@@ -28,7 +30,7 @@ from timebank.forms import (
     options,
     reason_field,
 )
-from timebank.models import ApprovalRule
+from timebank.models import ApprovalCondition, Community
 from timebank.services.exceptions import InvalidInput
 from timebank.services.exchanges import lookups, statements
 from timebank.services.ledger import rules
@@ -235,19 +237,42 @@ class BulkForm(Form):
     reason = reason_field(_l("Reason, if you reject"), required=False)
 
 
-_RULES = [
-    (ApprovalRule.NEVER.value, _l("Never: agreed exchanges post at once")),
-    (ApprovalRule.ALWAYS.value, _l("Always")),
-    (ApprovalRule.ABOVE_MINUTES.value, _l("When an exchange is longer than the minutes below")),
-    (ApprovalRule.COMPANIONSHIP.value, _l("For companionship and visits")),
-    (ApprovalRule.LIMIT_CROSSED.value, _l("When a balance would cross its limit")),
-]
+# The approval conditions as the policy page offers them (issue 14); the wording of each
+# is also how a pending exchange says why it waits (``CONDITION_LABELS``).
+CONDITION_LABELS = {
+    ApprovalCondition.ALWAYS.value: _l("Always: every agreed exchange"),
+    ApprovalCondition.ABOVE_MINUTES.value: _l("Longer than the minutes below"),
+    ApprovalCondition.CATEGORIES.value: _l("In one of the categories chosen below"),
+    ApprovalCondition.COMPANIONSHIP.value: _l("Companionship and visits"),
+    ApprovalCondition.LIMIT_CROSSED.value: _l("It would take a balance past its limit"),
+    ApprovalCondition.FIRST_EXCHANGES.value: _l(
+        "One of a member's first exchanges (how many: below)"
+    ),
+    ApprovalCondition.PROXY_OR_PAPER.value: _l(
+        "Recorded for a member by a proxy or a coordinator (on paper)"
+    ),
+}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class PolicyForm(Form):
     require_confirmation = BooleanField(_l("The other member must confirm an exchange"))
-    approval_rule = RadioField(_l("When must a coordinator approve?"), choices=options(_RULES))
+    approval_conditions = MultiCheckboxField(
+        _l("A coordinator must approve an exchange when any of these holds"),
+        choices=options(CONDITION_LABELS.items()),
+        validate_choice=False,
+    )
     approval_above_minutes = minutes_field(_l("Approval above (minutes)"))
+    approval_categories = MultiCheckboxField(
+        _l("Categories that need approval"), choices=[], validate_choice=False
+    )
+    approval_first_exchanges = minutes_field(
+        _l("How many first exchanges need approval"), _l("From 1 to 100, for each member.")
+    )
     default_credit_limit = minutes_field(
         _l("Default credit limit (minutes)"),
         _l("How far below zero a member may go: 600 minutes is 10 hours."),
@@ -259,11 +284,24 @@ class PolicyForm(Form):
     max_minutes_per_exchange = minutes_field(_l("Longest exchange (minutes)"))
     pending_expiry_days = minutes_field(_l("Days before an unconfirmed record expires"))
 
+    def __init__(self, *args, community: Community | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.approval_categories.choices = options(exchange_labels.choices(community))
+        if community is not None and not self.is_submitted():
+            self.approval_conditions.data = [
+                c for c in community.approval_conditions.split(",") if c
+            ]
+            self.approval_categories.data = [
+                c for c in community.approval_categories.split(",") if c
+            ]
+
     def settings(self) -> dict[str, Any]:
         """The policy as ``policy.update_policy`` takes it (which checks it again)."""
         return {
             "require_confirmation": bool(self.require_confirmation.data),
-            "approval_rule": self.approval_rule.data,
+            "approval_conditions": list(self.approval_conditions.data or []),
+            "approval_categories": list(self.approval_categories.data or []),
+            "approval_first_exchanges": self.approval_first_exchanges.data,
             "approval_above_minutes": self.approval_above_minutes.data,
             "default_credit_limit": self.default_credit_limit.data,
             "default_upper_limit": self.default_upper_limit.data,

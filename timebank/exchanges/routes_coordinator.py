@@ -270,7 +270,7 @@ def _post_group(
 @bp.route("/policy", methods=["GET", "POST"])
 @community_required("coordinator")
 def policy_page(community: Community) -> View:
-    form = PolicyForm(obj=community)
+    form = PolicyForm(obj=community, community=community)
     if form.validate_on_submit() and web.run(
         lambda: policy.update_policy(community, actor=web.actor(), **form.settings()),
         form=form,

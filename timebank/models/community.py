@@ -56,9 +56,15 @@ class Community(Base):
 
     # Exchange policy (DESIGN.md §5), edited by coordinators through services.exchanges.
     require_confirmation: Mapped[bool] = mapped_column(default=True, server_default=true())
-    approval_rule: Mapped[str] = mapped_column(
-        String(20), default="never", server_default=text("'never'")
+    # The approval policy: a list of conditions (comma-separated ApprovalCondition values,
+    # empty: agreed exchanges post at once), any of which sends an exchange to approval.
+    approval_conditions: Mapped[str] = mapped_column(
+        String(200), default="", server_default=text("''")
     )
+    approval_categories: Mapped[str] = mapped_column(
+        String(400), default="", server_default=text("''")
+    )
+    approval_first_exchanges: Mapped[int] = mapped_column(default=3, server_default=text("3"))
     approval_above_minutes: Mapped[int] = mapped_column(default=240, server_default=text("240"))
     default_credit_limit: Mapped[int] = mapped_column(default=600, server_default=text("600"))
     default_upper_limit: Mapped[int | None]
@@ -78,13 +84,21 @@ class Community(Base):
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="community")
 
+    @property
+    def approval_rule(self) -> str:
+        """The former single rule, for code and tests written before the condition list:
+        "never" for an empty list, else the first condition."""
+        return (self.approval_conditions or "never").split(",")[0]
+
+    @approval_rule.setter
+    def approval_rule(self, rule: str) -> None:
+        self.approval_conditions = "" if rule == "never" else rule
+
     __table_args__ = (
         CheckConstraint("length(slug) >= 2", name="slug_length"),
         CheckConstraint("next_member_number >= 1", name="next_member_number_positive"),
         CheckConstraint(
-            "approval_rule IN ('never', 'always', 'above_minutes', 'companionship', "
-            "'limit_crossed')",
-            name="approval_rule_known",
+            "approval_first_exchanges BETWEEN 1 AND 100", name="approval_first_exchanges_range"
         ),
         CheckConstraint("approval_above_minutes >= 1", name="approval_above_minutes_positive"),
         CheckConstraint("default_credit_limit >= 0", name="default_credit_limit_non_negative"),

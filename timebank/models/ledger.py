@@ -86,12 +86,17 @@ class ExchangeStatus(enum.StrEnum):
 PENDING_STATUSES = (ExchangeStatus.RECORDED, ExchangeStatus.AWAITING_APPROVAL)
 
 
-class ApprovalRule(enum.StrEnum):
-    NEVER = "never"
+class ApprovalCondition(enum.StrEnum):
+    """One condition of a community's approval policy; any that holds sends an agreed
+    exchange to the coordinators' queue (issue 14). The rules: services/ledger/rules.py."""
+
     ALWAYS = "always"
-    ABOVE_MINUTES = "above_minutes"
+    ABOVE_MINUTES = "above_minutes"  # longer than the community's approval_above_minutes
+    CATEGORIES = "categories"  # in one of the community's approval_categories
     COMPANIONSHIP = "companionship"
-    LIMIT_CROSSED = "limit_crossed"
+    LIMIT_CROSSED = "limit_crossed"  # would take a balance past a limit
+    FIRST_EXCHANGES = "first_exchanges"  # one of a party's first approval_first_exchanges
+    PROXY_OR_PAPER = "proxy_or_paper"  # recorded for a member by a proxy or a coordinator
 
 
 class TextKind(enum.StrEnum):
@@ -108,7 +113,8 @@ def _whole(column: str) -> str:
 
 class Account(Base):
     """One per membership, plus one community pot per community. ``balance`` is a cache
-    of the entry sum (checked by ``verify-ledger``), kept within the limits by CHECKs."""
+    of the entry sum (checked by ``verify-ledger``); no movement takes it past a limit
+    (database triggers), though a coordinator may lower a limit below it."""
 
     __tablename__ = "accounts"
 
@@ -128,10 +134,9 @@ class Account(Base):
     __table_args__ = (
         CheckConstraint("credit_limit >= 0", name="credit_limit_non_negative"),
         CheckConstraint("upper_limit IS NULL OR upper_limit >= 0", name="upper_limit_non_negative"),
-        CheckConstraint("balance >= -credit_limit", name="balance_above_credit_limit"),
-        CheckConstraint(
-            "upper_limit IS NULL OR balance <= upper_limit", name="balance_below_upper_limit"
-        ),
+        # The limits themselves are held by triggers (models/limit_triggers.py, migration
+        # t_ledger_1): a limit may be lowered below the balance, only new movements
+        # towards it are refused.
         CheckConstraint(_whole("balance"), name="balance_whole"),
         CheckConstraint(
             "(kind = 'pot' AND membership_id IS NULL) OR "
@@ -181,6 +186,9 @@ class Exchange(Base):
     idempotency_key: Mapped[str] = mapped_column(String(80), unique=True)
     # Hash of the submitted fields: a replay with the same key must carry the same payload.
     payload_hash: Mapped[str] = mapped_column(String(64))
+    # Which approval conditions sent it to the queue (comma-separated ApprovalCondition
+    # values, in the order of the enum); None when none did.
+    approval_reasons: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
@@ -335,7 +343,7 @@ __all__ = [
     "MINUTES_CAP",
     "Account",
     "AccountKind",
-    "ApprovalRule",
+    "ApprovalCondition",
     "Exchange",
     "ExchangeKind",
     "ExchangeStatus",

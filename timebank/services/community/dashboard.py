@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 from timebank.extensions import MAX_PAGE, db
 from timebank.models import (
     Account,
+    AccountKind,
     Community,
     Exchange,
     ExchangeStatus,
@@ -166,6 +167,16 @@ def _count_members(community: Community, name: str, today: date) -> int:
     return db.session.scalar(query) or 0
 
 
+def _pot_past_limit(community: Community) -> int:
+    """How far write-offs of departing members' debts took the pot below its limit."""
+    pot = db.session.execute(
+        select(Account.balance, Account.credit_limit).where(
+            Account.community_id == community.id, Account.kind == AccountKind.POT
+        )
+    ).first()
+    return max(0, -(pot.balance + pot.credit_limit)) if pot is not None else 0
+
+
 def counts(community: Community, *, today: date | None = None) -> list[Count]:
     """Every dashboard figure for ``community``."""
     from flask_babel import lazy_gettext as _l
@@ -196,6 +207,11 @@ def counts(community: Community, *, today: date | None = None) -> list[Count]:
             Count(name, label, _count_members(community, name, today), "console.members",
                   {"filter": name})
         )  # fmt: skip
+    past = _pot_past_limit(community)
+    if past:
+        figures.append(
+            Count("pot_past_limit", _l("Minutes the community pot is past its limit"), past)
+        )
     for provider in PROVIDERS:
         figures.extend(provider(community))
     known = {f.key for f in figures}

@@ -2,12 +2,14 @@
 
 Leaving settles the balance with the community pot through a ``settlement`` exchange, so
 the ledger still sums to zero (DESIGN.md §4, §5): a positive balance goes to the pot, a
-negative one is covered by it. The pot's credit limit defaults to 0, so covering a debt
-needs hours in the pot (donations) or a coordinator first raising the pot's credit limit
-with ``policy.set_limits`` (an audited override with a reason)."""
+negative one is written off by it. A balance never blocks leaving (or erasure): the
+write-off may take the pot past its limits (the database allows it only inside a
+settlement posting, see models/limit_triggers.py); the coordinators are then notified
+(``write_off``) and see the pot past its limit on their dashboard."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import force_locale
@@ -20,6 +22,7 @@ from timebank.extensions import db
 from timebank.models import (
     PENDING_STATUSES,
     Account,
+    AccountKind,
     Exchange,
     ExchangeKind,
     ExchangeStatus,
@@ -38,7 +41,7 @@ from timebank.services.exceptions import InvalidInput, NotAllowed
 from timebank.services.ledger import posting as ledger
 from timebank.services.ledger import rules
 from timebank.services.ledger.checks import payload_hash
-from timebank.services.messaging import mail
+from timebank.services.messaging import mail, notifications
 
 SETTLEMENT_CATEGORY = "settlement"
 
@@ -159,12 +162,78 @@ def _notify_cancelled(user: User, exchange: Exchange, leaving: Membership) -> No
         )
 
 
+@dataclass(frozen=True)
+class HoursOutcome:
+    """What leaving does to one membership's hours, told before the member confirms."""
+
+    community: str
+    balance: int
+    pot_past_limit: bool  # the write-off takes the pot past its limit
+    community_ar: str | None = None  # the Arabic name, when the community has one
+
+    def sentence(self, community: str | None = None) -> str:
+        """What happens, said with ``community`` as its name (default: its stored name)."""
+        name = community or self.community
+        if self.balance > 0:
+            return str(
+                _l(
+                    "%(c)s: your %(d)s of credit go to the community pot, which gives them to "
+                    "members who need them.",
+                    c=name,
+                    d=languages.duration(self.balance),
+                )
+            )
+        if self.balance < 0:
+            return str(
+                _l(
+                    "%(c)s: your debt of %(d)s is written off by the community pot. You owe "
+                    "nothing; the coordinators are told.",
+                    c=name,
+                    d=languages.duration(-self.balance),
+                )
+            )
+        return str(_l("%(c)s: your balance is zero; nothing moves.", c=name))
+
+
+def hours_outcome(membership: Membership) -> HoursOutcome:
+    """What ``settle`` would do now (read only)."""
+    community = membership.community
+    account = db.session.scalar(select(Account).where(Account.membership_id == membership.id))
+    balance = account.balance if account is not None else 0
+    pot = db.session.scalar(
+        select(Account).where(Account.community_id == community.id, Account.kind == AccountKind.POT)
+    )
+    past = False
+    if balance and pot is not None:
+        past = not rules.within_limits(pot.balance, balance, pot.credit_limit, pot.upper_limit)
+    elif balance:
+        past = not rules.within_limits(0, balance, 0, None)
+    return HoursOutcome(community.name, balance, past, community.name_ar)
+
+
+def hours_outcomes(user: User) -> list[HoursOutcome]:
+    """``hours_outcome`` for each membership that leaving (or erasure) would settle."""
+    active = db.session.scalars(
+        select(Membership)
+        .where(
+            Membership.user_id == user.id,
+            Membership.status.in_([MembershipStatus.ACTIVE, MembershipStatus.SUSPENDED]),
+        )
+        .order_by(Membership.id)
+    ).all()
+    return [hours_outcome(m) for m in active]
+
+
 def settle(membership: Membership, *, actor: User, now: datetime) -> Exchange | None:
     """Bring the member's balance to zero against the pot (``settlement`` exchange, posted
-    at once, limits checked like any posting). None when the balance is already zero."""
+    at once). Never refused for a limit: the member's side only moves towards zero, and the
+    pot may go past its limits (an audited write-off; coordinators are notified). None when
+    the balance is already zero."""
     account = ledger.ensure_account(membership)
-    pot = ledger.ensure_pot(membership.community)
-    balance = ledger.lock_accounts([account.id])[account.id].balance
+    community = membership.community
+    pot = ledger.ensure_pot(community)
+    locked = ledger.lock_balances([account.id, pot.id])
+    balance = locked[account.id].balance
     if balance == 0:
         return None
     exchange = Exchange(
@@ -185,16 +254,50 @@ def settle(membership: Membership, *, actor: User, now: datetime) -> Exchange | 
         payload_hash=payload_hash("settlement", membership.id, balance),
         created_at=now,
     )
-    ledger.post_new([exchange], now=now)
+    pot_row = locked[pot.id]
+    past_limit = not rules.within_limits(
+        pot_row.balance, balance, pot_row.credit_limit, pot_row.upper_limit
+    )
+    # Not ``post_new``: that refuses a movement past a limit, and a write-off may need one.
+    # The member's leg only moves towards zero; the pot's is allowed by the database while
+    # this settlement has no legs yet (models/limit_triggers.py).
+    db.session.add(exchange)
+    db.session.flush()
+    ledger.apply_movements(exchange.id, ledger.movements_for(exchange, locked), now=now)
+    if past_limit:
+        _write_off_notice(membership, exchange, actor, pot_row.balance + balance)
     return exchange
+
+
+def _write_off_notice(
+    membership: Membership, exchange: Exchange, actor: User, pot_balance: int
+) -> None:
+    """The pot went past its limit: one audit event and a notice to every coordinator."""
+    community = membership.community
+    pot = ledger.ensure_pot(community)
+    audit.record(
+        "account.write_off",
+        actor=actor,
+        community_id=community.id,
+        obj=pot,
+        details={
+            "settlement_id": exchange.id,
+            "membership_id": membership.id,
+            "minutes": exchange.minutes,
+            "pot_balance": pot_balance,
+        },
+    )
+    notifications.notify_coordinators(
+        community, "write_off", object_type="exchanges", object_id=exchange.id
+    )
 
 
 def leave(membership: Membership, *, actor: User, now: datetime | None = None) -> Membership:
     """A member leaves (on their own, or a coordinator records it): pending exchanges are
     cancelled (the other party is told), the balance is settled with the pot, listings
-    close, sessions end and the status becomes ``left``. All or nothing. Raises
-    ``NotAllowed``, ``InvalidInput`` or ``LimitExceeded`` (the pot cannot cover a debt:
-    raise the pot's credit limit first). Audit: ``membership.leave``."""
+    close, sessions end and the status becomes ``left``. All or nothing; never refused
+    for a balance (see ``settle``). Raises ``NotAllowed`` or ``InvalidInput``. Audit:
+    ``membership.leave`` (and ``account.write_off`` when the pot goes past its limit)."""
     now = now or utcnow()
     if actor.id != membership.user_id:
         _check_manager(membership, actor)

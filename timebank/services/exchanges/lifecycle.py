@@ -28,6 +28,7 @@ from timebank.models import (
 from timebank.services import audit, permissions
 from timebank.services.exceptions import AlreadyDecided, InvalidInput, NotAllowed
 from timebank.services.exchanges import notices as exchange_notices
+from timebank.services.exchanges import policy
 from timebank.services.ledger import posting as ledger
 from timebank.services.ledger import rules
 from timebank.services.ledger.checks import (
@@ -197,21 +198,27 @@ def _check_record(
     return category
 
 
-def _approval_needed(exchange: Exchange, community: Community, movements) -> bool:
-    return rules.needs_approval(
-        community.approval_rule,
+def _approval_needed(exchange: Exchange, community: Community, movements) -> str | None:
+    """The conditions that send it to approval, as stored in ``approval_reasons`` (None:
+    it posts at once). The rules: ``policy.approval_reasons``."""
+    reasons = policy.approval_reasons(
+        community,
         minutes=exchange.minutes,
-        above_minutes=community.approval_above_minutes,
         category=exchange.category,
         breaks_limit=ledger.breaks_limits(movements),
+        account_ids=[exchange.provider_account_id, exchange.recipient_account_id],
+        on_behalf=exchange.on_behalf_of_id is not None,
     )
+    return rules.format_conditions(reasons) or None
 
 
 def _agree_new(exchange: Exchange, community: Community, actor: User, now: datetime) -> None:
     """A new, already agreed exchange: into the approval queue, or posted at once."""
     accounts = ledger.lock_balances([exchange.provider_account_id, exchange.recipient_account_id])
-    if _approval_needed(exchange, community, ledger.movements_for(exchange, accounts)):
+    reasons = _approval_needed(exchange, community, ledger.movements_for(exchange, accounts))
+    if reasons:
         exchange.status = S.AWAITING_APPROVAL
+        exchange.approval_reasons = reasons
         db.session.add(exchange)
         db.session.flush()
         return
@@ -251,7 +258,9 @@ def confirm(
     accounts = ledger.lock_balances([exchange.provider_account_id, exchange.recipient_account_id])
     movements = ledger.movements_for(exchange, accounts)
     confirmed = {"confirmed_by_id": actor.id, "confirmed_at": now}
-    if _approval_needed(exchange, community, movements):
+    reasons = _approval_needed(exchange, community, movements)
+    if reasons:
+        confirmed["approval_reasons"] = reasons
         ledger.compare_and_set(exchange, rules.Event.CONFIRM, values=confirmed)
     else:
         decided = {**confirmed, "decided_by_id": actor.id, "decided_at": now}
@@ -288,7 +297,9 @@ def confirm_as_coordinator(
     accounts = ledger.lock_balances([exchange.provider_account_id, exchange.recipient_account_id])
     movements = ledger.movements_for(exchange, accounts)
     confirmed = {"confirmed_by_id": actor.id, "confirmed_at": now}
-    if _approval_needed(exchange, community, movements):
+    reasons = _approval_needed(exchange, community, movements)
+    if reasons:
+        confirmed["approval_reasons"] = reasons
         ledger.compare_and_set(exchange, rules.Event.CONFIRM, values=confirmed)
     else:
         decided = {**confirmed, "decided_by_id": actor.id, "decided_at": now}

@@ -3,18 +3,30 @@ audited with its figures (free-text reasons live in erasable columns, not the au
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from timebank.extensions import db
-from timebank.models import MINUTES_CAP, Account, AccountKind, ApprovalRule, Community, User
+from timebank.models import (
+    MINUTES_CAP,
+    Account,
+    AccountKind,
+    ApprovalCondition,
+    Community,
+    Exchange,
+    ExchangeKind,
+    ExchangeStatus,
+    User,
+)
 from timebank.services import audit, permissions
 from timebank.services.exceptions import InvalidInput, NotAllowed
+from timebank.services.exchanges import limit_notices
 from timebank.services.ledger import posting as ledger
 from timebank.services.ledger import rules
-from timebank.services.ledger.checks import check_reason
+from timebank.services.ledger.checks import check_category, check_reason
 
 
 def _limit(value: object, field: str, *, nullable: bool) -> int | None:
@@ -34,8 +46,10 @@ def set_limits(
     reason: str,
 ) -> Account:
     """A coordinator overrides one account's limits (a member's or the pot's), with a
-    reason. Not their own account. The current balance must fit the new limits (change them
-    before a reversal that needs it). Later changes to the community defaults skip this
+    reason. Not their own account. Any limit of 0 or more is allowed, even one the balance
+    is already past: the debt stays, only new debits (or new credits past an upper limit)
+    are refused until the balance is back within it, and the member is told (in-app
+    notification ``limit_changed``). Later changes to the community defaults skip this
     account. Raises ``NotAllowed`` or ``InvalidInput``. Audit: ``account.limits``."""
     community = db.session.get_one(Community, account.community_id)
     owner = ledger.account_membership(account)
@@ -47,11 +61,6 @@ def set_limits(
     upper_limit = _limit(upper_limit, "upper_limit", nullable=True)
     reason = check_reason(reason)
     locked = ledger.lock_accounts([account.id])[account.id]
-    if not rules.within_limits(locked.balance, 0, credit_limit, upper_limit):
-        raise InvalidInput(
-            _l("The balance (%(b)s minutes) is outside these limits.", b=locked.balance),
-            field="credit_limit",
-        )
     before = [locked.credit_limit, locked.upper_limit]
     locked.credit_limit = credit_limit
     locked.upper_limit = upper_limit
@@ -63,12 +72,96 @@ def set_limits(
         actor=actor,
         community_id=community.id,
         obj=locked,
-        details={"from": before, "to": [credit_limit, upper_limit]},
+        details={
+            "from": before,
+            "to": [credit_limit, upper_limit],
+            "balance": locked.balance,
+            "past_limit": not limit_notices.within(locked),
+        },
     )
+    if owner is not None and before != [credit_limit, upper_limit]:
+        limit_notices.limit_changed(owner, locked, community)
     return locked
 
 
 UNSET: Any = object()
+
+
+def _conditions(values: object) -> str:
+    known = {c.value for c in ApprovalCondition}
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        raise InvalidInput(_l("Choose when approval is needed."), field="approval_conditions")
+    values = list(values)
+    if any(not isinstance(v, str) or v not in known for v in values):
+        raise InvalidInput(_l("Choose when approval is needed."), field="approval_conditions")
+    return rules.format_conditions(values)
+
+
+def _categories(values: object) -> str:
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        raise InvalidInput(_l("Choose a category."), field="approval_categories")
+    keys = sorted({check_category(v) for v in values})
+    if any("," in k for k in keys):
+        raise InvalidInput(_l("Choose a category."), field="approval_categories")
+    text = ",".join(keys)
+    if len(text) > 400:
+        raise InvalidInput(_l("Choose fewer categories."), field="approval_categories")
+    return text
+
+
+def approval_policy(community: Community) -> rules.ApprovalPolicy:
+    """The community's approval policy as the pure rules take it."""
+    return rules.ApprovalPolicy(
+        conditions=rules.parse_conditions(community.approval_conditions),
+        above_minutes=community.approval_above_minutes,
+        categories=rules.parse_categories(community.approval_categories),
+        first_exchanges=community.approval_first_exchanges,
+    )
+
+
+def prior_exchanges(account_ids: Iterable[int]) -> int:
+    """The fewest posted (or since reversed) exchanges any of these accounts took part in:
+    the ``first_exchanges`` condition. One query."""
+    ids = list(account_ids)
+    counts = dict.fromkeys(ids, 0)
+    for side in (Exchange.provider_account_id, Exchange.recipient_account_id):
+        rows = db.session.execute(
+            select(side, func.count())
+            .where(
+                side.in_(ids),
+                Exchange.kind.in_([ExchangeKind.EXCHANGE, ExchangeKind.GROUP]),
+                Exchange.status.in_([ExchangeStatus.POSTED, ExchangeStatus.REVERSED]),
+            )
+            .group_by(side)
+        )
+        for account_id, count in rows:
+            counts[account_id] += count
+    return min(counts.values()) if counts else 0
+
+
+def approval_reasons(
+    community: Community,
+    *,
+    minutes: int,
+    category: str,
+    breaks_limit: bool,
+    account_ids: Iterable[int],
+    on_behalf: bool,
+) -> tuple[ApprovalCondition, ...]:
+    """Which of the community's conditions send this agreed exchange to approval (the
+    count of prior exchanges is only queried when the policy has that condition)."""
+    policy = approval_policy(community)
+    prior = 10**6
+    if ApprovalCondition.FIRST_EXCHANGES in policy.conditions:
+        prior = prior_exchanges(account_ids)
+    facts = rules.ExchangeFacts(
+        minutes=minutes,
+        category=category,
+        breaks_limit=breaks_limit,
+        prior_exchanges=prior,
+        on_behalf=on_behalf,
+    )
+    return rules.approval_reasons(policy, facts)
 
 
 def update_policy(
@@ -76,7 +169,9 @@ def update_policy(
     *,
     actor: User,
     require_confirmation: bool = UNSET,
-    approval_rule: str = UNSET,
+    approval_conditions: Iterable[str] = UNSET,
+    approval_categories: Iterable[str] = UNSET,
+    approval_first_exchanges: int = UNSET,
     approval_above_minutes: int = UNSET,
     default_credit_limit: int = UNSET,
     default_upper_limit: int | None = UNSET,
@@ -84,8 +179,10 @@ def update_policy(
     pending_expiry_days: int = UNSET,
 ) -> Community:
     """Coordinators and admins edit the exchange policy; only the given settings change.
-    New default limits apply to member accounts without an override, and are refused
-    (``InvalidInput``) if a member's balance is already outside them. Raises ``NotAllowed``
+    ``approval_conditions``: any of them sends an agreed exchange to approval (values of
+    ``ApprovalCondition``; empty: agreed exchanges post at once).
+    New default limits apply to member accounts without an override, even where a balance
+    is already past them (only new movements towards the limit are paused). Raises ``NotAllowed``
     or ``InvalidInput``. One audit event: ``community.policy`` with old and new figures."""
     if not permissions.can_act_for_members(actor, community):
         raise NotAllowed()
@@ -94,12 +191,13 @@ def update_policy(
         if not isinstance(require_confirmation, bool):
             raise InvalidInput(field="require_confirmation")
         changes["require_confirmation"] = require_confirmation
-    if approval_rule is not UNSET:
-        if approval_rule not in {rule.value for rule in ApprovalRule}:
-            raise InvalidInput(_l("Choose when approval is needed."), field="approval_rule")
-        changes["approval_rule"] = str(approval_rule)
+    if approval_conditions is not UNSET:
+        changes["approval_conditions"] = _conditions(approval_conditions)
+    if approval_categories is not UNSET:
+        changes["approval_categories"] = _categories(approval_categories)
     for name, value, low, high in (
         ("approval_above_minutes", approval_above_minutes, 1, MINUTES_CAP),
+        ("approval_first_exchanges", approval_first_exchanges, 1, 100),
         ("max_minutes_per_exchange", max_minutes_per_exchange, 1, MINUTES_CAP),
         ("pending_expiry_days", pending_expiry_days, 1, 3650),
         ("default_credit_limit", default_credit_limit, 0, 10 * MINUTES_CAP),
@@ -148,16 +246,6 @@ def _apply_default_limits(community: Community, credit: int, upper: int | None) 
         )
     ).all()
     accounts = ledger.lock_accounts(ids)
-    outside = [a for a in accounts.values() if not rules.within_limits(a.balance, 0, credit, upper)]
-    if outside:
-        raise InvalidInput(
-            _l(
-                "%(n)d members already have a balance outside these limits. Set their "
-                "limits one by one first.",
-                n=len(outside),
-            ),
-            field="default_credit_limit",
-        )
     for account in accounts.values():
         account.credit_limit = credit
         account.upper_limit = upper

@@ -21,6 +21,7 @@ from timebank.models import (
     User,
 )
 from timebank.services import permissions
+from timebank.services.exchanges import policy
 from timebank.services.ledger import rules
 
 # -- Exchange rows ------------------------------------------------------------------------
@@ -57,6 +58,8 @@ class ExchangeRow:
     group_id: int | None
     provider: Party
     recipient: Party
+    # Which approval conditions sent it to the queue (ApprovalCondition values).
+    approval_reasons: tuple[str, ...] = ()
 
     def provider_after(self) -> int:
         return self.provider.balance + self.minutes
@@ -121,6 +124,7 @@ def to_row(result) -> ExchangeRow:
         e.id, e.kind.value, e.status.value, e.minutes, e.service_date, e.category,
         e.created_at, e.recorded_by_id, e.on_behalf_of_id, e.reverses_exchange_id, e.group_id,
         _party(pa, pm_id, pm_no, pu_id, pu_name), _party(ra, rm_id, rm_no, ru_id, ru_name),
+        tuple(w for w in (e.approval_reasons or "").split(",") if w),
     )  # fmt: skip
 
 
@@ -237,12 +241,13 @@ def preview_exchange(
     )
     if community.require_confirmation and not on_behalf:
         outcome = "confirm"
-    elif rules.needs_approval(
-        community.approval_rule,
+    elif policy.approval_reasons(
+        community,
         minutes=minutes,
-        above_minutes=community.approval_above_minutes,
         category=category,
         breaks_limit=breaks,
+        account_ids=[a.id for a in accounts.values()],
+        on_behalf=on_behalf,
     ):
         outcome = "approval"
     else:

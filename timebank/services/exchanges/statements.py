@@ -27,6 +27,7 @@ from timebank.models import (
 )
 from timebank.services import audit, permissions
 from timebank.services.exceptions import NotAllowed
+from timebank.services.exchanges import limit_notices
 from timebank.services.exchanges.lookups import account_of
 from timebank.services.exchanges.rows import ExchangeRow, rows_query, to_row
 from timebank.services.ledger import rules
@@ -56,6 +57,11 @@ class MyHours:
     @property
     def headroom(self) -> int:
         return rules.headroom(self.balance, self.credit_limit)
+
+    @property
+    def paused(self) -> str | None:
+        """Said when a coordinator lowered a limit past the balance (issue 14)."""
+        return limit_notices.paused_message(self.balance, self.credit_limit, self.upper_limit)
 
 
 def my_hours(membership: Membership, *, limit: int = 50) -> MyHours:

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from timebank.models.ledger import ApprovalRule, ExchangeStatus
+from timebank.models.ledger import ApprovalCondition, ExchangeStatus
 from timebank.services import languages
 from timebank.services.exceptions import InvalidInput
 
@@ -63,34 +65,92 @@ def is_final(status: ExchangeStatus) -> bool:
     return status not in (S.RECORDED, S.AWAITING_APPROVAL)
 
 
-def needs_approval(
-    rule: ApprovalRule | str,
-    *,
-    minutes: int,
-    above_minutes: int,
-    category: str,
-    breaks_limit: bool,
-) -> bool:
-    """Whether a coordinator must approve an agreed exchange under the community's rule.
+# -- Approval policy: a list of conditions, any of which sends an exchange to approval ----
 
-    ``limit_crossed``: the posting would take a balance past its limits; instead of being
-    refused it waits for a coordinator, who may first raise the member's limit."""
-    rule = ApprovalRule(rule)
-    if rule is ApprovalRule.ALWAYS:
-        return True
-    if rule is ApprovalRule.ABOVE_MINUTES:
-        return minutes > above_minutes
-    if rule is ApprovalRule.COMPANIONSHIP:
-        return category == "companionship"
-    if rule is ApprovalRule.LIMIT_CROSSED:
-        return breaks_limit
-    return False
+C = ApprovalCondition
+
+
+@dataclass(frozen=True)
+class ApprovalPolicy:
+    """A community's approval policy (its ``approval_*`` columns)."""
+
+    conditions: frozenset[ApprovalCondition] = frozenset()
+    above_minutes: int = 240
+    categories: frozenset[str] = frozenset()
+    first_exchanges: int = 3
+
+
+@dataclass(frozen=True)
+class ExchangeFacts:
+    """What the conditions look at in one agreed exchange."""
+
+    minutes: int
+    category: str
+    breaks_limit: bool = False  # posting it would take a balance past a limit
+    prior_exchanges: int = 10**6  # fewest posted exchanges either party had before it
+    on_behalf: bool = False  # recorded for a member by their proxy or a coordinator
+
+
+CONDITIONS: dict[ApprovalCondition, Callable[[ApprovalPolicy, ExchangeFacts], bool]] = {
+    C.ALWAYS: lambda policy, facts: True,
+    C.ABOVE_MINUTES: lambda policy, facts: facts.minutes > policy.above_minutes,
+    C.CATEGORIES: lambda policy, facts: facts.category in policy.categories,
+    C.COMPANIONSHIP: lambda policy, facts: facts.category == "companionship",
+    C.LIMIT_CROSSED: lambda policy, facts: facts.breaks_limit,
+    C.FIRST_EXCHANGES: lambda policy, facts: facts.prior_exchanges < policy.first_exchanges,
+    C.PROXY_OR_PAPER: lambda policy, facts: facts.on_behalf,
+}
+
+
+def approval_reasons(policy: ApprovalPolicy, facts: ExchangeFacts) -> tuple[ApprovalCondition, ...]:
+    """The conditions of ``policy`` that hold for ``facts``, in the order of the enum.
+    Empty: the exchange posts at once. ``limit_crossed``: instead of being refused, it
+    waits for a coordinator, who may first change the member's limit."""
+    return tuple(
+        c for c in ApprovalCondition if c in policy.conditions and CONDITIONS[c](policy, facts)
+    )
+
+
+def needs_approval(policy: ApprovalPolicy, facts: ExchangeFacts) -> bool:
+    """Whether any condition sends the exchange to the coordinators' queue."""
+    return bool(approval_reasons(policy, facts))
+
+
+def parse_conditions(text: str | None) -> frozenset[ApprovalCondition]:
+    """The stored comma-separated list; unknown words are ignored."""
+    known = {c.value for c in ApprovalCondition}
+    return frozenset(ApprovalCondition(w) for w in (text or "").split(",") if w in known)
+
+
+def format_conditions(conditions: Iterable[ApprovalCondition | str]) -> str:
+    """The list as stored: known values, in the order of the enum, comma-separated."""
+    wanted = {str(c) for c in conditions}
+    return ",".join(c.value for c in ApprovalCondition if c.value in wanted)
+
+
+def parse_categories(text: str | None) -> frozenset[str]:
+    return frozenset(w for w in (text or "").split(",") if w)
 
 
 def within_limits(balance: int, delta: int, credit_limit: int, upper_limit: int | None) -> bool:
-    """True when ``balance + delta`` stays in ``[-credit_limit, upper_limit]``."""
+    """True when the movement ``delta`` may be made on ``balance``.
+
+    Only a movement towards a limit can break it: a debit may not end below
+    ``-credit_limit``, a credit may not end above ``upper_limit``. An account already past a
+    limit (a coordinator lowered it below the balance) stays legal: a credit to a member
+    below their credit limit is always fine, only new debits are paused. ``delta == 0``
+    never breaks anything."""
     after = balance + delta
-    return after >= -credit_limit and (upper_limit is None or after <= upper_limit)
+    if delta < 0:
+        return after >= -credit_limit
+    if delta > 0:
+        return upper_limit is None or after <= upper_limit
+    return True
+
+
+def below_limit(balance: int, credit_limit: int) -> bool:
+    """The balance is below the credit limit: new debits are paused until it rises."""
+    return balance < -credit_limit
 
 
 def headroom(balance: int, credit_limit: int) -> int:

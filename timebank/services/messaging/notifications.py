@@ -42,6 +42,8 @@ KINDS = {
     "check_expiring": _l("A safeguarding check is expiring"),
     "report": _l("A member made a report"),
     "application": _l("Someone applied to join the community"),
+    "limit_changed": _l("A coordinator changed your time limits"),
+    "write_off": _l("A departing member's hours were written off to the community pot"),
 }
 # object type -> (endpoint, URL argument) of the page a notification leads to: the inbox
 # links there, and the e-mail gives its address when the caller named no other.
