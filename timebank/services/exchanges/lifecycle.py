@@ -394,7 +394,7 @@ def reverse(
     ledger.compare_and_set(exchange, rules.Event.REVERSE)
     db.session.add(reversal)
     db.session.flush()
-    ledger.apply_movements(reversal.id, movements, now=now)
+    ledger.apply_movements(reversal.id, movements, now=now, service_date=reversal.service_date)
     add_text(reversal, TextKind.REVERSAL, reason, author=actor)
     audit.record(
         "exchange.reverse",

@@ -25,7 +25,7 @@ from timebank.models import (
     TextKind,
     User,
 )
-from timebank.services import audit, permissions
+from timebank.services import audit, paging, permissions
 from timebank.services.exceptions import NotAllowed
 from timebank.services.exchanges.lookups import account_of
 from timebank.services.exchanges.rows import ExchangeRow, rows_query, to_row
@@ -197,10 +197,16 @@ def _line(r) -> StatementLine:
 
 
 def statement_page(account: Account, *, page: int = 1, per_page: int = 25) -> Page:
-    """Every posted movement of ``account``, newest first, with its running balance."""
-    count = select(func.count()).select_from(Entry).where(Entry.account_id == account.id)
-    query = _statement_query(account.id).order_by(Entry.id.desc())
-    return _paginate(query, count, page, per_page, _line)
+    """Every posted movement of ``account``, newest first, with its running balance. A deep
+    page seeks to its first entry, found in ``ix_entries_account_id_id`` alone: page 50
+    costs what page 1 costs."""
+    total = statement_count(account)
+    page = max(1, min(page, max(1, math.ceil(total / per_page))))
+    keys = select(Entry.id).where(Entry.account_id == account.id).order_by(Entry.id.desc())
+    seek = paging.from_first_key(Entry.id, keys, page=page, per_page=per_page)
+    query = _statement_query(account.id).where(seek)
+    rows = db.session.execute(query.order_by(Entry.id.desc()).limit(per_page)).all()
+    return Page([_line(r) for r in rows], page, per_page, total)
 
 
 def statement_count(account: Account) -> int:

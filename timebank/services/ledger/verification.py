@@ -10,6 +10,7 @@ from sqlalchemy import BindParameter, and_, bindparam, case, func, or_, select
 
 from timebank.extensions import db
 from timebank.models import Account, Community, Entry, Exchange, ExchangeKind, ExchangeStatus
+from timebank.services.ledger import activity
 
 POSTED_STATUSES = (ExchangeStatus.POSTED, ExchangeStatus.REVERSED)
 
@@ -239,7 +240,15 @@ def verify_community(community: Community) -> CommunityReport:
         count = int(run(name).scalar_one() or 0)
         if count:
             problems.append(f"{count} {message}")
+    _check_read_models(community, problems)
     return report
+
+
+def _check_read_models(community: Community, problems: list[str]) -> None:
+    """Read models kept on posting (``activity.py``) agree with the ledger."""
+    stale = activity.stale_count(community.id)
+    if stale:
+        problems.append(f"{stale} accounts have a last exchange date that is not their latest")
 
 
 def verify_all() -> list[CommunityReport]:
