@@ -32,14 +32,49 @@ END = date(2026, 11, 26)
 START = END - timedelta(days=3 * 365)
 FIRST = 1000  # the first member's user, membership and account id
 BATCH = 50_000
-WORDS_EN = (
-    "garden lift shopping reading computer cooking repair walk company letters "
-    "paint bike sewing tea music phone english maths ride dog"
-).split()
-WORDS_AR = (
-    "حديقة توصيل تسوق قراءة حاسوب طبخ إصلاح مشي رفقة "
-    "رسائل دهان دراجة خياطة شاي موسيقى هاتف إنجليزية رياضيات كلب"
-).split()
+WORDS_EN = [
+    "garden",
+    "lift",
+    "shopping",
+    "reading",
+    "computer",
+    "cooking",
+    "repair",
+    "walk",
+    "company",
+    "letters",
+    "paint",
+    "bike",
+    "sewing",
+    "tea",
+    "music",
+    "phone",
+    "english",
+    "maths",
+    "ride",
+    "dog",
+]
+WORDS_AR = [
+    "حديقة",
+    "توصيل",
+    "تسوق",
+    "قراءة",
+    "حاسوب",
+    "طبخ",
+    "إصلاح",
+    "مشي",
+    "رفقة",
+    "رسائل",
+    "دهان",
+    "دراجة",
+    "خياطة",
+    "شاي",
+    "موسيقى",
+    "هاتف",
+    "إنجليزية",
+    "رياضيات",
+    "كلب",
+]
 AREAS = ["Old Town", "Riverside", "Hillside", "الميناء", "الحي القديم", "Station", None]
 
 
@@ -104,11 +139,11 @@ class Writer:
         tail = tuple(value for _, value in extra)
         count = 0
         if self.pg:
-            with self.conn.cursor() as cur:
-                with cur.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row((*row, *tail))
-                        count += 1
+            copying = f"COPY {table} ({', '.join(names)}) FROM STDIN"
+            with self.conn.cursor() as cur, cur.copy(copying) as copy:
+                for row in rows:
+                    copy.write_row((*row, *tail))
+                    count += 1
         else:
             sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
             batch = []
