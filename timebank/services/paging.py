@@ -63,11 +63,15 @@ def first_key(keys: Select, *, page: int, per_page: int) -> Row | None:
     return db.session.execute(keys.offset((max(page, 1) - 1) * per_page).limit(1)).first()
 
 
-def from_first_key(column: Any, keys: Select, *, page: int, per_page: int) -> Any:
-    """``from_key`` for a list ordered by one column, descending, in the same statement:
-    ``column <= (the first key of the page)``, the key read by a subquery on the index."""
+def from_first_key(
+    column: Any, keys: Select, *, page: int, per_page: int, descending: bool = True
+) -> Any:
+    """``from_key`` for a list ordered by one column in the same statement: ``column <=
+    (the first key of the page)`` (``>=`` ascending), the key read by a subquery on the
+    index. Page 1 too: the bound keeps the planner on the list's index whatever the
+    statistics (without it SQLite may walk the whole table in rowid order)."""
     first = keys.offset((max(page, 1) - 1) * per_page).limit(1).scalar_subquery()
-    return column <= first
+    return column <= first if descending else column >= first
 
 
 def from_key(columns: Sequence[Any], key: Row | None, *, descending: bool = True) -> Any:

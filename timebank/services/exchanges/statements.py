@@ -32,14 +32,6 @@ from timebank.services.exchanges.rows import ExchangeRow, rows_query, to_row
 from timebank.services.ledger import rules
 from timebank.services.paging import Page
 
-
-def _paginate(query, count_query, page: int, per_page: int, convert) -> Page:
-    total = db.session.scalar(count_query) or 0
-    page = max(1, min(page, max(1, math.ceil(total / per_page))))
-    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page([convert(r) for r in rows], page, per_page, total)
-
-
 # -- My hours ---------------------------------------------------------------------------
 
 
@@ -130,9 +122,14 @@ def approval_queue(
                 Exchange.recipient_account_id == accounts,
             )
         )
-    query = rows_query().where(*conditions).order_by(Exchange.id)
     count = select(func.count()).select_from(Exchange).where(*conditions)
-    return _paginate(query, count, page, per_page, to_row)
+    total = db.session.scalar(count) or 0
+    page = max(1, min(page, max(1, math.ceil(total / per_page))))
+    keys = select(Exchange.id).where(*conditions).order_by(Exchange.id)
+    seek = paging.from_first_key(Exchange.id, keys, page=page, per_page=per_page,
+                                 descending=False)  # fmt: skip
+    query = rows_query().where(*conditions, seek).order_by(Exchange.id).limit(per_page)
+    return Page([to_row(r) for r in db.session.execute(query).all()], page, per_page, total)
 
 
 # -- Statement ----------------------------------------------------------------------------
