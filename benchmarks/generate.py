@@ -344,7 +344,7 @@ def generate(url: str, members: int, exchanges: int, verify: bool = True) -> dic
         community_id = community.id
         db.session.remove()
         db.engine.dispose()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     rng = random.Random(2026)
     w = Writer(url)
     _people(w, community_id, members, rng)
@@ -353,6 +353,7 @@ def generate(url: str, members: int, exchanges: int, verify: bool = True) -> dic
     w.finish()
     result = {"url": url, "members": members, "exchanges": exchanges, "rows": w.counts,
               "generation_s": round(time.perf_counter() - started, 1),
+              "generation_cpu_s": round(time.process_time() - cpu, 1),
               "load_average": os.getloadavg()[0]}  # fmt: skip
     if verify:
         from timebank.services.ledger.verification import verify_all

@@ -5,7 +5,7 @@ written in bulk and ANALYZEd (so the planner has statistics, as on a running ser
 them SQLite once abandoned the browse index). Then each page's service runs while its
 statements are captured, and each one is explained: SQLite's ``EXPLAIN QUERY PLAN`` or
 PostgreSQL's ``EXPLAIN (FORMAT JSON)`` must show no full scan of ``exchanges``,
-``entries``, ``audit_events`` or ``notifications``."""
+``entries``, ``audit_events``, ``notifications`` or ``listings``."""
 
 from __future__ import annotations
 
@@ -17,15 +17,26 @@ from sqlalchemy import event, insert, select
 
 from tests.services.conftest import make_bank
 from timebank.extensions import db
-from timebank.models import AuditEvent, Entry, Exchange, Notification
+from timebank.models import (
+    AuditEvent,
+    Category,
+    Entry,
+    Exchange,
+    Listing,
+    Membership,
+    Notification,
+    User,
+)
 from timebank.services import audit_trail
 from timebank.services.community import dashboard
 from timebank.services.exchanges import statements
 from timebank.services.exchanges.statements import QueueFilters
+from timebank.services.listings import search
 from timebank.services.messaging import notifications
 
-BIG = ("exchanges", "entries", "audit_events", "notifications")
+BIG = ("exchanges", "entries", "audit_events", "notifications", "listings")
 EXCHANGES = 3000
+OWNERS = 600
 
 
 def _fill(bank) -> None:
@@ -98,6 +109,34 @@ def _fill(bank) -> None:
     db.session.execute(insert(Entry), entries)
     db.session.execute(insert(AuditEvent), audits)
     db.session.execute(insert(Notification), notes)
+    category_id = db.session.scalar(
+        select(Category.id).where(Category.community_id == community.id)
+    )
+    # Listings of many owners, two each, as in a real community: with statistics, an
+    # ``owner_id IN (active members)`` condition then looks selective to SQLite.
+    db.session.execute(
+        insert(User),
+        [{"email": f"owner{n}@example.org", "display_name": f"Owner {n}", "locale": "en"}
+         for n in range(OWNERS)],
+    )  # fmt: skip
+    users_made = db.session.scalars(select(User.id).where(User.email.like("owner%"))).all()
+    db.session.execute(
+        insert(Membership),
+        [{"user_id": u, "community_id": community.id, "role": "member", "status": "active",
+          "member_number": 1000 + n} for n, u in enumerate(users_made)],
+    )  # fmt: skip
+    owners = db.session.scalars(
+        select(Membership.id).where(Membership.user_id.in_(users_made))
+    ).all()
+    db.session.execute(
+        insert(Listing),
+        [{"community_id": community.id, "owner_id": owners[n % OWNERS], "kind": "offer",
+          "title": f"Listing {n}", "description": "Help in the garden", "category_id": category_id,
+          "language": "en", "status": "active", "created_at": start + timedelta(hours=n),
+          "updated_at": start, "expires_at": datetime(2100, 1, 1, tzinfo=UTC),
+          "search_title": f"listing {n}", "search_body": "help in the garden"}
+         for n in range(2 * OWNERS)],
+    )  # fmt: skip
     db.session.commit()
     connection = db.session.connection()
     connection.exec_driver_sql("ANALYZE")
@@ -164,6 +203,8 @@ def test_big_list_pages_use_indexes(app):
         "audit log actions": lambda: audit_trail.actions(community),
         "coordinator dashboard": lambda: dashboard.counts(community, today=date(2024, 6, 1)),
         "approval queue": lambda: statements.approval_queue(community, QueueFilters(), page=1),
+        "listings browse": lambda: search.listings(community, search.Filters(), page=1),
+        "listings browse page 30": lambda: search.listings(community, search.Filters(), page=30),
     }
     problems = {}
     for name, call in pages.items():
