@@ -82,15 +82,19 @@ COUNT_CAP = 10_000
 
 
 def events_page(community: Community, filters: Filters, *, page: int, per_page: int) -> Page:
-    """One page of ``query``, newest first: the console's audit log. Counted up to
-    ``COUNT_CAP`` (``Page.capped`` beyond); a deep page seeks to its first event, found in
-    ``ix_audit_events_community_id`` alone. Raises ``InvalidInput`` (``check``)."""
+    """One page of ``query``, newest first (rows of the event's columns): the console's
+    audit log. Counted up to ``COUNT_CAP`` (``Page.capped`` beyond); a deep page seeks to
+    its first event, found in ``ix_audit_events_community_id`` alone. Raises
+    ``InvalidInput`` (``check``)."""
     stmt = query(community, filters)
     total, capped = paging.capped_count(stmt.with_only_columns(AuditEvent.id), COUNT_CAP)
     page = max(1, min(page, max(1, math.ceil(total / per_page))))
     keys = stmt.with_only_columns(AuditEvent.id)
     seek = paging.from_first_key(AuditEvent.id, keys, page=page, per_page=per_page)
-    rows = db.session.scalars(stmt.where(seek).limit(per_page))
+    # Plain rows (the event's columns by name), not ORM objects: the request commits
+    # before the template reads them, and expired objects would be reloaded one by one.
+    columns = stmt.where(seek).limit(per_page).with_only_columns(*AuditEvent.__table__.c)
+    rows = db.session.execute(columns).all()
     return Page(list(rows), page, per_page, total, capped=capped)
 
 
