@@ -274,7 +274,7 @@ def main(argv: list[str] | None = None) -> dict:
     )
     parser.add_argument("--url", required=True, help="a database from `benchmarks generate`")
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--only", default=None, help="endpoints starting with these (comma-separated)")
+    parser.add_argument("--only", default=None, help="endpoint prefixes, comma-separated")
     parser.add_argument("--readme", action="store_true", help="write the table to README.md")
     parser.add_argument(
         "--judge",

@@ -73,3 +73,13 @@ def test_dashboard_inactivity_reads_the_read_model(bank):
     figures = {c.key: c.value for c in dashboard.counts(bank.community, today=date(2026, 12, 1))}
     assert figures["inactive60"] == 5  # a and b exchanged 61 days before
     assert figures["inactive90"] == 3
+
+
+def test_verify_ledger_rebuilds_the_read_model_on_request(bank, runner):
+    _post(bank, bank.a, bank.b, date(2026, 10, 1))
+    db.session.execute(update(Account).values(last_exchange_on=None))
+    db.session.commit()
+    assert runner.invoke(args=["verify-ledger"]).exit_code == 1
+    result = runner.invoke(args=["verify-ledger", "--rebuild-read-models"])
+    assert result.exit_code == 0, result.output
+    assert "last exchange dates recomputed" in result.output
