@@ -1,7 +1,21 @@
-"""Run every benchmark: ``python -m benchmarks`` (``make bench``)."""
+"""Run every benchmark: ``python -m benchmarks`` (``make bench``), or one command:
+``python -m benchmarks generate …`` (a community at scale), ``python -m benchmarks pages …``
+(every page's server time at scale)."""
 
-from benchmarks import ledger, metrics
+import sys
 
 if __name__ == "__main__":
-    ledger.main()
-    metrics.main()
+    command = sys.argv[1] if len(sys.argv) > 1 else None
+    if command == "generate":
+        from benchmarks import generate
+
+        generate.main(sys.argv[2:])
+    elif command == "pages":
+        from benchmarks import pages
+
+        pages.main(sys.argv[2:])
+    else:
+        from benchmarks import ledger, metrics
+
+        ledger.main()
+        metrics.main()

@@ -57,6 +57,9 @@ def _setup(uri: str, count: int):
         ledger.ensure_accounts(community)
         policy.update_policy(community, actor=members[0].user, approval_rule="always",
                              default_credit_limit=10 * MINUTES_CAP)  # fmt: skip
+        # Records made for the recipient are agreed at once (docs/consent.md): they go
+        # straight to the approval queue.
+        community.require_confirmation = False
         return community.id, [m.id for m in members]
 
     community_id, member_ids = transaction(people)
@@ -72,7 +75,7 @@ def _setup(uri: str, count: int):
             exchange = exchanges.record(
                 community, actor=coordinator.user, provider=provider, recipient=recipient,
                 minutes=1 + n % 60, service_date=date(2026, 11, 1), category="bench",
-                on_behalf_of=provider, idempotency_key=f"bench-{n:08d}",
+                on_behalf_of=recipient, idempotency_key=f"bench-{n:08d}",
             )  # fmt: skip
             made.append(exchange.id)
         return made

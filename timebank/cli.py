@@ -99,12 +99,21 @@ def demo() -> None:
 
 
 @click.command("verify-ledger")
+@click.option(
+    "--rebuild-read-models",
+    is_flag=True,
+    help="First recompute each account's last exchange date from its exchanges.",
+)
 @with_appcontext
-def verify_ledger() -> None:
+def verify_ledger(rebuild_read_models: bool = False) -> None:
     """Check the ledger of every community (zero sums, cached balances, two legs per
-    posted exchange, derivable past balances); exit 1 on any violation."""
+    posted exchange, derivable past balances, read models); exit 1 on any violation."""
+    from timebank.services.ledger import activity
     from timebank.services.ledger.verification import verify_all
 
+    if rebuild_read_models:
+        count = transaction(lambda: activity.rebuild())
+        click.echo(f"{count} accounts' last exchange dates recomputed.")
     reports = verify_all()
     for report in reports:
         click.echo(report.summary())

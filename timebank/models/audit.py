@@ -28,4 +28,7 @@ class AuditEvent(Base):
     __table_args__ = (
         Index("ix_audit_events_community_created", "community_id", "created_at"),
         Index("ix_audit_events_object", "object_type", "object_id"),
+        # The console's log, newest first, and its list of actions (migration s_scale_1).
+        Index("ix_audit_events_community_id", "community_id", "id"),
+        Index("ix_audit_events_community_action", "community_id", "action"),
     )

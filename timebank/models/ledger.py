@@ -130,6 +130,10 @@ class Account(Base):
     # Erasable free text: why the limits were overridden (the audit event keeps figures).
     limit_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Read model: the latest service date of a posted (or since reversed) exchange this
+    # account took part in; None if none. Kept in the posting's own UPDATE of the balance,
+    # checked by ``verify-ledger``; the dashboard's "no exchange in 60 days" reads it.
+    last_exchange_on: Mapped[date | None] = mapped_column(Date)
 
     __table_args__ = (
         CheckConstraint("credit_limit >= 0", name="credit_limit_non_negative"),
@@ -150,6 +154,7 @@ class Account(Base):
             sqlite_where=text("kind = 'pot'"),
             postgresql_where=text("kind = 'pot'"),
         ),
+        Index("ix_accounts_community_last_exchange", "community_id", "last_exchange_on"),
     )
 
 

@@ -73,7 +73,11 @@ class Notification(Base):
     read_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_notifications_user_unread", "user_id", "read_at", "created_at"),
+        # The inbox, newest first (migration s_scale_1).
+        Index("ix_notifications_user_created", "user_id", "created_at", "id"),
+    )
 
 
 class NotificationPreference(Base):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, cast, exists, func, or_, select
+from sqlalchemy import BigInteger, and_, cast, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from timebank.extensions import MAX_PAGE, db
@@ -24,6 +24,7 @@ from timebank.models import (
     utcnow,
 )
 from timebank.services import identifiers
+from timebank.services.ledger import activity
 from timebank.services.paging import Page
 
 # A balance worth a coordinator's look: beyond 4/5 of a limit (integer arithmetic, so
@@ -54,23 +55,12 @@ PROVIDERS: list[Callable[[Community], list[Count]]] = []
 
 
 def _no_recent_exchange(community: Community, since: date):
-    recent = (
-        select(Exchange.id)
-        .where(
-            Exchange.community_id == community.id,
-            Exchange.status == ExchangeStatus.POSTED,
-            Exchange.service_date >= since,
-            or_(
-                Exchange.provider_account_id == Account.id,
-                Exchange.recipient_account_id == Account.id,
-            ),
-        )
-        .correlate(Account)
-    )
+    """Active members with no exchange since ``since``: read from each account's last
+    exchange date (``ledger.activity``), never from the whole history."""
     return and_(
         Membership.community_id == community.id,
         Membership.status == MembershipStatus.ACTIVE,
-        ~exists(recent),
+        activity.quiet_since(since),
     )
 
 

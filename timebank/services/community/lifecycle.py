@@ -263,7 +263,10 @@ def settle(membership: Membership, *, actor: User, now: datetime) -> Exchange | 
     # this settlement has no legs yet (models/limit_triggers.py).
     db.session.add(exchange)
     db.session.flush()
-    ledger.apply_movements(exchange.id, ledger.movements_for(exchange, locked), now=now)
+    ledger.apply_movements(
+        exchange.id, ledger.movements_for(exchange, locked), now=now,
+        service_date=exchange.service_date,
+    )  # fmt: skip
     if past_limit:
         _write_off_notice(membership, exchange, actor, pot_row.balance + balance)
     return exchange

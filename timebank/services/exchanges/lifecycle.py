@@ -419,7 +419,7 @@ def reverse(
     ledger.compare_and_set(exchange, rules.Event.REVERSE)
     db.session.add(reversal)
     db.session.flush()
-    ledger.apply_movements(reversal.id, movements, now=now)
+    ledger.apply_movements(reversal.id, movements, now=now, service_date=reversal.service_date)
     add_text(reversal, TextKind.REVERSAL, reason, author=actor)
     exchange_notices.tell_reversed(exchange, community, actor=actor, members=parties(exchange))
     audit.record(

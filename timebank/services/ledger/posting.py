@@ -17,12 +17,12 @@ Functions here flush, never commit; the caller runs them inside ``database.trans
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Date, Table, bindparam, case, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -195,10 +195,17 @@ def movements_for(exchange: Exchange, accounts: dict[int, Any]) -> list[Movement
 # Statements built once (Core, bound parameters): the posting path is the hot path.
 _ACCOUNTS = cast(Table, Account.__table__)
 _EXCHANGES = cast(Table, Exchange.__table__)
+_DAY = bindparam("day", type_=Date())
+_LAST = _ACCOUNTS.c.last_exchange_on
+# The balance moves, and the account's last exchange date (a read model, see
+# ``activity.py``) becomes the later of itself and this exchange's service date.
 _MOVE = (
     update(_ACCOUNTS)
     .where(_ACCOUNTS.c.id == bindparam("account_id"))
-    .values(balance=_ACCOUNTS.c.balance + bindparam("delta", type_=_ACCOUNTS.c.balance.type))
+    .values(
+        balance=_ACCOUNTS.c.balance + bindparam("delta", type_=_ACCOUNTS.c.balance.type),
+        last_exchange_on=case((or_(_LAST.is_(None), _LAST < _DAY), _DAY), else_=_LAST),
+    )
     .returning(_ACCOUNTS.c.balance)
 )
 _INSERT_ENTRIES = insert(cast(Table, Entry.__table__))
@@ -229,17 +236,23 @@ def _cas_statement(keys: tuple[str, ...]):
     )
 
 
-def apply_movements(exchange_id: int, movements: Sequence[Movement], *, now: datetime) -> None:
-    """Relative balance updates (id order) and one entry per account. A CHECK violation here
-    means a limit changed under us: it becomes ``LimitExceeded`` (the caller rolls back)."""
+def apply_movements(
+    exchange_id: int, movements: Sequence[Movement], *, now: datetime, service_date: date
+) -> None:
+    """Relative balance updates (id order) and one entry per account; each account's last
+    exchange date follows ``service_date``. A CHECK violation here means a limit changed
+    under us: it becomes ``LimitExceeded`` (the caller rolls back)."""
     rows = []
     try:
         for account, delta in sorted(movements, key=lambda m: m[0].id):
             after = db.session.execute(
-                _MOVE, {"account_id": account.id, "delta": delta}
+                _MOVE, {"account_id": account.id, "delta": delta, "day": service_date}
             ).scalar_one()
             if isinstance(account, Account):
                 set_committed_value(account, "balance", after)
+                last = account.last_exchange_on
+                set_committed_value(account, "last_exchange_on", max(last or service_date,
+                                                                     service_date))  # fmt: skip
             rows.append(
                 {
                     "exchange_id": exchange_id,
@@ -289,7 +302,7 @@ def post(exchange: Exchange, event: rules.Event, *, values: dict, now: datetime)
     movements = movements_for(exchange, accounts)
     check_limits(movements)
     compare_and_set(exchange, event, values=values)
-    apply_movements(exchange.id, movements, now=now)
+    apply_movements(exchange.id, movements, now=now, service_date=exchange.service_date)
 
 
 def post_new(exchanges: Sequence[Exchange], *, now: datetime | None = None) -> None:
@@ -309,7 +322,12 @@ def post_new(exchanges: Sequence[Exchange], *, now: datetime | None = None) -> N
         db.session.add(exchange)
     db.session.flush()
     for exchange in exchanges:
-        apply_movements(exchange.id, movements_for(exchange, accounts), now=now)
+        apply_movements(
+            exchange.id,
+            movements_for(exchange, accounts),
+            now=now,
+            service_date=exchange.service_date,
+        )
 
 
 def balance_at(account_id: int, moment: datetime) -> int:

@@ -18,6 +18,7 @@ from timebank.models import (
     ExchangeKind,
     ExchangeStatus,
 )
+from timebank.services.ledger import activity
 
 POSTED_STATUSES = (ExchangeStatus.POSTED, ExchangeStatus.REVERSED)
 
@@ -254,7 +255,15 @@ def verify_community(community: Community) -> CommunityReport:
     for kind, count in run("outside"):
         what = "community pot" if kind == AccountKind.POT else "member accounts"
         report.notes.append(f"{count} {what} past a limit (legal: new movements paused)")
+    _check_read_models(community, problems)
     return report
+
+
+def _check_read_models(community: Community, problems: list[str]) -> None:
+    """Read models kept on posting (``activity.py``) agree with the ledger."""
+    stale = activity.stale_count(community.id)
+    if stale:
+        problems.append(f"{stale} accounts have a last exchange date that is not their latest")
 
 
 def verify_all() -> list[CommunityReport]:

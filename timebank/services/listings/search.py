@@ -11,7 +11,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnClause, Select, func, literal, literal_column, or_, select, text
+from sqlalchemy import (
+    ColumnClause,
+    Select,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import contains_eager
 
 from timebank.extensions import db
@@ -121,8 +131,13 @@ class ListingCard:
 
 
 def _conditions(community: Community, filters: Filters, now: datetime) -> list:
-    active_owners = select(Membership.id).where(
-        Membership.community_id == community.id, Membership.status == MembershipStatus.ACTIVE
+    # A correlated EXISTS, probed by primary key for each listing in the browse index's
+    # order: with statistics, ``owner_id IN (active members)`` led SQLite to read every
+    # listing through ix_listings_owner_id and sort them all.
+    active_owner = exists().where(
+        Membership.id == Listing.owner_id,
+        Membership.community_id == community.id,
+        Membership.status == MembershipStatus.ACTIVE,
     )
     conditions = [
         Listing.community_id == community.id,
@@ -130,7 +145,7 @@ def _conditions(community: Community, filters: Filters, now: datetime) -> list:
         # coalesce(): keep planners (SQLite without ANALYZE statistics) from range-scanning
         # the expiry index and sorting every listing; ix_listings_browse serves the order.
         func.coalesce(Listing.expires_at, Listing.expires_at) > now,
-        Listing.owner_id.in_(active_owners),  # not those of suspended or departed members
+        active_owner,  # not those of suspended or departed members
     ]
     if filters.kind in {k.value for k in ListingKind}:
         conditions.append(Listing.kind == ListingKind(filters.kind))

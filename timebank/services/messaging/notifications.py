@@ -22,7 +22,7 @@ from timebank.models import (
     User,
     utcnow,
 )
-from timebank.services import audit
+from timebank.services import audit, paging
 from timebank.services.messaging import mail
 from timebank.services.paging import Page
 
@@ -214,11 +214,21 @@ def inbox_query(user: User):
 
 def inbox_page(user: User, *, page: int, per_page: int) -> Page:
     """One page of ``user``'s inbox, newest first: (notification, slug of its community or
-    None) rows."""
+    None) rows. Any page costs what the first does (``paging.first_key``)."""
     page = min(max(page, 1), MAX_PAGE)
-    query = inbox_query(user).add_columns(Community.slug)
-    query = query.outerjoin(Community, Community.id == Notification.community_id)
-    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    order = (Notification.created_at, Notification.id)
+    keys = (
+        select(*order)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+    start = paging.first_key(keys, page=page, per_page=per_page)
+    rows: list = []
+    if start is not None:
+        query = inbox_query(user).add_columns(Community.slug)
+        query = query.outerjoin(Community, Community.id == Notification.community_id)
+        query = query.where(paging.from_key(order, start))
+        rows = list(db.session.execute(query.limit(per_page)).all())
     total = db.session.scalar(
         select(func.count()).select_from(Notification).where(Notification.user_id == user.id)
     )

@@ -1,0 +1,305 @@
+"""Every GET page's server time at scale (issue 15; DESIGN.md §10: p95 ≤ 50 ms at any
+page depth, a fixed number of queries):
+
+    python -m benchmarks pages --url URL [--runs 10] [--readme] [--only PREFIX]
+
+``URL``: a database made by ``python -m benchmarks generate``. The pages come from
+``app.url_map`` (GET rules), their arguments filled with representative values of that
+community (the member with a long statement and inbox, a coordinator, an exchange, a
+listing, a conversation…), with ``?page=50`` added to the big lists. A member's pages are
+requested as that member, the coordinator's pages as a coordinator (signed in by the
+session cookie). Each page is requested through the Flask **test client** (the whole
+request: routing, access checks, queries, template; no HTTP server or network) ``--runs``
+times after one warm-up; the table gives p50/p95, the queries per request and the status.
+
+Left out: downloads that stream a whole history (CSV/PDF exports, whose budget is
+``benchmarks/metrics.py``'s), the metrics dashboard and charts (also measured there),
+static files and forms that only make sense after a POST. Exits 1 when a page's p95 is
+over the budget and prints the slowest statement of the slowest page with its plan."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+
+SECRET = "benchmark-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+README = Path(__file__).with_name("README.md")
+BUDGET_MS = 50.0
+SKIP = re.compile(
+    r"^(static|metrics\.|admin\.|auth\.|main\.source)|export|download|_csv|erase|"
+    r"reset|chart"
+)
+COORDINATOR_AREAS = (
+    "console.",
+    "exchanges.queue",
+    "community.applicants",
+    "community.outbox",
+    "safeguarding.",
+    "categories.",
+    "exchanges.policy",
+    "companionship.concerns",
+    "conversations.reports",
+    "exchanges.grant",
+    "exchanges.record_for",
+    "exchanges.group",
+    "exchanges.limits",
+    "companionship.match",
+)
+DEEP = {
+    "exchanges.statement",
+    "notifications.index",
+    "console.audit_log",
+    "listings.browse",
+    "console.members",
+    "exchanges.queue",
+    "profiles.directory",
+    "console.statement",
+    "community.members",
+    "conversations.index",
+}
+
+
+def _values(app) -> dict[str, Any]:
+    """Representative argument values, read from the generated community."""
+    from timebank.extensions import db
+
+    def one(sql: str):
+        return db.session.execute(text(sql)).scalar()
+
+    with app.app_context():
+        member = 1005  # the first plain member: a long statement and inbox
+        values = {
+            "slug": one("SELECT slug FROM communities ORDER BY id LIMIT 1"),
+            "membership_id": member,
+            "member_id": member,
+            "exchange_id": one(f"SELECT max(exchange_id) FROM entries WHERE account_id = {member}"),
+            "listing_id": one("SELECT max(id) FROM listings"),
+            "conversation_id": one(
+                f"SELECT min(id) FROM conversations WHERE starter_id = {member} "
+                f"OR other_id = {member}"
+            ),
+            "request_id": one("SELECT min(id) FROM companionship_requests"),
+            "category_id": one("SELECT min(id) FROM categories"),
+            "community_id": one("SELECT min(id) FROM communities"),
+        }
+        users = {
+            "member": (member, one(f"SELECT session_token FROM users WHERE id = {member}")),
+            "coordinator": (1001, one("SELECT session_token FROM users WHERE id = 1001")),
+        }
+        db.session.remove()
+    return {"args": values, "users": users}
+
+
+def _pages(app, values: dict) -> list[tuple[str, str, str]]:
+    """(label, path, role) for every GET page that can be requested with ``values``."""
+    pages = []
+    with app.test_request_context():
+        from flask import url_for
+
+        for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+            if "GET" not in (rule.methods or ()) or SKIP.search(rule.endpoint + rule.rule):
+                continue
+            if any(values.get(a) is None for a in rule.arguments):
+                continue
+            args = {a: values[a] for a in rule.arguments}
+            role = "coordinator" if rule.endpoint.startswith(COORDINATOR_AREAS) else "member"
+            if rule.endpoint == "console.statement":
+                role = "coordinator"
+            path = url_for(rule.endpoint, **args)
+            pages.append((rule.endpoint, path, role))
+            if rule.endpoint in DEEP:
+                pages.append(
+                    (rule.endpoint + " p50", url_for(rule.endpoint, page=50, **args), role)
+                )
+    return pages
+
+
+class Recorder:
+    """Counts each request's statements and keeps the slowest one with its parameters."""
+
+    def __init__(self, engine):
+        self.count = 0
+        self.slowest: tuple[float, str, Any] = (0.0, "", None)
+        event.listen(engine, "before_cursor_execute", self.before)
+        event.listen(engine, "after_cursor_execute", self.after)
+
+    def before(self, conn, cursor, statement, parameters, context, executemany):
+        conn.info["started"] = time.perf_counter()
+
+    def after(self, conn, cursor, statement, parameters, context, executemany):
+        self.count += 1
+        took = time.perf_counter() - conn.info.pop("started", time.perf_counter())
+        if took > self.slowest[0]:
+            self.slowest = (took, statement, parameters)
+
+
+def measure(url: str, runs: int, only: str | None = None) -> dict:
+    from timebank import create_app
+    from timebank.extensions import db
+
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": SECRET,
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_STORAGE_URL": "memory://",
+        }
+    )
+    found = _values(app)
+    wanted = tuple(only.split(",")) if only else ("",)
+    pages = [p for p in _pages(app, found["args"]) if p[0].startswith(wanted)]
+    clients = {}
+    for role, (user_id, token) in found["users"].items():
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = f"{user_id}:{token}"
+            session["_fresh"] = True
+        clients[role] = client
+    with app.app_context():
+        recorder = Recorder(db.engine)
+    rows, slowest_page = [], None
+    for label, path, role in pages:
+        client = clients[role]
+        client.get(path)  # warm-up: templates compiled, pages cached by the database
+        times, cpu, queries = [], [], []
+        recorder.slowest = (0.0, "", None)
+        status = 0
+        for _ in range(runs):
+            recorder.count = 0
+            started, used = time.perf_counter(), time.process_time()
+            response = client.get(path)
+            times.append(1000 * (time.perf_counter() - started))
+            cpu.append(1000 * (time.process_time() - used))
+            queries.append(recorder.count)
+            status = response.status_code
+        row = {
+            "page": label,
+            "path": path,
+            "role": role,
+            "status": status,
+            "p50_ms": round(statistics.median(times), 1),
+            "p95_ms": _p95(times),
+            "cpu_p50_ms": round(statistics.median(cpu), 1),
+            "cpu_p95_ms": _p95(cpu),
+            "queries": max(queries),
+            "slowest_sql_ms": round(1000 * recorder.slowest[0], 1),
+        }
+        rows.append(row)
+        if slowest_page is None or row["p95_ms"] > slowest_page[0]["p95_ms"]:
+            slowest_page = (row, recorder.slowest)
+        print(json.dumps(row, ensure_ascii=False), flush=True)
+    plan = _plan(app, slowest_page[1]) if slowest_page else []
+    return {
+        "engine": _engine(url),
+        "runs": runs,
+        "judge": "p95_ms",
+        "load_average": " ".join(f"{x:.1f}" for x in os.getloadavg()),
+        "pages": rows,
+        "slowest": slowest_page[0] if slowest_page else None,
+        "slowest_statement": slowest_page[1][1] if slowest_page else "",
+        "plan": plan,
+    }
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))], 1)
+
+
+def _engine(url: str) -> str:
+    return "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+
+
+def _plan(app, slowest: tuple[float, str, Any]) -> list[str]:
+    from timebank.extensions import db
+
+    _took, statement, parameters = slowest
+    if not statement:
+        return []
+    with app.app_context():
+        conn = db.session.connection()
+        if db.engine.dialect.name == "sqlite":
+            rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+            plan = [str(r[-1]) for r in rows]
+        else:
+            rows = conn.exec_driver_sql("EXPLAIN " + statement, parameters).all()
+            plan = [str(r[0]) for r in rows]
+        db.session.remove()
+    return plan
+
+
+def table(result: dict) -> str:
+    lines = [
+        f"{result['engine']}, {result['runs']} runs per page, test client, load average "
+        f"{result['load_average']}:",
+        "",
+        "| page | role | p50 ms | p95 ms | CPU p50 ms | CPU p95 ms | queries | slowest SQL ms "
+        "| status |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in result["pages"]:
+        flag = " **over**" if row[result["judge"]] > BUDGET_MS else ""
+        lines.append(
+            f"| `{row['page']}` | {row['role']} | {row['p50_ms']} | {row['p95_ms']} "
+            f"| {row['cpu_p50_ms']} | {row['cpu_p95_ms']} | {row['queries']} "
+            f"| {row['slowest_sql_ms']} | {row['status']}{flag} |"
+        )
+    return "\n".join(lines)
+
+
+def write_readme(result: dict) -> None:
+    start = f"<!-- pages:{result['engine']}:start -->"
+    end = f"<!-- pages:{result['engine']}:end -->"
+    block = f"{start}\n{table(result)}\n{end}"
+    body = README.read_text()
+    if start in body:
+        body = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _m: block, body, flags=re.S)
+    else:
+        body = body.rstrip("\n") + "\n\n" + block + "\n"
+    README.write_text(body)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks pages", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--url", required=True, help="a database from `benchmarks generate`")
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--only", default=None, help="endpoint prefixes, comma-separated")
+    parser.add_argument("--readme", action="store_true", help="write the table to README.md")
+    parser.add_argument(
+        "--judge",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="budget on wall-clock p95 (default) or this process's CPU p95 "
+        "(a loaded machine; SQLite only: PostgreSQL works in its own process)",
+    )
+    args = parser.parse_args(argv)
+    result = measure(args.url, args.runs, args.only)
+    result["judge"] = "p95_ms" if args.judge == "wall" else "cpu_p95_ms"
+    print(table(result))
+    if args.readme:
+        write_readme(result)
+    over = [r for r in result["pages"] if r[result["judge"]] > BUDGET_MS]
+    if over:
+        slowest = result["slowest"]
+        print(
+            f"\n{len(over)} pages over p95 {BUDGET_MS} ms; slowest: {slowest['page']} "
+            f"({slowest['p95_ms']} ms). Its slowest statement:\n{result['slowest_statement']}"
+            "\nPlan:\n  " + "\n  ".join(result["plan"])
+        )
+        raise SystemExit(1)
+    return result
+
+
+if __name__ == "__main__":
+    main()
