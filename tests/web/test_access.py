@@ -66,6 +66,7 @@ def _api_token(world: World):
 
     return tokens.create(world.applicant, name="script", scopes=["read"], expires_on=None).token
 
+
 # Access level -> (the user who has it, users who are active members but lack it).
 # ``None`` is the anonymous visitor.
 LEVELS = {
