@@ -185,9 +185,12 @@ def send(envelope: Envelope) -> str | None:
     return None
 
 
-def retry(message: OutboxMessage) -> None:
+def retry(message: OutboxMessage) -> bool:
     """Give a message that was given up a fresh set of attempts (a coordinator's "try
-    again" from the outbox page)."""
-    if message.sent_at is None and message.error is not None:
-        message.error, message.attempts, message.next_attempt_at = None, 0, None
-        db.session.info[PENDING] = True
+    again" from the outbox page); the commit hands it to ``send_mail``. False when it was
+    not given up (sent meanwhile, or a retry already under way)."""
+    if message.sent_at is not None or message.error is None:
+        return False
+    message.error, message.attempts, message.next_attempt_at = None, 0, None
+    db.session.info[PENDING] = True
+    return True
