@@ -9,6 +9,17 @@ from rq import SimpleWorker
 
 from timebank.jobs import runner, schedule, tasks
 
+
+class Worker(SimpleWorker):
+    """RQ's worker, in one process: no fork per job, so the app, its database pool and its
+    context are made once (each job still gets its own app context and session,
+    ``tasks.job``). On the way out it leaves its command channel's thread (a daemon) to end
+    with the process: stopping it waits for the thread's 60-second sleep with redis-py 8."""
+
+    def unsubscribe(self) -> None:
+        pass
+
+
 jobs = AppGroup("jobs", help="Background jobs: the queue's worker, the scheduler, one-off runs.")
 
 
