@@ -44,3 +44,14 @@ def message(message_id: int) -> SimpleNamespace:
     )
     db.session.commit()
     return state
+
+
+def outbox_message_for(world) -> OutboxMessage:
+    """A given-up message to a member of the walk's community (the access tests' retry)."""
+    message = OutboxMessage(
+        community_id=world.community.id, to_address="someone@example.org", subject="Hello",
+        body="Body", attempts=5, error="SMTPServerDisconnected",
+    )  # fmt: skip
+    db.session.add(message)
+    db.session.commit()
+    return message
