@@ -76,6 +76,7 @@ def _init_extensions(app: Flask) -> None:
     sessions, error pages, the web helper's hooks and the commands."""
     from timebank import cli, database, errors, i18n, security, web
     from timebank.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from timebank.jobs import runner as jobs_runner
     from timebank.models.search_index import include_name
     from timebank.ops import observability
 
@@ -99,6 +100,7 @@ def _init_extensions(app: Flask) -> None:
     web.init_app(app)
     observability.init_app(app)
     cli.init_app(app)
+    jobs_runner.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

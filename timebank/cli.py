@@ -1,5 +1,5 @@
 """Command-line tasks: ``flask --app timebank demo | create-admin | create-community |
-verify-ledger | expire-pending | report``."""
+verify-ledger | expire-pending | report | jobs``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from timebank.database import reading, transaction
 from timebank.extensions import db
+from timebank.jobs.cli import jobs
 from timebank.models import Community, Role, User
 from timebank.services.auth import users as accounts
 from timebank.services.community import communities
@@ -135,9 +136,9 @@ def verify_ledger(rebuild_read_models: bool = False) -> None:
 def expire_pending() -> None:
     """Expire exchanges left unconfirmed longer than their community allows (idempotent,
     safe to run from cron at any frequency)."""
-    from timebank.services.exchanges import lifecycle as exchanges
+    from timebank.jobs import tasks
 
-    count = transaction(lambda: exchanges.expire_pending())
+    count = tasks.expire_exchanges()
     click.echo(f"{count} unconfirmed exchanges expired.")
 
 
@@ -190,6 +191,7 @@ COMMANDS = (
     verify_ledger,
     expire_pending,
     report,
+    jobs,
 )
 
 

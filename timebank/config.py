@@ -68,6 +68,15 @@ class Config:
     MAIL_PASSWORD: str | None = None
     MAIL_USE_TLS = True
     MAIL_SENDER = "timebank@localhost"
+    # A message the SMTP server refuses (or that cannot reach it) is tried again after
+    # MAIL_RETRY_SECONDS, then twice as long after each failure, MAIL_MAX_ATTEMPTS times in
+    # all; then it is given up and listed as failed on the outbox page.
+    MAIL_MAX_ATTEMPTS = 5
+    MAIL_RETRY_SECONDS = 60
+    # Background jobs (mail, digests, reminders, expiry): on this Redis, run by `timebank
+    # jobs worker`; unset, they run inside the web process after the commit (embedded).
+    JOBS_REDIS_URL: str | None = None
+    JOBS_QUEUE = "timebank"
     # The address members reach the site at (https://timebank.example.org: a scheme and a
     # host, no path). Every absolute link (in e-mails, whether written while serving a page
     # or by a command-line job) starts with it, whatever Host header a request carried, and

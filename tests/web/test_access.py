@@ -16,6 +16,7 @@ from tests import companion_factories, console_fixtures
 from tests.companion_factories import membership
 from tests.conftest import BASE_CONFIG, Browser
 from tests.factories import PASSWORD, World, make_reset_token
+from tests.jobs.helpers import outbox_message_for
 from timebank import create_app
 from timebank.access import ACCESS_ATTRIBUTE
 
@@ -57,6 +58,7 @@ PLACEHOLDERS = {
     "report_id": lambda world: companion_factories.report_for(world).id,
     "notification_id": lambda world: companion_factories.notification_for(world).id,
     "token_id": lambda world: _api_token(world).id,
+    "message_id": lambda world: outbox_message_for(world).id,
 }
 
 

@@ -10,9 +10,9 @@ from timebank.access import site_admin_required
 from timebank.admin import bp
 from timebank.admin.forms import AppointForm, CommunityForm
 from timebank.extensions import db
-from timebank.models import Community, Membership, Role
+from timebank.models import Community, Membership, OutboxMessage, Role
 from timebank.services.community import communities
-from timebank.web import actor, page_number, run
+from timebank.web import act, actor, page_number, run
 
 
 def _create(form: CommunityForm) -> Community:
@@ -73,4 +73,15 @@ def outbox() -> ResponseReturnValue:
     page = communities.outbox_page(
         None, page=page_number(), per_page=current_app.config["PER_PAGE"]
     )
-    return render_template("admin/outbox.html", page=page)
+    return render_template("admin/outbox.html", page=page, given_up=communities.given_up(None))
+
+
+@bp.post("/outbox/<int:message_id>/retry")
+@site_admin_required
+def retry_mail(message_id: int) -> ResponseReturnValue:
+    message = db.get_or_404(OutboxMessage, message_id)
+    return act(
+        lambda: communities.retry_mail(message, actor=actor()),
+        success=_("The message will be sent again."),
+        back=url_for("admin.outbox"),
+    )

@@ -11,11 +11,11 @@ from flask_login import current_user
 from timebank.access import community_required, public
 from timebank.community import bp
 from timebank.community.forms import DecisionForm, DeclineForm, DetailsForm
-from timebank.models import Community, Membership, MembershipStatus
+from timebank.models import Community, Membership, MembershipStatus, OutboxMessage
 from timebank.services import permissions
 from timebank.services.community import announcements, communities, memberships, proxies
 from timebank.services.exceptions import AlreadyDecided
-from timebank.web import actor, page_number, run, scoped_or_404
+from timebank.web import act, actor, page_number, run, scoped_or_404
 
 
 @bp.route("/")
@@ -105,7 +105,23 @@ def outbox(community: Community) -> ResponseReturnValue:
     page = communities.outbox_page(
         community, page=page_number(), per_page=current_app.config["PER_PAGE"]
     )
-    return render_template("community/outbox.html", community=community, page=page)
+    return render_template(
+        "community/outbox.html",
+        community=community,
+        page=page,
+        given_up=communities.given_up(community),
+    )
+
+
+@bp.post("/outbox/<int:message_id>/retry")
+@community_required("coordinator")
+def retry_mail(community: Community, message_id: int) -> ResponseReturnValue:
+    message = scoped_or_404(OutboxMessage, community, message_id)
+    return act(
+        lambda: communities.retry_mail(message, actor=actor()),
+        success=_("The message will be sent again."),
+        back=url_for("community.outbox", slug=community.slug),
+    )
 
 
 @bp.route("/settings/details", methods=["GET", "POST"])

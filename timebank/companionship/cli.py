@@ -7,8 +7,7 @@ import click
 
 from timebank.cli import parse_now
 from timebank.companionship import safeguarding_bp
-from timebank.database import transaction
-from timebank.services.companionship import safeguarding
+from timebank.jobs import tasks
 
 
 @safeguarding_bp.cli.command("remind-checks")
@@ -21,5 +20,5 @@ from timebank.services.companionship import safeguarding
 def remind_checks(now_text: str | None) -> None:
     """Notify the coordinators of checks expiring within 30 days (once per check)."""
     now = parse_now(now_text)
-    told = transaction(lambda: safeguarding.remind_expiring(now=now))
+    told = tasks.remind_checks(now)
     click.echo(f"{told} expiring safeguarding checks notified to the coordinators.")

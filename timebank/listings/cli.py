@@ -1,13 +1,13 @@
-"""``flask --app timebank expire-listings``: the daily job (cron-safe, idempotent)."""
+"""``flask --app timebank expire-listings``: the daily job (idempotent; `timebank jobs
+scheduler` runs it every night, this runs it now)."""
 
 from __future__ import annotations
 
 import click
 
 from timebank.cli import parse_now
-from timebank.database import transaction
+from timebank.jobs import tasks
 from timebank.listings import bp
-from timebank.services.listings import listings
 
 
 @bp.cli.command("expire-listings")
@@ -20,5 +20,5 @@ from timebank.services.listings import listings
 def expire_listings(now_text: str | None) -> None:
     """Expire listings whose time has run out and remind owners a few days before."""
     now = parse_now(now_text)
-    summary = transaction(lambda: listings.expire_due(now=now))  # delivers the reminders
+    summary = tasks.expire_listings(now)  # its commit hands the reminders to send_mail
     click.echo(f"{summary.expired} listings expired, {summary.reminded} reminders sent.")

@@ -1,10 +1,13 @@
-"""Outgoing mail, kept as an outbox so a demo works without SMTP."""
+"""Outgoing mail, kept as an outbox so a demo works without SMTP. A message is sent by the
+``send_mail`` job; a failed send is tried again later (``next_attempt_at``) until the last
+attempt, after which ``error`` says why it was given up (the dead letters on the outbox
+page)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from timebank.models.base import Base, utcnow
@@ -22,3 +25,7 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(String(200))
+    # Sending attempts so far; no new attempt starts before ``next_attempt_at`` (while one
+    # runs, a lease; after a failure, the backoff).
+    attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    next_attempt_at: Mapped[datetime | None]

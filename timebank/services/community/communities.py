@@ -24,6 +24,7 @@ from timebank.services.auth.users import find_by_email
 from timebank.services.community import memberships, profiles
 from timebank.services.exceptions import InvalidInput, NotAllowed
 from timebank.services.listings import categories
+from timebank.services.messaging import mail
 
 MAX_NAME = 120
 MAX_TAGLINE = 300
@@ -63,6 +64,31 @@ def outbox_page(community: Community | None, *, page: int, per_page: int) -> Pag
     if community is not None:
         query = query.where(OutboxMessage.community_id == community.id)
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def given_up(community: Community | None, *, limit: int = 50) -> list[OutboxMessage]:
+    """The dead letters: mail given up after its last attempt, newest first (the top of
+    the outbox page), of ``community`` or of the whole installation when None."""
+    query = select(OutboxMessage).where(
+        OutboxMessage.error.is_not(None), OutboxMessage.sent_at.is_(None)
+    )
+    if community is not None:
+        query = query.where(OutboxMessage.community_id == community.id)
+    return list(db.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit)))
+
+
+def retry_mail(message: OutboxMessage, *, actor: User) -> None:
+    """Try a given-up message again, with a fresh set of attempts: its community's
+    coordinators, or an installation admin for any (audited). Raises ``NotAllowed``
+    otherwise; a message sent meanwhile, or not given up, is left as it is."""
+    community = db.session.get(Community, message.community_id) if message.community_id else None
+    allowed = permissions.is_site_admin(actor) or (
+        community is not None and permissions.can_manage_members(actor, community)
+    )
+    if not allowed:
+        raise NotAllowed()
+    if mail.retry(message):
+        audit.record("mail.retry", actor=actor, community_id=message.community_id, obj=message)
 
 
 def create(
