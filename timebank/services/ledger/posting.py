@@ -42,6 +42,7 @@ from timebank.models import (
 from timebank.services import languages
 from timebank.services.exceptions import AlreadyDecided, InvalidInput, LimitExceeded
 from timebank.services.ledger import rules
+from timebank.services.metrics import stamps as metrics_stamps
 
 # (account, signed delta in minutes); the account is an ``Account`` or a locked row with
 # the same attributes (id, balance, credit_limit, upper_limit).
@@ -250,6 +251,7 @@ def apply_movements(exchange_id: int, movements: Sequence[Movement], *, now: dat
                 }
             )
         db.session.execute(_INSERT_ENTRIES, rows)
+        metrics_stamps.touch(exchange_id)  # cached metrics of the community go stale
     except IntegrityError as exc:
         if "balance" in str(exc.orig).lower():
             raise LimitExceeded() from exc
