@@ -11,7 +11,7 @@ import json
 import logging
 import types
 import typing
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from typing import Any, Protocol
 
@@ -91,12 +91,16 @@ class DatabaseStore:
     row is written with it; a page that only reads writes it on a connection of its own,
     which gives up rather than wait on a lock for long."""
 
+    def __init__(self) -> None:
+        self.cleared_at: datetime | None = None
+
     def get(self, community_id: int, label: str) -> tuple[str, str] | None:
-        row = db.session.execute(
-            select(MetricsSummary.stamp, MetricsSummary.payload).where(
-                MetricsSummary.community_id == community_id, MetricsSummary.period == label
-            )
-        ).first()
+        query = select(MetricsSummary.stamp, MetricsSummary.payload).where(
+            MetricsSummary.community_id == community_id, MetricsSummary.period == label
+        )
+        if self.cleared_at is not None:  # not even from a snapshot older than the clearing
+            query = query.where(MetricsSummary.computed_at > self.cleared_at)
+        row = db.session.execute(query).first()
         return (row.stamp, row.payload) if row else None
 
     def put(self, community_id: int, label: str, stamp: str, payload: str) -> None:
@@ -125,8 +129,14 @@ class DatabaseStore:
             log.warning("metrics cache not written: %s", error)
 
     def clear(self) -> None:
-        with db.engine.begin() as conn:
-            conn.execute(delete(MetricsSummary))
+        """Forget every summary (benchmarks, tests): at once in this process, and in the
+        table unless a transaction holds the database."""
+        self.cleared_at = utcnow()
+        try:
+            with db.engine.connect() as conn:
+                _write_briefly(conn, delete(MetricsSummary), db.engine.dialect.name == "postgresql")
+        except SQLAlchemyError as error:
+            log.warning("metrics cache not cleared: %s", error)
 
 
 def _write_briefly(conn, statement, postgres: bool) -> None:
