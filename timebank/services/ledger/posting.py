@@ -39,10 +39,9 @@ from timebank.models import (
     MembershipStatus,
     utcnow,
 )
-from timebank.services import languages
+from timebank.services import languages, metrics_stamps
 from timebank.services.exceptions import AlreadyDecided, InvalidInput, LimitExceeded
 from timebank.services.ledger import rules
-from timebank.services.metrics import stamps as metrics_stamps
 
 # (account, signed delta in minutes); the account is an ``Account`` or a locked row with
 # the same attributes (id, balance, credit_limit, upper_limit).

@@ -12,7 +12,8 @@ from sqlalchemy import and_, case, func, or_, select
 from timebank import models
 from timebank.extensions import db
 from timebank.models import Account, AuditEvent, Community, Entry, Exchange, Membership, utcnow
-from timebank.services.metrics import compute, periods, queries, stamps, store
+from timebank.services import metrics_stamps as stamps
+from timebank.services.metrics import compute, periods, queries, store
 from timebank.services.metrics.periods import Period
 from timebank.services.metrics.results import (
     CategoryRow,

@@ -1,5 +1,7 @@
-"""Each community's posting version: bumped in the posting's own transaction, so a summary
-cached under an older version is never served once the posting is committed."""
+"""Each community's posting version, for the metrics cache (``services.metrics.store``):
+bumped in the posting's own transaction, so a summary cached under an older version is
+never served once the posting is committed. An area of its own, importing only the models,
+so the ledger can call it without depending on the metrics."""
 
 from __future__ import annotations
 
