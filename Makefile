@@ -13,7 +13,7 @@ PORT    ?= 5000
 # reaching it from another machine: make run HOST=0.0.0.0 PUBLIC_URL=http://<this machine>:5000
 PUBLIC_URL ?= http://$(HOST):$(PORT)
 # Two workers: the suite is several hundred tests; pass PYTEST_ARGS= to run in one process.
-PYTEST_ARGS ?= -n 2
+PYTEST_ARGS ?= -n 2 --dist worksteal
 
 .PHONY: run test install translations chromium redis lint serve extract-messages bench clean \
 	lock dist check-wheel

@@ -61,6 +61,10 @@ class Config:
     # Redis down: keep counting in this process's memory rather than failing the request.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_SWALLOW_ERRORS = True
+    # Where computed metrics summaries are kept for every process and host: a Redis URL,
+    # "database" (the metrics_summaries table), or unset: the rate limits' Redis when
+    # RATELIMIT_STORAGE_URL names one, else the database.
+    METRICS_CACHE_URL: str | None = None
 
     MAIL_SERVER: str | None = None
     MAIL_PORT = 587

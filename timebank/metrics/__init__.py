@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("metrics", __name__, url_prefix="/c/<slug>")
 
-from timebank.metrics import routes  # noqa: E402,F401
+from timebank.metrics import cli, routes  # noqa: E402,F401

@@ -41,6 +41,7 @@ from timebank.models.messaging import (
     NotificationPreference,
     Report,
 )
+from timebank.models.metrics import MetricsStamp, MetricsSummary
 from timebank.models.profile import Profile
 from timebank.models.user import RecoveryCode, User
 
@@ -88,6 +89,8 @@ __all__ = [
     "Membership",
     "MembershipStatus",
     "OutboxMessage",
+    "MetricsStamp",
+    "MetricsSummary",
     "Profile",
     "Role",
     "RecoveryCode",

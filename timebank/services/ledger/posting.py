@@ -39,7 +39,7 @@ from timebank.models import (
     MembershipStatus,
     utcnow,
 )
-from timebank.services import languages
+from timebank.services import languages, metrics_stamps
 from timebank.services.exceptions import AlreadyDecided, InvalidInput, LimitExceeded
 from timebank.services.ledger import rules
 
@@ -263,6 +263,7 @@ def apply_movements(
                 }
             )
         db.session.execute(_INSERT_ENTRIES, rows)
+        metrics_stamps.touch(exchange_id)  # cached metrics of the community go stale
     except IntegrityError as exc:
         if "balance" in str(exc.orig).lower():
             raise LimitExceeded() from exc

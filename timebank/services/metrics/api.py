@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
+from datetime import date
 
 from sqlalchemy import and_, case, func, or_, select
 
 from timebank import models
 from timebank.extensions import db
-from timebank.models import Account, AuditEvent, Community, Entry, Exchange, Membership
-from timebank.services.metrics import compute, queries
+from timebank.models import Account, AuditEvent, Community, Entry, Exchange, Membership, utcnow
+from timebank.services import metrics_stamps as stamps
+from timebank.services.metrics import compute, periods, queries, store
 from timebank.services.metrics.periods import Period
 from timebank.services.metrics.results import (
     CategoryRow,
@@ -21,15 +24,17 @@ from timebank.services.metrics.results import (
 )
 
 _CACHE_SIZE = 128
-_cache: OrderedDict[tuple, Summary] = OrderedDict()
+_memo: OrderedDict[tuple, Summary] = OrderedDict()
 _lock = threading.Lock()
 
 
-def ledger_state() -> tuple:
-    """What the figures depend on, in one cheap query: the last entry (every posting and
-    reversal), the last audit event (admissions, role changes), the last membership, and
-    the last profile change when profiles exist. Any change gives a new key."""
+def ledger_state(community_id: int) -> str:
+    """What the figures depend on, in one cheap query, as a stamp: the community's posting
+    version (bumped in each posting's own transaction, see ``stamps``), the last entry, the
+    last audit event (admissions, role changes), the last membership, and the last profile
+    change when profiles exist. Any change gives a new stamp."""
     parts = [
+        stamps.version_of(community_id),
         select(func.max(Entry.id)).scalar_subquery(),
         select(func.max(AuditEvent.id)).scalar_subquery(),
         select(func.max(Membership.id)).scalar_subquery(),
@@ -37,34 +42,48 @@ def ledger_state() -> tuple:
     profile = getattr(models, "Profile", None)
     if profile is not None:
         parts.append(select(func.max(profile.updated_at)).scalar_subquery())
-    return tuple(db.session.execute(select(*parts)).one())
+    row = db.session.execute(select(*parts)).one()
+    return ":".join("" if value is None else str(value) for value in row)
 
 
 def summary(community: Community, period: Period) -> Summary:
     return compute.summarise(community.id, period)
 
 
-def _cached_summary(community_id: int, period: Period, state: tuple) -> Summary:
+def _cached_summary(community_id: int, period: Period, state: str) -> Summary:
+    """This process's memo, then the shared store, then the computation (kept in both)."""
     key = (community_id, period, state)
     with _lock:
-        hit = _cache.get(key)
+        hit = _memo.get(key)
         if hit is not None:
-            _cache.move_to_end(key)
+            _memo.move_to_end(key)
             return hit
-    result = compute.summarise(community_id, period)
+    shared = store.current()
+    kept = shared.get(community_id, period.label)
+    result = None
+    if kept is not None and kept[0] == state:
+        try:
+            result = store.decode(kept[1])
+        except (ValueError, TypeError, KeyError):
+            result = None  # written by another version of the code: computed again
+    if result is None or result.period != period:
+        result = compute.summarise(community_id, period)
+        shared.put(community_id, period.label, state, store.encode(result))
     with _lock:
-        _cache[key] = result
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
+        _memo[key] = result
+        while len(_memo) > _CACHE_SIZE:
+            _memo.popitem(last=False)
     return result
 
 
 def dashboard(community: Community, period: Period) -> Dashboard:
-    """The period and the previous comparable one. Each period's summary is cached per
-    process, keyed by community, period and ``ledger_state()``: a hit costs one query, any
-    posting, reversal, admission or role change misses (never stale), and stepping back a
-    period reuses the summary already computed as "previous"."""
-    state = ledger_state()
+    """The period and the previous comparable one. Each period's summary is computed once
+    for every process and host: kept in the shared store (``store``: Redis or the
+    database) with the stamp of ``ledger_state()`` it was computed at. A hit costs one
+    query and a read; any posting, reversal, admission or role change gives a new stamp,
+    so a summary is never served stale; stepping back a period reuses the summary already
+    computed as "previous"."""
+    state = ledger_state(community.id)
     return Dashboard(
         community_id=community.id,
         current=_cached_summary(community.id, period, state),
@@ -72,9 +91,40 @@ def dashboard(community: Community, period: Period) -> Dashboard:
     )
 
 
+def refresh(community_ids: Iterable[int] | None = None, *, today: date | None = None) -> int:
+    """Compute now, for every community (or those given), the summaries the dashboard is
+    opened on (this quarter, this month and this year, and the ones before them) that are
+    missing or stale, so no member waits for them. Safe to run from cron or a job queue at
+    any frequency; a summary still current costs one read. The number computed."""
+    today = today or utcnow().date()
+    if community_ids is None:
+        community_ids = db.session.scalars(select(Community.id).order_by(Community.id)).all()
+    computed = 0
+    for community_id in community_ids:
+        state = ledger_state(community_id)
+        shared = store.current()
+        for period in _opened_on(today):
+            kept = shared.get(community_id, period.label)
+            if kept is None or kept[0] != state:
+                _cached_summary(community_id, period, state)
+                computed += 1
+    return computed
+
+
+def _opened_on(today: date) -> list[Period]:
+    """What the dashboard opens on (this quarter, and the one before to compare), the
+    last complete quarter reports usually cover (and its own previous), this month and the
+    one before."""
+    quarter = periods.quarter_of(today)
+    month = periods.month_of(today)
+    return [quarter, quarter.previous(), quarter.previous().previous(), month, month.previous()]
+
+
 def clear_cache() -> None:
+    """Forget every summary, in this process and in the shared store."""
     with _lock:
-        _cache.clear()
+        _memo.clear()
+    store.current().clear()
 
 
 def no_participation(period: Period) -> MemberParticipation:
