@@ -2,7 +2,7 @@
 period's computed summary
 
 Revision ID: s_metrics_1
-Revises: 0012
+Revises: o_jobs_1
 Create Date: 2026-12-06 06:00:00
 
 """
@@ -14,7 +14,7 @@ from timebank.models.base import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = "s_metrics_1"
-down_revision = "0012"
+down_revision = "o_jobs_1"
 branch_labels = None
 depends_on = None
 
