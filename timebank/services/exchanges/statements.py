@@ -154,6 +154,13 @@ class StatementLine:
     description: str | None
 
 
+def running_balance():
+    """The balance after each line in the order a statement reads: by the date of the
+    service, then by posting (``Entry.balance_after`` follows posting order only, so a
+    late-recorded exchange would show a balance out of step with the lines above it)."""
+    return func.sum(Entry.delta).over(order_by=(Exchange.service_date, Entry.id))
+
+
 def _statement_query(account_id: int):
     # Aliased per call, not at import: the first alias configures every mapper.
     other = aliased(Entry)
@@ -164,7 +171,7 @@ def _statement_query(account_id: int):
             Entry.id,
             Entry.created_at,
             Entry.delta,
-            Entry.balance_after,
+            running_balance(),
             Exchange.id,
             Exchange.kind,
             Exchange.service_date,
@@ -197,9 +204,10 @@ def _line(r) -> StatementLine:
 
 
 def statement_page(account: Account, *, page: int = 1, per_page: int = 25) -> Page:
-    """Every posted movement of ``account``, newest first, with its running balance."""
+    """Every posted movement of ``account``, latest service date first (then latest
+    posted), with the running balance in that order."""
     count = select(func.count()).select_from(Entry).where(Entry.account_id == account.id)
-    query = _statement_query(account.id).order_by(Entry.id.desc())
+    query = _statement_query(account.id).order_by(Exchange.service_date.desc(), Entry.id.desc())
     return _paginate(query, count, page, per_page, _line)
 
 
@@ -213,8 +221,12 @@ def statement_count(account: Account) -> int:
 
 
 def statement_lines(account_id: int, *, batch: int = 1000) -> Iterator[StatementLine]:
-    """The whole statement of an account, oldest first, streamed in batches."""
-    query = _statement_query(account_id).order_by(Entry.id).execution_options(yield_per=batch)
+    """The whole statement of an account, by service date then posting, streamed."""
+    query = (
+        _statement_query(account_id)
+        .order_by(Exchange.service_date, Entry.id)
+        .execution_options(yield_per=batch)
+    )
     for row in db.session.execute(query):
         yield _line(row)
 
