@@ -11,11 +11,13 @@ from timebank.console import bp
 from timebank.console.forms import AnnouncementForm, AuditFilterForm, ImportForm, TimesheetForm
 from timebank.extensions import db
 from timebank.forms import new_key
+from timebank.i18n import current_language
 from timebank.models import Announcement, Community, Exchange
 from timebank.services import audit_trail as auditlog
 from timebank.services import csvsafe
 from timebank.services.community import announcements, imports
 from timebank.services.exchanges import slips, timesheets
+from timebank.services.listings import categories as category_tree
 from timebank.web import act, actor, page_number, run, scoped_or_404
 
 MORE_ROWS = 10
@@ -50,7 +52,14 @@ def _render_timesheet(
 ) -> str:
     by_line = {slip.line: slip for slip in checked or []}
     return render_template(
-        "console/timesheet.html", community=community, form=form, checked=checked, by_line=by_line
+        "console/timesheet.html",
+        community=community,
+        form=form,
+        checked=checked,
+        by_line=by_line,
+        categories=[
+            (c.key, c.display_name(current_language())) for c in category_tree.tree(community)
+        ],
     )
 
 
