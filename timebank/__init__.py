@@ -116,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     from timebank.metrics import bp as metrics_bp
     from timebank.notifications import bp as notifications_bp
     from timebank.notifications import routes as notification_routes
+    from timebank import navigation
     from timebank.profiles import bp as profiles_bp
     from timebank.proxy import bp as proxy_bp
 
@@ -126,3 +127,4 @@ def _register_blueprints(app: Flask) -> None:
     ):  # fmt: skip
         app.register_blueprint(blueprint)
     notification_routes.init_app(app)
+    navigation.init_app(app)

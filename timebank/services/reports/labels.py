@@ -29,8 +29,8 @@ LABELS: dict[str, dict[str, object]] = {
     },
     "kind": {
         "exchange": _l("Exchange"),
-        "donation": _l("Donation to the pot"),
-        "grant": _l("Grant from the pot"),
+        "donation": _l("Gift to the community pot"),
+        "grant": _l("Grant from the community pot"),
         "group": _l("Group exchange"),
         "settlement": _l("Settlement"),
         "reversal": _l("Reversal"),
