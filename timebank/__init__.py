@@ -101,6 +101,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per area (docs/architecture.md)."""
+    from timebank import navigation
     from timebank.account import bp as account_bp
     from timebank.admin import bp as admin_bp
     from timebank.auth import bp as auth_bp
@@ -116,7 +117,6 @@ def _register_blueprints(app: Flask) -> None:
     from timebank.metrics import bp as metrics_bp
     from timebank.notifications import bp as notifications_bp
     from timebank.notifications import routes as notification_routes
-    from timebank import navigation
     from timebank.profiles import bp as profiles_bp
     from timebank.proxy import bp as proxy_bp
 
