@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from timebank.access import community_required
 from timebank.console import bp
 from timebank.console.forms import AnnouncementForm, AuditFilterForm, ImportForm, TimesheetForm
 from timebank.extensions import db
 from timebank.forms import new_key
-from timebank.i18n import current_language
+from timebank.i18n import current_language, local_digits
 from timebank.models import Announcement, Community, Exchange
 from timebank.services import audit_trail as auditlog
 from timebank.services import csvsafe
@@ -44,7 +45,8 @@ def _submit(community: Community, form: TimesheetForm, rows: list[dict]) -> list
 
 
 def _recorded(saved: list[Exchange]) -> str:
-    return _("%(n)d exchanges were recorded.", n=len(saved))
+    return ngettext("%(num)s exchange was recorded.", "%(num)s exchanges were recorded.",
+                    len(saved), num=local_digits(len(saved)))  # fmt: skip
 
 
 def _render_timesheet(
@@ -105,7 +107,8 @@ def _import(community: Community, form: ImportForm, data: bytes, commit: bool) -
 
 
 def _imported(result: imports.Result) -> str:
-    return _("%(n)d rows were imported.", n=result.created)
+    return ngettext("%(num)s row was imported.", "%(num)s rows were imported.",
+                    result.created, num=local_digits(result.created))  # fmt: skip
 
 
 def _render_import(community: Community, form: ImportForm, result: imports.Result | None) -> str:

@@ -151,7 +151,7 @@ def statement(community: Community) -> str:
 
 
 @bp.route("/hours/statement/print")
-@community_required("member")
+@community_required("participant")
 def statement_print(community: Community) -> tuple[str, int]:
     """The member's own statement for chosen days, with opening and closing balances, laid
     out for paper."""
