@@ -71,7 +71,7 @@ def test_pdf_has_cover_summary_and_appendix_in_order(town):
     charts, sections and definitions; pages after the cover numbered."""
     pages = _text(_pdf(town, "en"))
     assert "Activity report" in pages[0] and "1st quarter 2026" in pages[0]
-    assert "Summary" in pages[1] and "Previous period" in pages[1] and "Change" in pages[1]
+    assert "Summary" in pages[1] and "Previous period" in pages[1] and "Difference" in pages[1]
     assert "Charts" in pages[2]
     assert "Definitions" in "".join(pages[-2:])
     assert "Page 2" in pages[1] and "Page 1" not in pages[0]

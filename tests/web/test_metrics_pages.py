@@ -176,7 +176,7 @@ def test_exports_stream_csv_and_xlsx(client, auth, town):
     response.close()
     assert len(rows) == 1 + 9  # every record dated in Q1: 7 exchanges, the reversal, the donation
     assert response.headers["Content-Disposition"] == (
-        f"attachment; filename=exchanges-{slug}-2026-Q1.csv"
+        f"attachment; filename=exchanges-{slug}-2026-Q1-en.csv"
     )
     members = client.get(f"/c/{slug}/exports/members.xlsx?period=2026-Q1")
     content = members.data

@@ -154,8 +154,9 @@ def record(community: Community, kind: str, fmt: str, period: Period, *, actor: 
                  details={"period": period.label, "format": fmt})  # fmt: skip
 
 
-def filename(community: Community, kind: str, fmt: str, period: Period) -> str:
-    return f"{kind}-{community.slug}-{period.label}.{fmt}"
+def filename(community: Community, kind: str, fmt: str, period: Period, locale: str) -> str:
+    """``<kind>-<community>-<period>-<language>.<fmt>``: the labels are in ``locale``."""
+    return f"{kind}-{community.slug}-{period.label}-{locale}.{fmt}"
 
 
 def csv_stream(kind: str, community_id: int, period: Period) -> Iterator[str]:

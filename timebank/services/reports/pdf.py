@@ -180,7 +180,7 @@ def figure_table(key: str, title: str, figures, report: Report) -> Table:
     """Figures as rows: name, this period, the previous one, the change."""
     table = Table(key, title, [
         Column("metric", _("Figure")), Column("value", _("This period"), "user"),
-        Column("previous", _("Previous period"), "user"), Column("change", _("Change"), "user"),
+        Column("previous", _("Previous period"), "user"), Column("change", _("Difference"), "user"),
     ])  # fmt: skip
     for figure in figures:
         now, before = figure.get(report.summary), figure.get(report.previous)
