@@ -59,3 +59,16 @@ def test_login_error_has_no_field_prefix(auth, locale):
     page = auth.login("nobody@example.org", "wrong-password-1").get_data(as_text=True)
     summary = page.split('class="error-summary"')[1].split("</ul>")[0]
     assert "Password:" not in summary and "كلمة المرور:" not in summary
+
+
+@pytest.mark.parametrize(("locale", "expected"), [("en", "3 rows were imported."),
+                                                  ("ar", "٣")])  # fmt: skip
+def test_route_messages_count_in_the_readers_digits(app, locale, expected):
+    from timebank.console import routes_tools
+
+    class Result:
+        created = 3
+
+    with app.test_request_context(), force_locale(locale):
+        assert expected in routes_tools._imported(Result())  # type: ignore[arg-type]
+        assert routes_tools._recorded([object()])  # type: ignore[list-item]

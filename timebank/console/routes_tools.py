@@ -45,8 +45,9 @@ def _submit(community: Community, form: TimesheetForm, rows: list[dict]) -> list
 
 
 def _recorded(saved: list[Exchange]) -> str:
-    return ngettext("%(num)s exchange was recorded.", "%(num)s exchanges were recorded.",
-                    len(saved), num=local_digits(len(saved)))  # fmt: skip
+    # The whole sentence in the reader's digits (ngettext fills in ``num`` itself).
+    return local_digits(ngettext("%(num)s exchange was recorded.",
+                                 "%(num)s exchanges were recorded.", len(saved)))  # fmt: skip
 
 
 def _render_timesheet(
@@ -107,8 +108,8 @@ def _import(community: Community, form: ImportForm, data: bytes, commit: bool) -
 
 
 def _imported(result: imports.Result) -> str:
-    return ngettext("%(num)s row was imported.", "%(num)s rows were imported.",
-                    result.created, num=local_digits(result.created))  # fmt: skip
+    return local_digits(ngettext("%(num)s row was imported.", "%(num)s rows were imported.",
+                                 result.created))  # fmt: skip
 
 
 def _render_import(community: Community, form: ImportForm, result: imports.Result | None) -> str:

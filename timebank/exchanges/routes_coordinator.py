@@ -259,12 +259,13 @@ def _post_group(
             description=form.description.data or None,
         ),
         form=form,
-        success=lambda posted: ngettext(
-            "%(num)s exchange was posted.",
-            "%(num)s exchanges were posted together.",
-            len(posted),
-            num=local_digits(len(posted)),
-        ),  # fmt: skip
+        success=lambda posted: local_digits(
+            ngettext(
+                "%(num)s exchange was posted.",
+                "%(num)s exchanges were posted together.",
+                len(posted),
+            )
+        ),
         aliases=_GROUP_ALIASES,
     )
     owner = _over_limit(outcome.error)
