@@ -21,14 +21,17 @@ PYTEST_ARGS ?= -n 2 --dist worksteal
 # The exact versions in the requirements files (with their hashes), then the project itself
 # (editable: its build hook compiles the catalogues in place).
 $(RUNTIME): pyproject.toml setup.py requirements.txt
+	@echo "==> [1/4] Creating the virtualenv in $(VENV)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	@echo "==> [2/4] Installing the locked packages (requirements.txt; a minute or two the first time)"
+	$(BIN)/pip install --progress-bar on --disable-pip-version-check -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 $(STAMP): $(RUNTIME) requirements-dev.txt
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@echo "==> [3/4] Installing the test, lint and browser tools (requirements-dev.txt)"
+	$(BIN)/pip install --progress-bar on --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
 install: $(STAMP) translations
@@ -57,8 +60,17 @@ check-wheel: $(STAMP)
 
 run: export TIMEBANK_PUBLIC_URL = $(PUBLIC_URL)
 run: install
+	@echo "==> [4/4] Migrating the database and loading the demo community"
 	$(TIMEBANK) db upgrade
 	$(TIMEBANK) demo
+	@echo ""
+	@echo "Timebank is starting at $(PUBLIC_URL)/  (stop it with Ctrl+C)"
+	@echo "  Demo logins, password demo-password-2026:"
+	@echo "    admin@example.org        administrator"
+	@echo "    coordinator@example.org  coordinator (console: $(PUBLIC_URL)/c/old-town/coordinator/)"
+	@echo "    salma@example.org        member (also omar@, grace@, yusuf@, layla@)"
+	@echo "  Another port or host: make run PORT=8080 HOST=0.0.0.0 PUBLIC_URL=http://<this machine>:8080"
+	@echo ""
 	$(TIMEBANK) run --host $(HOST) --port $(PORT)
 
 # Browser tests drive Debian's chromium; install it when missing (root only, as in CI).

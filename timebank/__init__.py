@@ -105,6 +105,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per area (docs/architecture.md)."""
+    from timebank import navigation
     from timebank.account import bp as account_bp
     from timebank.admin import bp as admin_bp
     from timebank.auth import bp as auth_bp
@@ -131,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     ):  # fmt: skip
         app.register_blueprint(blueprint)
     notification_routes.init_app(app)
+    navigation.init_app(app)
     from timebank.api import openapi
 
     openapi.init_app(app)

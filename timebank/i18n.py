@@ -58,11 +58,25 @@ def isolate(value: object) -> Markup:
 
 
 def format_when(value: date | datetime | None, style: str = "medium") -> str:
+    """A date, or a moment to the minute (never seconds): "6 Dec 2026, 05:46"."""
     if value is None:
         return ""
     if isinstance(value, datetime):
+        if style == "medium":
+            return local_digits(format_datetime(value, _minutes_pattern()))
         return local_digits(format_datetime(value, style))
     return local_digits(format_date(value, style))
+
+
+def _minutes_pattern() -> str:
+    """The locale's medium date and short time joined its way (CLDR), without seconds."""
+    locale = get_locale()
+    if locale is None:
+        return "d MMM y, HH:mm"
+    joined = str(locale.datetime_formats["medium"])
+    return joined.replace("{1}", str(locale.date_formats["medium"].pattern)).replace(
+        "{0}", str(locale.time_formats["short"].pattern)
+    )
 
 
 def format_month(year_month: str, style: str = "LLLL y") -> str:
@@ -85,4 +99,5 @@ def init_app(app: Flask, babel: Babel) -> None:
         month=format_month,
         digits=local_digits,
         bdi=isolate,
+        join_list=languages.join_list,
     )

@@ -76,7 +76,7 @@ def test_closed_period_report_is_byte_stable(town):
 def test_file_names_and_unknown_format(town):
     """Attachments are named after the community and period; unknown formats are refused."""
     file, _data = _json(town)
-    assert file.filename == f"activity-{town.community.slug}-2026-Q1.json"
+    assert file.filename == f"activity-{town.community.slug}-2026-Q1-en.json"
     with pytest.raises(reports.InvalidInput):
         reports.produce(town.community, Q1, "docx", locale="en", actor=None)
 

@@ -21,6 +21,7 @@ ROUTES = {
     "exchanges.record": ("member", True),
     "exchanges.statement": ("member", True),
     "exchanges.statement_csv": ("member", True),
+    "exchanges.statement_print": ("member", True),
     "exchanges.donate": ("member", True),
     "exchanges.detail": ("party", True),
     "exchanges.confirm": ("party", False),

@@ -146,7 +146,7 @@ def test_download_is_an_attachment_with_a_sensible_name(client, auth, town):
     response = client.get(f"/c/{town.community.slug}/reports/2026-Q1.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     assert response.headers["Content-Disposition"] == (
-        f"attachment; filename=activity-{town.community.slug}-2026-Q1.pdf"
+        f"attachment; filename=activity-{town.community.slug}-2026-Q1-en.pdf"
     )
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == before + 1
     zipped = client.get(f"/c/{town.community.slug}/reports/2026-Q1.csv")
@@ -176,7 +176,7 @@ def test_exports_stream_csv_and_xlsx(client, auth, town):
     response.close()
     assert len(rows) == 1 + 9  # every record dated in Q1: 7 exchanges, the reversal, the donation
     assert response.headers["Content-Disposition"] == (
-        f"attachment; filename=exchanges-{slug}-2026-Q1.csv"
+        f"attachment; filename=exchanges-{slug}-2026-Q1-en.csv"
     )
     members = client.get(f"/c/{slug}/exports/members.xlsx?period=2026-Q1")
     content = members.data

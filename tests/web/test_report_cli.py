@@ -30,7 +30,7 @@ def test_report_command_writes_json_and_pdf(runner, town, tmp_path):
     target = tmp_path / "q1.json"
     result = report(runner, town.community.slug, target, *Q1, "--format", "json")
     assert result.exit_code == 0, result.output
-    assert f"activity-{town.community.slug}-2026-Q1.json" in result.output
+    assert f"activity-{town.community.slug}-2026-Q1-en.json" in result.output
     data = json.loads(target.read_text())
     assert data["summary"]["participation"]["minutes"] == 510
     pdf = tmp_path / "q1.pdf"

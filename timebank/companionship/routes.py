@@ -31,7 +31,7 @@ from timebank.services import permissions
 from timebank.services.companionship import contact, queries, safeguarding
 from timebank.services.companionship import requests as companionship
 from timebank.services.exceptions import InvalidInput
-from timebank.services.languages import SPOKEN_LANGUAGES
+from timebank.services.languages import SPOKEN_LANGUAGES, join_list
 
 
 def _is_coordinator(community: Community) -> bool:
@@ -156,7 +156,7 @@ def _show_page(
         coordinator=coordinator,
         is_recipient=view.is_recipient,
         missing=view.missing,
-        missing_labels=", ".join(str(safeguarding.CHECK_LABELS[t]) for t in view.missing),
+        missing_labels=join_list(safeguarding.CHECK_LABELS[t] for t in view.missing),
         arrangements=view.arrangements,
         offered=view.offered,
         form=ConfirmForm(),

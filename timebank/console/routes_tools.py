@@ -5,17 +5,20 @@ from __future__ import annotations
 from flask import Response, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from timebank.access import community_required
 from timebank.console import bp
 from timebank.console.forms import AnnouncementForm, AuditFilterForm, ImportForm, TimesheetForm
 from timebank.extensions import db
 from timebank.forms import new_key
+from timebank.i18n import current_language, local_digits
 from timebank.models import Announcement, Community, Exchange
 from timebank.services import audit_trail as auditlog
 from timebank.services import csvsafe
 from timebank.services.community import announcements, imports
 from timebank.services.exchanges import slips, timesheets
+from timebank.services.listings import categories as category_tree
 from timebank.web import act, actor, page_number, run, scoped_or_404
 
 MORE_ROWS = 10
@@ -42,7 +45,9 @@ def _submit(community: Community, form: TimesheetForm, rows: list[dict]) -> list
 
 
 def _recorded(saved: list[Exchange]) -> str:
-    return _("%(n)d exchanges were recorded.", n=len(saved))
+    # The whole sentence in the reader's digits (ngettext fills in ``num`` itself).
+    return local_digits(ngettext("%(num)s exchange was recorded.",
+                                 "%(num)s exchanges were recorded.", len(saved)))  # fmt: skip
 
 
 def _render_timesheet(
@@ -50,7 +55,14 @@ def _render_timesheet(
 ) -> str:
     by_line = {slip.line: slip for slip in checked or []}
     return render_template(
-        "console/timesheet.html", community=community, form=form, checked=checked, by_line=by_line
+        "console/timesheet.html",
+        community=community,
+        form=form,
+        checked=checked,
+        by_line=by_line,
+        categories=[
+            (c.key, c.display_name(current_language())) for c in category_tree.tree(community)
+        ],
     )
 
 
@@ -96,7 +108,8 @@ def _import(community: Community, form: ImportForm, data: bytes, commit: bool) -
 
 
 def _imported(result: imports.Result) -> str:
-    return _("%(n)d rows were imported.", n=result.created)
+    return local_digits(ngettext("%(num)s row was imported.", "%(num)s rows were imported.",
+                                 result.created))  # fmt: skip
 
 
 def _render_import(community: Community, form: ImportForm, result: imports.Result | None) -> str:

@@ -151,6 +151,14 @@ def statement(community: Community) -> str:
     )
 
 
+@bp.route("/hours/statement/print")
+@community_required("participant")
+def statement_print(community: Community) -> tuple[str, int]:
+    """The member's own statement for chosen days, with opening and closing balances, laid
+    out for paper."""
+    return web.statement_page(community, _own_membership(community))
+
+
 def _csv_header() -> list[str]:
     return [
         _("Posted on"), _("Date of the service"), _("Exchange"), _("Kind"),

@@ -8,6 +8,7 @@ from functools import partial
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from timebank import web
@@ -32,11 +33,13 @@ from timebank.exchanges.helpers import (
 )
 from timebank.extensions import db
 from timebank.forms import ConfirmForm, int_or_none
+from timebank.i18n import local_digits
 from timebank.models import Community, Exchange, Membership
 from timebank.services.exceptions import DomainError, LimitExceeded
 from timebank.services.exchanges import bulk, lookups, movements, policy, statements
 from timebank.services.exchanges import lifecycle as exchanges
 from timebank.services.exchanges import rows as exchange_rows
+from timebank.services.languages import join_list
 
 _GROUP_ALIASES = {"minutes": "duration", "member": "many"}
 
@@ -212,7 +215,12 @@ def _members(form: GroupForm, community: Community) -> list[Membership] | None:
     missing = [n for n in numbers if n not in found]
     if missing:
         form.many.errors.append(
-            _("No member has the number %(n)s.", n=", ".join(str(n) for n in missing))
+            ngettext(
+                "No member has the number %(n)s.",
+                "No member has the numbers %(n)s.",
+                len(missing),
+                n=join_list(missing),
+            )  # fmt: skip
         )
         return None
     return [db.get_or_404(Membership, found[n].membership_id) for n in numbers]
@@ -251,7 +259,13 @@ def _post_group(
             description=form.description.data or None,
         ),
         form=form,
-        success=lambda posted: _("%(n)s exchanges were posted together.", n=len(posted)),
+        success=lambda posted: local_digits(
+            ngettext(
+                "%(num)s exchange was posted.",
+                "%(num)s exchanges were posted together.",
+                len(posted),
+            )
+        ),
         aliases=_GROUP_ALIASES,
     )
     owner = _over_limit(outcome.error)

@@ -179,7 +179,7 @@ def export(community: Community, kind: str, fmt: str) -> BaseResponse | tuple[st
         return _reports_page(community, form, period, status)
     exports.check_kind(kind, fmt)  # a bad one is the error page
     _done(web.run(lambda: exports.record(community, kind, fmt, period, actor=web.actor())))
-    name = exports.filename(community, kind, fmt, period)
+    name = exports.filename(community, kind, fmt, period, current_language())
     if fmt == "xlsx":
         rtl = current_language() == "ar"
         # Built in a (read) transaction of its own, over before the file is sent.

@@ -5,6 +5,9 @@ same words on pages, in messages from services and in e-mails ("−8 h 20 min",
 
 from __future__ import annotations
 
+import re
+
+from babel.lists import format_list
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -23,10 +26,26 @@ _ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 MINUS = "\u2212"  # the minus sign, not a hyphen
 
 
+_NEGATIVE = re.compile(r"(?<![\w.])-(?=\d)")
+
+
 def in_readers_digits(text: str) -> str:
-    """``text`` with Arabic-Indic digits for an Arabic reader (CLDR gives Latin ones)."""
+    """``text`` with Arabic-Indic digits for an Arabic reader (CLDR gives Latin ones), and
+    a negative number's sign as the minus sign (U+2212), not a hyphen: "−4", never "-4"
+    (a hyphen between digits, as in 2026-11-03, stays)."""
+    text = _NEGATIVE.sub(MINUS, text)
     locale = get_locale()
     return text.translate(_ARABIC_INDIC) if locale and locale.language == "ar" else text
+
+
+def join_list(items) -> str:
+    """Items joined the reader's way: "a, b and c" / "أ وب وج" (CLDR list patterns);
+    numbers among them in the reader's digits."""
+    words = [str(item) for item in items]
+    if not words:
+        return ""
+    locale = get_locale()
+    return in_readers_digits(format_list(words, locale=str(locale) if locale else "en"))
 
 
 def duration(minutes: int | None) -> str:

@@ -17,6 +17,7 @@ from timebank.services import audit, permissions
 from timebank.services.auth import users as accounts
 from timebank.services.community import profiles, vetting
 from timebank.services.exceptions import AlreadyDecided, InvalidInput, NotAllowed
+from timebank.services.languages import join_list
 from timebank.services.ledger import posting as ledger
 from timebank.services.messaging import mail
 
@@ -147,7 +148,7 @@ def approve(membership: Membership, *, actor: User) -> Membership:
         raise InvalidInput(
             _l(
                 "Tick the required vetting steps first: %(steps)s.",
-                steps=", ".join(s.display_name(community.locale) for s in missing),
+                steps=join_list(s.display_name(community.locale) for s in missing),
             ),
             field="vetting",
         )

@@ -29,6 +29,7 @@ from timebank.models import (
 )
 from timebank.services import audit, permissions
 from timebank.services.exceptions import InvalidInput, NotAllowed
+from timebank.services.languages import join_list
 from timebank.services.listings import categories
 from timebank.services.messaging import notifications
 
@@ -84,7 +85,7 @@ def require_checks(
     """Raise ``NotAllowed`` naming the missing checks, if any."""
     missing = missing_checks(membership, category_key, kind)
     if missing:
-        names = ", ".join(str(CHECK_LABELS[t]) for t in missing)
+        names = join_list(CHECK_LABELS[t] for t in missing)
         raise NotAllowed(
             _l(
                 "This needs safeguarding checks that are not on record or have expired: "

@@ -33,6 +33,14 @@ from timebank.services.exchanges.rows import ExchangeRow, rows_query, to_row
 from timebank.services.ledger import rules
 from timebank.services.paging import Page
 
+
+def _paginate(query, count_query, page: int, per_page: int, convert) -> Page:
+    total = db.session.scalar(count_query) or 0
+    page = max(1, min(page, max(1, math.ceil(total / per_page))))
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page([convert(r) for r in rows], page, per_page, total)
+
+
 # -- My hours ---------------------------------------------------------------------------
 
 
@@ -157,6 +165,13 @@ class StatementLine:
     description: str | None
 
 
+def running_balance():
+    """The balance after each line in the order a statement reads: by the date of the
+    service, then by posting (``Entry.balance_after`` follows posting order only, so a
+    late-recorded exchange would show a balance out of step with the lines above it)."""
+    return func.sum(Entry.delta).over(order_by=(Exchange.service_date, Entry.id))
+
+
 def _statement_query(account_id: int):
     # Aliased per call, not at import: the first alias configures every mapper.
     other = aliased(Entry)
@@ -167,7 +182,7 @@ def _statement_query(account_id: int):
             Entry.id,
             Entry.created_at,
             Entry.delta,
-            Entry.balance_after,
+            running_balance(),
             Exchange.id,
             Exchange.kind,
             Exchange.service_date,
@@ -200,16 +215,11 @@ def _line(r) -> StatementLine:
 
 
 def statement_page(account: Account, *, page: int = 1, per_page: int = 25) -> Page:
-    """Every posted movement of ``account``, newest first, with its running balance. A deep
-    page seeks to its first entry, found in ``ix_entries_account_id_id`` alone: page 50
-    costs what page 1 costs."""
-    total = statement_count(account)
-    page = max(1, min(page, max(1, math.ceil(total / per_page))))
-    keys = select(Entry.id).where(Entry.account_id == account.id).order_by(Entry.id.desc())
-    seek = paging.from_first_key(Entry.id, keys, page=page, per_page=per_page)
-    query = _statement_query(account.id).where(seek)
-    rows = db.session.execute(query.order_by(Entry.id.desc()).limit(per_page)).all()
-    return Page([_line(r) for r in rows], page, per_page, total)
+    """Every posted movement of ``account``, latest service date first (then latest
+    posted), with the running balance in that order."""
+    count = select(func.count()).select_from(Entry).where(Entry.account_id == account.id)
+    query = _statement_query(account.id).order_by(Exchange.service_date.desc(), Entry.id.desc())
+    return _paginate(query, count, page, per_page, _line)
 
 
 def statement_count(account: Account) -> int:
@@ -222,8 +232,12 @@ def statement_count(account: Account) -> int:
 
 
 def statement_lines(account_id: int, *, batch: int = 1000) -> Iterator[StatementLine]:
-    """The whole statement of an account, oldest first, streamed in batches."""
-    query = _statement_query(account_id).order_by(Entry.id).execution_options(yield_per=batch)
+    """The whole statement of an account, by service date then posting, streamed."""
+    query = (
+        _statement_query(account_id)
+        .order_by(Exchange.service_date, Entry.id)
+        .execution_options(yield_per=batch)
+    )
     for row in db.session.execute(query):
         yield _line(row)
 

@@ -4,7 +4,7 @@ period with its opening and closing balances (promise 15)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
@@ -24,6 +24,7 @@ class Line:
     delta: int
     balance_after: int
     counterpart: str | None  # None: the community pot
+    posted: int = 0  # the entry's id: posting order among lines of the same day
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,10 @@ def statement(
     limit: int = 500,
 ) -> Statement:
     """The latest ``limit`` postings of the member's account from ``start`` to ``end``
-    (inclusive, either open), oldest first, with the opening and closing balances: opening
-    plus the changes of every posting in the period is the closing balance."""
+    (posting days, inclusive, either open), in the order a statement reads (date of the
+    service, then posting), with the opening and closing balances: opening plus the
+    changes of every posting in the period is the closing balance, and each line's
+    balance is the one after it in that order."""
     since = _midnight(start) if start else None
     until = _midnight(end + timedelta(days=1)) if end else None
     account_id = db.session.scalar(select(Account.id).where(Account.membership_id == membership.id))
@@ -59,7 +62,21 @@ def statement(
         return Statement([], start, end, 0, 0)
     opening = posting.balance_at(account_id, since) if since else 0
     closing = posting.balance_at(account_id, until or utcnow())
-    return Statement(_lines(account_id, since, until, limit), start, end, opening, closing)
+    lines = _lines(account_id, since, until, limit)
+    return Statement(_running(lines, closing), start, end, opening, closing)
+
+
+def _running(lines: list[Line], closing: int) -> list[Line]:
+    """``lines`` by service date then posting, each with the balance after it: counted up
+    from the balance before the first line shown (the opening balance unless ``limit``
+    left older postings out), so the last line ends on the closing balance."""
+    ordered = sorted(lines, key=lambda line: (line.service_date, line.posted))
+    balance = closing - sum(line.delta for line in ordered)
+    result = []
+    for line in ordered:
+        balance += line.delta
+        result.append(replace(line, balance_after=balance))
+    return result
 
 
 def lines(membership: Membership, *, limit: int = 500) -> list[Line]:
@@ -84,6 +101,7 @@ def _lines(
             Entry.delta,
             Entry.balance_after,
             other_user.display_name,
+            Entry.id,
         )  # fmt: skip
         .join(Exchange, Entry.exchange_id == Exchange.id)
         .join(
@@ -101,4 +119,4 @@ def _lines(
     if until is not None:
         query = query.where(Entry.created_at <= until)
     rows = db.session.execute(query.order_by(Entry.id.desc()).limit(limit)).all()
-    return [Line(r[0], r[1], r[2].value, r[3], r[4], r[5], r[6]) for r in reversed(rows)]
+    return [Line(r[0], r[1], r[2].value, r[3], r[4], r[5], r[6], r[7]) for r in reversed(rows)]

@@ -17,7 +17,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from timebank.i18n import format_month, local_digits
+from timebank.i18n import format_minutes, format_month, local_digits
 from timebank.services.metrics.definitions import LEVEL_NAMES, PARTNER_BUCKET_NAMES
 from timebank.services.metrics.results import MemberParticipation, Summary
 
@@ -84,14 +84,23 @@ def _config(title: str, **extra) -> dict:
 
 
 def _hours(minutes: int) -> float:
-    return round(minutes / 60, 1)
+    return minutes / 60
+
+
+def _duration(hours: float) -> str:
+    """A value on an hours chart as people say it: "2 h 30 min", not "2.5"."""
+    return format_minutes(round(hours * 60))
+
+
+def _hours_config(title: str, **extra) -> dict:
+    return _config(title, value_formatter=_duration, **extra)
 
 
 def render(name: str, summary: Summary, category_names: dict[str, str]) -> str:
     """The SVG markup of chart ``name`` (one of ``NAMES``) for a period."""
     pygal = _pygal()
     if name == "hours":
-        chart = pygal.Bar(**_config(_("Hours exchanged per month"), x_label_rotation=30))
+        chart = pygal.Bar(**_hours_config(_("Hours exchanged per month"), x_label_rotation=30))
         chart.x_labels = [format_month(m.month, MONTH) for m in summary.months]
         chart.add(_("Hours"), [_hours(m.minutes) for m in summary.months])
     elif name == "active":
@@ -99,7 +108,7 @@ def render(name: str, summary: Summary, category_names: dict[str, str]) -> str:
         chart.x_labels = [format_month(m.month, MONTH) for m in summary.months]
         chart.add(_("Active members"), [m.active_members for m in summary.months])
     elif name == "categories":
-        chart = pygal.HorizontalBar(**_config(_("Hours by category")))
+        chart = pygal.HorizontalBar(**_hours_config(_("Hours by category")))
         rows = summary.categories[:12]
         chart.x_labels = [category_names.get(c.key, c.key) for c in rows]
         chart.add(_("Hours"), [_hours(c.minutes) for c in rows])
@@ -122,7 +131,7 @@ def render(name: str, summary: Summary, category_names: dict[str, str]) -> str:
 
 def render_member(mine: MemberParticipation) -> str:
     chart = _pygal().Bar(
-        **_config(_("Your hours given and received per month"), show_legend=True,
+        **_hours_config(_("Your hours given and received per month"), show_legend=True,
                   x_label_rotation=30, legend_at_bottom=True)
     )  # fmt: skip
     chart.x_labels = [format_month(m.month, MONTH) for m in mine.months]

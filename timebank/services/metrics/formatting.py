@@ -7,6 +7,7 @@ from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
 from timebank.i18n import format_minutes, format_month, format_when, local_digits
+from timebank.services.languages import MINUS
 from timebank.services.metrics.periods import Period
 
 
@@ -54,6 +55,8 @@ def change(kind: str, now: float | int | None, before: float | int | None) -> st
     if now is None or before is None:
         return ""
     diff = now - before
+    if not diff:
+        return local_digits("0")
     if kind == "share":
         points = round(diff * 100)
         text = _(
@@ -66,5 +69,6 @@ def change(kind: str, now: float | int | None, before: float | int | None) -> st
         sign = "+" if diff > 0 else ("−" if diff < 0 else "")
         return sign + format_minutes(abs(round(diff))) if diff else local_digits("0")
     if kind in ("ratio",):
-        return local_digits(f"{diff:+.2f}")
-    return local_digits(f"{diff:+g}") if isinstance(diff, float) else local_digits(f"{diff:+d}")
+        return local_digits(f"{diff:+.2f}".replace("-", MINUS))
+    text = f"{diff:+g}" if isinstance(diff, float) else f"{diff:+d}"
+    return local_digits(text.replace("-", MINUS))

@@ -21,9 +21,9 @@ from timebank.models import Account, Community, Exchange, Membership, User
 from timebank.services import audit
 from timebank.services.csvsafe import stream_rows
 from timebank.services.exceptions import InvalidInput
-from timebank.services.metrics import queries
+from timebank.services.metrics import lookups, queries
 from timebank.services.metrics.periods import Period
-from timebank.services.reports.writers import cell
+from timebank.services.reports.writers import header_row, xlsx_row
 
 KINDS = ("exchanges", "members")
 BATCH = 5000
@@ -154,8 +154,9 @@ def record(community: Community, kind: str, fmt: str, period: Period, *, actor: 
                  details={"period": period.label, "format": fmt})  # fmt: skip
 
 
-def filename(community: Community, kind: str, fmt: str, period: Period) -> str:
-    return f"{kind}-{community.slug}-{period.label}.{fmt}"
+def filename(community: Community, kind: str, fmt: str, period: Period, locale: str) -> str:
+    """``<kind>-<community>-<period>-<language>.<fmt>``: the labels are in ``locale``."""
+    return f"{kind}-{community.slug}-{period.label}-{locale}.{fmt}"
 
 
 def csv_stream(kind: str, community_id: int, period: Period) -> Iterator[str]:
@@ -183,17 +184,31 @@ def csv_stream(kind: str, community_id: int, period: Period) -> Iterator[str]:
     return generate()
 
 
+EXCHANGE_KINDS = ["int", "date", "kind", "status", "int", "user", "int", "user", "category",
+                  "minutes", "int", "int", "text", "text"]  # fmt: skip
+MEMBER_KINDS = ["int", "user", "role", "status", "date", "minutes", "minutes", "minutes"]
+
+
 def xlsx_file(kind: str, community_id: int, period: Period, *, rtl: bool) -> IO[bytes]:
-    """The workbook in a spooled temporary file (memory is bounded; large ones go to disk)."""
+    """The workbook in a spooled temporary file (memory is bounded; large ones go to disk).
+    The header row is frozen; dates are dates, kinds, statuses, roles and categories are
+    named in the reader's language."""
     from openpyxl import Workbook  # here, not at import: the command line never needs it
 
     header, rows = _source(kind, community_id, period)
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("Exchanges") if kind == "exchanges" else _("Members"))
     sheet.sheet_view.rightToLeft = rtl
-    sheet.append([cell(h) for h in header])
+    sheet.freeze_panes = "A2"
+    sheet.append(header_row(sheet, header))
+    kinds = EXCHANGE_KINDS if kind == "exchanges" else MEMBER_KINDS
+    names = lookups.category_names(community_id, "ar" if rtl else "en")
+    category = kinds.index("category") if "category" in kinds else None
     for row in rows:
-        sheet.append([cell(v) for v in row])
+        values = list(row)
+        if category is not None:
+            values[category] = names.get(values[category], values[category])
+        sheet.append(xlsx_row(sheet, [k if k != "category" else "user" for k in kinds], values))
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     book.save(spool)
     spool.seek(0)

@@ -44,5 +44,5 @@ def produce(
         content = writer(report)
     audit.record("report.export", actor=actor, community_id=community.id, obj=community,
                  details={"period": period.label, "format": fmt})  # fmt: skip
-    return ReportFile(content, writers.filename(community.slug, period.label, fmt),
+    return ReportFile(content, writers.filename(community.slug, period.label, fmt, locale),
                       writers.MEDIA_TYPES[fmt])  # fmt: skip

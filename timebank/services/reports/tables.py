@@ -33,7 +33,15 @@ from timebank.services.metrics.results import Summary
 class Column:
     key: str
     label: str
-    kind: str = "text"  # text | int | number | date
+    kind: str = "text"  # see ``Column.kind`` below
+
+    # text (translated), user (user data, shown as written), key (internal: files only,
+    # never in the PDF), int, number, date, month, minutes, hours (files only: the PDF
+    # shows the minutes as a duration), or a group of ``labels.LABELS`` (level, status…).
+
+    @property
+    def for_readers(self) -> bool:
+        return self.kind not in ("key", "hours")
 
 
 @dataclass
@@ -170,7 +178,7 @@ def build(community: Community, period: Period, locale: str) -> Report:
 def _figures(summary: Summary, previous: Summary) -> Table:
     """Every figure with its value, the previous period's, its unit and definition."""
     figures = Table("metrics", _("Metrics"), [
-        Column("key", _("Key")), Column("group", _("Group")), Column("metric", _("Metric")),
+        Column("key", _("Key"), "key"), Column("group", _("Group")), Column("metric", _("Metric")),
         Column("value", _("Value"), "number"), Column("previous", _("Previous period"), "number"),
         Column("unit", _("Unit")), Column("definition", _("Definition")),
     ])  # fmt: skip
@@ -187,8 +195,8 @@ def _figures(summary: Summary, previous: Summary) -> Table:
 def _months(summary: Summary) -> Table:
     """Exchanges, minutes and active members per month."""
     months = Table("months", _("Hours per month"), [
-        Column("month", _("Month")), Column("exchanges", _("Exchanges"), "int"),
-        Column("minutes", _("Minutes"), "int"), Column("hours", _("Hours"), "number"),
+        Column("month", _("Month"), "month"), Column("exchanges", _("Exchanges"), "int"),
+        Column("minutes", _("Time"), "minutes"), Column("hours", _("Hours"), "hours"),
         Column("active_members", _("Active members"), "int"),
     ])  # fmt: skip
     months.rows = [
@@ -201,9 +209,9 @@ def _months(summary: Summary) -> Table:
 def _categories(summary: Summary, names: dict[str, str]) -> Table:
     """Exchanges and minutes per category."""
     categories = Table("categories", _("Hours by category"), [
-        Column("category", _("Category")), Column("name", _("Name")),
-        Column("exchanges", _("Exchanges"), "int"), Column("minutes", _("Minutes"), "int"),
-        Column("hours", _("Hours"), "number"),
+        Column("category", _("Category"), "key"), Column("name", _("Category")),
+        Column("exchanges", _("Exchanges"), "int"), Column("minutes", _("Time"), "minutes"),
+        Column("hours", _("Hours"), "hours"),
     ])  # fmt: skip
     categories.rows = [
         [c.key, names.get(c.key, c.key), c.exchanges, c.minutes, round(c.minutes / 60, 2)]
@@ -215,10 +223,10 @@ def _categories(summary: Summary, names: dict[str, str]) -> Table:
 def _neighbourhoods(summary: Summary) -> Table:
     """Members and minutes per neighbourhood."""
     places = Table("neighbourhoods", _("By neighbourhood"), [
-        Column("neighbourhood", _("Neighbourhood")), Column("members", _("Members"), "int"),
+        Column("neighbourhood", _("Neighbourhood"), "user"), Column("members", _("Members"), "int"),
         Column("active_members", _("Active members"), "int"),
-        Column("minutes_given", _("Minutes given"), "int"),
-        Column("minutes_received", _("Minutes received"), "int"),
+        Column("minutes_given", _("Time given"), "minutes"),
+        Column("minutes_received", _("Time received"), "minutes"),
     ])  # fmt: skip
     places.rows = [
         [n.neighbourhood or _("Not given"), n.members, n.active_members, n.minutes_given,
@@ -244,7 +252,7 @@ def _companionship(summary: Summary) -> Table:
 def _levels(summary: Summary) -> Table:
     """Members at each co-production level."""
     levels = Table("levels", _("Co-production levels"), [
-        Column("level", _("Level")), Column("name", _("Name")),
+        Column("level", _("Level"), "key"), Column("name", _("Level")),
         Column("members", _("Members"), "int"), Column("definition", _("Definition")),
     ])  # fmt: skip
     levels.rows = [
@@ -278,10 +286,11 @@ def _exchanges(community: Community, period: Period, names: dict[str, str]) -> T
     """Every exchange of the period."""
     exchanges = Table("exchanges", _("Exchanges"), [
         Column("id", _("Exchange"), "int"), Column("date", _("Date"), "date"),
-        Column("provider_number", _("Giver number"), "int"), Column("provider", _("Giver")),
+        Column("provider_number", _("Giver number"), "int"),
+        Column("provider", _("Giver"), "user"),
         Column("recipient_number", _("Receiver number"), "int"),
-        Column("recipient", _("Receiver")), Column("category", _("Category")),
-        Column("minutes", _("Minutes"), "int"), Column("hours", _("Hours"), "number"),
+        Column("recipient", _("Receiver"), "user"), Column("category", _("Category")),
+        Column("minutes", _("Time"), "minutes"), Column("hours", _("Hours"), "hours"),
     ])  # fmt: skip
     exchanges.rows = [
         [i, d.isoformat(), pn, p, rn, r, names.get(c, c), m, round(m / 60, 2)]
@@ -292,7 +301,7 @@ def _exchanges(community: Community, period: Period, names: dict[str, str]) -> T
 
 def _people(community: Community, period: Period) -> list[Table]:
     """The members who joined and who left in the period."""
-    person = [Column("member_number", _("Member number"), "int"), Column("name", _("Name"))]
+    person = [Column("member_number", _("Member number"), "int"), Column("name", _("Name"), "user")]
     joined = Table("new_members", _("New members"), [*person, Column("date", _("Date"), "date")])
     joined.rows = _members_table(_admitted(community.id, period))
     left = Table("departed_members", _("Departed members"),

@@ -7,11 +7,13 @@ import io
 import json
 import re
 import zipfile
+from datetime import date
 
 from flask_babel import gettext as _
 
 from timebank.services.csvsafe import safe_cell, stream_rows
-from timebank.services.reports.tables import Report
+from timebank.services.reports.labels import LABELS, label
+from timebank.services.reports.tables import Column, Report
 
 FORMATS = ("pdf", "xlsx", "csv", "json")
 MEDIA_TYPES = {
@@ -23,8 +25,15 @@ MEDIA_TYPES = {
 EXTENSIONS = {"pdf": "pdf", "xlsx": "xlsx", "csv": "zip", "json": "json"}
 
 
-def filename(report_slug: str, label: str, fmt: str) -> str:
-    return f"activity-{report_slug}-{label}.{EXTENSIONS[fmt]}"
+def filename(report_slug: str, label: str, fmt: str, locale: str) -> str:
+    """``activity-<community>-<period>-<language>.<ext>``: the English and the Arabic
+    report of a period do not overwrite each other in a downloads folder."""
+    return f"activity-{report_slug}-{label}-{locale}.{EXTENSIONS[fmt]}"
+
+
+def csv_label(column: Column) -> str:
+    """A CSV header: minutes columns say their unit (the PDF and XLSX show durations)."""
+    return f"{column.label} ({_('minutes')})" if column.kind == "minutes" else column.label
 
 
 def to_json(report: Report) -> bytes:
@@ -65,7 +74,7 @@ def to_csv_zip(report: Report) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for number, table in enumerate(report.tables, start=1):
-            text = "".join(stream_rows([c.label for c in table.columns], table.rows))
+            text = "".join(stream_rows([csv_label(c) for c in table.columns], table.rows))
             info = zipfile.ZipInfo(f"{number:02d}-{table.key}.csv", date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, text.encode("utf-8"))
@@ -93,21 +102,71 @@ def cell(value: object) -> object:
     )
 
 
-def to_xlsx(report: Report) -> bytes:
-    """One sheet per table (right-to-left for Arabic), header row in bold, frozen."""
-    from openpyxl import Workbook  # here, not at import: the command line never needs it
+DATE_FORMAT = "yyyy-mm-dd"
+DURATION_FORMAT = "[h]:mm"
+NUMBER_FORMATS = {"int": "0", "minutes": "0", "number": "0.00", "hours": DURATION_FORMAT}
+
+
+def xlsx_value(kind: str, value: object) -> tuple[object, str | None]:
+    """A cell's value and number format: dates as dates, hours as durations (a fraction of
+    a day shown as ``[h]:mm``), numbers as numbers; text neutralised."""
+    if value is None:
+        return None, None
+    if kind == "date":
+        day = value if isinstance(value, date) else date.fromisoformat(str(value))
+        return day, DATE_FORMAT
+    if kind == "hours" and isinstance(value, int | float):
+        return round(float(value) / 24, 8), DURATION_FORMAT
+    if kind in LABELS:
+        return cell(label(kind, value)), None
+    return cell(value), NUMBER_FORMATS.get(kind) if isinstance(value, int | float) else None
+
+
+def xlsx_row(sheet, kinds: list[str], row: list | tuple) -> list:
+    from openpyxl.cell import WriteOnlyCell
+
+    cells = []
+    for kind, value in zip(kinds, row, strict=True):
+        shown_value, number_format = xlsx_value(kind, value)
+        if number_format is None:
+            cells.append(shown_value)
+            continue
+        one = WriteOnlyCell(sheet, value=shown_value)
+        one.number_format = number_format
+        cells.append(one)
+    return cells
+
+
+def header_row(sheet, labels: list[str]) -> list:
+    """Bold header cells; the sheet's first row is frozen by the caller."""
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+
+    bold = Font(bold=True)
+    cells = []
+    for text in labels:
+        head = WriteOnlyCell(sheet, value=cell(text))
+        head.font = bold
+        cells.append(head)
+    return cells
+
+
+def to_xlsx(report: Report) -> bytes:
+    """One sheet per table (right-to-left for Arabic), header row in bold, frozen; dates
+    are dates and hours are durations, with their formats."""
+    from openpyxl import Workbook  # here, not at import: the command line never needs it
 
     workbook = Workbook(write_only=True)
     used: set[str] = set()
     rtl = report.locale == "ar"
     about = workbook.create_sheet(sheet_title(_("Report"), used))
     about.sheet_view.rightToLeft = rtl
+    about.column_dimensions["A"].width = 40
+    about.column_dimensions["B"].width = 30
     about.append([cell(_("Community")), cell(report.community)])
     about.append([cell(_("Period")), cell(report.period.label)])
-    about.append([cell(_("From")), report.period.start.isoformat()])
-    about.append([cell(_("To")), report.period.end.isoformat()])
+    about.append(xlsx_row(about, ["text", "date"], [_("From"), report.period.start]))
+    about.append(xlsx_row(about, ["text", "date"], [_("To"), report.period.end]))
     if report.empty:
         about.append([cell(_("There was no activity in this period."))])
     if report.social_value:
@@ -115,19 +174,23 @@ def to_xlsx(report: Report) -> bytes:
             cell(_("Estimated social value (an estimate: hours × value per hour)")),
             report.social_value[0], cell(report.social_value[1]),
         ])  # fmt: skip
-    bold = Font(bold=True)
     for table in report.tables:
         sheet = workbook.create_sheet(sheet_title(table.title, used))
         sheet.sheet_view.rightToLeft = rtl
         sheet.freeze_panes = "A2"
-        header = []
-        for column in table.columns:
-            head = WriteOnlyCell(sheet, value=cell(column.label))
-            head.font = bold
-            header.append(head)
-        sheet.append(header)
+        for number, column in enumerate(table.columns):
+            letter = get_column_letter(number + 1)
+            sheet.column_dimensions[letter].width = 40 if column.kind == "text" else 16
+        sheet.append(header_row(sheet, [c.label for c in table.columns]))
+        kinds = [c.kind for c in table.columns]
         for row in table.rows:
-            sheet.append([cell(v) for v in row])
+            sheet.append(xlsx_row(sheet, kinds, row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def get_column_letter(number: int) -> str:
+    from openpyxl.utils import get_column_letter as letter
+
+    return str(letter(number))

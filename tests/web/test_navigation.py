@@ -1,0 +1,88 @@
+"""Navigation by role: a member's pages in the header, a coordinator's console beside
+them with the number of exchanges waiting for approval; the member's home shows the
+balance and what waits for them; the counts are read once per request."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+import pytest
+
+from tests.web.ledger_helpers import login, make_town
+from timebank.extensions import db
+from timebank.services.community import waiting
+from timebank.services.exchanges import lifecycle as exchanges
+
+_keys = itertools.count(1)
+
+
+@pytest.fixture
+def town(app):
+    town = make_town(require_confirmation=True)
+    # Omar records help Salma gave him: it waits for Salma's confirmation.
+    exchanges.record(
+        town.community, actor=town.omar.user, provider=town.salma, recipient=town.omar,
+        minutes=30, service_date=date(2026, 11, 2), category="gardening",
+        idempotency_key=f"nav-{next(_keys):08d}",
+    )  # fmt: skip
+    db.session.commit()
+    return town
+
+
+def _header(page: str) -> str:
+    return page.split('<main id="main"')[0]
+
+
+@pytest.mark.parametrize(
+    ("locale", "words"),
+    [("en", ["Home", "Offers and requests", "Record hours", "Statement", "Messages"]),
+     ("ar", ["الرئيسية", "العروض والطلبات", "سجّل ساعات", "كشف الحساب", "الرسائل"])],
+)  # fmt: skip
+def test_member_sees_their_pages_and_no_console(client, auth, town, locale, words):
+    town.salma.user.locale = locale
+    db.session.commit()
+    login(auth, town.salma)
+    header = _header(client.get(town.url("listings/")).get_data(as_text=True))
+    for word in words:
+        assert word in header
+    assert "/coordinator/" not in header and "hours/queue" not in header
+    assert 'aria-current="page"' in header
+
+
+def test_coordinator_sees_the_console_with_the_approvals_count(client, auth, town, monkeypatch):
+    from timebank.models import Exchange, ExchangeStatus
+
+    db.session.execute(
+        db.update(Exchange).values(status=ExchangeStatus.AWAITING_APPROVAL)
+    )  # the one exchange now waits for a coordinator
+    db.session.commit()
+    calls = []
+    real = waiting.waiting
+    monkeypatch.setattr(waiting, "waiting", lambda *a: calls.append(a) or real(*a))
+    login(auth, town.coordinator)
+    page = client.get(town.url("hours/queue")).get_data(as_text=True)
+    header = _header(page)
+    for word in ("Console", "Approvals", "Members", "Companionship", "Safeguarding", "Reports",
+                 "Settings"):  # fmt: skip
+        assert word in header
+    assert 'Approvals <span class="badge">1<' in header
+    assert len(calls) == 1  # one service call for the whole page
+
+
+@pytest.mark.parametrize(("locale", "expected"), [
+    ("en", ["My balance", "0 min", "1 exchange waits for your confirmation"]),
+    ("ar", ["رصيدي", "٠ د", "تبادل واحد بانتظار تأكيدك"]),
+])  # fmt: skip
+def test_member_home_shows_balance_and_what_waits(client, auth, town, locale, expected):
+    town.salma.user.locale = locale
+    db.session.commit()
+    login(auth, town.salma)
+    page = client.get(f"/c/{town.community.slug}/").get_data(as_text=True)
+    for text in expected:
+        assert text in page
+    assert '<span class="badge">' in _header(page)  # the confirmation on the Home link
+
+
+def test_waiting_is_nothing_without_an_active_membership(app):
+    assert waiting.waiting(None, None) == waiting.NOTHING  # type: ignore[arg-type]
