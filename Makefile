@@ -73,11 +73,15 @@ run: install
 	@echo ""
 	$(TIMEBANK) run --host $(HOST) --port $(PORT)
 
-# Browser tests drive Debian's chromium; install it when missing (root only, as in CI).
+# Browser tests drive Debian's chromium, and the report tests look at PDF pages through
+# poppler's pdftoppm; install them when missing (root only, as in CI).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+	@command -v pdftoppm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils; \
+	  else echo "The PDF contrast test needs poppler: sudo apt-get install poppler-utils"; exit 1; fi; }
 
 # The Redis rate-limit test needs a Redis server on 127.0.0.1:6379; start the local one if idle.
 redis:
