@@ -74,6 +74,26 @@ def test_metrics_need_the_token_or_an_allowed_address(metrics_app, client, runne
     assert client.get("/metrics").status_code == 403
 
 
+def test_metrics_report_the_outbox_backlog(metrics_app, client):
+    """Waiting and given-up mail are figures an operator alerts on."""
+    from timebank.extensions import db
+    from timebank.models import OutboxMessage
+    from timebank.models.base import utcnow
+
+    def message(**values) -> OutboxMessage:
+        return OutboxMessage(to_address="a@example.org", subject="s", body="b", **values)
+
+    db.session.add_all(
+        [message(), message(), message(error="550 no such user"), message(sent_at=utcnow())]
+    )
+    db.session.commit()
+    body = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}).get_data(
+        as_text=True
+    )
+    assert "timebank_outbox_waiting 2.0" in body
+    assert "timebank_outbox_given_up 1.0" in body
+
+
 def test_redis_unreachable_shows_on_readyz_and_warns_once_a_minute(app, client, caplog):
     app.config["RATELIMIT_STORAGE_URL"] = "redis://127.0.0.1:1/0"
     checks._last_redis_warning[0] = 0.0

@@ -55,3 +55,31 @@ def test_demo_history_verifies(app, runner):
     assert {"exchange", "donation", "grant", "group", "reversal"} <= kinds
     check = runner.invoke(args=["verify-ledger"])
     assert check.exit_code == 0, check.output
+
+
+def test_the_nightly_ledger_check_tells_the_admins_of_a_failure(app):
+    """The scheduled job records its result for the metrics and, on a failure, notifies
+    every installation admin; a sound ledger notifies no one."""
+    import json
+    from pathlib import Path
+
+    from sqlalchemy import func, select
+
+    from tests.factories import make_user
+    from timebank.jobs import tasks
+    from timebank.models import Notification
+    from timebank.ops.observability import LEDGER_STATUS_FILE
+
+    admin = make_user(admin=True)
+    bank = make_bank()
+    bank.post(bank.a, bank.b, 60)
+    assert tasks.JOBS["verify_ledger"]() == 0
+    notices = select(func.count()).select_from(Notification).where(Notification.user_id == admin.id)
+    assert db.session.scalar(notices) == 0
+    db.session.execute(text("UPDATE accounts SET balance = balance + 5 WHERE id = :id"),
+                       {"id": bank.account(bank.a).id})  # fmt: skip
+    db.session.commit()
+    assert tasks.JOBS["verify_ledger"]() == 1
+    assert db.session.scalar(notices) == 1
+    status = json.loads((Path(app.instance_path) / LEDGER_STATUS_FILE).read_text())
+    assert status["ok"] is False and status["problems"] == 1

@@ -143,6 +143,26 @@ def refresh_metrics() -> int:
         return getattr(api, "refresh", _warm_dashboards)()
 
 
+@job
+def verify_ledger() -> int:
+    """The nightly ledger check (``verify-ledger``): its result goes to the metrics endpoint
+    and, when a community's ledger fails it, every installation admin is told (in the inbox
+    and by e-mail, per their preferences). Returns the communities with problems."""
+    from timebank.ops.observability import record_ledger_verification
+    from timebank.services.ledger.verification import verify_all
+    from timebank.services.messaging import notifications
+
+    with reading():
+        reports = verify_all()
+        db.session.rollback()  # end the read before anything writes (SQLite)
+    failed = [report for report in reports if not report.ok]
+    record_ledger_verification(not failed, len(reports), len(failed))
+    if failed:
+        log.error("ledger check: %d of %d communities have problems", len(failed), len(reports))
+        transaction(lambda: notifications.notify_site_admins("ledger_check_failed"))
+    return len(failed)
+
+
 def _warm_dashboards() -> int:
     """Until the metrics service has its own ``refresh``: open each community's dashboard
     on the current quarter, which computes and caches its figures."""

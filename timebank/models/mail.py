@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from timebank.models.base import Base, utcnow
@@ -29,3 +29,14 @@ class OutboxMessage(Base):
     # runs, a lease; after a failure, the backoff).
     attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     next_attempt_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        # The mail still to send (and given up), found without reading the sent history: the
+        # send job's claim, the outbox's dead letters and the backlog the metrics report.
+        Index(
+            "ix_outbox_messages_unsent",
+            "id",
+            sqlite_where=text("sent_at IS NULL"),
+            postgresql_where=text("sent_at IS NULL"),
+        ),
+    )

@@ -28,7 +28,7 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import inspect
 from werkzeug.wrappers import Response
 
-from timebank.extensions import limiter
+from timebank.extensions import db, limiter
 
 requests_log = logging.getLogger("timebank.requests")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -172,6 +172,39 @@ def _ledger_families() -> list[GaugeMetricFamily]:
     ]  # fmt: skip
 
 
+def _work_families() -> list[GaugeMetricFamily]:
+    """The outbox's backlog and, with a Redis queue, its depth and failed jobs. A figure
+    that cannot be read (the database or Redis away) is left out, never an error."""
+    from timebank.jobs import runner
+    from timebank.services.messaging import mail
+
+    families = []
+    try:
+        waiting, given_up = mail.backlog()
+        families += [
+            GaugeMetricFamily("timebank_outbox_waiting", "Mail not sent yet", value=waiting),
+            GaugeMetricFamily(
+                "timebank_outbox_given_up", "Mail given up after its last attempt", value=given_up
+            ),
+        ]
+    except Exception as exc:  # noqa: BLE001 - a scrape never fails on one figure
+        logging.getLogger(__name__).warning("outbox backlog unavailable: %s", exc)
+    finally:
+        db.session.rollback()
+    try:
+        if runner.redis() is not None:
+            queue = runner.queue()
+            families += [
+                GaugeMetricFamily("timebank_jobs_queued", "Jobs waiting on the queue",
+                                  value=queue.count),
+                GaugeMetricFamily("timebank_jobs_failed", "Jobs in the failed registry",
+                                  value=queue.failed_job_registry.count),
+            ]  # fmt: skip
+    except Exception as exc:  # noqa: BLE001
+        logging.getLogger(__name__).warning("job queue figures unavailable: %s", exc)
+    return families
+
+
 class _LedgerCollector:
     def __init__(self, families: list[GaugeMetricFamily]) -> None:
         self.families = families
@@ -192,5 +225,5 @@ def exposition() -> tuple[bytes, str]:
     else:
         body = generate_latest(REGISTRY)
     ledger = CollectorRegistry()
-    ledger.register(_LedgerCollector(_ledger_families()))
+    ledger.register(_LedgerCollector(_ledger_families() + _work_families()))
     return body + generate_latest(ledger), CONTENT_TYPE_LATEST

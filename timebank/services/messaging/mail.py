@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 
 from timebank.extensions import db
@@ -103,6 +103,18 @@ def _due(now: datetime) -> ColumnElement[bool]:
         OutboxMessage.error.is_(None),
         or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
     )
+
+
+def backlog() -> tuple[int, int]:
+    """(waiting, given up): mail not sent yet that will be tried, and mail given up after
+    its last attempt (the partial index ``ix_outbox_messages_unsent`` serves both)."""
+    rows = db.session.execute(
+        select(OutboxMessage.error.is_(None), func.count())
+        .where(OutboxMessage.sent_at.is_(None))
+        .group_by(OutboxMessage.error.is_(None))
+    ).all()
+    counts = {bool(waiting): int(count) for waiting, count in rows}
+    return counts.get(True, 0), counts.get(False, 0)
 
 
 def claim_due(*, now: datetime, limit: int = 20) -> list[Envelope]:

@@ -44,6 +44,9 @@ KINDS = {
     "application": _l("Someone applied to join the community"),
     "limit_changed": _l("A coordinator changed your time limits"),
     "write_off": _l("A departing member's hours were written off to the community pot"),
+    "ledger_check_failed": _l(
+        "The nightly ledger check found a problem: run verify-ledger and read docs/operations.md"
+    ),
 }
 # object type -> (endpoint, URL argument) of the page a notification leads to: the inbox
 # links there, and the e-mail gives its address when the caller named no other.
@@ -187,6 +190,14 @@ def coordinators_of(community: Community) -> list[User]:
             .order_by(User.id)
         )
     )
+
+
+def notify_site_admins(kind: str, **kwargs) -> int:
+    """Tell every installation admin (an operational alarm, of no one community)."""
+    admins = db.session.scalars(
+        select(User).where(User.is_admin.is_(True), User.is_disabled.is_(False))
+    ).all()
+    return notify_all(admins, kind, community=None, **kwargs)
 
 
 def notify_coordinators(community: Community, kind: str, **kwargs) -> int:
