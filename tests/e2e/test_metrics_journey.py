@@ -60,7 +60,8 @@ def test_coordinator_downloads_quarterly_pdf(server, browser, tmp_path, email, l
     with page.expect_download() as info:
         page.click(f"a[href$='/reports/{QUARTER.label}.pdf']")
     download = info.value
-    assert download.suggested_filename == f"activity-old-town-{QUARTER.label}.pdf"
+    # The file names its language, so the Arabic and English reports never overwrite each other.
+    assert download.suggested_filename == f"activity-old-town-{QUARTER.label}-{language}.pdf"
     target = tmp_path / download.suggested_filename
     download.save_as(target)
     content = target.read_bytes()
