@@ -7,8 +7,8 @@ The schedule (``SCHEDULE``), each fault some seconds after the previous one reco
 kill one gunicorn worker (SIGKILL; the master starts another), restart the master (SIGTERM,
 wait, start it again: requests meanwhile find no server), stop the database for 10 s, stop
 Redis for 10 s. SQLite has no server to stop: its file is replaced by a folder for the
-time (as tests/ops/test_outage.py does), so no new connection opens; a worker's pooled
-connection keeps its open file and goes on working."""
+time (as tests/ops/test_outage.py does), so no new connection opens, and gunicorn reloads
+its workers so none keeps a pooled connection to the old file (which would go on working)."""
 
 from __future__ import annotations
 
@@ -94,10 +94,13 @@ class Relay:
 
 
 class SqliteOutage:
-    """The SQLite file (and its WAL) moved aside and a folder in its place."""
+    """The SQLite file (and its WAL) moved aside and a folder in its place; then
+    ``drop_connections`` (gunicorn's graceful reload: new workers, no pooled connection
+    left holding the old file open), as a stopped server cuts its clients."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, drop_connections: Callable[[], None] | None = None) -> None:
         self.path = Path(path)
+        self.drop_connections = drop_connections
 
     def stop(self) -> None:
         for suffix in ("", "-wal", "-shm"):
@@ -105,6 +108,8 @@ class SqliteOutage:
             if name.exists():
                 os.replace(name, f"{name}.away")
         self.path.mkdir()
+        if self.drop_connections is not None:
+            self.drop_connections()
 
     def start(self) -> None:
         self.path.rmdir()
@@ -158,6 +163,11 @@ class Gunicorn:
         assert self.process is not None
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(pid) for pid in children.read_text().split()]
+
+    def reload(self) -> None:
+        """SIGHUP: the master starts new workers and stops the old ones gracefully."""
+        assert self.process is not None
+        os.kill(self.process.pid, signal.SIGHUP)
 
     def kill_worker(self) -> None:
         pids = self.worker_pids()

@@ -317,7 +317,7 @@ def main(argv: list[str] | None = None) -> None:
                          "lasted_s": round(end - begin, 1)})  # fmt: skip
 
     schedule = faults.schedule(
-        server, relay or faults.SqliteOutage(url[len("sqlite:///") :]), redis
+        server, relay or faults.SqliteOutage(url[len("sqlite:///") :], server.reload), redis
     )
     marked = [
         (name, lambda fault=fault, name=name: (setattr(load, "fault", name), fault()))

@@ -107,3 +107,34 @@ def test_an_error_on_an_open_connection_does_not_trip_it(app, client):
             connection.exec_driver_sql("SELECT pg_sleep(1)")
     assert not breaker.is_down(db.engine)
     assert client.get("/auth/login").status_code == 200
+
+
+def test_a_connection_lost_after_the_answer_costs_the_connection_not_the_answer(
+    app, monkeypatch, caplog
+):
+    """The soak test found it: the database went away between a read and the rollback
+    that ends the request, and the finished answer became a 500."""
+    from sqlalchemy import text
+    from sqlalchemy.orm import Session
+
+    def read():
+        return str(db.session.execute(text("SELECT 1")).scalar_one())
+
+    app.add_url_rule("/read-one", "read_one", read)
+    real_close = Session.close
+    calls = []
+
+    def close(self):
+        calls.append(self)
+        if len(calls) == 1:
+            raise OperationalError(
+                "ROLLBACK", {}, Exception("server closed the connection unexpectedly")
+            )
+        real_close(self)
+
+    monkeypatch.setattr(Session, "close", close)
+    response = app.test_client().get("/read-one")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "1"
+    assert "connection lost at the end of a request" in caplog.text
+    monkeypatch.setattr(Session, "close", real_close)
+    assert app.test_client().get("/read-one").status_code == 200

@@ -8,10 +8,15 @@ answers, the site serves again; if not, the database stays down for another peri
 
 Only a failure to *connect* trips it (not a deadlock, a lock timeout or a stale pooled
 connection that pre-ping replaces): that is what an outage looks like. The state is per
-engine (each application, each process) and costs one dictionary look-up per request."""
+engine (each application, each process) and costs one dictionary look-up per request.
+
+A connection lost after a request's answer was made (the closing rollback fails) is logged
+and dropped, so the answer still goes out (found by ``benchmarks/soak.py``)."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 import time
 import weakref
@@ -94,6 +99,25 @@ def _check():
     return errors.unavailable("database")
 
 
+def _end_session(_exc: BaseException | None) -> None:
+    """Close the request's session before Flask-SQLAlchemy's teardown does, so that a
+    connection lost after the answer was made (the rollback that ends the request fails)
+    costs the connection, not a 500 in place of the answer."""
+    if not db.session.registry.has():
+        return
+    try:
+        db.session.remove()
+    except Exception as exc:
+        from timebank.errors import outage_of
+
+        if outage_of(exc) != "database":
+            raise
+        logging.getLogger(__name__).warning("database connection lost at the end of a request")
+        with contextlib.suppress(Exception):
+            db.session.registry().invalidate()
+        db.session.registry.clear()
+
+
 def init_app(app: Flask) -> None:
     """Run right after the request id is given (observability) and an unknown host is
     refused (errors), before any hook that may load the signed-in user."""
@@ -102,3 +126,5 @@ def init_app(app: Flask) -> None:
 
     position = hooks.index(_start) + 1 if _start in hooks else 0
     hooks.insert(position, _check)
+    # Teardowns run last-registered first: this one before Flask-SQLAlchemy's.
+    app.teardown_appcontext(_end_session)
