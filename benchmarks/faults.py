@@ -8,11 +8,13 @@ kill one gunicorn worker (SIGKILL; the master starts another), restart the maste
 wait, start it again: requests meanwhile find no server), stop the database for 10 s, stop
 Redis for 10 s. SQLite has no server to stop: its file is replaced by a folder for the
 time (as tests/ops/test_outage.py does), so no new connection opens, and gunicorn reloads
-its workers so none keeps a pooled connection to the old file (which would go on working)."""
+its workers so none keeps a pooled connection to the old file (which would go on working);
+the 10 s count from when a new worker answers."""
 
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import selectors
 import signal
@@ -165,9 +167,19 @@ class Gunicorn:
         return [int(pid) for pid in children.read_text().split()]
 
     def reload(self) -> None:
-        """SIGHUP: the master starts new workers and stops the old ones gracefully."""
+        """SIGHUP: the master starts new workers and stops the old ones gracefully; wait
+        until a new one answers ``/healthz`` (which needs no database)."""
         assert self.process is not None
         os.kill(self.process.pid, signal.SIGHUP)
+        time.sleep(0.5)  # the old workers stop accepting
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
+                    return
+            time.sleep(0.2)
 
     def kill_worker(self) -> None:
         pids = self.worker_pids()
