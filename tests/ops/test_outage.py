@@ -163,6 +163,7 @@ def test_pages_answer_a_translated_503_while_the_database_is_down(
     assert browser.login(world.member.email, PASSWORD).status_code == 302
     anonymous = app.test_client()
     slug = world.community.slug
+    token = Browser(anonymous).token()
     db.session.commit()
     outage.begin()
     try:
@@ -173,6 +174,8 @@ def test_pages_answer_a_translated_503_while_the_database_is_down(
                 (anonymous, "/", "ar"),
                 (client, "/account/", "en"),  # signed in: the user cannot be loaded
                 (client, f"/c/{slug}/", "en"),
+                (anonymous, "/auth/login", "ar"),  # needs no database, but it is down
+                (anonymous, "/auth/login", "en"),
             ):
                 response = who.get(path, headers={"Accept-Language": language})
                 page = response.get_data(as_text=True)
@@ -180,11 +183,14 @@ def test_pages_answer_a_translated_503_while_the_database_is_down(
                 assert response.headers["Retry-After"] == "30"
                 assert TITLES[language if who is anonymous else "en"] in page
                 assert "Internal Server Error" not in page
-            posted = Browser(anonymous).login("someone@example.org", PASSWORD)
+            posted = anonymous.post(
+                "/auth/login",
+                data={"csrf_token": token, "email": "someone@example.org", "password": PASSWORD},
+            )
             assert posted.status_code == 503
         lines = [r for r in caplog.records if r.levelno >= logging.WARNING]
         outage_lines = [r for r in lines if "database unavailable" in r.getMessage()]
-        assert len(outage_lines) == 5, [r.getMessage() for r in lines]
+        assert len(outage_lines) == 7, [r.getMessage() for r in lines]
         assert not any(r.exc_info for r in lines)
 
         assert client.get("/healthz").status_code == 200

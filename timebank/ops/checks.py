@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import inspect, text
 
 from timebank.extensions import db
+from timebank.ops import breaker
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -42,6 +43,7 @@ def database() -> dict[str, tuple[bool, str]]:
             current = current_revisions(connection)
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         return {"database": (False, type(exc).__name__), "migrations": (False, "unknown")}
+    breaker.close(db.engine)
     heads = migration_heads()
     at_head = current == heads
     detail = ",".join(sorted(current)) or "none"

@@ -11,7 +11,9 @@ from flask import Response, abort, current_app, g, jsonify, request
 
 from timebank.access import public
 from timebank.extensions import csrf, limiter, login_manager
-from timebank.ops import bp, checks, observability
+from timebank.ops import bp, breaker, checks, observability
+
+bp.record_once(lambda state: breaker.init_app(state.app))  # type: ignore[arg-type]
 
 
 @bp.before_request
