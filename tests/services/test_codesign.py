@@ -4,6 +4,7 @@ transformation level."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import pytest
@@ -193,3 +194,32 @@ def test_figures_and_the_transformation_level(bank):
     figures = queries.figures(bank["community"], period.start, period.end)
     assert (figures.made, figures.endorsed, figures.adopted, figures.involved) == (1, 1, 1, 2)
     assert db.session.scalar(select(func.count()).select_from(Category)) >= 1
+
+
+def test_design_hours_are_paid_from_the_pot_and_count_as_transformation(bank):
+    """Only the proposer or a volunteer can be paid; the grant is in the co-design
+    category (made on first use) and makes its member a transformer."""
+    from timebank.services.codesign import hours
+    from timebank.services.exchanges import movements
+
+    proposal = proposals.propose(bank["amal"], actor=bank["amal"].user, data=_data(), language="en")
+    coordinator = bank["coordinator"].user
+    movements.donate(
+        bank["omar"], actor=bank["omar"].user, minutes=120, idempotency_key=uuid.uuid4().hex
+    )
+    with pytest.raises(InvalidInput) as refused:
+        hours.record(
+            proposal, bank["omar"], actor=coordinator, minutes=60, reason="Workshop",
+            idempotency_key=uuid.uuid4().hex,
+        )  # fmt: skip
+    assert refused.value.field == "member_id"
+    exchange = hours.record(
+        proposal, bank["amal"], actor=coordinator, minutes=60, reason="Planning meeting",
+        idempotency_key=uuid.uuid4().hex,
+    )  # fmt: skip
+    assert exchange.category == "co-design" and exchange.minutes == 60
+    assert db.session.scalar(select(Category.name_ar).where(Category.key == "co-design"))
+    today = date.today()
+    _users, accounts = metric_queries.codesigners(bank["community"].id, today, today)
+    assert accounts == {ledger.ensure_account(bank["amal"]).id}
+    assert metrics.member(bank["amal"], periods.year_of(today.year)).level == "transformation"

@@ -3,6 +3,8 @@ coordinator's adopt and decline; bad input answers 400 next to its field."""
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import func, select
 
 from tests.codesign_factories import make_proposal
@@ -141,3 +143,26 @@ def test_the_board_reads_in_arabic(app, auth, client):
     db.session.commit()
     page = client.get(_base(community)).get_data(as_text=True)
     assert "لوحة التصميم المشترك" in page
+
+
+def test_a_coordinator_pays_design_hours(app, auth, client):
+    """The hours page offers the proposer and volunteers; bad hours stay on the page."""
+    from timebank.models import Exchange
+    from timebank.services.exchanges import movements
+
+    community = make_community()
+    coordinator = make_member(community, role=Role.COORDINATOR)
+    amal = make_member(community)
+    proposal = make_proposal(amal)
+    movements.donate(amal, actor=amal.user, minutes=120, idempotency_key=uuid.uuid4().hex)
+    db.session.commit()
+    _login(auth, coordinator)
+    url = f"{_base(community)}{proposal.id}/hours"
+    page = client.get(url).get_data(as_text=True)
+    token = csrf_token_from(page)
+    data = {"csrf_token": token, "idempotency_key": uuid.uuid4().hex, "member_id": str(amal.id)}
+    refused = client.post(url, data={**data, "hours": "many", "reason": "Planning"})
+    assert refused.status_code == 400 and 'id="hours-error"' in refused.get_data(as_text=True)
+    assert client.post(url, data={**data, "hours": "1", "reason": "Planning"}).status_code == 302
+    categories = db.session.scalars(select(Exchange.category).where(Exchange.kind == "grant"))
+    assert list(categories) == ["co-design"]

@@ -7,7 +7,14 @@ from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from timebank.forms import Form, NoControlCharacters, int_or_none, options, reason_field
+from timebank.forms import (
+    Form,
+    KeyedForm,
+    NoControlCharacters,
+    int_or_none,
+    options,
+    reason_field,
+)
 from timebank.services.codesign import proposals
 from timebank.services.codesign.proposals import ProposalInput
 from timebank.services.companionship.safeguarding import CHECK_LABELS
@@ -99,10 +106,15 @@ class VolunteerForm(Form):
     )
 
     def minutes(self) -> int | None:
-        text = (self.hours.data or "").translate(str.maketrans("٠١٢٣٤٥٦٧٨٩٫", "0123456789."))
-        if not re.fullmatch(r"\d{1,2}(\.\d{1,2})?", text.strip()):
-            return None
-        return round(float(text) * 60)
+        return hours_to_minutes(self.hours.data)
+
+
+def hours_to_minutes(typed: str | None) -> int | None:
+    """Hours typed as 1, 1.5 or ١٫٥ (Latin or Arabic-Indic digits) as minutes; else None."""
+    text = (typed or "").strip().translate(str.maketrans("٠١٢٣٤٥٦٧٨٩٫", "0123456789."))
+    if not re.fullmatch(r"\d{1,2}(\.\d{1,2})?", text):
+        return None
+    return round(float(text) * 60)
 
 
 class DeclineForm(Form):
@@ -112,3 +124,13 @@ class DeclineForm(Form):
 class AdoptForm(Form):
     name_en = _line(_l("Category name in English"), 80)
     name_ar = _line(_l("Category name in Arabic"), 80)
+
+
+class HoursForm(KeyedForm):
+    member_id = SelectField(
+        _l("Who did the design work?"), coerce=int_or_none, validate_choice=False, choices=[]
+    )
+    hours = StringField(
+        _l("Hours"), description=_l("For example 1 or 1.5."), validators=[Length(max=10)]
+    )
+    reason = reason_field(_l("What was the work?"))

@@ -12,12 +12,20 @@ from flask_babel import gettext as _
 from timebank import web
 from timebank.access import community_required
 from timebank.codesign import bp
-from timebank.codesign.forms import AdoptForm, CommentForm, DeclineForm, ProposalForm, VolunteerForm
+from timebank.codesign.forms import (
+    AdoptForm,
+    CommentForm,
+    DeclineForm,
+    HoursForm,
+    ProposalForm,
+    VolunteerForm,
+    hours_to_minutes,
+)
 from timebank.forms import options
 from timebank.i18n import current_language
 from timebank.models import Community, Membership, Proposal
 from timebank.services import permissions
-from timebank.services.codesign import proposals, queries
+from timebank.services.codesign import hours, proposals, queries
 from timebank.services.community import proxies
 from timebank.services.companionship.safeguarding import CHECK_LABELS
 from timebank.services.exceptions import InvalidInput
@@ -254,4 +262,33 @@ def adopt(community: Community, proposal_id: int) -> ResponseReturnValue:
     status = 400 if request.method == "POST" else 200
     return render_template(
         "codesign/decide.html", community=community, proposal=proposal, form=form, action="adopt"
+    ), status
+
+
+@bp.route("/<int:proposal_id>/hours", methods=["GET", "POST"])
+@community_required("coordinator")
+def record_hours(community: Community, proposal_id: int) -> ResponseReturnValue:
+    proposal = _proposal(community, proposal_id)
+    people = hours.designers(proposal)
+    form = HoursForm()
+    form.member_id.choices = options(
+        [("", _("Choose…"))] + [(m.id, m.user.display_name) for m in people]
+    )
+    if form.validate_on_submit() and web.run(
+        lambda: hours.record(
+            proposal,
+            next((m for m in people if m.id == form.member_id.data), None),
+            actor=web.actor(),
+            minutes=hours_to_minutes(form.hours.data),
+            reason=form.reason.data or "",
+            idempotency_key=form.idempotency_key.data or "",
+        ),
+        form=form,
+        success=_("The hours of design work were paid from the community pot."),
+        aliases={"member": "member_id", "minutes": "hours"},
+    ):
+        return redirect(_show_url(community, proposal))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "codesign/hours.html", community=community, proposal=proposal, form=form
     ), status

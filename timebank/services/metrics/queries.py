@@ -301,12 +301,8 @@ def codesigners(community_id: int, start: date, end: date) -> tuple[set[int], se
         )
     )
     users = set(db.session.scalars(adopted.union(helping)))
-    hours = select(
-        case(
-            (Exchange.kind == ExchangeKind.GRANT, Exchange.recipient_account_id),
-            else_=Exchange.provider_account_id,
-        )
-    ).where(
+    # The member provides the hours, whether to another member or to the pot (a grant).
+    hours = select(Exchange.provider_account_id).where(
         Exchange.community_id == community_id,
         Exchange.status == ExchangeStatus.POSTED,
         Exchange.kind.in_([*COUNTED_KINDS, ExchangeKind.GRANT]),
