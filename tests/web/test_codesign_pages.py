@@ -11,7 +11,7 @@ from tests.codesign_factories import make_proposal
 from tests.conftest import csrf_token_from
 from tests.factories import PASSWORD, make_community, make_member
 from timebank.extensions import db
-from timebank.models import Category, Proposal, ProposalStage, Role
+from timebank.models import Category, Notification, Proposal, ProposalStage, Role
 
 
 def _login(auth, membership):
@@ -166,3 +166,42 @@ def test_a_coordinator_pays_design_hours(app, auth, client):
     assert client.post(url, data={**data, "hours": "1", "reason": "Planning"}).status_code == 302
     categories = db.session.scalars(select(Exchange.category).where(Exchange.kind == "grant"))
     assert list(categories) == ["co-design"]
+
+
+def test_a_proxy_proposes_for_the_member_they_act_for(app, auth, client):
+    """The proxy chooses the member; the proposal is theirs, and the coordinator's inbox
+    links to it."""
+    from timebank.services.community import proxies
+
+    community = make_community()
+    coordinator = make_member(community, role=Role.COORDINATOR)
+    offline = make_member(community)
+    helper = make_member(community)
+    proxies.appoint(offline, helper, actor=coordinator.user)
+    db.session.commit()
+    _login(auth, helper)
+    url = _base(community) + "new"
+    page = client.get(url).get_data(as_text=True)
+    assert offline.user.display_name in page
+    data = {
+        "csrf_token": csrf_token_from(page),
+        "member_id": str(offline.id),
+        "title_en": "Tea afternoon",
+        "description_en": "Tea and talk.",
+        "need": "Loneliness.",
+        "audience": "Older neighbours",
+        "frequency": "weekly",
+    }
+    assert client.post(url, data=data).status_code == 302
+    proposal = db.session.scalars(select(Proposal)).one()
+    assert proposal.proposer_id == offline.id and proposal.created_by_id == helper.user_id
+    _login(auth, coordinator)
+    inbox = client.get("/notifications/").get_data(as_text=True)
+    assert "A member proposed a new service" in inbox
+    note = db.session.scalars(
+        select(Notification).where(Notification.user_id == coordinator.user_id)
+    ).one()
+    opened = client.post(
+        f"/notifications/{note.id}/open", data={"csrf_token": csrf_token_from(inbox)}
+    )
+    assert opened.headers["Location"].endswith(f"/codesign/{proposal.id}")
