@@ -160,6 +160,7 @@ def test_adopting_makes_a_category_with_its_checks_and_tells_endorsers(bank):
     assert refused.value.field == "name_ar"
     proposals.adopt(proposal, actor=coordinator, name_en="Repair café", name_ar="مقهى التصليح")
     category = db.session.get_one(Category, proposal.category_id)
+    assert queries.origin(category).proposer_id == bank["amal"].id
     assert category.name_ar == "مقهى التصليح" and proposal.stage == ProposalStage.ADOPTED
     checks = db.session.scalars(
         select(CategoryRequirement.check_type).where(

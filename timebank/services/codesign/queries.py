@@ -152,3 +152,8 @@ def figures(community: Community, start: date, end: date) -> Figures:
             )
         )
     return Figures(made or 0, endorsed or 0, adopted or 0, len(people))
+
+
+def origin(category: Category) -> Proposal | None:
+    """The proposal a category was adopted from (and so its proposer), if any."""
+    return db.session.scalar(select(Proposal).where(Proposal.category_id == category.id))
