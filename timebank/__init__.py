@@ -110,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from timebank.admin import bp as admin_bp
     from timebank.auth import bp as auth_bp
     from timebank.categories import bp as categories_bp
+    from timebank.codesign import bp as codesign_bp
     from timebank.community import bp as community_bp
     from timebank.companionship import bp as companionship_bp
     from timebank.companionship import safeguarding_bp
@@ -128,7 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (
         main_bp, auth_bp, account_bp, admin_bp, community_bp, exchanges_bp, metrics_bp,
         listings_bp, profiles_bp, categories_bp, companionship_bp, safeguarding_bp, console_bp,
-        proxy_bp, notifications_bp, conversations_bp, ops_bp,
+        proxy_bp, notifications_bp, conversations_bp, ops_bp, codesign_bp,
     ):  # fmt: skip
         app.register_blueprint(blueprint)
     notification_routes.init_app(app)

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 
-from tests import companion_factories, console_fixtures
+from tests import codesign_factories, companion_factories, console_fixtures
 from tests.companion_factories import membership
 from tests.conftest import BASE_CONFIG, Browser
 from tests.factories import PASSWORD, World, make_reset_token
@@ -59,6 +59,7 @@ PLACEHOLDERS = {
     "notification_id": lambda world: companion_factories.notification_for(world).id,
     "token_id": lambda world: _api_token(world).id,
     "message_id": lambda world: outbox_message_for(world).id,
+    "proposal_id": lambda world: codesign_factories.proposal_for(world).id,
 }
 
 

@@ -3,6 +3,14 @@
 from timebank.models.api_token import ApiToken
 from timebank.models.audit import AuditEvent
 from timebank.models.base import Base, utcnow
+from timebank.models.codesign import (
+    Proposal,
+    ProposalComment,
+    ProposalEndorsement,
+    ProposalRevision,
+    ProposalStage,
+    ProposalVolunteer,
+)
 from timebank.models.community import Community, Membership, MembershipStatus, Role
 from timebank.models.companionship import (
     Arrangement,
@@ -46,6 +54,12 @@ from timebank.models.profile import Profile
 from timebank.models.user import RecoveryCode, User
 
 __all__ = [
+    "Proposal",
+    "ProposalComment",
+    "ProposalEndorsement",
+    "ProposalRevision",
+    "ProposalStage",
+    "ProposalVolunteer",
     "ApiToken",
     "Arrangement",
     "ArrangementStatus",

@@ -203,6 +203,27 @@ def can_produce_reports(user: User | None, community: Community) -> bool:
     return can_manage_members(user, community)
 
 
+# The co-design board
+
+
+def can_propose_for(user: User | None, member: Membership) -> bool:
+    """Propose a service as ``member``: the member themselves while active, their proxy,
+    or a coordinator."""
+    own = membership_of(user, member.community)
+    is_self = own is not None and own.is_active and own.id == member.id
+    return is_self or can_act_for(user, member)
+
+
+def can_revise_proposal(user: User | None, proposer: Membership) -> bool:
+    """Revise a proposal: its proposer (or whoever may propose for them) and coordinators."""
+    return can_propose_for(user, proposer) or can_manage_members(user, proposer.community)
+
+
+def can_decide_proposals(user: User | None, community: Community) -> bool:
+    """Move proposals through their stages, decline and adopt them: coordinators."""
+    return can_manage_members(user, community)
+
+
 # Companionship, safeguarding, conversations
 
 

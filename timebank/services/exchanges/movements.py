@@ -52,6 +52,7 @@ def _pot_movement(
     text: str | None,
     on_behalf_of: Membership | None,
     now: datetime,
+    category: str = POT_CATEGORY,
 ) -> tuple[Exchange, bool]:
     community = membership.community
     payload = payload_hash(kind.value, actor.id, community.id, membership.id, minutes, text)
@@ -71,7 +72,7 @@ def _pot_movement(
         recipient_account_id=member_account.id if donation else pot.id,
         minutes=minutes,
         service_date=now.date(),
-        category=POT_CATEGORY,
+        category=category,
         recorded_by_id=actor.id,
         on_behalf_of_id=on_behalf_of.user_id if on_behalf_of else None,
         decided_by_id=actor.id,
@@ -131,11 +132,13 @@ def grant(
     reason: str,
     idempotency_key: str,
     now: datetime | None = None,
+    category: str = POT_CATEGORY,
 ) -> Exchange:
     """A coordinator grants hours from the pot to a member who cannot give back. Not to
     themselves (segregation of duties). The pot's limits apply (by default it grants only
-    what was donated). Raises ``NotAllowed``, ``InvalidInput`` or ``LimitExceeded``.
-    Audit: ``exchange.grant``."""
+    what was donated). ``category``: the pot's, or one naming the work paid for (the
+    co-design board's hours). Raises ``NotAllowed``, ``InvalidInput`` or
+    ``LimitExceeded``. Audit: ``exchange.grant``."""
     now = now or utcnow()
     community = membership.community
     if not permissions.can_act_for_members(actor, community) or actor.id == membership.user_id:
@@ -144,6 +147,7 @@ def grant(
     exchange, created = _pot_movement(
         ExchangeKind.GRANT, membership, actor=actor, minutes=minutes,
         idempotency_key=idempotency_key, text=reason, on_behalf_of=None, now=now,
+        category=category,
     )  # fmt: skip
     if created:
         audit.record(

@@ -47,6 +47,9 @@ KINDS = {
     "ledger_check_failed": _l(
         "The nightly ledger check found a problem: run verify-ledger and read docs/operations.md"
     ),
+    "proposal_new": _l("A member proposed a new service"),
+    "proposal_stage": _l("Your proposal moved to a new stage"),
+    "proposal_adopted": _l("A proposal you endorsed was adopted"),
 }
 # object type -> (endpoint, URL argument) of the page a notification leads to: the inbox
 # links there, and the e-mail gives its address when the caller named no other.
@@ -60,6 +63,7 @@ TARGETS = {
     "safeguarding_checks": ("safeguarding.index", None),
     "exchanges": ("exchanges.detail", "exchange_id"),
     "applications": ("console.vet", "membership_id"),
+    "codesign_proposals": ("codesign.show", "proposal_id"),
 }
 DIGEST = "digest"
 # A subject or body: a (lazy) string, or a function of the recipient's language called

@@ -5,9 +5,11 @@ accounts.
 
 Co-production level of each member for the period (after the community's training
 material): *transformation* — also shapes the service: a coordinator or community admin,
-someone who recorded exchanges on another member's behalf (a proxy), or who gave hours in
-a group activity; else *support* — gave hours (most also receive); else *compliance* —
-only received; else *not active* in the period."""
+someone who recorded exchanges on another member's behalf (a proxy), who gave hours in a
+group activity, or a co-designer (``queries.codesigners``: proposed a service adopted in
+the period, volunteers to run an adopted one, or recorded co-design hours); else
+*support* — gave hours (most also receive); else *compliance* — only received; else
+*not active* in the period."""
 
 from __future__ import annotations
 

@@ -310,7 +310,9 @@ LEVEL_DEFINITIONS = {
     "support": _l("Gave help in the period (most also received)."),
     "transformation": _l(
         "Also shapes the service: a coordinator, someone who recorded exchanges for another "
-        "member as their proxy, or who gave hours in a group activity."
+        "member as their proxy, who gave hours in a group activity, who proposed a service "
+        "the time bank adopted in the period, who helps run an adopted one, or who recorded "
+        "co-design hours."
     ),
 }
 LEVEL_NEXT_STEP = {

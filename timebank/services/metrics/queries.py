@@ -41,10 +41,14 @@ from timebank.models import (
     ExchangeStatus,
     Membership,
     MembershipStatus,
+    Proposal,
+    ProposalStage,
+    ProposalVolunteer,
 )
 
 COUNTED_KINDS = (ExchangeKind.EXCHANGE, ExchangeKind.GROUP)
 COMPANIONSHIP = "companionship"
+CODESIGN = "co-design"  # the category of hours spent designing the service
 MEMBER_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.SUSPENDED)
 
 
@@ -253,7 +257,8 @@ def first_exchange_days(community_id: int, start: date, end: date) -> list[int |
 
 def shapers(community_id: int, start: date, end: date) -> tuple[set[int], set[int]]:
     """(user ids who recorded exchanges on someone's behalf, account ids that gave in a
-    group activity) in the period: both shape the service."""
+    group activity) in the period: both shape the service; with them, the co-designers
+    (``codesigners``)."""
     on_behalf = union_all(
         select(Exchange.recorded_by_id.label("id"), literal("user").label("what")).where(
             Exchange.community_id == community_id,
@@ -266,11 +271,45 @@ def shapers(community_id: int, start: date, end: date) -> tuple[set[int], set[in
             counted(community_id, start, end), Exchange.kind == ExchangeKind.GROUP
         ),
     ).subquery()
-    users: set[int] = set()
-    accounts: set[int] = set()
+    users, accounts = codesigners(community_id, start, end)
     for identifier, what in db.session.execute(select(on_behalf.c.id, on_behalf.c.what).distinct()):
         (users if what == "user" else accounts).add(identifier)
     return users, accounts
+
+
+def codesigners(community_id: int, start: date, end: date) -> tuple[set[int], set[int]]:
+    """(user ids, account ids) of the members who transformed the service through the
+    co-design board in the period: proposed a service adopted then, volunteer to run an
+    adopted or running one, or recorded hours in the co-design category (given in an
+    exchange, or granted from the pot)."""
+    cut = end_of(end)
+    adopted = select(Membership.user_id).join(Proposal, Proposal.proposer_id == Membership.id)
+    adopted = adopted.where(
+        Proposal.community_id == community_id,
+        Proposal.adopted_at >= datetime.combine(start, time.min, tzinfo=UTC),
+        Proposal.adopted_at < cut,
+    )
+    helping = (
+        select(Membership.user_id)
+        .join(ProposalVolunteer, ProposalVolunteer.membership_id == Membership.id)
+        .join(Proposal, Proposal.id == ProposalVolunteer.proposal_id)
+        .where(
+            Proposal.community_id == community_id,
+            Proposal.stage.in_([ProposalStage.ADOPTED, ProposalStage.RUNNING]),
+            Proposal.adopted_at < cut,
+            ProposalVolunteer.created_at < cut,
+        )
+    )
+    users = set(db.session.scalars(adopted.union(helping)))
+    # The member provides the hours, whether to another member or to the pot (a grant).
+    hours = select(Exchange.provider_account_id).where(
+        Exchange.community_id == community_id,
+        Exchange.status == ExchangeStatus.POSTED,
+        Exchange.kind.in_([*COUNTED_KINDS, ExchangeKind.GRANT]),
+        Exchange.category == CODESIGN,
+        Exchange.service_date.between(start, end),
+    )
+    return users, set(db.session.scalars(hours.distinct()))
 
 
 def balance_before(account, cut: datetime, *, session=None):

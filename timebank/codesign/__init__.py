@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("codesign", __name__, url_prefix="/c/<slug>/codesign")
+
+from timebank.codesign import routes  # noqa: E402,F401

@@ -1,0 +1,159 @@
+"""What the co-design board shows: the proposals of a community with their support, one
+proposal with its revisions, comments and volunteers, and the board's figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from timebank.extensions import db
+from timebank.models import (
+    Category,
+    Community,
+    Membership,
+    Proposal,
+    ProposalComment,
+    ProposalEndorsement,
+    ProposalStage,
+    ProposalVolunteer,
+    User,
+)
+from timebank.services import permissions
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    proposal: Proposal
+    endorsements: int
+    volunteers: int
+
+
+@dataclass(frozen=True)
+class Detail:
+    proposal: Proposal
+    endorsements: int
+    endorsed: bool
+    my_minutes: int | None
+    comments: list[ProposalComment]
+    volunteers: list[ProposalVolunteer]
+    category: Category | None
+
+
+@dataclass(frozen=True)
+class Figures:
+    made: int
+    endorsed: int
+    adopted: int
+    involved: int
+
+
+def get(community: Community, proposal_id: int) -> Proposal | None:
+    """A proposal of ``community`` (None for another community's or none)."""
+    found = db.session.get(Proposal, proposal_id)
+    return found if found is not None and found.community_id == community.id else None
+
+
+def board(community: Community, *, stage: str | None = None) -> list[BoardRow]:
+    """The community's proposals, newest first, with how many endorse and volunteer."""
+    endorsed = (
+        select(func.count())
+        .where(ProposalEndorsement.proposal_id == Proposal.id)
+        .correlate(Proposal)
+        .scalar_subquery()
+    )
+    helping = (
+        select(func.count())
+        .where(ProposalVolunteer.proposal_id == Proposal.id)
+        .correlate(Proposal)
+        .scalar_subquery()
+    )
+    query = (
+        select(Proposal, endorsed, helping)
+        .options(selectinload(Proposal.revisions), selectinload(Proposal.proposer))
+        .where(Proposal.community_id == community.id)
+        .order_by(Proposal.created_at.desc(), Proposal.id.desc())
+    )
+    if stage in {s.value for s in ProposalStage}:
+        query = query.where(Proposal.stage == stage)
+    return [BoardRow(p, e, v) for p, e, v in db.session.execute(query)]
+
+
+def detail(proposal: Proposal, viewer: User) -> Detail:
+    """One proposal as ``viewer`` sees it: support, their own endorsement and offer."""
+    own = permissions.membership_of(viewer, proposal.proposer.community)
+    own_id = own.id if own is not None else -1
+    endorsements = db.session.scalar(
+        select(func.count()).where(ProposalEndorsement.proposal_id == proposal.id)
+    )
+    endorsed = db.session.scalar(
+        select(ProposalEndorsement.id).where(
+            ProposalEndorsement.proposal_id == proposal.id,
+            ProposalEndorsement.membership_id == own_id,
+        )
+    )
+    volunteers = list(
+        db.session.scalars(
+            select(ProposalVolunteer)
+            .options(selectinload(ProposalVolunteer.member).selectinload(Membership.user))
+            .where(ProposalVolunteer.proposal_id == proposal.id)
+            .order_by(ProposalVolunteer.id)
+        )
+    )
+    comments = list(
+        db.session.scalars(
+            select(ProposalComment)
+            .options(selectinload(ProposalComment.author).selectinload(Membership.user))
+            .where(ProposalComment.proposal_id == proposal.id)
+            .order_by(ProposalComment.id)
+        )
+    )
+    mine = next((v.minutes_per_week for v in volunteers if v.membership_id == own_id), None)
+    category = db.session.get(Category, proposal.category_id) if proposal.category_id else None
+    return Detail(
+        proposal, endorsements or 0, endorsed is not None, mine, comments, volunteers, category
+    )
+
+
+def figures(community: Community, start: date, end: date) -> Figures:
+    """Proposals made, endorsed and adopted from ``start`` to ``end`` (dates inclusive), and
+    the members involved in co-design then (proposed, endorsed, commented or volunteered)."""
+    low = datetime.combine(start, time.min, tzinfo=UTC)
+    high = datetime.combine(end, time.max, tzinfo=UTC)
+    mine = Proposal.community_id == community.id
+    made = db.session.scalar(
+        select(func.count()).where(mine, Proposal.created_at.between(low, high))
+    )
+    endorsed = db.session.scalar(
+        select(func.count(func.distinct(ProposalEndorsement.proposal_id)))
+        .join(Proposal, Proposal.id == ProposalEndorsement.proposal_id)
+        .where(mine, ProposalEndorsement.created_at.between(low, high))
+    )
+    adopted = db.session.scalar(
+        select(func.count()).where(mine, Proposal.adopted_at.between(low, high))
+    )
+    people = set(
+        db.session.scalars(
+            select(Proposal.proposer_id).where(mine, Proposal.created_at.between(low, high))
+        )
+    )
+    for model, column in (
+        (ProposalEndorsement, ProposalEndorsement.membership_id),
+        (ProposalVolunteer, ProposalVolunteer.membership_id),
+        (ProposalComment, ProposalComment.author_id),
+    ):
+        people.update(
+            db.session.scalars(
+                select(column)
+                .join(Proposal, Proposal.id == model.proposal_id)
+                .where(mine, model.created_at.between(low, high))
+            )
+        )
+    return Figures(made or 0, endorsed or 0, adopted or 0, len(people))
+
+
+def origin(category: Category) -> Proposal | None:
+    """The proposal a category was adopted from (and so its proposer), if any."""
+    return db.session.scalar(select(Proposal).where(Proposal.category_id == category.id))
