@@ -19,4 +19,9 @@ bp = Blueprint(
 bp.register_error_handler(DomainError, problems.from_domain_error)
 bp.register_error_handler(HTTPException, problems.from_http_exception)
 
-from timebank.api import routes  # noqa: E402,F401
+from timebank.api import (  # noqa: E402
+    routes,  # noqa: F401
+    routes_listings,  # noqa: F401
+    routes_members,  # noqa: F401
+    routes_notifications,  # noqa: F401
+)
