@@ -191,3 +191,18 @@ def test_bad_members_are_problems_and_change_nothing(client, town, body):
     assert 400 <= response.status_code < 500
     assert response.mimetype == "application/problem+json"
     assert _count(Membership) == 5
+
+
+def test_reads_carry_an_etag_and_answer_304_when_nothing_changed(client, town):
+    salma = _auth(town.salma)
+    listing_id = _post_listing(client, town, salma).get_json()["id"]
+    url = f"/api/v1/communities/{town.slug}/listings/{listing_id}"
+    first = client.get(url, headers=salma)
+    etag = first.headers["ETag"]
+    assert etag and first.headers["Cache-Control"] == "private, no-cache"
+    same = client.get(url, headers={**salma, "If-None-Match": etag})
+    assert same.status_code == 304 and same.get_data() == b""
+    client.patch(url, json={"title": "Rye bread"}, headers=salma)
+    changed = client.get(url, headers={**salma, "If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert "ETag" not in client.patch(url, json={"title": "Spelt"}, headers=salma).headers
