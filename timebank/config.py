@@ -44,6 +44,8 @@ class Config:
     LOGIN_RATE_LIMIT = "20 per minute"
     MESSAGE_RATE_LIMIT = "20 per hour"
     LISTING_RATE_LIMIT = "10 per hour"
+    # Requests one API token may make (RateLimit-* headers on every API answer).
+    API_RATE_LIMIT = "120 per minute;5000 per day"
     # Two-factor sign-in: wrong codes allowed per person before 429, the days a device is
     # remembered (where the member's communities allow it), and whether installation
     # administrators must use it for the /admin/ pages.

@@ -113,6 +113,10 @@ def init_app(app: Flask) -> None:
         service = outage_of(cause) if cause is not None else None
         if service is not None:
             return unavailable(service, cause)
+        if request.path.startswith("/api/"):  # no API route matched: still a problem
+            from timebank.api import problems
+
+            return problems.from_http_exception(exc)
         if status not in _PAGES:
             return exc
         try:

@@ -6,7 +6,7 @@ OpenAPI 3.1 document generated from the schemas that validate the requests
 from flask_smorest import Blueprint
 from werkzeug.exceptions import HTTPException
 
-from timebank.api import problems
+from timebank.api import etags, problems
 from timebank.services.exceptions import DomainError
 
 bp = Blueprint(
@@ -18,5 +18,11 @@ bp = Blueprint(
 
 bp.register_error_handler(DomainError, problems.from_domain_error)
 bp.register_error_handler(HTTPException, problems.from_http_exception)
+bp.after_request(etags.conditional)
 
-from timebank.api import routes  # noqa: E402,F401
+from timebank.api import (  # noqa: E402
+    routes,  # noqa: F401
+    routes_listings,  # noqa: F401
+    routes_members,  # noqa: F401
+    routes_notifications,  # noqa: F401
+)

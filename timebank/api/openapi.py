@@ -5,8 +5,12 @@ problem details; the web's HTML error pages stay as they are."""
 
 from __future__ import annotations
 
+import http
+
 from flask import Flask, current_app, render_template
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+from marshmallow import Schema, fields
 
 from timebank.access import public
 from timebank.api import bp
@@ -14,12 +18,39 @@ from timebank.api import bp
 SPEC_ENDPOINT = "api-docs.openapi_json"
 
 
+class Problem(Schema):
+    """RFC 9457 problem details, as ``problems.problem`` writes them."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.Raw())
+
+
+PROBLEM = "application/problem+json"
+
+
 class TimebankApi(Api):
     """flask-smorest's ``Api`` without its app-wide error handler (the web pages keep
-    theirs; the API blueprint has its own)."""
+    theirs; the API blueprint has its own), documenting errors as the problem details
+    the blueprint answers."""
+
+    ERROR_SCHEMA = Problem
 
     def _register_error_handlers(self) -> None:
         return None
+
+    def _register_responses(self) -> None:
+        for status in http.HTTPStatus:
+            response: dict = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = Problem
+            prepare_response(response, self.spec, PROBLEM)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "A problem (RFC 9457).", "schema": Problem}
+        prepare_response(response, self.spec, PROBLEM)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
 def _docs():

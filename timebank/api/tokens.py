@@ -11,6 +11,7 @@ from flask import abort, g, request
 from werkzeug.datastructures import WWWAuthenticate
 
 from timebank.access import ACCESS_ATTRIBUTE
+from timebank.api import ratelimit
 from timebank.database import transaction
 from timebank.models import ApiToken, Community, Membership, User
 from timebank.services import permissions
@@ -31,6 +32,7 @@ def scope_required(scope: str) -> Callable[[Callable], Callable]:
             token = transaction(lambda: tokens.authenticate(_bearer()))
             if token is None:
                 abort(401, www_authenticate=WWWAuthenticate("bearer", {"realm": "timebank"}))
+            ratelimit.check(token.id)
             if scope not in token.scope_set:
                 abort(403)
             g.api_token = token

@@ -5,6 +5,7 @@ records that it came through the token, by its name."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from timebank.api.tokens import caller, token
 from timebank.database import transaction
 from timebank.services import audit
+from timebank.services.auth import api_replays
 from timebank.services.exceptions import InvalidInput
 
 HEADER = "Idempotency-Key"
@@ -33,15 +35,47 @@ def idempotency_key() -> str:
     return f"api:{caller().id}:{key}"
 
 
-def write(operation: str, work: Callable[[str], Any], *, community_id: int, keyed: bool = True):
+def _digest(value: bytes) -> str:
+    return hashlib.sha256(value).hexdigest()
+
+
+def write(
+    operation: str,
+    work: Callable[[str], Any],
+    *,
+    community_id: int | None,
+    keyed: bool = True,
+    extra: dict | None = None,
+):
     key = idempotency_key() if keyed else ""
 
     def run():
         result = work(key)
         audit.record(
-            "api.write", actor=caller(), community_id=community_id, obj=result,
-            details={"operation": operation, "token": token().name, "token_id": token().id},
+            "api.write", actor=caller(), community_id=community_id,
+            obj=result if hasattr(result, "__tablename__") else None,
+            details={"operation": operation, "token": token().name, "token_id": token().id,
+                     **(extra or {})},
         )  # fmt: skip
         return result
 
     return transaction(run)
+
+
+def create_once(operation: str, work: Callable[[], Any], *, community_id: int,
+                load: Callable[[int], Any]):  # fmt: skip
+    """A creation the ledger's keys do not cover (a listing, a member): the key and body
+    digests go into the audit event, and the same key replays the first result (``load``
+    of its id); the same key with another body is a 409 problem, as for exchanges."""
+    key = _digest(idempotency_key().encode())
+    body = _digest(request.get_data())
+    found = api_replays.earlier(caller(), community_id, operation, key)
+    if found is not None and found.object_id is not None:
+        if found.body != body:
+            raise InvalidInput(
+                _l("This Idempotency-Key was used for another request. Use a new key."),
+                field="idempotency_key",
+            )
+        return load(found.object_id)
+    return write(operation, lambda _key: work(), community_id=community_id,
+                 extra={"key": key, "body": body})  # fmt: skip

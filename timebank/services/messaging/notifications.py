@@ -250,6 +250,28 @@ def inbox_page(user: User, *, page: int, per_page: int) -> Page:
     return Page([(note, slug) for note, slug in rows], page, per_page, total or 0)
 
 
+def feed(
+    user: User, *, before: int | None, limit: int
+) -> tuple[list[tuple[Notification, str | None]], int | None]:
+    """``user``'s notifications newest first (by id), up to ``limit`` with an id below
+    ``before``, with their community's slug; and the cursor of the next page (None at the
+    end). The API's inbox: stable however many arrive meanwhile."""
+    query = (
+        select(Notification, Community.slug)
+        .outerjoin(Community, Community.id == Notification.community_id)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.id.desc())
+        .limit(limit + 1)
+    )
+    if before is not None:
+        query = query.where(Notification.id < before)
+    rows: list[tuple[Notification, str | None]] = [
+        (note, slug) for note, slug in db.session.execute(query).all()
+    ]
+    following = rows[limit - 1][0].id if len(rows) > limit else None
+    return rows[:limit], following
+
+
 def find_for(user: User, notification_id: int) -> tuple[Notification, str | None] | None:
     """``user``'s notification with this id and the slug of its community (None when it
     has none); None when ``user`` has no such notification."""
