@@ -43,8 +43,11 @@ from timebank.models.messaging import (
 )
 from timebank.models.profile import Profile
 from timebank.models.user import RecoveryCode, User
+from timebank.models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "ApiToken",
     "Arrangement",
     "ArrangementStatus",

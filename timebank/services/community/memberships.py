@@ -19,6 +19,7 @@ from timebank.services.community import profiles, vetting
 from timebank.services.exceptions import AlreadyDecided, InvalidInput, NotAllowed
 from timebank.services.ledger import posting as ledger
 from timebank.services.messaging import mail
+from timebank.services.webhooks import events as webhooks
 
 MAX_REASON_LENGTH = 1000
 # Roles that coordinate a community (an admin can do all a coordinator can).
@@ -160,6 +161,7 @@ def approve(membership: Membership, *, actor: User) -> Membership:
         obj=membership,
         details={"member_number": membership.member_number},
     )
+    webhooks.member_joined(membership)
     locale = membership.user.locale or community.locale
     with force_locale(locale):
         mail.queue(
