@@ -66,7 +66,7 @@ def webhook_deliveries(community: Community) -> ResponseReturnValue:
     )
     return render_template(
         "console/webhook_deliveries.html", community=community, page=page,
-        urls=endpoints.urls(community), confirm=ConfirmForm(),
+        urls=endpoints.urls(community), events=EVENTS, confirm=ConfirmForm(),
     )  # fmt: skip
 
 
