@@ -276,4 +276,5 @@ def create_member(
         obj=membership,
         details={"member_number": membership.member_number, "email": bool(user.email)},
     )
+    webhooks.member_joined(membership)
     return membership
