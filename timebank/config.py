@@ -79,6 +79,13 @@ class Config:
     # all; then it is given up and listed as failed on the outbox page.
     MAIL_MAX_ATTEMPTS = 5
     MAIL_RETRY_SECONDS = 60
+    # Webhooks: each delivery waits at most WEBHOOK_TIMEOUT_SECONDS for an answer; a failed
+    # one is tried again after WEBHOOK_RETRY_SECONDS, doubling, WEBHOOK_MAX_ATTEMPTS times in
+    # all. Endpoints must use https://, except http:// to this machine when allowed here.
+    WEBHOOK_TIMEOUT_SECONDS = 5
+    WEBHOOK_RETRY_SECONDS = 60
+    WEBHOOK_MAX_ATTEMPTS = 6
+    WEBHOOK_ALLOW_LOCAL_HTTP = False
     # Background jobs (mail, digests, reminders, expiry): on this Redis, run by `timebank
     # jobs worker`; unset, they run inside the web process after the commit (embedded).
     JOBS_REDIS_URL: str | None = None

@@ -25,6 +25,7 @@ from sqlalchemy.sql.dml import UpdateBase
 from timebank.extensions import db
 from timebank.services.exceptions import Conflict
 from timebank.services.messaging import mail
+from timebank.services.webhooks import deliveries as webhook_deliveries
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -121,6 +122,8 @@ def transaction(work: Callable[[], T], *, attempts: int = RETRY_ATTEMPTS) -> T:
         else:
             if db.session.info.pop(mail.PENDING, False):
                 mail.deliver_pending()
+            if webhook_deliveries.forget_pending():
+                webhook_deliveries.deliver_pending()
             return result
     raise AssertionError("unreachable")
 
@@ -129,3 +132,4 @@ def _rollback() -> None:
     """Roll back, forgetting the mail the failed work had queued."""
     db.session.rollback()
     db.session.info.pop(mail.PENDING, None)
+    webhook_deliveries.forget_pending()

@@ -17,6 +17,7 @@ from tests.companion_factories import membership
 from tests.conftest import BASE_CONFIG, Browser
 from tests.factories import PASSWORD, World, make_reset_token
 from tests.jobs.helpers import outbox_message_for
+from tests.webhooks import fixtures as webhook_fixtures
 from timebank import create_app
 from timebank.access import ACCESS_ATTRIBUTE
 
@@ -60,6 +61,8 @@ PLACEHOLDERS = {
     "token_id": lambda world: _api_token(world).id,
     "message_id": lambda world: outbox_message_for(world).id,
     "proposal_id": lambda world: codesign_factories.proposal_for(world).id,
+    "endpoint_id": lambda world: webhook_fixtures.endpoint(world).id,
+    "delivery_id": lambda world: webhook_fixtures.delivery(world).id,
 }
 
 

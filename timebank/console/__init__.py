@@ -7,4 +7,5 @@ from timebank.console import (  # noqa: E402,F401
     routes_onboarding,
     routes_security,
     routes_tools,
+    routes_webhooks,
 )

@@ -29,6 +29,7 @@ class Entry:
 
 SCHEDULE = (
     Entry("send_mail", "* * * * *", "mail whose retry is due, and any a Redis outage left"),
+    Entry("deliver_webhooks", "* * * * *", "webhook deliveries whose retry is due"),
     Entry("expire_exchanges", "15 * * * *", "unconfirmed exchanges past their deadline"),
     Entry("expire_listings", "30 2 * * *", "listings whose time ran out; owners' reminders"),
     Entry("remind_checks", "0 7 * * *", "safeguarding checks expiring within 30 days"),

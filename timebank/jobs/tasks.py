@@ -91,6 +91,29 @@ def send_mail() -> int:
 
 
 @job
+def deliver_webhooks(now: str | datetime | None = None) -> int:
+    """Post every due webhook delivery (new ones and retries whose backoff is over),
+    signed; a failure is retried later (``deliveries.record_attempt``) and, with a queue,
+    a retry job is scheduled for then. Returns how many were delivered."""
+    from timebank.services.webhooks import deliveries
+
+    moment = _moment(now)
+    delivered = 0
+    while True:
+        batch = transaction(partial(deliveries.claim_due, now=moment or utcnow()))
+        if not batch:
+            return delivered
+        for envelope in batch:
+            code, error = deliveries.send(envelope)
+            wait = transaction(
+                partial(deliveries.record_attempt, envelope, code, error, now=moment or utcnow())
+            )
+            delivered += error is None
+            if wait is not None:
+                runner.later("deliver_webhooks", wait)
+
+
+@job
 def send_digest(now: str | datetime | None = None) -> digest.Summary:
     """The weekly digest: each member at most once per ISO week (``digest_runs``); each
     member's commit hands their e-mail to ``send_mail``."""

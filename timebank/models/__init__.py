@@ -52,6 +52,7 @@ from timebank.models.messaging import (
 from timebank.models.metrics import MetricsStamp, MetricsSummary
 from timebank.models.profile import Profile
 from timebank.models.user import RecoveryCode, User
+from timebank.models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Proposal",
@@ -60,6 +61,8 @@ __all__ = [
     "ProposalRevision",
     "ProposalStage",
     "ProposalVolunteer",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "ApiToken",
     "Arrangement",
     "ArrangementStatus",

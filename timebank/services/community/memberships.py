@@ -20,6 +20,7 @@ from timebank.services.exceptions import AlreadyDecided, InvalidInput, NotAllowe
 from timebank.services.languages import join_list
 from timebank.services.ledger import posting as ledger
 from timebank.services.messaging import mail
+from timebank.services.webhooks import events as webhooks
 
 MAX_REASON_LENGTH = 1000
 # Roles that coordinate a community (an admin can do all a coordinator can).
@@ -161,6 +162,7 @@ def approve(membership: Membership, *, actor: User) -> Membership:
         obj=membership,
         details={"member_number": membership.member_number},
     )
+    webhooks.member_joined(membership)
     locale = membership.user.locale or community.locale
     with force_locale(locale):
         mail.queue(
@@ -275,4 +277,5 @@ def create_member(
         obj=membership,
         details={"member_number": membership.member_number, "email": bool(user.email)},
     )
+    webhooks.member_joined(membership)
     return membership

@@ -35,6 +35,7 @@ from timebank.services.exceptions import AlreadyDecided, InvalidInput, NotAllowe
 from timebank.services.exchanges import lifecycle as exchanges
 from timebank.services.languages import SPOKEN_LANGUAGES
 from timebank.services.messaging import conversations, notifications
+from timebank.services.webhooks import events as webhooks
 
 # Their requests, visits and checks join a person's data download and erasure.
 
@@ -275,6 +276,7 @@ def log_visit(
             community, "concern", object_type="companionship_visits", object_id=visit.id,
             link=link,
         )  # fmt: skip
+        webhooks.concern_raised(community.id, visit)
     audit.record(
         "companionship.concern" if state == Wellbeing.CONCERN else "companionship.visit",
         actor=actor,

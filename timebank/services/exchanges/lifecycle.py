@@ -45,6 +45,7 @@ from timebank.services.ledger.checks import (
     party_user_ids,
     payload_hash,
 )
+from timebank.services.webhooks import events as webhooks
 
 S = ExchangeStatus
 
@@ -128,6 +129,7 @@ def record(
         obj=exchange,
         details={"minutes": minutes, "status": exchange.status.value},
     )
+    webhooks.exchange("exchange.recorded", exchange)
     return exchange
 
 
@@ -266,6 +268,7 @@ def confirm(
         decided = {**confirmed, "decided_by_id": actor.id, "decided_at": now}
         ledger.post(exchange, rules.Event.POST, values=decided, now=now)
     exchange_notices.tell_confirmed(exchange, community, actor=actor, members=parties(exchange))
+    webhooks.exchange("exchange.confirmed", exchange)
     audit.record(
         "exchange.confirm",
         actor=actor,
@@ -334,6 +337,7 @@ def approve(exchange: Exchange, *, actor: User, now: datetime | None = None) -> 
     ledger.post(exchange, rules.Event.APPROVE, values=values, now=now)
     exchange_notices.tell_decided(exchange, community, actor=actor, members=members)
     audit.record("exchange.approve", actor=actor, community_id=community.id, obj=exchange)
+    webhooks.exchange("exchange.approved", exchange)
     return exchange
 
 
@@ -429,6 +433,7 @@ def reverse(
         obj=exchange,
         details={"reversal_id": reversal.id, "minutes": exchange.minutes},
     )
+    webhooks.exchange("exchange.reversed", reversal)
     return reversal
 
 

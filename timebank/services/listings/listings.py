@@ -31,6 +31,7 @@ from timebank.services.exceptions import AlreadyDecided, InvalidInput, NotAllowe
 from timebank.services.languages import SPOKEN_LANGUAGES
 from timebank.services.listings import categories
 from timebank.services.messaging import notifications
+from timebank.services.webhooks import events as webhooks
 
 MAX_TITLE = 120
 MAX_DESCRIPTION = 5000
@@ -131,6 +132,7 @@ def create(
         community_id=community.id,
         obj=listing,
     )
+    webhooks.listing_created(listing)
     return listing
 
 
