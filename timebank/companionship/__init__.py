@@ -13,6 +13,7 @@ from timebank.companionship import (  # noqa: E402,F401
     routes,
     routes_coordinator,
     routes_safeguarding,
+    routes_schedule,
 )
 from timebank.services.community import dashboard  # noqa: E402
 from timebank.services.companionship import dashboard as care_dashboard  # noqa: E402

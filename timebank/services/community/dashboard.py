@@ -208,7 +208,7 @@ def counts(community: Community, *, today: date | None = None) -> list[Count]:
     for key, label in (
         ("concerns", _l("Concerns raised")),
         ("safeguarding", _l("Safeguarding checks expiring in 30 days")),
-        ("isolated", _l("Companionship recipients with no visit in 14 days")),
+        ("isolated", _l("Companionship recipients possibly isolated")),
         ("reported", _l("Listings reported")),
     ):
         if key not in known:

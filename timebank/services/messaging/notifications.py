@@ -44,6 +44,9 @@ KINDS = {
     "application": _l("Someone applied to join the community"),
     "limit_changed": _l("A coordinator changed your time limits"),
     "write_off": _l("A departing member's hours were written off to the community pot"),
+    "visit_missed": _l("A planned visit was not logged"),
+    "visit_stand_in": _l("Could you stand in for a companionship visit?"),
+    "visit_unattended": _l("A planned companionship visit did not happen"),
 }
 # object type -> (endpoint, URL argument) of the page a notification leads to: the inbox
 # links there, and the e-mail gives its address when the caller named no other.

@@ -1,0 +1,85 @@
+"""The visit schedule pages (issue 19): agreeing the day and time, the next visits on the
+arrangement page, bad input, and the coordinators' list of planned visits not logged."""
+
+from __future__ import annotations
+
+from datetime import time
+
+import pytest
+
+from tests.companion_factories import make_arrangement, make_request
+from tests.factories import PASSWORD, make_community, make_member
+from timebank.extensions import db
+from timebank.models import Arrangement, Role
+
+
+@pytest.fixture
+def world(app):
+    community = make_community()
+    elder = make_member(community, email="elder@example.org")
+    volunteer = make_member(community, email="vol@example.org")
+    make_member(community, email="other@example.org")
+    coord = make_member(community, email="coord@example.org", role=Role.COORDINATOR)
+    arrangement = make_arrangement(make_request(elder), volunteer, coord.user)
+    return community, arrangement.id
+
+
+def _page(community, arrangement_id) -> str:
+    return f"/c/{community.slug}/companionship/arrangements/{arrangement_id}"
+
+
+def test_volunteer_agrees_the_day_and_sees_the_next_visits(auth, world):
+    community, arrangement_id = world
+    page = _page(community, arrangement_id)
+    auth.login("vol@example.org", PASSWORD)
+    assert "No visit day is agreed yet." in auth.client.get(page).get_data(as_text=True)
+    response = auth.post(
+        f"{page}/schedule", {"weekday": "1", "at": "10:00"}, page=f"{page}/schedule"
+    )
+    assert response.status_code == 302
+    arrangement = db.session.get(Arrangement, arrangement_id)
+    assert (arrangement.visit_weekday, arrangement.visit_time) == (1, time(10, 0))
+    html = auth.client.get(page).get_data(as_text=True)
+    assert "Tuesday at 10:00" in html and html.count("<li>Tuesday, ") == 4
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"weekday": "", "at": "10:00"}, "Choose a day of the week."),
+        ({"weekday": "12", "at": "10:00"}, "Choose a day of the week."),
+        ({"weekday": "1", "at": "25:99"}, "Not a valid time value."),
+        ({"weekday": "1", "at": ""}, "Give the time of the visit."),
+    ],
+)
+def test_bad_schedule_input_is_refused_next_to_the_field(auth, world, data, message):
+    community, arrangement_id = world
+    page = _page(community, arrangement_id)
+    auth.login("coord@example.org", PASSWORD)
+    response = auth.post(f"{page}/schedule", data, page=f"{page}/schedule")
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert db.session.get(Arrangement, arrangement_id).visit_weekday is None
+
+
+def test_others_cannot_change_the_schedule(auth, world):
+    community, arrangement_id = world
+    page = _page(community, arrangement_id)
+    auth.login("elder@example.org", PASSWORD)
+    assert auth.client.get(f"{page}/schedule").status_code == 403
+    auth.logout()
+    auth.login("other@example.org", PASSWORD)
+    assert auth.client.get(f"{page}/schedule").status_code == 404
+
+
+def test_missed_visits_page_is_for_coordinators(auth, world):
+    community, _ = world
+    url = f"/c/{community.slug}/companionship/missed"
+    auth.login("coord@example.org", PASSWORD)
+    response = auth.client.get(url)
+    assert response.status_code == 200 and "Every planned visit was logged." in response.get_data(
+        as_text=True
+    )
+    auth.logout()
+    auth.login("vol@example.org", PASSWORD)
+    assert auth.client.get(url).status_code in (403, 404)
