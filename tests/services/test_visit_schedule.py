@@ -198,3 +198,40 @@ def test_monthly_is_not_isolated_after_14_days_but_weekly_is_after_the_margin(ba
     assert _isolated(bank) == 0
     _age(weekly, 10)
     assert _isolated(bank) == 1
+
+
+def test_first_stand_in_to_accept_takes_the_visit_and_logging_closes_it(bank):
+    """Thursday's offer: the checked member accepts (a second acceptance is refused), logs
+    the visit, and Friday brings no coordinator alert."""
+    from timebank.services.companionship import standin
+    from timebank.services.exceptions import AlreadyDecided
+
+    _checked(bank, bank.c)
+    arrangement_id = _tuesdays(_arrangement(bank)).id
+    db.session.commit()
+    tasks.escalate_visits(_at(date(2026, 12, 3)))
+    planned = db.session.scalar(
+        select(PlannedVisit).where(PlannedVisit.arrangement_id == arrangement_id)
+    )
+    assert standin.offer_for(bank.community, planned.id, bank.c.user) is planned
+    assert standin.offer_for(bank.community, planned.id, bank.coordinator2.user) is not None
+    with pytest.raises(NotAllowed):
+        standin.accept(planned, actor=bank.a.user)  # the visited member is no stand-in
+    standin.accept(planned, actor=bank.c.user)
+    db.session.commit()
+    with pytest.raises(AlreadyDecided):
+        standin.accept(planned, actor=bank.c.user)
+    with pytest.raises(InvalidInput):
+        standin.log(
+            planned, actor=bank.c.user, minutes=60, service_date=MONDAY,
+            wellbeing="all_well", concern_note=None, idempotency_key=key(),
+        )  # fmt: skip
+    standin.log(
+        planned, actor=bank.c.user, minutes=60, service_date=date(2026, 12, 3),
+        wellbeing="all_well", concern_note=None, idempotency_key=key(),
+    )  # fmt: skip
+    db.session.commit()
+    tasks.escalate_visits(_at(date(2026, 12, 4)))
+    planned = db.session.get(PlannedVisit, planned.id)
+    assert planned.status == PlannedStatus.DONE and planned.alerted_at is None
+    assert "visit_unattended" not in _kinds()

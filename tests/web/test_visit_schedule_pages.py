@@ -83,3 +83,41 @@ def test_missed_visits_page_is_for_coordinators(auth, world):
     auth.logout()
     auth.login("vol@example.org", PASSWORD)
     assert auth.client.get(url).status_code in (403, 404)
+
+
+def test_stand_in_accepts_and_logs_through_the_pages(auth, world):
+    from datetime import timedelta
+
+    from tests.companion_factories import make_check
+    from timebank.models import CheckType, PlannedStatus, PlannedVisit, utcnow
+
+    community, arrangement_id = world
+    other = db.session.scalar(
+        db.select(Arrangement).where(Arrangement.id == arrangement_id)
+    ).request.recipient.community
+    stand_in_member = next(m for m in other.memberships if m.user.email == "other@example.org")
+    coord = next(m for m in other.memberships if m.user.email == "coord@example.org")
+    for check_type in (CheckType.BACKGROUND, CheckType.REFERENCES):
+        make_check(stand_in_member, coord.user, check_type)
+    now = utcnow()
+    planned = PlannedVisit(
+        arrangement_id=arrangement_id, planned_on=now.date() - timedelta(days=2),
+        reminded_at=now, offered_at=now,
+    )  # fmt: skip
+    db.session.add(planned)
+    db.session.commit()
+    url = f"/c/{community.slug}/companionship/stand-in/{planned.id}"
+    auth.login("other@example.org", PASSWORD)
+    assert "I will stand in" in auth.client.get(url).get_data(as_text=True)
+    assert auth.post(f"{url}/accept", {}, page=url).status_code == 302
+    bad = auth.post(f"{url}/visit", {"service_date": "", "minutes": "60"}, page=url)
+    assert bad.status_code == 400 and "Enter the date of the visit." in bad.get_data(as_text=True)
+    day = planned.planned_on.isoformat()
+    response = auth.post(
+        f"{url}/visit",
+        {"service_date": day, "minutes": "60", "wellbeing": "all_well"},
+        page=url,
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(PlannedVisit, planned.id).status == PlannedStatus.DONE

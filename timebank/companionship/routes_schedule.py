@@ -10,10 +10,12 @@ from flask_babel import gettext as _
 from timebank import web
 from timebank.access import community_required
 from timebank.companionship import bp
-from timebank.companionship.forms import ScheduleForm
-from timebank.models import Community
+from timebank.companionship.forms import ScheduleForm, VisitForm
+from timebank.forms import ConfirmForm, new_key
+from timebank.models import Community, PlannedVisit
 from timebank.services import permissions
-from timebank.services.companionship import escalation, queries, schedule
+from timebank.services.companionship import escalation, queries, schedule, standin
+from timebank.services.companionship import requests as companionship
 
 
 @bp.route("/arrangements/<int:arrangement_id>/schedule", methods=["GET", "POST"])
@@ -49,3 +51,58 @@ def missed(community: Community) -> str:
         planned=escalation.follow_ups(community.id),
         weekdays=schedule.WEEKDAY_LABELS,
     )
+
+
+def _stand_in_page(community: Community, planned: PlannedVisit, form: VisitForm) -> str:
+    mine = permissions.membership_of(web.actor(), community)
+    return render_template(
+        "companionship/stand_in.html",
+        community=community,
+        planned=planned,
+        req=planned.arrangement.request,
+        labels=companionship.KIND_LABELS,
+        is_open=standin.is_open(planned),
+        taken_by_me=mine is not None and planned.stand_in_id == mine.id,
+        confirm=ConfirmForm(),
+        form=form,
+    )
+
+
+@bp.route("/stand-in/<int:planned_id>")
+@community_required("member")
+def stand_in(community: Community, planned_id: int) -> str:
+    planned = standin.offer_for(community, planned_id, web.actor()) or abort(404)
+    return _stand_in_page(community, planned, VisitForm())
+
+
+@bp.route("/stand-in/<int:planned_id>/accept", methods=["POST"])
+@community_required("member")
+def accept_stand_in(community: Community, planned_id: int) -> ResponseReturnValue:
+    planned = standin.offer_for(community, planned_id, web.actor()) or abort(404)
+    return web.act(
+        lambda: standin.accept(planned, actor=web.actor()),
+        _("Thank you. This visit is yours; log it once it has happened."),
+        url_for("companionship.stand_in", slug=community.slug, planned_id=planned.id),
+    )
+
+
+@bp.route("/stand-in/<int:planned_id>/visit", methods=["POST"])
+@community_required("member")
+def log_stand_in(community: Community, planned_id: int) -> ResponseReturnValue:
+    planned = standin.offer_for(community, planned_id, web.actor()) or abort(404)
+    form = VisitForm()
+    link = url_for("companionship.concerns", slug=community.slug)
+    if form.validate_on_submit() and web.run(
+        lambda: standin.log(
+            planned, actor=web.actor(), minutes=form.minutes.data,
+            service_date=form.service_date.data, wellbeing=form.wellbeing.data,
+            concern_note=form.concern_note.data,
+            idempotency_key=form.idempotency_key.data or new_key(), link=link,
+        ),
+        form=form,
+        success=_("The visit is logged. Thank you."),
+    ):  # fmt: skip
+        return redirect(
+            url_for("companionship.stand_in", slug=community.slug, planned_id=planned.id)
+        )
+    return _stand_in_page(community, planned, form), 400

@@ -137,6 +137,7 @@ def stand_ins(arrangement: Arrangement) -> list:
 def _offer(arrangement: Arrangement, planned: PlannedVisit) -> int:
     day = planned.planned_on
     users = [m.user for m in stand_ins(arrangement)]
+    community = arrangement.request.recipient.community
     return notifications.notify_all(
         users,
         "visit_stand_in",
@@ -148,7 +149,9 @@ def _offer(arrangement: Arrangement, planned: PlannedVisit) -> int:
                 day=_day(day)(locale),
             )
         ),
-        **_link_kwargs(arrangement),
+        community=community,
+        object_type="companionship_planned_visits",
+        object_id=planned.id,
     )
 
 

@@ -54,6 +54,7 @@ TARGETS = {
     "companionship_visits": ("companionship.concerns", None),
     "companionship_arrangements": ("companionship.arrangement", "arrangement_id"),
     "companionship_requests": ("companionship.show", "request_id"),
+    "companionship_planned_visits": ("companionship.stand_in", "planned_id"),
     "conversations": ("conversations.show", "conversation_id"),
     "reports": ("conversations.reports", None),
     "listings": ("listings.detail", "listing_id"),
