@@ -22,3 +22,14 @@ def planned_for(world) -> PlannedVisit:
     db.session.add(planned)
     db.session.commit()
     return planned
+
+
+def feed_secret_for(world) -> str:
+    """The secret of the member's visit calendar feed."""
+    from timebank.services.companionship import feed
+
+    secret = feed.create(
+        companion_factories.membership(world.member, world.community), actor=world.member
+    )
+    db.session.commit()
+    return secret

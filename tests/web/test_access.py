@@ -52,6 +52,7 @@ PLACEHOLDERS = {
     "request_id": lambda world: companion_factories.request_for(world).id,
     "arrangement_id": lambda world: companion_factories.arrangement_for(world).id,
     "planned_id": lambda world: visit_factories.planned_for(world).id,
+    "feed_secret": visit_factories.feed_secret_for,
     "check_id": lambda world: companion_factories.check_for(world).id,
     "conversation_id": lambda world: companion_factories.conversation_for(world).id,
     "target_type": lambda world: "member",

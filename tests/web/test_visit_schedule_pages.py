@@ -3,7 +3,7 @@ arrangement page, bad input, and the coordinators' list of planned visits not lo
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 
 import pytest
 
@@ -121,3 +121,34 @@ def test_stand_in_accepts_and_logs_through_the_pages(auth, world):
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(PlannedVisit, planned.id).status == PlannedStatus.DONE
+
+
+def test_calendar_feed_validates_and_stops_working_when_revoked(auth, world):
+    """The volunteer makes a feed address; the feed parses back (icalendar) with the
+    Tuesday visits at 10:00 in the community's time zone; revoked, it is 404."""
+    import icalendar
+
+    community, arrangement_id = world
+    arrangement = db.session.get(Arrangement, arrangement_id)
+    arrangement.visit_weekday, arrangement.visit_time = 1, time(10, 0)
+    arrangement.schedule_from = date.today()
+    db.session.commit()
+    base = f"/c/{community.slug}/companionship/calendar"
+    auth.login("vol@example.org", PASSWORD)
+    html = auth.post(base, {}, page=base).get_data(as_text=True)
+    address = html.split('class="feed-address">')[1].split("<")[0]
+    path = "/" + address.split("://", 1)[1].split("/", 1)[1]
+    auth.logout()
+    response = auth.client.get(path)
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    parsed = icalendar.Calendar.from_ical(response.data)
+    events = list(parsed.walk("VEVENT"))
+    assert len(events) >= 12
+    start = events[0].decoded("dtstart")
+    assert start.weekday() == 1 and start.hour == 10 and start.tzinfo is not None
+    assert "Home visit with" in str(events[0]["summary"])
+    auth.login("vol@example.org", PASSWORD)
+    assert auth.post(f"{base}/revoke", {}, page=base).status_code == 302
+    auth.logout()
+    assert auth.client.get(path).status_code == 404
+    assert auth.client.get(f"/c/{community.slug}/companionship/visits/nope.ics").status_code == 404

@@ -12,6 +12,7 @@ from timebank.companionship import (  # noqa: E402,F401
     cli,
     routes,
     routes_coordinator,
+    routes_feed,
     routes_safeguarding,
     routes_schedule,
 )

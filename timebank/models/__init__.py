@@ -17,6 +17,7 @@ from timebank.models.companionship import (
     RequestStatus,
     SafeguardingCheck,
     Visit,
+    VisitFeed,
     Wellbeing,
 )
 from timebank.models.coordination import Announcement, Proxy, VettingRecord, VettingStep
@@ -60,6 +61,7 @@ __all__ = [
     "RequestStatus",
     "SafeguardingCheck",
     "Visit",
+    "VisitFeed",
     "Wellbeing",
     "Conversation",
     "DigestRun",

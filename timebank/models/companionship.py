@@ -215,3 +215,15 @@ class PlannedVisit(Base):
     arrangement: Mapped[Arrangement] = relationship()
 
     __table_args__ = (UniqueConstraint("arrangement_id", "planned_on"),)
+
+
+class VisitFeed(Base):
+    """A member's secret iCalendar feed of their visits (issue 19): only the SHA-256 of
+    the secret is kept; deleting the row revokes the address."""
+
+    __tablename__ = "companionship_visit_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
