@@ -152,3 +152,33 @@ def test_calendar_feed_validates_and_stops_working_when_revoked(auth, world):
     auth.logout()
     assert auth.client.get(path).status_code == 404
     assert auth.client.get(f"/c/{community.slug}/companionship/visits/nope.ics").status_code == 404
+
+
+def test_the_member_skips_a_planned_visit_with_a_reason(auth, world):
+    from timebank.models import PlannedStatus, PlannedVisit
+    from timebank.services.companionship import schedule
+
+    community, arrangement_id = world
+    arrangement = db.session.get(Arrangement, arrangement_id)
+    arrangement.visit_weekday, arrangement.visit_time = 1, time(10, 0)
+    arrangement.schedule_from = date.today()
+    db.session.commit()
+    first = schedule.next_visits(arrangement)[0]
+    db.session.commit()
+    url = f"{_page(community, arrangement_id)}/skip"
+    auth.login("elder@example.org", PASSWORD)
+    for data, message in (
+        ({"day": first.isoformat(), "reason": ""}, "Say why the visit is skipped."),
+        ({"day": "2020-01-01", "reason": "Away"}, "Choose one of the planned visits."),
+    ):
+        response = auth.post(url, data, page=url)
+        assert response.status_code == 400 and message in response.get_data(as_text=True)
+    assert (
+        auth.post(
+            url, {"day": first.isoformat(), "reason": "At the doctor's"}, page=url
+        ).status_code
+        == 302
+    )
+    planned = db.session.scalar(db.select(PlannedVisit))
+    assert planned.status == PlannedStatus.SKIPPED and planned.reason == "At the doctor's"
+    assert first not in schedule.next_visits(db.session.get(Arrangement, arrangement_id))

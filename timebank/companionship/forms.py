@@ -161,3 +161,13 @@ class ScheduleForm(Form):
         description=_l("In the community's time zone."),
         validators=[InputRequired(message=_l("Give the time of the visit."))],
     )
+
+
+class SkipForm(Form):
+    """Skip one planned visit, with a reason (issue 19)."""
+
+    day = SelectField(_l("Which visit?"), validate_choice=False, choices=[])
+    reason = TextAreaField(
+        _l("Why is it skipped?"),
+        validators=[Length(max=schedule.MAX_REASON), NoControlCharacters(multiline=True)],
+    )

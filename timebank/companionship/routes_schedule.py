@@ -3,6 +3,8 @@ the coordinators' list of planned visits that were not logged, with each step ta
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -10,8 +12,9 @@ from flask_babel import gettext as _
 from timebank import web
 from timebank.access import community_required
 from timebank.companionship import bp
-from timebank.companionship.forms import ScheduleForm, VisitForm
+from timebank.companionship.forms import ScheduleForm, SkipForm, VisitForm
 from timebank.forms import ConfirmForm, new_key
+from timebank.i18n import format_when
 from timebank.models import Community, PlannedVisit
 from timebank.services import permissions
 from timebank.services.companionship import escalation, queries, schedule, standin
@@ -106,3 +109,33 @@ def log_stand_in(community: Community, planned_id: int) -> ResponseReturnValue:
             url_for("companionship.stand_in", slug=community.slug, planned_id=planned.id)
         )
     return _stand_in_page(community, planned, form), 400
+
+
+def _day(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+@bp.route("/arrangements/<int:arrangement_id>/skip", methods=["GET", "POST"])
+@community_required("member")
+def skip_visit(community: Community, arrangement_id: int) -> ResponseReturnValue:
+    found = queries.arrangement_for(community, arrangement_id, web.actor()) or abort(404)
+    back = url_for("companionship.arrangement", slug=community.slug, arrangement_id=found.id)
+    form = SkipForm()
+    form.day.choices = [
+        (d.isoformat(), format_when(d, "full")) for d in schedule.next_visits(found)
+    ]
+    if form.validate_on_submit() and web.run(
+        lambda: schedule.skip(
+            found, _day(form.day.data), actor=web.actor(), reason=form.reason.data
+        ),
+        form=form,
+        success=_("The visit is skipped."),
+    ):
+        return redirect(back)
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "companionship/skip.html", community=community, arrangement=found, form=form
+    ), status

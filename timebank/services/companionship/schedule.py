@@ -133,3 +133,39 @@ def set_schedule(
         obj=arrangement,
         details={"weekday": weekday, "at": at.strftime("%H:%M")},
     )
+
+
+MAX_REASON = 500
+
+
+def skip(arrangement: Arrangement, day: date | None, *, actor: User, reason: str | None) -> None:
+    """The volunteer, the visited member or a coordinator skips one planned visit, with a
+    reason: it leaves the next visits and is not escalated."""
+    if actor.id not in (
+        arrangement.volunteer.user_id,
+        arrangement.request.recipient.user_id,
+    ) and not permissions.can_edit_schedule(actor, arrangement):
+        raise NotAllowed(_l("Only the volunteer, the member or a coordinator can skip a visit."))
+    if arrangement.status != ArrangementStatus.ACTIVE:
+        raise NotAllowed(_l("Only the volunteer, the member or a coordinator can skip a visit."))
+    if day is None or not planned_dates(arrangement, day, day):
+        raise InvalidInput(_l("Choose one of the planned visits."), field="day")
+    text = (reason or "").strip()
+    if not text:
+        raise InvalidInput(_l("Say why the visit is skipped."), field="reason")
+    if len(text) > MAX_REASON:
+        raise InvalidInput(_l("Use at most %(n)d characters.", n=MAX_REASON), field="reason")
+    planned = db.session.scalar(
+        select(PlannedVisit).where(
+            PlannedVisit.arrangement_id == arrangement.id, PlannedVisit.planned_on == day
+        )
+    )
+    if planned is None:
+        planned = PlannedVisit(arrangement_id=arrangement.id, planned_on=day)
+        db.session.add(planned)
+    planned.status, planned.reason = PlannedStatus.SKIPPED, text
+    db.session.flush()
+    audit.record(
+        "companionship.visit_skipped", actor=actor, community_id=arrangement.community_id,
+        obj=planned,
+    )  # fmt: skip
