@@ -136,7 +136,7 @@ def test_calendar_feed_validates_and_stops_working_when_revoked(auth, world):
     base = f"/c/{community.slug}/companionship/calendar"
     auth.login("vol@example.org", PASSWORD)
     html = auth.post(base, {}, page=base).get_data(as_text=True)
-    address = html.split('readonly>')[1].split("<")[0]
+    address = html.split("readonly>")[1].split("<")[0]
     path = "/" + address.split("://", 1)[1].split("/", 1)[1]
     auth.logout()
     response = auth.client.get(path)
