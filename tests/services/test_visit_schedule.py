@@ -235,3 +235,23 @@ def test_first_stand_in_to_accept_takes_the_visit_and_logging_closes_it(bank):
     planned = db.session.get(PlannedVisit, planned.id)
     assert planned.status == PlannedStatus.DONE and planned.alerted_at is None
     assert "visit_unattended" not in _kinds()
+
+
+def test_a_visit_in_a_declared_absence_goes_straight_to_stand_ins(bank):
+    """Away on Tuesday: on Monday the visit is offered to stand-ins, the volunteer is not
+    reminded; the coordinators are still alerted on Friday if nobody logs it."""
+    from timebank.models import VolunteerAbsence
+
+    _checked(bank, bank.c)
+    arrangement_id = _tuesdays(_arrangement(bank)).id
+    db.session.add(VolunteerAbsence(membership_id=bank.b.id, starts_on=TUESDAY, ends_on=TUESDAY))
+    db.session.commit()
+    for _ in range(2):
+        tasks.escalate_visits(_at(MONDAY))
+    assert _kinds() == {"visit_stand_in": 1}
+    tasks.escalate_visits(_at(date(2026, 12, 4)))
+    assert _kinds() == {"visit_stand_in": 1, "visit_unattended": 2}
+    planned = db.session.scalar(
+        select(PlannedVisit).where(PlannedVisit.arrangement_id == arrangement_id)
+    )
+    assert planned.reminded_at is None and planned.offered_at.date() == MONDAY

@@ -182,3 +182,32 @@ def test_the_member_skips_a_planned_visit_with_a_reason(auth, world):
     planned = db.session.scalar(db.select(PlannedVisit))
     assert planned.status == PlannedStatus.SKIPPED and planned.reason == "At the doctor's"
     assert first not in schedule.next_visits(db.session.get(Arrangement, arrangement_id))
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"starts_on": "", "ends_on": "2099-01-02"}, "Enter the first day you are away."),
+        ({"starts_on": "2099-01-05", "ends_on": "2099-01-02"}, "The last day cannot be before"),
+        ({"starts_on": "2020-01-01", "ends_on": "2020-01-02"}, "The absence is already over."),
+        ({"starts_on": "2099-01-01", "ends_on": "nonsense"}, "Not a valid date value."),
+    ],
+)
+def test_bad_absence_is_refused(auth, world, data, message):
+    from timebank.models import VolunteerAbsence
+
+    community, _ = world
+    url = f"/c/{community.slug}/companionship/away"
+    auth.login("vol@example.org", PASSWORD)
+    response = auth.post(url, data, page=url)
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(VolunteerAbsence)) == 0
+
+
+def test_volunteer_declares_an_absence(auth, world):
+    community, _ = world
+    url = f"/c/{community.slug}/companionship/away"
+    auth.login("vol@example.org", PASSWORD)
+    response = auth.post(url, {"starts_on": "2099-01-01", "ends_on": "2099-01-14"}, page=url)
+    assert response.status_code == 302
+    assert "Jan 14, 2099" in auth.client.get(url).get_data(as_text=True)

@@ -171,3 +171,16 @@ class SkipForm(Form):
         _l("Why is it skipped?"),
         validators=[Length(max=schedule.MAX_REASON), NoControlCharacters(multiline=True)],
     )
+
+
+class AbsenceForm(Form):
+    """A volunteer's absence (issue 19)."""
+
+    starts_on = DateField(
+        _l("First day away"),
+        validators=[InputRequired(message=_l("Enter the first day you are away."))],
+    )
+    ends_on = DateField(
+        _l("Last day away"),
+        validators=[InputRequired(message=_l("Enter the last day you are away."))],
+    )

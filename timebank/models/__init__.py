@@ -18,6 +18,7 @@ from timebank.models.companionship import (
     SafeguardingCheck,
     Visit,
     VisitFeed,
+    VolunteerAbsence,
     Wellbeing,
 )
 from timebank.models.coordination import Announcement, Proxy, VettingRecord, VettingStep
@@ -62,6 +63,7 @@ __all__ = [
     "SafeguardingCheck",
     "Visit",
     "VisitFeed",
+    "VolunteerAbsence",
     "Wellbeing",
     "Conversation",
     "DigestRun",

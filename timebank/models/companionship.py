@@ -227,3 +227,18 @@ class VisitFeed(Base):
     membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class VolunteerAbsence(Base):
+    """A volunteer's declared absence (issue 19): their planned visits in it go straight
+    to the stand-in step."""
+
+    __tablename__ = "companionship_absences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (CheckConstraint("ends_on >= starts_on", name="ends_after_start"),)

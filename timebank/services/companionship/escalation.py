@@ -33,13 +33,14 @@ from timebank.models import (
     Visit,
     utcnow,
 )
-from timebank.services.companionship import queries, schedule
+from timebank.services.companionship import absences, queries, schedule
 from timebank.services.messaging import notifications
 
 REMIND_AFTER = timedelta(days=1)
 OFFER_AFTER = timedelta(days=2)
 ALERT_AFTER = timedelta(days=3)
 LOOK_BACK_DAYS = 10  # planned dates older than this are left as they are
+ABSENCE_AHEAD_DAYS = 7  # a visit in a declared absence is offered this far ahead
 
 
 @dataclass
@@ -174,13 +175,14 @@ def _alert(arrangement: Arrangement, planned: PlannedVisit) -> None:
 
 def _absent(arrangement: Arrangement, day: date) -> bool:
     """Whether the volunteer declared an absence covering ``day`` (issue 19 point 5)."""
-    return False
+    return absences.covers(arrangement.volunteer_id, day)
 
 
 def escalate_one(arrangement: Arrangement, now: datetime, summary: Summary) -> None:
     today = schedule.local_today(now)
     start = today - timedelta(days=LOOK_BACK_DAYS)
-    for day in schedule.planned_dates(arrangement, start, today):
+    ahead = today + timedelta(days=ABSENCE_AHEAD_DAYS)
+    for day in schedule.planned_dates(arrangement, start, ahead):
         elapsed = now - schedule.moment(arrangement, day)
         absent = _absent(arrangement, day)
         if elapsed < REMIND_AFTER and not absent:
