@@ -48,7 +48,7 @@ class Count:
 
 
 # Extension point: other areas (companionship: concerns raised, safeguarding checks
-# expiring in 30 days, recipients with no visit in 14 days; listings: reported listings)
+# expiring in 30 days, recipients possibly isolated; listings: reported listings)
 # register ``f(community) -> list[Count]`` here; each should issue a fixed number of
 # queries.
 PROVIDERS: list[Callable[[Community], list[Count]]] = []
