@@ -52,6 +52,9 @@ class Config:
     TWO_FACTOR_RATE_LIMIT = "10 per hour"
     TWO_FACTOR_REMEMBER_DAYS = 30
     TWO_FACTOR_REQUIRED_FOR_SITE_ADMINS = False
+    # Companionship (issue 19): a recipient is "possibly isolated" when the gap since the
+    # last visit exceeds the agreed interval (weekly 7 days, ...) by this many days.
+    COMPANIONSHIP_ISOLATION_MARGIN_DAYS = 3
     RATELIMIT_STORAGE_URL = "memory://"
     RATELIMIT_ENABLED = True
     # Limited responses say how many requests remain; a 429 says when to retry (Retry-After).

@@ -25,14 +25,14 @@ def test_each_figure_counts_what_it_names(app):
     volunteer, recipient, other = (make_member(community) for _ in range(3))
     ledger.ensure_accounts(community)
     db.session.commit()
-    assert _figures(community) == {"concerns": 0, "safeguarding": 0, "isolated": 0,
+    assert _figures(community) == {"concerns": 0, "safeguarding": 0, "isolated": 0, "missed": 0,
                                    "reported": 0}  # fmt: skip
 
     make_check(volunteer, coordinator.user, days=10)  # expires within 30 days
     make_check(volunteer, coordinator.user, CheckType.REFERENCES, days=300)
     make_check(other, coordinator.user, days=200)  # does not
     quiet = make_arrangement(make_request(other), volunteer, coordinator.user)
-    quiet.created_at = utcnow() - timedelta(days=20)
+    quiet.created_at = quiet.confirmed_at = utcnow() - timedelta(days=20)  # weekly: quiet
     visited = make_arrangement(make_request(recipient), volunteer, coordinator.user)
     visited.created_at = utcnow() - timedelta(days=20)
     db.session.commit()
@@ -44,5 +44,5 @@ def test_each_figure_counts_what_it_names(app):
                           target_type="listing", target_id=1))  # fmt: skip
     db.session.commit()
 
-    assert _figures(community) == {"concerns": 1, "safeguarding": 1, "isolated": 1,
+    assert _figures(community) == {"concerns": 1, "safeguarding": 1, "isolated": 1, "missed": 0,
                                    "reported": 1}  # fmt: skip

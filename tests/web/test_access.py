@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from flask import Flask
 
-from tests import codesign_factories, companion_factories, console_fixtures
+from tests import codesign_factories, companion_factories, console_fixtures, visit_factories
 from tests.companion_factories import membership
 from tests.conftest import BASE_CONFIG, Browser
 from tests.factories import PASSWORD, World, make_reset_token
@@ -52,6 +52,8 @@ PLACEHOLDERS = {
     "kind": lambda world: "exchanges",
     "request_id": lambda world: companion_factories.request_for(world).id,
     "arrangement_id": lambda world: companion_factories.arrangement_for(world).id,
+    "planned_id": lambda world: visit_factories.planned_for(world).id,
+    "feed_secret": visit_factories.feed_secret_for,
     "check_id": lambda world: companion_factories.check_for(world).id,
     "conversation_id": lambda world: companion_factories.conversation_for(world).id,
     "target_type": lambda world: "member",

@@ -12,7 +12,9 @@ from timebank.companionship import (  # noqa: E402,F401
     cli,
     routes,
     routes_coordinator,
+    routes_feed,
     routes_safeguarding,
+    routes_schedule,
 )
 from timebank.services.community import dashboard  # noqa: E402
 from timebank.services.companionship import dashboard as care_dashboard  # noqa: E402

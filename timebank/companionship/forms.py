@@ -7,12 +7,13 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     TextAreaField,
+    TimeField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from timebank.forms import Form, KeyedForm, NoControlCharacters, int_or_none, options
-from timebank.services.companionship import contact, safeguarding
+from timebank.services.companionship import contact, safeguarding, schedule
 from timebank.services.companionship import requests as companionship
 from timebank.services.languages import SPOKEN_LANGUAGES
 
@@ -136,4 +137,50 @@ class RequirementForm(Form):
         _l("Required valid checks"),
         choices=options(safeguarding.CHECK_LABELS.items()),
         validate_choice=False,
+    )
+
+
+def _weekday(value):
+    """0 (Monday) to 6 (Sunday); anything else means none."""
+    text = str(value if value is not None else "")
+    return int(text) if text.isdigit() and int(text) <= 6 else None
+
+
+class ScheduleForm(Form):
+    """The agreed day and time of the visits (issue 19)."""
+
+    weekday = SelectField(
+        _l("Day of the visits"),
+        coerce=_weekday,
+        choices=options([("", _l("Choose a day"))] + list(enumerate(schedule.WEEKDAY_LABELS))),
+        validate_choice=False,
+        validators=[InputRequired(message=_l("Choose a day of the week."))],
+    )
+    at = TimeField(
+        _l("Time of the visits"),
+        description=_l("In the community's time zone."),
+        validators=[InputRequired(message=_l("Give the time of the visit."))],
+    )
+
+
+class SkipForm(Form):
+    """Skip one planned visit, with a reason (issue 19)."""
+
+    day = SelectField(_l("Which visit?"), validate_choice=False, choices=[])
+    reason = TextAreaField(
+        _l("Why is it skipped?"),
+        validators=[Length(max=schedule.MAX_REASON), NoControlCharacters(multiline=True)],
+    )
+
+
+class AbsenceForm(Form):
+    """A volunteer's absence (issue 19)."""
+
+    starts_on = DateField(
+        _l("First day away"),
+        validators=[InputRequired(message=_l("Enter the first day you are away."))],
+    )
+    ends_on = DateField(
+        _l("Last day away"),
+        validators=[InputRequired(message=_l("Enter the last day you are away."))],
     )

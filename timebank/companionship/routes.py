@@ -28,7 +28,7 @@ from timebank.models import (
     Wellbeing,
 )
 from timebank.services import permissions
-from timebank.services.companionship import contact, queries, safeguarding
+from timebank.services.companionship import contact, escalation, queries, safeguarding, schedule
 from timebank.services.companionship import requests as companionship
 from timebank.services.exceptions import InvalidInput
 from timebank.services.languages import SPOKEN_LANGUAGES, join_list
@@ -205,6 +205,10 @@ def arrangement(community: Community, arrangement_id: int) -> str:
         contact=_visit_contact(found.request),
         coordinator=_is_coordinator(community),
         can_log=permissions.can_log_visit(web.actor(), found),
+        can_schedule=permissions.can_edit_schedule(web.actor(), found),
+        next_visits=schedule.next_visits(found),
+        planned=escalation.planned_of(found),
+        weekdays=schedule.WEEKDAY_LABELS,
         form=ConfirmForm(),
     )
 

@@ -34,6 +34,7 @@ SCHEDULE = (
     Entry("expire_listings", "30 2 * * *", "listings whose time ran out; owners' reminders"),
     Entry("remind_checks", "0 7 * * *", "safeguarding checks expiring within 30 days"),
     Entry("send_digest", "0 8 * * 1", "the weekly digest, Monday morning"),
+    Entry("escalate_visits", "5 * * * *", "planned companionship visits not logged"),
     Entry("refresh_metrics", "*/15 * * * *", "the metrics dashboards' figures"),
     Entry("verify_ledger", "0 3 * * *", "the ledger check; admins are told of a failure"),
 )

@@ -157,6 +157,24 @@ def remind_checks(now: str | datetime | None = None) -> int:
 
 
 @job
+def escalate_visits(now: str | datetime | None = None) -> Any:
+    """Remind, offer to stand-ins and alert coordinators for planned companionship visits
+    that were not logged (each step once per planned visit: compare-and-set)."""
+    from timebank.services.companionship import escalation
+
+    moment = _moment(now) or utcnow()
+    total = escalation.Summary()
+    for arrangement_id in transaction(escalation.due_arrangements):
+        try:
+            done = transaction(partial(escalation.escalate, arrangement_id, moment))
+        except IntegrityError:  # another run made the same planned visit meanwhile
+            continue
+        for field in ("reminded", "offered", "alerted", "closed"):
+            setattr(total, field, getattr(total, field) + getattr(done, field))
+    return total
+
+
+@job
 def refresh_metrics() -> int:
     """Compute the dashboards' figures before anyone opens them (re-point this one line
     when the metrics service's refresh changes)."""

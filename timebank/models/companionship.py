@@ -9,10 +9,20 @@ personal data can be removed without losing the record."""
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timebank.models.base import Base, enum_type, utcnow
@@ -145,6 +155,11 @@ class Arrangement(Base):
     confirmed_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The agreed day (0 Monday .. 6 Sunday) and time of the visits, in the community's
+    # time zone (issue 19); NULL until agreed.
+    visit_weekday: Mapped[int | None] = mapped_column(SmallInteger)
+    visit_time: Mapped[time | None] = mapped_column(Time)
+    schedule_from: Mapped[date | None] = mapped_column(Date)
 
     request: Mapped[CompanionshipRequest] = relationship()
     volunteer: Mapped[Membership] = relationship()
@@ -167,3 +182,63 @@ class Visit(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     arrangement: Mapped[Arrangement] = relationship()
+
+
+class PlannedStatus(enum.StrEnum):
+    PLANNED = "planned"
+    DONE = "done"
+    SKIPPED = "skipped"
+
+
+class PlannedVisit(Base):
+    """A visit date of an arrangement's schedule that has come (or was moved or skipped),
+    with the escalation steps taken when no visit was logged: each step's time is kept, so
+    the job takes it once and the care dashboard shows it."""
+
+    __tablename__ = "companionship_planned_visits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    arrangement_id: Mapped[int] = mapped_column(ForeignKey("companionship_arrangements.id"))
+    planned_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[PlannedStatus] = mapped_column(
+        enum_type(PlannedStatus, "planned_visit_status"), default=PlannedStatus.PLANNED
+    )
+    reason: Mapped[str | None] = mapped_column(Text)  # erasable
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("companionship_visits.id"))
+    reminded_at: Mapped[datetime | None]
+    offered_at: Mapped[datetime | None]
+    # The stand-in volunteer who took this one visit.
+    stand_in_id: Mapped[int | None] = mapped_column(ForeignKey("memberships.id"))
+    alerted_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    arrangement: Mapped[Arrangement] = relationship()
+
+    __table_args__ = (UniqueConstraint("arrangement_id", "planned_on"),)
+
+
+class VisitFeed(Base):
+    """A member's secret iCalendar feed of their visits (issue 19): only the SHA-256 of
+    the secret is kept; deleting the row revokes the address."""
+
+    __tablename__ = "companionship_visit_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class VolunteerAbsence(Base):
+    """A volunteer's declared absence (issue 19): their planned visits in it go straight
+    to the stand-in step."""
+
+    __tablename__ = "companionship_absences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (CheckConstraint("ends_on >= starts_on", name="ends_after_start"),)

@@ -271,6 +271,11 @@ def can_log_visit(user: User | None, arrangement: Arrangement) -> bool:
     return arrangement.volunteer.user_id == user.id or can_manage_safeguarding(user, community)
 
 
+def can_edit_schedule(user: User | None, arrangement: Arrangement) -> bool:
+    """The volunteer of an active arrangement, or a safeguarding manager (issue 19)."""
+    return can_log_visit(user, arrangement)
+
+
 def can_view_arrangement(user: User | None, arrangement: Arrangement) -> bool:
     """The volunteer, the visited member and safeguarding managers."""
     community = arrangement.request.recipient.community

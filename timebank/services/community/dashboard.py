@@ -48,7 +48,7 @@ class Count:
 
 
 # Extension point: other areas (companionship: concerns raised, safeguarding checks
-# expiring in 30 days, recipients with no visit in 14 days; listings: reported listings)
+# expiring in 30 days, recipients possibly isolated; listings: reported listings)
 # register ``f(community) -> list[Count]`` here; each should issue a fixed number of
 # queries.
 PROVIDERS: list[Callable[[Community], list[Count]]] = []
@@ -208,7 +208,7 @@ def counts(community: Community, *, today: date | None = None) -> list[Count]:
     for key, label in (
         ("concerns", _l("Concerns raised")),
         ("safeguarding", _l("Safeguarding checks expiring in 30 days")),
-        ("isolated", _l("Companionship recipients with no visit in 14 days")),
+        ("isolated", _l("Companionship recipients possibly isolated")),
         ("reported", _l("Listings reported")),
     ):
         if key not in known:

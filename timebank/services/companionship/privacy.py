@@ -6,15 +6,17 @@ calls ``export`` and ``erase`` with the person's membership ids."""
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from timebank.extensions import db
 from timebank.models import (
     Arrangement,
     CompanionshipRequest,
+    PlannedVisit,
     SafeguardingCheck,
     User,
     Visit,
+    VisitFeed,
 )
 
 
@@ -88,6 +90,9 @@ def erase(user: User, ids: list[int]) -> None:
         .where(or_(Visit.logged_by_id == user.id, Visit.arrangement_id.in_(about_them)))
         .values(concern_note=None),
         update(SafeguardingCheck).where(SafeguardingCheck.membership_id.in_(ids)).values(note=None),
+        # Issue 19: reasons for skipped visits; the secret calendar address stops working.
+        update(PlannedVisit).where(PlannedVisit.arrangement_id.in_(about_them)).values(reason=None),
+        delete(VisitFeed).where(VisitFeed.membership_id.in_(ids)),
     )
     for statement in statements:
         db.session.execute(statement.execution_options(synchronize_session="fetch"))

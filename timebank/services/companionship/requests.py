@@ -220,14 +220,16 @@ def log_visit(
     concern_note: str | None,
     idempotency_key: str,
     link: str = "",
+    stand_in: Membership | None = None,
 ) -> Visit:
     """The volunteer (or a coordinator) logs a visit: an exchange from the volunteer to
     the recipient through ``exchanges.record`` (so it follows the ledger lifecycle), and
     the wellbeing check. Logged by a coordinator for the volunteer, the visit is a
     coordinator decision (``confirm_as_coordinator``, docs/consent.md); logged by the
     volunteer, the visited member confirms it. A concern notifies every coordinator (in-app
-    and e-mail)."""
-    if not permissions.can_log_visit(actor, arrangement):
+    and e-mail). A ``stand_in`` (issue 19, checked by ``standin.log``) gives the visit in
+    place of the volunteer."""
+    if stand_in is None and not permissions.can_log_visit(actor, arrangement):
         raise NotAllowed(_l("Only the volunteer or a coordinator can log a visit."))
     request = arrangement.request
     community = request.recipient.community
@@ -238,7 +240,7 @@ def log_visit(
     note = _text(concern_note, MAX_NOTES, "concern_note")
     if state == Wellbeing.CONCERN and note is None:
         raise InvalidInput(_l("Describe the concern."), field="concern_note")
-    volunteer = arrangement.volunteer
+    volunteer = stand_in or arrangement.volunteer
     safeguarding.require_checks(volunteer, CATEGORY, request.kind.value)
     on_behalf = actor.id != volunteer.user_id
     exchange = exchanges.record(

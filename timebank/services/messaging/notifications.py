@@ -50,6 +50,9 @@ KINDS = {
     "proposal_new": _l("A member proposed a new service"),
     "proposal_stage": _l("Your proposal moved to a new stage"),
     "proposal_adopted": _l("A proposal you endorsed was adopted"),
+    "visit_missed": _l("A planned visit was not logged"),
+    "visit_stand_in": _l("Could you stand in for a companionship visit?"),
+    "visit_unattended": _l("A planned companionship visit did not happen"),
 }
 # object type -> (endpoint, URL argument) of the page a notification leads to: the inbox
 # links there, and the e-mail gives its address when the caller named no other.
@@ -57,6 +60,7 @@ TARGETS = {
     "companionship_visits": ("companionship.concerns", None),
     "companionship_arrangements": ("companionship.arrangement", "arrangement_id"),
     "companionship_requests": ("companionship.show", "request_id"),
+    "companionship_planned_visits": ("companionship.stand_in", "planned_id"),
     "conversations": ("conversations.show", "conversation_id"),
     "reports": ("conversations.reports", None),
     "listings": ("listings.detail", "listing_id"),
