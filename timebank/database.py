@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar, cast
 
+from flask import current_app
 from sqlalchemy import event, text
 from sqlalchemy.engine import CursorResult, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -35,6 +36,8 @@ T = TypeVar("T")
 read_only: contextvars.ContextVar[bool] = contextvars.ContextVar("read_only", default=False)
 
 RETRY_ATTEMPTS = 6
+# Jobs (name, arguments) a transaction asks for, handed to the runner after its commit.
+JOBS_AFTER_COMMIT = "timebank.jobs_after_commit"
 _PG_RETRYABLE = {"40001", "40P01"}
 
 
@@ -75,6 +78,12 @@ def changed(statement: UpdateBase, params: dict[str, Any] | None = None) -> int:
     """Execute an UPDATE or DELETE in the current transaction; the number of rows it
     changed (a compare-and-set succeeded when it is 1)."""
     return cast("CursorResult[Any]", db.session.execute(statement, params)).rowcount
+
+
+def after_commit(name: str, *args: Any) -> None:
+    """Run job ``name`` once the current transaction has committed (queued, or in this
+    process); forgotten if it rolls back."""
+    db.session.info.setdefault(JOBS_AFTER_COMMIT, []).append((name, args))
 
 
 def reachable() -> bool:
@@ -124,6 +133,8 @@ def transaction(work: Callable[[], T], *, attempts: int = RETRY_ATTEMPTS) -> T:
                 mail.deliver_pending()
             if webhook_deliveries.forget_pending():
                 webhook_deliveries.deliver_pending()
+            for name, args in db.session.info.pop(JOBS_AFTER_COMMIT, []):
+                current_app.extensions[mail.DISPATCH](name, *args)
             return result
     raise AssertionError("unreachable")
 
@@ -132,4 +143,5 @@ def _rollback() -> None:
     """Roll back, forgetting the mail the failed work had queued."""
     db.session.rollback()
     db.session.info.pop(mail.PENDING, None)
+    db.session.info.pop(JOBS_AFTER_COMMIT, None)
     webhook_deliveries.forget_pending()

@@ -17,6 +17,7 @@ from tests.companion_factories import membership
 from tests.conftest import BASE_CONFIG, Browser
 from tests.factories import PASSWORD, World, make_reset_token
 from tests.jobs.helpers import outbox_message_for
+from tests.report_factories import prepared_for
 from tests.webhooks import fixtures as webhook_fixtures
 from timebank import create_app
 from timebank.access import ACCESS_ATTRIBUTE
@@ -65,6 +66,7 @@ PLACEHOLDERS = {
     "proposal_id": lambda world: codesign_factories.proposal_for(world).id,
     "endpoint_id": lambda world: webhook_fixtures.endpoint(world).id,
     "delivery_id": lambda world: webhook_fixtures.delivery(world).id,
+    "prepared_id": lambda world: prepared_for(world).id,
 }
 
 

@@ -35,6 +35,7 @@ SCHEDULE = (
     Entry("remind_checks", "0 7 * * *", "safeguarding checks expiring within 30 days"),
     Entry("send_digest", "0 8 * * 1", "the weekly digest, Monday morning"),
     Entry("escalate_visits", "5 * * * *", "planned companionship visits not logged"),
+    Entry("prepare_report", "*/5 * * * *", "reports asked for in the background, left queued"),
     Entry("refresh_metrics", "*/15 * * * *", "the metrics dashboards' figures"),
     Entry("verify_ledger", "0 3 * * *", "the ledger check; admins are told of a failure"),
 )

@@ -175,6 +175,23 @@ def escalate_visits(now: str | datetime | None = None) -> Any:
 
 
 @job
+def prepare_report(prepared_id: int | None = None) -> int:
+    """Write the file of a report asked for in the background and tell its requester it
+    is ready (without an id: every report still queued, which a Redis outage or a crash
+    left). A second run writes the same file and tells no one again. Returns how many
+    reports it made ready."""
+    from timebank.services.reports import background
+
+    ready = 0
+    ids = [prepared_id] if prepared_id is not None else background.queued_ids()
+    for one in ids:
+        filename = background.write_file(one)
+        if filename is not None:
+            ready += transaction(partial(background.finish, one, filename))
+    return ready
+
+
+@job
 def refresh_metrics() -> int:
     """Compute the dashboards' figures before anyone opens them (re-point this one line
     when the metrics service's refresh changes)."""

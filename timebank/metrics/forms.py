@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import Length, NumberRange, Optional, Regexp
 
-from timebank.forms import Form
+from timebank.forms import Form, options
 from timebank.models import Community
 from timebank.services.exceptions import DomainError, InvalidInput
 from timebank.services.metrics import formatting, periods
@@ -99,3 +99,24 @@ class MetricsSettingsForm(Form):
             "value_per_hour": self.value_per_hour.data,
             "currency": self.value_currency.data,
         }
+
+
+class PrepareReportForm(Form):
+    """Ask for a report to be prepared in the background (the service checks both)."""
+
+    report_period = SelectField(_l("Period"), validate_choice=False)
+    report_format = SelectField(
+        _l("Format"),
+        choices=options([("pdf", _l("PDF")), ("xlsx", _l("Spreadsheet (XLSX)"))]),
+        validate_choice=False,
+    )
+
+    def setup(self, period: Period, today: date) -> PrepareReportForm:
+        """Periods to choose from, the one on the page first chosen."""
+        choices = periods.choices(today)
+        if period.label not in {p.label for p in choices}:
+            choices = [period, *choices]
+        self.report_period.choices = options((p.label, formatting.period_name(p)) for p in choices)
+        if not self.report_period.data:
+            self.report_period.data = period.label
+        return self

@@ -16,14 +16,14 @@ from timebank import web
 from timebank.access import community_required
 from timebank.i18n import current_language
 from timebank.metrics import bp
-from timebank.metrics.forms import MetricsSettingsForm, PeriodForm
+from timebank.metrics.forms import MetricsSettingsForm, PeriodForm, PrepareReportForm
 from timebank.models import Community, utcnow
 from timebank.services import permissions
 from timebank.services.metrics import api as metrics
 from timebank.services.metrics import charts, definitions, formatting, lookups, periods
 from timebank.services.metrics import settings as report_settings
 from timebank.services.metrics.periods import Period
-from timebank.services.reports import exports
+from timebank.services.reports import background, exports
 from timebank.services.reports import files as reports
 
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
@@ -144,8 +144,13 @@ def reports_index(community: Community) -> tuple[str, int]:
 
 
 def _reports_page(
-    community: Community, form: PeriodForm, period: Period, status: int
+    community: Community,
+    form: PeriodForm,
+    period: Period,
+    status: int,
+    prepare_form: PrepareReportForm | None = None,
 ) -> tuple[str, int]:
+    prepare_form = (prepare_form or PrepareReportForm(formdata=None)).setup(period, _today())
     return render_template(
         "metrics/reports.html",
         community=community,
@@ -153,6 +158,7 @@ def _reports_page(
         period=period,
         summary=metrics.dashboard(community, period).current,
         formats=reports.FORMATS,
+        prepare_form=prepare_form,
         settings=MetricsSettingsForm.of(community),
         definitions=definitions,
         formatting=formatting,
@@ -169,6 +175,38 @@ def download(community: Community, label: str, fmt: str) -> Response:
         web.run(lambda: reports.produce(community, period, fmt, locale=locale, actor=web.actor()))
     )
     return _attachment(file.content, file.filename, file.media_type)
+
+
+@bp.route("/reports/prepare", methods=["POST"])
+@community_required("coordinator")
+def prepare(community: Community) -> BaseResponse | tuple[str, int]:
+    form = PrepareReportForm()
+    locale = current_language()
+    if form.validate_on_submit():
+        outcome = web.run(
+            lambda: background.request(community, form.report_period.data or "",
+                                       form.report_format.data or "", locale=locale,
+                                       actor=web.actor()),
+            form=form,
+            aliases={"period": "report_period", "format": "report_format"},
+            success=_("Your report is being prepared. You will be told when it is ready."),
+        )  # fmt: skip
+        if outcome:
+            return redirect(url_for("metrics.reports_index", slug=community.slug))
+    else:
+        for errors in form.errors.values():
+            flash(errors[0], "error")
+    default = periods.recent("quarter", _today())
+    return _reports_page(community, *_period(default)[:2], 400, prepare_form=form)
+
+
+@bp.route("/reports/prepared/<int:prepared_id>")
+@community_required("coordinator")
+def prepared(community: Community, prepared_id: int) -> Response:
+    file = background.stored(community, prepared_id)
+    if file is None:
+        abort(404)
+    return _attachment(file.path.read_bytes(), file.filename, file.media_type)
 
 
 @bp.route("/exports/<kind>.<fmt>")

@@ -53,7 +53,7 @@ from timebank.models.messaging import (
     NotificationPreference,
     Report,
 )
-from timebank.models.metrics import MetricsStamp, MetricsSummary
+from timebank.models.metrics import MetricsStamp, MetricsSummary, PreparedReport
 from timebank.models.profile import Profile
 from timebank.models.user import RecoveryCode, User
 from timebank.models.webhook import WebhookDelivery, WebhookEndpoint
@@ -116,6 +116,7 @@ __all__ = [
     "OutboxMessage",
     "MetricsStamp",
     "MetricsSummary",
+    "PreparedReport",
     "Profile",
     "Role",
     "RecoveryCode",

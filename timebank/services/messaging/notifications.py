@@ -53,6 +53,7 @@ KINDS = {
     "visit_missed": _l("A planned visit was not logged"),
     "visit_stand_in": _l("Could you stand in for a companionship visit?"),
     "visit_unattended": _l("A planned companionship visit did not happen"),
+    "report_ready": _l("The report you asked for is ready to download"),
 }
 # object type -> (endpoint, URL argument) of the page a notification leads to: the inbox
 # links there, and the e-mail gives its address when the caller named no other.
@@ -68,6 +69,7 @@ TARGETS = {
     "exchanges": ("exchanges.detail", "exchange_id"),
     "applications": ("console.vet", "membership_id"),
     "codesign_proposals": ("codesign.show", "proposal_id"),
+    "prepared_reports": ("metrics.prepared", "prepared_id"),
 }
 DIGEST = "digest"
 # A subject or body: a (lazy) string, or a function of the recipient's language called

@@ -36,13 +36,19 @@ def produce(
 ) -> ReportFile:
     """The report file in ``locale`` (its labels, right-to-left for Arabic). Raises
     ``InvalidInput`` for an unknown format. Audit: ``report.export``."""
+    file = build(community, period, fmt, locale=locale)
+    audit.record("report.export", actor=actor, community_id=community.id, obj=community,
+                 details={"period": period.label, "format": fmt})  # fmt: skip
+    return file
+
+
+def build(community: Community, period: Period, fmt: str, *, locale: str) -> ReportFile:
+    """``produce`` without its audit event: it only reads (a background job's file)."""
     check_format(fmt)
     with force_locale(locale):
         report = tables.build(community, period, locale)
         writer = {"pdf": pdf.to_pdf, "xlsx": writers.to_xlsx, "csv": writers.to_csv_zip,
                   "json": writers.to_json}[fmt]  # fmt: skip
         content = writer(report)
-    audit.record("report.export", actor=actor, community_id=community.id, obj=community,
-                 details={"period": period.label, "format": fmt})  # fmt: skip
     return ReportFile(content, writers.filename(community.slug, period.label, fmt, locale),
                       writers.MEDIA_TYPES[fmt])  # fmt: skip
