@@ -9,85 +9,17 @@ does (cheaper and steadier on a shared machine than a cluster started with pg_ct
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
-import selectors
-import socket
-import threading
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from benchmarks.faults import Relay  # the fault suite's relay, cut to stop PostgreSQL
 from tests.conftest import PG_URL, Browser
 from tests.factories import PASSWORD, World
 from timebank.extensions import db
-
-
-class Relay:
-    """A TCP relay from a local port to the PostgreSQL server, that can be cut."""
-
-    def __init__(self, host: str, port: int) -> None:
-        self.target = (host, port)
-        self.port = 0
-        self.listener: socket.socket | None = None
-        self.sockets: list[socket.socket] = []
-        self.lock = threading.Lock()
-
-    def start(self) -> None:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        listener.listen(64)
-        self.port = listener.getsockname()[1]
-        self.listener = listener
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-
-    def _accept(self, listener: socket.socket) -> None:
-        while True:
-            try:
-                client, _ = listener.accept()
-            except OSError:
-                return
-            try:
-                server = socket.create_connection(self.target)
-            except OSError:
-                client.close()
-                continue
-            with self.lock:
-                self.sockets += [client, server]
-            threading.Thread(target=self._pipe, args=(client, server), daemon=True).start()
-
-    def _pipe(self, one: socket.socket, two: socket.socket) -> None:
-        selector = selectors.DefaultSelector()
-        selector.register(one, selectors.EVENT_READ, two)
-        selector.register(two, selectors.EVENT_READ, one)
-        try:
-            while True:
-                for key, _ in selector.select():
-                    data = key.fileobj.recv(65536)  # type: ignore[union-attr]
-                    if not data:
-                        return
-                    key.data.sendall(data)
-        except OSError:
-            return
-        finally:
-            one.close()
-            two.close()
-
-    def stop(self) -> None:
-        if self.listener is not None:
-            with contextlib.suppress(OSError):  # shutdown wakes the thread in accept()
-                self.listener.shutdown(socket.SHUT_RDWR)
-            self.listener.close()
-            self.listener = None
-        with self.lock:
-            for sock in self.sockets:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-                sock.close()
-            self.sockets = []
 
 
 class SqliteOutage:
