@@ -20,6 +20,7 @@ import selectors
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -152,7 +153,7 @@ class Gunicorn:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        gunicorn = Path(os.sys.executable).with_name("gunicorn")  # type: ignore[attr-defined]
+        gunicorn = Path(sys.executable).with_name("gunicorn")
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
                 [str(gunicorn), "--bind", f"127.0.0.1:{self.port}", "--workers",

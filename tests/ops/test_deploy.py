@@ -16,8 +16,6 @@ from timebank.__main__ import cli
 ROOT = Path(__file__).resolve().parents[2]
 UNITS = sorted((ROOT / "deploy" / "systemd").glob("*.service"))
 LONG_RUNNING = ["timebank-web.service", "timebank-worker.service", "timebank-scheduler.service"]
-# The job queue's commands come with the jobs work (issue 17, point 1).
-PENDING = {("jobs", "worker"), ("jobs", "scheduler")}
 
 
 def _unit(path: Path) -> configparser.ConfigParser:
@@ -64,9 +62,7 @@ def test_every_timebank_command_in_the_units_and_compose_exists(monkeypatch, tmp
     assert {("backup",), ("jobs", "worker"), ("jobs", "scheduler")} <= set(commands)
     assert _command_exists(("db", "upgrade"), monkeypatch, tmp_path)
     missing = [c for c in commands if not _command_exists(c, monkeypatch, tmp_path)]
-    assert [c for c in missing if c not in PENDING] == []
-    if missing:
-        pytest.skip(f"waiting for the job queue's commands: {missing}")
+    assert missing == []
 
 
 def test_the_web_unit_and_compose_run_the_same_gunicorn():

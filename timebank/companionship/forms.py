@@ -4,15 +4,20 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from timebank.forms import Form, KeyedForm, NoControlCharacters, int_or_none, options
+from timebank.forms import (
+    Form,
+    KeyedForm,
+    MultiCheckboxField,
+    NoControlCharacters,
+    int_or_none,
+    options,
+)
 from timebank.services.companionship import contact, safeguarding, schedule
 from timebank.services.companionship import requests as companionship
 from timebank.services.languages import SPOKEN_LANGUAGES
@@ -123,11 +128,6 @@ class CheckForm(Form):
         _l("Note (optional)"),
         validators=[Length(max=safeguarding.MAX_NOTE), NoControlCharacters(multiline=True)],
     )
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class RequirementForm(Form):
