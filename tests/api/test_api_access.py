@@ -16,7 +16,15 @@ from timebank import create_app
 from timebank.access import ACCESS_ATTRIBUTE
 from timebank.database import transaction
 from timebank.extensions import db
-from timebank.models import Category
+from timebank.models import (
+    Arrangement,
+    ArrangementStatus,
+    Category,
+    CompanionshipKind,
+    CompanionshipRequest,
+    Frequency,
+    RequestStatus,
+)
 from timebank.services.auth import tokens
 from timebank.services.exchanges import lifecycle as exchanges
 from timebank.services.listings import listings
@@ -56,9 +64,11 @@ def _secret(membership, scopes) -> str:
 
 def _url(app: Flask, endpoint: str, town) -> str:
     (rule,) = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint]
+    # Only its recorder may withdraw an exchange: Omar, when the route is "cancel".
+    recorder = town.omar if endpoint == "api.exchange_cancel" else town.salma
     exchange = transaction(
         lambda: exchanges.record(
-            town.community, actor=town.salma.user, provider=town.salma, recipient=town.omar,
+            town.community, actor=recorder.user, provider=town.salma, recipient=town.omar,
             minutes=30, service_date=date.today() - timedelta(days=1), category="gardening",
             idempotency_key=f"matrix-{endpoint}",
         )
@@ -75,13 +85,32 @@ def _url(app: Flask, endpoint: str, town) -> str:
     note = db.session.scalar(db.select(notifications.Notification).order_by(
         notifications.Notification.id.desc()))  # fmt: skip
     values = {"slug": town.slug, "exchange_id": exchange.id, "listing_id": listing.id,
-              "notification_id": note.id, "membership_id": town.salma.id}  # fmt: skip
+              "notification_id": note.id, "membership_id": town.salma.id,
+              "arrangement_id": _match(town).id, "period": "2026-Q1"}  # fmt: skip
     unknown = set(rule.arguments) - set(values)
     assert not unknown, f"{rule.rule}: no placeholder for {sorted(unknown)}"
     with app.test_request_context():
         from flask import url_for
 
         return url_for(endpoint, **{name: values[name] for name in rule.arguments})
+
+
+def _match(town) -> Arrangement:
+    """Omar visits Salma (an active match), so the member token is the volunteer's."""
+    request = CompanionshipRequest(
+        community_id=town.community.id, recipient_id=town.salma.id,
+        requested_by_id=town.salma.user_id, kind=CompanionshipKind.CALL,
+        frequency=Frequency.WEEKLY, language="en", status=RequestStatus.MATCHED,
+    )  # fmt: skip
+    db.session.add(request)
+    db.session.flush()
+    arrangement = Arrangement(
+        community_id=town.community.id, request_id=request.id, volunteer_id=town.omar.id,
+        status=ArrangementStatus.ACTIVE,
+    )  # fmt: skip
+    db.session.add(arrangement)
+    db.session.commit()
+    return arrangement
 
 
 def _body(endpoint: str, town) -> dict:
@@ -95,6 +124,11 @@ def _body(endpoint: str, town) -> dict:
         return {"display_name": "Hana Saleh"}
     if endpoint == "api.listing_update":
         return {"title": "Fresh bread"}
+    if endpoint in ("api.exchange_reject", "api.exchange_cancel"):
+        return {"reason": "Not what we agreed"}
+    if endpoint == "api.companionship_visit":
+        return {"minutes": 45, "wellbeing": "all_well",
+                "service_date": (date.today() - timedelta(days=1)).isoformat()}  # fmt: skip
     return {
         "provider_id": town.omar.id, "recipient_id": town.salma.id, "minutes": 15,
         "service_date": (date.today() - timedelta(days=1)).isoformat(), "category": "gardening",
@@ -113,7 +147,7 @@ def _call(client, method: str, url: str, secret: str | None, town, endpoint: str
 
 @pytest.mark.parametrize(("endpoint", "method"), ROUTES, ids=[f"{m} {e}" for e, m in ROUTES])
 def test_api_route_access_matrix(app, client, endpoint, method):
-    town = make_town(require_confirmation=False)
+    town = make_town(require_confirmation=False, members_see_metrics=True)
     other = make_town()
     scope = _scope(app, endpoint)
     url = _url(app, endpoint, town)

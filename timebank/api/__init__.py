@@ -22,7 +22,10 @@ bp.after_request(etags.conditional)
 
 from timebank.api import (  # noqa: E402
     routes,  # noqa: F401
+    routes_companionship,  # noqa: F401
+    routes_exchanges,  # noqa: F401
     routes_listings,  # noqa: F401
     routes_members,  # noqa: F401
+    routes_metrics,  # noqa: F401
     routes_notifications,  # noqa: F401
 )

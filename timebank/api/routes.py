@@ -1,36 +1,20 @@
-"""API v1 resources. Like the web routes: load, call one service, answer; the rules, the
-permission checks and the audit trail are the services' (the same ones the pages use).
-Every write takes an ``Idempotency-Key`` header: the same key and body replay the first
-answer, the same key with another body is a 409 problem."""
+"""API v1 resources: the holder, their statement and the categories (exchanges,
+listings, members, notifications, companionship and metrics have modules of their own).
+Like the web routes: load, call one service, answer; the rules, the permission checks and
+the audit trail are the services' (the same ones the pages use). Every write takes an
+``Idempotency-Key`` header: the same key and body replay the first answer, the same key
+with another body is a 409 problem."""
 
 from __future__ import annotations
 
-from flask import abort
 from flask_babel import get_locale
 
 from timebank.api import bp, schemas
 from timebank.api.schemas import hours
 from timebank.api.tokens import caller, community_of_caller, scope_required, token
-from timebank.api.writes import write
-from timebank.models import Exchange, Membership
-from timebank.services import permissions
-from timebank.services.exchanges import lifecycle as exchanges
-from timebank.services.exchanges import rows as exchange_rows
 from timebank.services.ledger import entry_feed
 from timebank.services.ledger import posting as ledger
 from timebank.services.listings import categories
-from timebank.web import scoped_or_404
-
-
-def _exchange_out(exchange: Exchange) -> dict:
-    return {
-        "id": exchange.id, "kind": exchange.kind.value, "status": exchange.status.value,
-        "provider_account_id": exchange.provider_account_id,
-        "recipient_account_id": exchange.recipient_account_id, "minutes": exchange.minutes,
-        "hours": hours(exchange.minutes), "service_date": exchange.service_date,
-        "category": exchange.category, "recorded_by_id": exchange.recorded_by_id,
-        "created_at": exchange.created_at,
-    }  # fmt: skip
 
 
 @bp.route("/me")
@@ -93,57 +77,3 @@ def category_list(slug: str):
          "parent_id": c.parent_id}
         for c in categories.tree(community)
     ]  # fmt: skip
-
-
-@bp.route("/communities/<slug>/exchanges/<int:exchange_id>")
-@bp.response(200, schemas.ExchangeOut)
-@scope_required("read")
-def exchange_show(slug: str, exchange_id: int):
-    """One exchange, to its parties and the community's coordinators."""
-    community, _ = community_of_caller(slug)
-    exchange = exchanges.get_for(community, exchange_id)
-    row = exchange_rows.exchange_row(exchange_id) if exchange is not None else None
-    if exchange is None or row is None:
-        abort(404)
-    if not permissions.can_view_exchange(caller(), community, row.party_user_ids()):
-        abort(404)
-    return _exchange_out(exchange)
-
-
-@bp.route("/communities/<slug>/exchanges", methods=["POST"])
-@bp.arguments(schemas.ExchangeIn)
-@bp.response(201, schemas.ExchangeOut)
-@scope_required("exchanges:write")
-def exchange_record(data: dict, slug: str):
-    """Record an exchange the caller took part in (the same rules as the web form)."""
-    community, _ = community_of_caller(slug)
-    provider = scoped_or_404(Membership, community, data["provider_id"])
-    recipient = scoped_or_404(Membership, community, data["recipient_id"])
-    exchange = write(
-        "exchange.record",
-        lambda key: exchanges.record(
-            community, actor=caller(), provider=provider, recipient=recipient,
-            minutes=data["minutes"], service_date=data["service_date"],
-            category=data["category"], description=data["description"], idempotency_key=key,
-        ),
-        community_id=community.id,
-    )  # fmt: skip
-    return _exchange_out(exchange)
-
-
-@bp.route("/communities/<slug>/exchanges/<int:exchange_id>/confirm", methods=["POST"])
-@bp.response(200, schemas.ExchangeOut)
-@scope_required("exchanges:write")
-def exchange_confirm(slug: str, exchange_id: int):
-    """Confirm an exchange the other party recorded (as on the exchange page)."""
-    community, _ = community_of_caller(slug)
-    exchange = exchanges.get_for(community, exchange_id)
-    if exchange is None:
-        abort(404)
-    confirmed = write(
-        "exchange.confirm",
-        lambda key: exchanges.confirm(exchange, actor=caller()),
-        community_id=community.id,
-        keyed=False,
-    )
-    return _exchange_out(confirmed)

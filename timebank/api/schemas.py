@@ -88,17 +88,3 @@ class ExchangeIn(Schema):
     service_date = fields.Date(required=True)
     category = fields.String(required=True, validate=validate.Length(min=1, max=40))
     description = fields.String(validate=validate.Length(max=2000), load_default=None)
-
-
-class ExchangeOut(Schema):
-    id = fields.Integer()
-    kind = fields.String()
-    status = fields.String()
-    provider_account_id = fields.Integer()
-    recipient_account_id = fields.Integer()
-    minutes = fields.Integer()
-    hours = fields.String()
-    service_date = fields.Date()
-    category = fields.String()
-    recorded_by_id = fields.Integer()
-    created_at = fields.DateTime()

@@ -156,3 +156,15 @@ def choices(today: date, count: int = 8) -> list[Period]:
         cursor = cursor.previous()
     years = [year_of(today.year - n) for n in range(3)]
     return quarters + months + years
+
+
+def asked(label: str | None, start: date | None, end: date | None, default: Period) -> Period:
+    """The period a client asked for, as the period picker reads it: a label, or two dates
+    (a whole month, quarter or year is named so), else ``default``. Raises ``InvalidInput``."""
+    if label:
+        return parse(label)
+    if start or end:
+        if not start or not end:
+            raise InvalidInput(_l("Enter both dates of your period."), field="start")
+        return from_dates(start, end)
+    return default
