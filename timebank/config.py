@@ -46,6 +46,9 @@ class Config:
     LISTING_RATE_LIMIT = "10 per hour"
     # Requests one API token may make (RateLimit-* headers on every API answer).
     API_RATE_LIMIT = "120 per minute;5000 per day"
+    # Web origins whose pages may call the API from a browser (CORS), comma-separated
+    # (https://kiosk.example.org), or "*" for any; empty: none (CORS off). Only /api/.
+    API_CORS_ORIGINS = ""
     # Two-factor sign-in: wrong codes allowed per person before 429, the days a device is
     # remembered (where the member's communities allow it), and whether installation
     # administrators must use it for the /admin/ pages.

@@ -13,7 +13,7 @@ from flask_smorest.utils import prepare_response
 from marshmallow import Schema, fields
 
 from timebank.access import public
-from timebank.api import bp
+from timebank.api import bp, cors
 
 SPEC_ENDPOINT = "api-docs.openapi_json"
 
@@ -78,6 +78,7 @@ def init_app(app: Flask) -> None:
         },
     )
     csrf.exempt(bp)
+    cors.init_app(app)
     api = TimebankApi(app)
     app.extensions["timebank_api"] = api
     api.register_blueprint(bp)
