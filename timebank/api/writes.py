@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
 from timebank.api.tokens import caller, token
 from timebank.database import transaction
@@ -64,18 +65,31 @@ def write(
 
 def create_once(operation: str, work: Callable[[], Any], *, community_id: int,
                 load: Callable[[int], Any]):  # fmt: skip
-    """A creation the ledger's keys do not cover (a listing, a member): the key and body
-    digests go into the audit event, and the same key replays the first result (``load``
-    of its id); the same key with another body is a 409 problem, as for exchanges."""
+    """A creation the ledger's keys do not cover (a listing, a member): the creation claims
+    the key (``api_replays``) in its own transaction, so the same key replays the first
+    result (``load`` of its id), even for two simultaneous requests; the same key with
+    another body (or for another operation) is a 409 problem, as for exchanges."""
     key = _digest(idempotency_key().encode())
     body = _digest(request.get_data())
-    found = api_replays.earlier(caller(), community_id, operation, key)
-    if found is not None and found.object_id is not None:
-        if found.body != body:
-            raise InvalidInput(
-                _l("This Idempotency-Key was used for another request. Use a new key."),
-                field="idempotency_key",
-            )
-        return load(found.object_id)
-    return write(operation, lambda _key: work(), community_id=community_id,
-                 extra={"key": key, "body": body})  # fmt: skip
+    found = api_replays.earlier(caller(), key)
+    if found is None:
+        try:
+            return write(operation, lambda _key: _claimed(operation, work, community_id, key, body),
+                         community_id=community_id, extra={"key": key, "body": body})  # fmt: skip
+        except IntegrityError:
+            found = api_replays.earlier(caller(), key)  # a simultaneous request claimed it
+            if found is None:
+                raise
+    if found.operation != operation or found.body != body or found.object_id is None:
+        raise InvalidInput(
+            _l("This Idempotency-Key was used for another request. Use a new key."),
+            field="idempotency_key",
+        )
+    return load(found.object_id)
+
+
+def _claimed(operation: str, work: Callable[[], Any], community_id: int, key: str, body: str):
+    claim = api_replays.claim(caller(), community_id, operation, key, body)
+    result = work()
+    claim.object_type, claim.object_id = result.__tablename__, result.id
+    return result

@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and the app see the whole schema."""
 
-from timebank.models.api_token import ApiToken
+from timebank.models.api_token import ApiIdempotencyKey, ApiToken
 from timebank.models.audit import AuditEvent
 from timebank.models.base import Base, utcnow
 from timebank.models.codesign import (
@@ -67,6 +67,7 @@ __all__ = [
     "ProposalVolunteer",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "ApiIdempotencyKey",
     "ApiToken",
     "Arrangement",
     "ArrangementStatus",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timebank.models.base import Base, utcnow
@@ -38,3 +38,24 @@ class ApiToken(Base):
     @property
     def scope_set(self) -> frozenset[str]:
         return frozenset(self.scopes.split())
+
+
+class ApiIdempotencyKey(Base):
+    """An ``Idempotency-Key`` a caller used to create something outside the ledger (a
+    listing, a member), claimed in the creation's own transaction: the unique
+    (user, key) means two simultaneous requests with one key create one thing (the
+    second waits, then replays the first's answer). Only digests are kept."""
+
+    __tablename__ = "api_idempotency_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    operation: Mapped[str] = mapped_column(String(40))
+    key_digest: Mapped[str] = mapped_column(String(64))
+    body_digest: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("user_id", "key_digest"),)

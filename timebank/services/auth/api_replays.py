@@ -1,6 +1,8 @@
-"""Idempotent API creations outside the ledger (listings, members): the API write's audit
-event keeps a digest of the caller's ``Idempotency-Key`` and of the request body, so the
-same key answers with what it created the first time (the ledger has its own keys)."""
+"""Idempotent API creations outside the ledger (listings, members; the ledger has its own
+keys): the creation claims the caller's ``Idempotency-Key`` (its digest, with the body's)
+in its own transaction, in a table unique per (caller, key). Two simultaneous requests
+with one key therefore create one thing: the second's claim waits for the first's commit
+and fails, and the second answers with what the first created."""
 
 from __future__ import annotations
 
@@ -9,30 +11,37 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from timebank.extensions import db
-from timebank.models import AuditEvent, User
+from timebank.models import ApiIdempotencyKey, User
 
 
 @dataclass(frozen=True)
 class Earlier:
+    operation: str
     object_type: str | None
     object_id: int | None
-    body: str | None
+    body: str
 
 
-def earlier(user: User, community_id: int, operation: str, key_digest: str) -> Earlier | None:
-    """What ``user``'s earlier ``operation`` in this community through the API with this
-    key created (found by the (community, action) index of the audit trail)."""
-    event = db.session.scalar(
-        select(AuditEvent)
-        .where(
-            AuditEvent.community_id == community_id,
-            AuditEvent.action == "api.write",
-            AuditEvent.actor_id == user.id,
-            AuditEvent.details["key"].as_string() == key_digest,
+def earlier(user: User, key_digest: str) -> Earlier | None:
+    """What ``user``'s earlier creation with this key was (None: the key is new)."""
+    found = db.session.scalar(
+        select(ApiIdempotencyKey).where(
+            ApiIdempotencyKey.user_id == user.id, ApiIdempotencyKey.key_digest == key_digest
         )
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
     )
-    if event is None or (event.details or {}).get("operation") != operation:
+    if found is None:
         return None
-    return Earlier(event.object_type, event.object_id, (event.details or {}).get("body"))
+    return Earlier(found.operation, found.object_type, found.object_id, found.body_digest)
+
+
+def claim(
+    user: User, community_id: int | None, operation: str, key_digest: str, body_digest: str
+) -> ApiIdempotencyKey:
+    """Claim the key in the current transaction (flushed, so a concurrent claim of the same
+    key waits for this transaction, then fails with an ``IntegrityError``). Record what was
+    created on the returned row before the commit."""
+    row = ApiIdempotencyKey(user_id=user.id, community_id=community_id, operation=operation,
+                            key_digest=key_digest, body_digest=body_digest)  # fmt: skip
+    db.session.add(row)
+    db.session.flush()
+    return row
