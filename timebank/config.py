@@ -92,6 +92,9 @@ class Config:
     WEBHOOK_RETRY_SECONDS = 60
     WEBHOOK_MAX_ATTEMPTS = 6
     WEBHOOK_ALLOW_LOCAL_HTTP = False
+    # Allow endpoints that are (or resolve to) private, loopback or link-local addresses
+    # (development, tests); off, such endpoints are refused when added and when delivering.
+    WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
     # Background jobs (mail, digests, reminders, expiry): on this Redis, run by `timebank
     # jobs worker`; unset, they run inside the web process after the commit (embedded).
     JOBS_REDIS_URL: str | None = None

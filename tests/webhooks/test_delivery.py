@@ -6,9 +6,11 @@ personal data."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
+from flask_babel import force_locale
 
 from tests.services.conftest import key
 from tests.webhooks.receiver import add_endpoint, deliveries, documented_verify
@@ -219,3 +221,37 @@ def test_only_coordinators_add_and_events_must_be_chosen(bank):
     with pytest.raises(InvalidInput):
         endpoints.add(bank.community, actor=bank.coordinator.user, url="https://x.org/",
                       events=["member.left"])  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://10.0.0.5/hook", "https://192.168.1.20/hook", "https://127.0.0.1/hook",
+     "https://169.254.169.254/latest/meta-data", "https://[::1]/hook", "https://localhost/hook",
+     "https://[::ffff:10.0.0.1]/hook", "https://100.64.0.1/hook", "https://0.0.0.0/hook"],
+)  # fmt: skip
+def test_endpoints_on_private_networks_are_refused_with_a_translated_message(app, url):
+    with pytest.raises(InvalidInput) as refused:
+        endpoints.check_url(url)
+    assert refused.value.field == "url"
+    assert "private or local network" in str(refused.value.message)
+    with force_locale("ar"):
+        assert re.search("[\u0600-\u06ff]", str(refused.value.message))
+    app.config["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = True
+    try:
+        assert endpoints.check_url(url) == url
+    finally:
+        app.config["WEBHOOK_ALLOW_PRIVATE_ADDRESSES"] = False
+
+
+def test_public_addresses_and_unresolved_names_are_accepted(app):
+    assert endpoints.check_url("https://93.184.215.14/hook") == "https://93.184.215.14/hook"
+    assert endpoints.check_url("https://hooks.example.org/x") == "https://hooks.example.org/x"
+
+
+def test_a_delivery_to_a_private_address_is_refused_and_not_sent(app, receiver):
+    """An endpoint whose name later points inside: the delivery is refused, not sent."""
+    envelope = sending.Envelope(1, receiver.url.replace("http://", "https://"), "whsec_x",
+                                "member.joined", "{}", 0)  # fmt: skip
+    code, error = sending.send(envelope)
+    assert code is None and error == "refused: a private or local address"
+    assert receiver.received == []

@@ -17,6 +17,7 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, or_, select, update
@@ -25,6 +26,7 @@ from sqlalchemy.engine import CursorResult
 from timebank.extensions import db
 from timebank.models import WebhookDelivery, WebhookEndpoint
 from timebank.services.messaging import mail
+from timebank.services.webhooks import addresses
 from timebank.services.webhooks.events import PENDING
 
 log = logging.getLogger(__name__)
@@ -106,6 +108,9 @@ def send(envelope: Envelope, *, now: float | None = None) -> tuple[int | None, s
     what went wrong (None for a 2xx answer). Outside any transaction."""
     if not envelope.url.startswith(("https://", "http://")):  # checked when added, too
         return None, "not an http(s) address"
+    parts = urlsplit(envelope.url)
+    if addresses.leads_inside(parts.scheme, parts.hostname or ""):  # checked when added, too
+        return None, "refused: a private or local address"
     timestamp = int(now if now is not None else time.time())
     request = urllib.request.Request(  # noqa: S310 - http(s) only, checked above
         envelope.url,

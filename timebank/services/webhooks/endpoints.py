@@ -7,7 +7,6 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
@@ -16,10 +15,10 @@ from timebank.extensions import db
 from timebank.models import Community, User, WebhookDelivery, WebhookEndpoint, utcnow
 from timebank.services import audit, permissions
 from timebank.services.exceptions import InvalidInput, NotAllowed
+from timebank.services.webhooks import addresses
 from timebank.services.webhooks import events as webhook_events
 
 MAX_ENDPOINTS = 10
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,9 @@ def _check_coordinator(actor: User, community: Community) -> None:
 
 def check_url(url: str | None) -> str:
     """An absolute ``https://`` address with a host; plain ``http://`` only to this
-    machine (127.0.0.1, localhost) in tests or with ``WEBHOOK_ALLOW_LOCAL_HTTP``."""
+    machine (127.0.0.1, localhost) in tests or with ``WEBHOOK_ALLOW_LOCAL_HTTP``; never
+    a host that is or resolves to a private, loopback or link-local address, unless
+    ``WEBHOOK_ALLOW_PRIVATE_ADDRESSES`` (``addresses``)."""
     url = (url or "").strip()
     if not url:
         raise InvalidInput(_l("Enter the endpoint's address."), field="url")
@@ -50,10 +51,15 @@ def check_url(url: str | None) -> str:
     if not host or any(ch.isspace() for ch in url) or parts.username or parts.password:
         raise InvalidInput(_l("Enter a full address, such as https://example.org/hook."),
                            field="url")  # fmt: skip
-    local_http = current_app.testing or current_app.config.get("WEBHOOK_ALLOW_LOCAL_HTTP")
-    if parts.scheme == "https" or (parts.scheme == "http" and host in LOOPBACK and local_http):
-        return url
-    raise InvalidInput(_l("The address must start with https://."), field="url")
+    if parts.scheme != "https" and not addresses.local_http_allowed(parts.scheme, host):
+        raise InvalidInput(_l("The address must start with https://."), field="url")
+    if addresses.leads_inside(parts.scheme, host):
+        raise InvalidInput(
+            _l("This address leads to a private or local network. Give an address on the "
+               "internet."),
+            field="url",
+        )  # fmt: skip
+    return url
 
 
 def check_events(chosen: list[str] | None) -> str:
