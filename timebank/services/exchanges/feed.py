@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import or_, select, union_all
+from sqlalchemy import ColumnElement, or_, select, union_all
 
 from timebank.extensions import db
 from timebank.models import PENDING_STATUSES, Account, Community, Entry, Exchange, ExchangeStatus
@@ -30,8 +30,8 @@ class Filters:
     date_to: date | None = None
 
 
-def _conditions(filters: Filters) -> list:
-    found = []
+def _conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
     if filters.state == "pending":
         found.append(Exchange.status.in_(PENDING_STATUSES))
     elif filters.state:
@@ -72,8 +72,9 @@ def of_account(
         for column in (Exchange.provider_account_id, Exchange.recipient_account_id)
     ]
     merged = union_all(*(side.subquery().select() for side in sides)).subquery()
+    # No exchange is on both sides of one account (no_self_exchange): no duplicates.
     ids = db.session.scalars(
-        select(merged.c.id).distinct().order_by(merged.c.id.desc()).limit(limit + 1)
+        select(merged.c.id).order_by(merged.c.id.desc()).limit(limit + 1)
     ).all()
     return _page(list(ids), limit)
 
