@@ -255,3 +255,25 @@ def test_a_delivery_to_a_private_address_is_refused_and_not_sent(app, receiver):
     code, error = sending.send(envelope)
     assert code is None and error == "refused: a private or local address"
     assert receiver.received == []
+
+
+def test_a_name_re_pointed_inside_after_the_check_is_refused_at_connection(app, monkeypatch):
+    """DNS rebinding: the check before sending sees a public address, the connection
+    resolves a loopback one; the connection itself refuses, nothing is sent."""
+    monkeypatch.setattr(endpoints.addresses, "addresses_of", lambda host: ["93.184.215.14"])
+    envelope = sending.Envelope(2, "http://127.0.0.2:9/hook", "whsec_x", "member.joined", "{}", 0)
+    code, error = sending.send(envelope)
+    assert code is None and "private or local address" in error
+
+
+def test_a_guarded_connection_to_a_checked_address_delivers(app, monkeypatch, receiver):
+    """The guarded connection sends once the address passes (here: judged public)."""
+    monkeypatch.setattr(endpoints.addresses, "is_public", lambda address: True)
+    url = receiver.url.replace("127.0.0.1", "127.0.0.1.nip.invalid")
+    monkeypatch.setattr(
+        endpoints.addresses.socket, "getaddrinfo",
+        lambda host, port, *args, **kwargs: [(2, 1, 6, "", ("127.0.0.1", port or 0))],
+    )  # fmt: skip
+    code, error = sending.send(sending.Envelope(3, url, "whsec_x", "member.joined", "{}", 0))
+    assert (code, error) == (200, None)
+    assert len(receiver.received) == 1

@@ -8,8 +8,11 @@ and tests). Plain ``http://`` to this machine stays governed by
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import socket
+import urllib.request
+from typing import Any
 
 from flask import current_app
 
@@ -58,3 +61,50 @@ def leads_inside(scheme: str, host: str) -> bool:
         return False
     found = addresses_of(host)
     return found is not None and not all(is_public(address) for address in found)
+
+
+def connect_public(host: str, port: int, timeout: Any, source_address: Any) -> socket.socket:
+    """A TCP connection to ``host`` made only if every address it resolves to now is on the
+    internet, to the address checked (so a name re-pointed inside between the check and
+    the connection, "DNS rebinding", is refused too). Raises ``OSError`` otherwise."""
+    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    if not found or not all(is_public(str(info[4][0])) for info in found):
+        raise OSError(f"refused: {host} is a private or local address")
+    return socket.create_connection((str(found[0][4][0]), port), timeout, source_address)
+
+
+class _Guarded:
+    """Connections (``http.client`` sets ``_create_connection`` on each one) that connect
+    through ``connect_public``, except to a proxy (the installation's own choice)."""
+
+    _tunnel_host: str | None
+
+    def _guard(self) -> None:
+        def create(address: tuple[str, int], timeout: Any, source_address: Any = None):
+            if self._tunnel_host:
+                return socket.create_connection(address, timeout, source_address)
+            return connect_public(address[0], address[1], timeout, source_address)
+
+        self._create_connection = create
+
+
+class GuardedHTTPConnection(_Guarded, http.client.HTTPConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._guard()
+
+
+class GuardedHTTPSConnection(_Guarded, http.client.HTTPSConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._guard()
+
+
+class GuardedHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(GuardedHTTPConnection, req)
+
+
+class GuardedHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(GuardedHTTPSConnection, req, context=self._context)

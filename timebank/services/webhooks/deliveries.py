@@ -101,6 +101,10 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 _OPENER = urllib.request.build_opener(_NoRedirect)
+# Where private addresses are not allowed: each connection checks the address it makes.
+_GUARDED_OPENER = urllib.request.build_opener(
+    _NoRedirect, addresses.GuardedHTTPHandler, addresses.GuardedHTTPSHandler
+)
 
 
 def send(envelope: Envelope, *, now: float | None = None) -> tuple[int | None, str | None]:
@@ -109,8 +113,10 @@ def send(envelope: Envelope, *, now: float | None = None) -> tuple[int | None, s
     if not envelope.url.startswith(("https://", "http://")):  # checked when added, too
         return None, "not an http(s) address"
     parts = urlsplit(envelope.url)
-    if addresses.leads_inside(parts.scheme, parts.hostname or ""):  # checked when added, too
+    host = parts.hostname or ""
+    if addresses.leads_inside(parts.scheme, host):  # checked when added, too
         return None, "refused: a private or local address"
+    guarded = not (addresses.private_allowed() or addresses.local_http_allowed(parts.scheme, host))
     timestamp = int(now if now is not None else time.time())
     request = urllib.request.Request(  # noqa: S310 - http(s) only, checked above
         envelope.url,
@@ -126,7 +132,8 @@ def send(envelope: Envelope, *, now: float | None = None) -> tuple[int | None, s
     )
     timeout = float(current_app.config.get("WEBHOOK_TIMEOUT_SECONDS", 5))
     try:
-        with _OPENER.open(request, timeout=timeout) as response:  # noqa: S310
+        opener = _GUARDED_OPENER if guarded else _OPENER
+        with opener.open(request, timeout=timeout) as response:  # noqa: S310
             code = response.status
     except urllib.error.HTTPError as exc:
         return exc.code, f"HTTP {exc.code}"
