@@ -29,6 +29,7 @@ from timebank.services.codesign import hours, proposals, queries
 from timebank.services.community import proxies
 from timebank.services.companionship.safeguarding import CHECK_LABELS
 from timebank.services.exceptions import InvalidInput
+from timebank.services.metrics import codesign as codesign_metrics
 
 
 def _proposal(community: Community, proposal_id: int) -> Proposal:
@@ -53,7 +54,7 @@ def index(community: Community) -> ResponseReturnValue:
         rows=queries.board(community, stage=stage),
         stage=stage,
         stages=proposals.STAGE_NAMES,
-        figures=queries.figures(community, date(today.year, 1, 1), today),
+        figures=codesign_metrics.compute(community.id, date(today.year, 1, 1), today),
         can_propose=permissions.is_active_member(web.actor(), community),
     )
 

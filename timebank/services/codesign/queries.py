@@ -1,5 +1,6 @@
 """What the co-design board shows: the proposals of a community with their support, one
-proposal with its revisions, comments and volunteers, and the board's figures."""
+proposal with its revisions, comments and volunteers (the board's figures:
+``metrics.codesign``)."""
 
 from __future__ import annotations
 
@@ -40,14 +41,6 @@ class Detail:
     comments: list[ProposalComment]
     volunteers: list[ProposalVolunteer]
     category: Category | None
-
-
-@dataclass(frozen=True)
-class Figures:
-    made: int
-    endorsed: int
-    adopted: int
-    involved: int
 
 
 def get(community: Community, proposal_id: int) -> Proposal | None:
@@ -115,43 +108,6 @@ def detail(proposal: Proposal, viewer: User) -> Detail:
     return Detail(
         proposal, endorsements or 0, endorsed is not None, mine, comments, volunteers, category
     )
-
-
-def figures(community: Community, start: date, end: date) -> Figures:
-    """Proposals made, endorsed and adopted from ``start`` to ``end`` (dates inclusive), and
-    the members involved in co-design then (proposed, endorsed, commented or volunteered)."""
-    low = datetime.combine(start, time.min, tzinfo=UTC)
-    high = datetime.combine(end, time.max, tzinfo=UTC)
-    mine = Proposal.community_id == community.id
-    made = db.session.scalar(
-        select(func.count()).where(mine, Proposal.created_at.between(low, high))
-    )
-    endorsed = db.session.scalar(
-        select(func.count(func.distinct(ProposalEndorsement.proposal_id)))
-        .join(Proposal, Proposal.id == ProposalEndorsement.proposal_id)
-        .where(mine, ProposalEndorsement.created_at.between(low, high))
-    )
-    adopted = db.session.scalar(
-        select(func.count()).where(mine, Proposal.adopted_at.between(low, high))
-    )
-    people = set(
-        db.session.scalars(
-            select(Proposal.proposer_id).where(mine, Proposal.created_at.between(low, high))
-        )
-    )
-    for model, column in (
-        (ProposalEndorsement, ProposalEndorsement.membership_id),
-        (ProposalVolunteer, ProposalVolunteer.membership_id),
-        (ProposalComment, ProposalComment.author_id),
-    ):
-        people.update(
-            db.session.scalars(
-                select(column)
-                .join(Proposal, Proposal.id == model.proposal_id)
-                .where(mine, model.created_at.between(low, high))
-            )
-        )
-    return Figures(made or 0, endorsed or 0, adopted or 0, len(people))
 
 
 def origin(category: Category) -> Proposal | None:
