@@ -10,6 +10,7 @@ import uuid
 from datetime import date, time, timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from tests.factories import make_community, make_member
@@ -31,6 +32,7 @@ from timebank.services.exceptions import InvalidInput, NotAllowed
 from timebank.services.metrics import api as metrics
 from timebank.services.metrics import codesign as codesign_metrics
 from timebank.services.metrics import periods
+from timebank.services.reports import files, tables
 
 FRIDAY = 4
 LIFT = ProposalInput(
@@ -134,6 +136,15 @@ def test_friday_lift_to_the_mosque(bank):
 
     assert proposer.role == Role.MEMBER
     assert metrics.member(proposer, period).level == "transformation"
+
+    # The funder report's "Services the members designed", in the PDF and the XLSX too.
+    with force_locale("ar"):
+        report = tables.build(bank["community"], period, "ar")
+        assert report.table("codesign").rows[-1][1] == 180
+        [row] = report.table("designed_services").rows
+        assert row[1] == "توصيلة الجمعة إلى المسجد" and row[6] == 180
+    for fmt in ("pdf", "xlsx"):
+        assert files.build(bank["community"], period, fmt, locale="ar").content
 
 
 def test_only_coordinators_adopt_and_a_bad_schedule_changes_nothing(bank):
