@@ -21,6 +21,7 @@ from timebank.models import (
     Exchange,
     ExchangeKind,
     Notification,
+    OutboxMessage,
     ProposalStage,
     Role,
 )
@@ -188,3 +189,19 @@ def test_a_new_category_and_an_activity_at_once_and_the_schedule(bank):
     ]  # fmt: skip
     with pytest.raises(InvalidInput):
         activities.adopt_as_activity(proposal, actor=bank["coordinator"].user, data=_schedule())
+
+
+def test_the_proposer_hears_of_endorsements_in_the_digest_not_one_by_one(bank, runner):
+    """Endorsements make no notice each; the weekly digest counts them, in Arabic."""
+    proposer = bank["proposer"]
+    proposal = proposals.propose(proposer, actor=proposer.user, data=LIFT, language="ar")
+    for member in bank["endorsers"]:
+        proposals.endorse(proposal, actor=member.user)
+    assert _kinds(proposer) == []
+    db.session.commit()
+    assert runner.invoke(args=["send-digest"]).exit_code == 0
+    mails = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.recipient_id == proposer.user_id)
+    ).all()
+    [mail] = mails
+    assert "توصيلة الجمعة إلى المسجد" in mail.body and "٥" in mail.body
