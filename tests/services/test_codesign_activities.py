@@ -205,3 +205,25 @@ def test_the_proposer_hears_of_endorsements_in_the_digest_not_one_by_one(bank, r
     ).all()
     [mail] = mails
     assert "توصيلة الجمعة إلى المسجد" in mail.body and "٥" in mail.body
+
+
+def test_the_demo_shows_every_stage_and_a_running_group_activity(app):
+    from timebank.database import transaction
+    from timebank.demo import DEMO_SLUG, load_demo
+    from timebank.models import Community, Proposal
+
+    transaction(load_demo)
+    demo = db.session.scalar(select(Community).where(Community.slug == DEMO_SLUG))
+    stages = set(db.session.scalars(select(Proposal.stage).where(Proposal.community_id == demo.id)))
+    assert stages == set(ProposalStage)
+    lift = db.session.scalar(select(Proposal).where(Proposal.stage == ProposalStage.RUNNING))
+    activity = activities.of(lift)
+    assert activity is not None and activity.check_list == ["driving"]
+    assert len(activities.sessions(activity)) >= 4
+    today = date.today()
+    figures = codesign_metrics.compute(demo.id, today - timedelta(days=60), today)
+    assert figures.designed_minutes >= 4 * 180
+    assert (
+        metrics.member(lift.proposer, periods.custom(today - timedelta(days=60), today)).level
+        == "transformation"
+    )
