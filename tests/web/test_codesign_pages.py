@@ -264,5 +264,5 @@ def test_a_coordinator_adopts_a_group_activity_and_records_a_session(app, auth, 
     assert "Latest sessions" in client.get(f"{_base(community)}{proposal.id}").get_data(
         as_text=True
     )
-    figures = client.get(f"/c/{community.slug}/metrics/?period=year").get_data(as_text=True)
+    figures = client.get(f"/c/{community.slug}/metrics/").get_data(as_text=True)
     assert "Hours through member-designed services" in figures
