@@ -248,7 +248,7 @@ def test_a_coordinator_adopts_a_group_activity_and_records_a_session(app, auth, 
         "shape": "one_to_many",
         "one": str(driver.member_number),
         "many": f"{amal.member_number}, {rider.member_number}",
-        "duration": "1:00",
+        "hours": "1",
         "service_date": date.today().isoformat(),
     }
     refused = client.post(url, data=session)

@@ -4,15 +4,22 @@ import re
 from datetime import time
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import (
+    DateField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from timebank.exchanges.forms import GroupForm
 from timebank.forms import (
     Form,
     KeyedForm,
     NoControlCharacters,
+    WholeNumberField,
     int_or_none,
     options,
     reason_field,
@@ -21,6 +28,7 @@ from timebank.services.codesign import activities, proposals
 from timebank.services.codesign.activities import ActivityInput
 from timebank.services.codesign.proposals import ProposalInput
 from timebank.services.companionship.safeguarding import CHECK_LABELS
+from timebank.services.exchanges import lookups
 
 
 def _line(label, limit, description=None):
@@ -205,5 +213,53 @@ def clock_time(typed: str | None) -> time | None:
     return time(int(found[1]), int(found[2]))
 
 
-class SessionForm(GroupForm):
-    """A session of a group activity: the group exchange's fields, its category fixed."""
+class SessionForm(KeyedForm):
+    """A session of a group activity: who gave and who received (member numbers), how long
+    and when; the category is the activity's."""
+
+    shape = RadioField(
+        _l("Who gave and who received?"),
+        choices=options(
+            [
+                ("one_to_many", _l("One member gave help to several (for example a workshop)")),
+                ("many_to_one", _l("Several members gave help to one")),
+            ]
+        ),
+        default="one_to_many",
+        validators=[DataRequired()],
+    )
+    one = WholeNumberField(
+        _l("Member number of the one member"),
+        validators=[DataRequired(message=_l("Enter a member number."))],
+    )
+    many = StringField(
+        _l("Member numbers of the others"),
+        description=_l("Separate the numbers with spaces or commas, for example 3, 7, 12."),
+        validators=[
+            DataRequired(message=_l("Enter at least one member number.")),
+            Length(max=2000),
+        ],
+    )
+    hours = StringField(
+        _l("How long, in hours"),
+        description=_l("For example 1 or 1.5."),
+        validators=[Length(max=10)],
+    )
+    service_date = DateField(
+        _l("Date of the service"),
+        validators=[DataRequired(message=_l("Enter the date of the service."))],
+        render_kw={"type": "date"},
+    )
+    description = TextAreaField(
+        _l("Description (optional)"),
+        validators=[Optional(), Length(max=2000), NoControlCharacters(multiline=True)],
+    )
+
+    def many_numbers(self) -> list[int] | None:
+        text = (self.many.data or "").replace(",", " ").replace("،", " ")
+        parts = text.split()
+        numbers = [n for n in map(lookups.member_number, parts) if n is not None]
+        if not parts or len(numbers) != len(parts):
+            self.many.errors.append(_l("Use member numbers only, for example 3, 7, 12."))
+            return None
+        return numbers

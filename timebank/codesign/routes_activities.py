@@ -8,19 +8,20 @@ from datetime import date
 from flask import abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from timebank import web
 from timebank.access import community_required
 from timebank.codesign import bp
-from timebank.codesign.forms import ActivityForm, SessionForm
+from timebank.codesign.forms import ActivityForm, SessionForm, hours_to_minutes
 from timebank.codesign.routes import find_proposal, show_url
-from timebank.exchanges.helpers import resolve_number
 from timebank.extensions import db
 from timebank.forms import options
 from timebank.i18n import current_language
 from timebank.models import Community, Membership, Proposal
 from timebank.services.codesign import activities
 from timebank.services.exchanges import lookups
+from timebank.services.languages import join_list
 from timebank.services.listings import categories
 
 
@@ -55,17 +56,29 @@ def adopt_activity(community: Community, proposal_id: int) -> ResponseReturnValu
     ), status
 
 
+def _member(community: Community, number: int | None) -> Membership | None:
+    found = lookups.find_members(community, str(number)) if number is not None else []
+    return db.session.get(Membership, found[0].membership_id) if found else None
+
+
 def _session_members(form: SessionForm, community: Community):
-    one = resolve_number(form.one, community)
+    one = _member(community, form.one.data)
+    if one is None and form.one.data is not None:
+        form.one.errors.append(_("No member of this community has this number."))
     numbers = form.many_numbers()
-    many = []
-    for number in numbers or []:
-        found = lookups.find_members(community, str(number))
-        if not found:
-            form.many.errors.append(_("No member has the number %(n)s.", n=number))
-            return one, None
-        many.append(db.get_or_404(Membership, found[0].membership_id))
-    return one, (many if numbers is not None else None)
+    many = [_member(community, n) for n in numbers or []]
+    missing = [n for n, m in zip(numbers or [], many, strict=True) if m is None]
+    if missing:
+        form.many.errors.append(
+            ngettext(
+                "No member has the number %(n)s.",
+                "No member has the numbers %(n)s.",
+                len(missing),
+                n=join_list(str(n) for n in missing),
+            )
+        )
+        return one, None
+    return one, ([m for m in many if m is not None] if numbers is not None else None)
 
 
 @bp.route("/<int:proposal_id>/activity/session", methods=["GET", "POST"])
@@ -76,14 +89,14 @@ def record_session(community: Community, proposal_id: int) -> ResponseReturnValu
     if activity is None:
         abort(404)
     form = SessionForm()
-    del form.category
     if request.method == "GET":
         form.service_date.data = activities.last_date(activity, date.today()) or date.today()
-        form.hours.data = str(activity.minutes // 60) if activity.minutes % 60 == 0 else ""
-        form.duration.data = "" if activity.minutes % 60 == 0 else str(activity.minutes)
+        form.hours.data = f"{activity.minutes / 60:g}"
     elif form.validate_on_submit():
         one, many = _session_members(form, community)
-        minutes = form.parse_minutes(community.max_minutes_per_exchange)
+        minutes = hours_to_minutes(form.hours.data)
+        if minutes is None:
+            form.hours.errors.append(_("Enter the hours, for example 1 or 1.5."))
         if one is not None and many is not None and minutes is not None:
             providers, recipients = (
                 ([one], many) if form.shape.data == "one_to_many" else (many, [one])
@@ -97,7 +110,7 @@ def record_session(community: Community, proposal_id: int) -> ResponseReturnValu
                 ),
                 form=form,
                 success=_("The hours of this session were recorded."),
-                aliases={"member": "many", "minutes": "duration"},
+                aliases={"member": "many", "minutes": "hours"},
             ):  # fmt: skip
                 return redirect(show_url(community, proposal))
     status = 400 if request.method == "POST" else 200
