@@ -5,7 +5,6 @@ proposal with its revisions, comments and volunteers (the board's figures:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
