@@ -52,6 +52,10 @@ COORDINATOR_AREAS = (
     "exchanges.group",
     "exchanges.limits",
     "companionship.match",
+    "codesign.decline",
+    "codesign.adopt",
+    "codesign.record",
+    "codesign.edit",
 )
 DEEP = {
     "exchanges.statement",
@@ -64,6 +68,7 @@ DEEP = {
     "console.statement",
     "community.members",
     "conversations.index",
+    "codesign.index",
 }
 
 
@@ -89,6 +94,8 @@ def _values(app) -> dict[str, Any]:
             "request_id": one("SELECT min(id) FROM companionship_requests"),
             "category_id": one("SELECT min(id) FROM categories"),
             "community_id": one("SELECT min(id) FROM communities"),
+            # The co-design board (issue 19): the proposal with the most comments.
+            "proposal_id": one("SELECT max(proposal_id) FROM codesign_comments"),
         }
         users = {
             "member": (member, one(f"SELECT session_token FROM users WHERE id = {member}")),

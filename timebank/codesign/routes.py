@@ -52,7 +52,7 @@ def index(community: Community) -> ResponseReturnValue:
     return render_template(
         "codesign/index.html",
         community=community,
-        rows=queries.board(community, stage=stage),
+        rows=queries.board(community, stage=stage, page=web.page_number()),
         stage=stage,
         stages=proposals.STAGE_NAMES,
         figures=codesign_metrics.compute(community.id, date(today.year, 1, 1), today),

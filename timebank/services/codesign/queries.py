@@ -22,6 +22,7 @@ from timebank.models import (
     User,
 )
 from timebank.services import permissions
+from timebank.services.paging import Page
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,14 @@ def get(community: Community, proposal_id: int) -> Proposal | None:
     return found if found is not None and found.community_id == community.id else None
 
 
-def board(community: Community, *, stage: str | None = None) -> list[BoardRow]:
-    """The community's proposals, newest first, with how many endorse and volunteer."""
+PER_PAGE = 25
+
+
+def board(
+    community: Community, *, stage: str | None = None, page: int = 1, per_page: int = PER_PAGE
+) -> Page:
+    """One page of the community's proposals, newest first, with how many endorse and
+    volunteer (``BoardRow``s), optionally of one stage."""
     endorsed = (
         select(func.count())
         .where(ProposalEndorsement.proposal_id == Proposal.id)
@@ -62,15 +69,23 @@ def board(community: Community, *, stage: str | None = None) -> list[BoardRow]:
         .correlate(Proposal)
         .scalar_subquery()
     )
+    mine = [Proposal.community_id == community.id]
+    if stage in {s.value for s in ProposalStage}:
+        mine.append(Proposal.stage == stage)
+    total = db.session.scalar(select(func.count()).where(*mine)) or 0
     query = (
         select(Proposal, endorsed, helping)
-        .options(selectinload(Proposal.revisions), selectinload(Proposal.proposer))
-        .where(Proposal.community_id == community.id)
+        .options(
+            selectinload(Proposal.revisions),
+            selectinload(Proposal.proposer).selectinload(Membership.user),
+        )
+        .where(*mine)
         .order_by(Proposal.created_at.desc(), Proposal.id.desc())
+        .offset((max(page, 1) - 1) * per_page)
+        .limit(per_page)
     )
-    if stage in {s.value for s in ProposalStage}:
-        query = query.where(Proposal.stage == stage)
-    return [BoardRow(p, e, v) for p, e, v in db.session.execute(query)]
+    rows = [BoardRow(p, e, v) for p, e, v in db.session.execute(query)]
+    return Page(rows, max(page, 1), per_page, total)
 
 
 def detail(proposal: Proposal, viewer: User) -> Detail:

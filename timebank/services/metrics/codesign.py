@@ -110,20 +110,49 @@ def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return datetime.combine(start, time.min, tzinfo=UTC), queries.end_of(end)
 
 
-def designed(community_id: int):
-    """The condition an exchange meets when it went through a member-designed service: its
-    category was adopted from a proposal, or it was recorded for an adopted activity."""
-    adopted_categories = (
+def _adopted_categories(community_id: int):
+    return (
         select(Category.key)
         .join(Proposal, Proposal.category_id == Category.id)
         .where(Proposal.community_id == community_id)
     )
-    sessions = (
+
+
+def _session_groups(community_id: int):
+    return (
         select(ActivitySession.group_id)
         .join(GroupActivity, GroupActivity.id == ActivitySession.activity_id)
         .where(GroupActivity.community_id == community_id)
     )
-    return or_(Exchange.category.in_(adopted_categories), Exchange.group_id.in_(sessions))
+
+
+def designed(community_id: int):
+    """The condition an exchange meets when it went through a member-designed service: its
+    category was adopted from a proposal, or it was recorded for an adopted activity."""
+    return or_(
+        Exchange.category.in_(_adopted_categories(community_id)),
+        Exchange.group_id.in_(_session_groups(community_id)),
+    )
+
+
+def designed_totals(community_id: int, start: date, end: date) -> tuple[int, int]:
+    """(minutes, exchanges) through member-designed services in the period: two sums, each
+    on its own index (category and date; group), the second leaving out what the first
+    counted."""
+    adopted = _adopted_categories(community_id)
+    parts = (
+        Exchange.category.in_(adopted),
+        Exchange.group_id.in_(_session_groups(community_id)) & Exchange.category.not_in(adopted),
+    )
+    minutes = count = 0
+    for part in parts:
+        found, number = db.session.execute(
+            select(func.coalesce(func.sum(Exchange.minutes), 0), func.count()).where(
+                queries.counted(community_id, start, end), part
+            )
+        ).one()
+        minutes, count = minutes + int(found), count + int(number)
+    return minutes, count
 
 
 def compute(community_id: int, start: date, end: date) -> CodesignFigures:
@@ -160,14 +189,8 @@ def compute(community_id: int, start: date, end: date) -> CodesignFigures:
     if paid_accounts:
         holders = select(Account.membership_id).where(Account.id.in_(paid_accounts))
         involved.update(m for m in db.session.scalars(holders) if m is not None)
-    minutes, count = db.session.execute(
-        select(func.coalesce(func.sum(Exchange.minutes), 0), func.count()).where(
-            queries.counted(community_id, start, end), designed(community_id)
-        )
-    ).one()
-    return CodesignFigures(
-        made or 0, endorsed or 0, adopted or 0, len(involved), int(minutes), int(count)
-    )
+    minutes, count = designed_totals(community_id, start, end)
+    return CodesignFigures(made or 0, endorsed or 0, adopted or 0, len(involved), minutes, count)
 
 
 @dataclass(frozen=True)
