@@ -136,23 +136,24 @@ def designed(community_id: int):
 
 
 def designed_totals(community_id: int, start: date, end: date) -> tuple[int, int]:
-    """(minutes, exchanges) through member-designed services in the period: two sums, each
-    on its own index (category and date; group), the second leaving out what the first
-    counted."""
+    """(minutes, exchanges) through member-designed services in the period: a sum on the
+    category index, then one on the group index over the sessions recorded in the period
+    (read first: a short list), leaving out what the first counted."""
     adopted = _adopted_categories(community_id)
-    parts = (
-        Exchange.category.in_(adopted),
-        Exchange.group_id.in_(_session_groups(community_id)) & Exchange.category.not_in(adopted),
+    sums = select(func.coalesce(func.sum(Exchange.minutes), 0), func.count())
+    counted = queries.counted(community_id, start, end)
+    minutes, count = db.session.execute(sums.where(counted, Exchange.category.in_(adopted))).one()
+    groups = list(
+        db.session.scalars(
+            _session_groups(community_id).where(ActivitySession.service_date.between(start, end))
+        )
     )
-    minutes = count = 0
-    for part in parts:
-        found, number = db.session.execute(
-            select(func.coalesce(func.sum(Exchange.minutes), 0), func.count()).where(
-                queries.counted(community_id, start, end), part
-            )
+    if groups:
+        more, number = db.session.execute(
+            sums.where(Exchange.group_id.in_(groups), counted, Exchange.category.not_in(adopted))
         ).one()
-        minutes, count = minutes + int(found), count + int(number)
-    return minutes, count
+        minutes, count = minutes + more, count + number
+    return int(minutes), int(count)
 
 
 def compute(community_id: int, start: date, end: date) -> CodesignFigures:
@@ -174,15 +175,16 @@ def compute(community_id: int, start: date, end: date) -> CodesignFigures:
             mine, Proposal.created_at >= low, Proposal.created_at < high
         )
     ]
+    ours = select(Proposal.id).where(mine)
     for model, column in (
         (ProposalEndorsement, ProposalEndorsement.membership_id),
         (ProposalVolunteer, ProposalVolunteer.membership_id),
         (ProposalComment, ProposalComment.author_id),
     ):
         people.append(
-            select(column.label("id"))
-            .join(Proposal, Proposal.id == model.proposal_id)
-            .where(mine, model.created_at >= low, model.created_at < high)
+            select(column.label("id")).where(
+                model.created_at >= low, model.created_at < high, model.proposal_id.in_(ours)
+            )
         )
     _users, paid_accounts = queries.codesigners(community_id, start, end)
     involved = set(db.session.scalars(union(*people)))
