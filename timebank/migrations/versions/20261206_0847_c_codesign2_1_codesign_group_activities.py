@@ -40,8 +40,8 @@ def _check_types(old, new) -> None:
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":
         for table, name in CHECK_TYPE_CONSTRAINTS.items():
-            op.drop_constraint(name, table, type_="check")
-            op.create_check_constraint(name, table, _in_list(new))
+            op.drop_constraint(op.f(name), table, type_="check")
+            op.create_check_constraint(op.f(name), table, _in_list(new))
         return
     version = bind.exec_driver_sql("PRAGMA schema_version").scalar_one()
     bind.exec_driver_sql("PRAGMA writable_schema = ON")
