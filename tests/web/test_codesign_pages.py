@@ -266,3 +266,15 @@ def test_a_coordinator_adopts_a_group_activity_and_records_a_session(app, auth, 
     )
     figures = client.get(f"/c/{community.slug}/metrics/").get_data(as_text=True)
     assert "Hours through member-designed services" in figures
+
+
+def test_the_board_comes_in_pages(app, auth, client):
+    community = make_community()
+    amal = make_member(community)
+    for n in range(27):
+        make_proposal(amal, title=f"Idea {n}")
+    _login(auth, amal)
+    first = client.get(_base(community)).get_data(as_text=True)
+    assert first.count('class="card"') == 25 and 'rel="next"' in first
+    second = client.get(_base(community) + "?page=2").get_data(as_text=True)
+    assert second.count('class="card"') == 2 and "Idea 0" in second
