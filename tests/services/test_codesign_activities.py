@@ -147,6 +147,10 @@ def test_friday_lift_to_the_mosque(bank):
     for fmt in ("pdf", "xlsx"):
         assert files.build(bank["community"], period, fmt, locale="ar").content
 
+    proposals.move(proposal, actor=coordinator, stage="retired")
+    with pytest.raises(InvalidInput):
+        record(uuid.uuid4().hex)
+
 
 def test_only_coordinators_adopt_and_a_bad_schedule_changes_nothing(bank):
     proposer = bank["proposer"]

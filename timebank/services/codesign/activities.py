@@ -224,7 +224,10 @@ def record_session(
     """Record one session's hours as a group exchange in the activity's category (the rules
     of ``movements.group_exchange``: coordinators, one → several or several → one, limits),
     after checking that whoever gave holds the activity's checks on that day. Idempotent
-    on ``idempotency_key``. The first session moves an adopted proposal to running."""
+    on ``idempotency_key``. The first session moves an adopted proposal to running; a
+    retired one records nothing (``InvalidInput``)."""
+    if activity.proposal.stage not in (ProposalStage.ADOPTED, ProposalStage.RUNNING):
+        raise InvalidInput(_l("This activity is no longer running."))
     _check_givers(activity, providers, service_date)
     community = activity.proposal.proposer.community
     posted = movements.group_exchange(
