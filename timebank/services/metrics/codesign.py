@@ -19,6 +19,8 @@ from timebank.models import (
     ActivitySession,
     Category,
     Exchange,
+    ExchangeKind,
+    ExchangeStatus,
     GroupActivity,
     Membership,
     Proposal,
@@ -186,11 +188,19 @@ def compute(community_id: int, start: date, end: date) -> CodesignFigures:
                 model.created_at >= low, model.created_at < high, model.proposal_id.in_(ours)
             )
         )
-    _users, paid_accounts = queries.codesigners(community_id, start, end)
-    involved = set(db.session.scalars(union(*people)))
-    if paid_accounts:
-        holders = select(Account.membership_id).where(Account.id.in_(paid_accounts))
-        involved.update(m for m in db.session.scalars(holders) if m is not None)
+    # Paid co-design hours (as ``queries.codesigners`` reads them): the member provides.
+    paid = (
+        select(Account.membership_id.label("id"))
+        .join(Exchange, Exchange.provider_account_id == Account.id)
+        .where(
+            Exchange.community_id == community_id,
+            Exchange.status == ExchangeStatus.POSTED,
+            Exchange.kind.in_([*queries.COUNTED_KINDS, ExchangeKind.GRANT]),
+            Exchange.category == queries.CODESIGN,
+            Exchange.service_date.between(start, end),
+        )
+    )
+    involved = {m for m in db.session.scalars(union(*people, paid)) if m is not None}
     minutes, count = designed_totals(community_id, start, end)
     return CodesignFigures(made or 0, endorsed or 0, adopted or 0, len(involved), minutes, count)
 
