@@ -27,6 +27,8 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from benchmarks import generate_codesign
+
 SECRET = "benchmark-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 END = date(2026, 11, 26)
 START = END - timedelta(days=3 * 365)
@@ -350,6 +352,7 @@ def generate(url: str, members: int, exchanges: int, verify: bool = True) -> dic
     _people(w, community_id, members, rng)
     _ledger(w, community_id, members, exchanges, rng)
     _community_life(w, community_id, members, rng)
+    generate_codesign.write(w, community_id, members, FIRST, rng, _text)
     w.finish()
     result = {"url": url, "members": members, "exchanges": exchanges, "rows": w.counts,
               "generation_s": round(time.perf_counter() - started, 1),
