@@ -67,7 +67,7 @@ class Loader:
                             "max_parallel_maintenance_workers = 2"):  # fmt: skip
                 self.execute(f"SET {setting}")
         else:
-            self.conn = sqlite3.connect(self.url.database, isolation_level=None)
+            self.conn = sqlite3.connect(self.url.database or "", isolation_level=None)
             for pragma in ("journal_mode = OFF", "synchronous = OFF", "foreign_keys = OFF",
                            "cache_size = -400000", "temp_store = MEMORY", "threads = 2",
                            "locking_mode = EXCLUSIVE"):  # fmt: skip
@@ -154,7 +154,7 @@ class Loader:
         """Write ``rows`` (tuples in ``columns`` order) to ``table``; returns how many."""
         extra = []
         for column in self.tables[table].columns:
-            default = column.default
+            default: Any = column.default
             if column.name in columns or default is None or not default.is_scalar:
                 continue
             extra.append((column.name, default.arg))

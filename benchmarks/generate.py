@@ -112,9 +112,10 @@ def generate(url: str, members: int, exchanges: int, communities: int = 1,
         ("commit_analyze_s", w.finish),
     )
     for name, step in steps:
-        begun = time.perf_counter()
+        begun, begun_cpu = time.perf_counter(), time.process_time()
         step()
         phases[name] = time.perf_counter() - begun
+        phases[name.replace("_s", "_cpu_s")] = time.process_time() - begun_cpu
     result = {"url": url, "communities": communities, "members": members,
               "exchanges": exchanges, "rows": w.counts,
               "generation_s": round(time.perf_counter() - started, 1),

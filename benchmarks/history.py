@@ -122,8 +122,8 @@ def exchanges(w: Loader, clock: Clock, places: list[Community], total: int,
                          decider, at, None, key, HASH, reason, at))  # fmt: skip
             ledger.legs(x, p, r, minutes, at, dstr if dated else None, entries)
             ledger.last[p] = ledger.last[r] = dstr
-            events.append((at, decider, c.id, "exchange.approve" if approved else "exchange.confirm",
-                           "exchanges", x, "ok"))  # fmt: skip
+            action = "exchange.approve" if approved else "exchange.confirm"
+            events.append((at, decider, c.id, action, "exchanges", x, "ok"))
             c.posted += 1
             if x % 10 == 0:
                 notes.append((p, c.id, "exchange_decided", "exchanges", x, at,

@@ -21,13 +21,24 @@ FIRST = 1000
 COORDINATORS = 5
 CHUNK = 100_000
 MINUTES = (30, 60, 60, 60, 90, 120, 120, 180)
-WORDS_EN = ("garden lift shopping reading computer cooking repair walk company letters paint "
-            "bike sewing tea music phone english maths ride dog").split()  # fmt: skip
-WORDS_AR = ("حديقة توصيل تسوق قراءة حاسوب طبخ إصلاح مشي رفقة رسائل دهان دراجة خياطة شاي "
-            "موسيقى هاتف إنجليزية رياضيات كلب زيارة").split()  # fmt: skip
+WORDS_EN = (
+    "garden", "lift", "shopping", "reading", "computer", "cooking", "repair", "walk",
+    "company", "letters", "paint", "bike", "sewing", "tea", "music", "phone",
+    "english", "maths", "ride", "dog",
+)  # fmt: skip
+WORDS_AR = (
+    "حديقة", "توصيل", "تسوق", "قراءة", "حاسوب", "طبخ", "إصلاح", "مشي", "رفقة", "رسائل",
+    "دهان", "دراجة", "خياطة", "شاي", "موسيقى", "هاتف", "إنجليزية", "رياضيات", "كلب", "زيارة",
+)  # fmt: skip
 AREAS = ("Old Town", "Riverside", "Hillside", "الميناء", "الحي القديم", "Station", None)
-NAMES_EN = "Amy Ben Chloe Dan Emma Finn Grace Harry Isla Jack Kate Leo Maya Noah Ruby Sam".split()
-NAMES_AR = "أحمد فاطمة محمد مريم علي زينب عمر خديجة يوسف سارة حسن ليلى خالد نور سلمى طارق".split()
+NAMES_EN = (
+    "Amy", "Ben", "Chloe", "Dan", "Emma", "Finn", "Grace", "Harry",
+    "Isla", "Jack", "Kate", "Leo", "Maya", "Noah", "Ruby", "Sam",
+)  # fmt: skip
+NAMES_AR = (
+    "أحمد", "فاطمة", "محمد", "مريم", "علي", "زينب", "عمر", "خديجة",
+    "يوسف", "سارة", "حسن", "ليلى", "خالد", "نور", "سلمى", "طارق",
+)  # fmt: skip
 
 
 @dataclass
@@ -112,11 +123,12 @@ def people(w: Loader, clock: Clock, places: list[Community], rng: random.Random)
             i = c.first + n
             arabic = i % 3 == 0
             first = (NAMES_AR if arabic else NAMES_EN)[i % 16]
-            name = f"{first} {i}" if not arabic else f"{first} {i}"
+            name = f"{first} {i}"
             joined = START - timedelta(days=30 + (i * 7919) % 1500)
             at = clock.at(joined, 540 + i % 480)
-            users.append((i, f"member{i}@example.org", name, name_key(name),
-                          "ar" if arabic else "en", w.false, w.false, f"token{i:028d}", 0, at))  # fmt: skip
+            locale = "ar" if arabic else "en"
+            users.append((i, f"member{i}@example.org", name, name_key(name), locale, w.false,
+                          w.false, f"token{i:028d}", 0, at))  # fmt: skip
             role = "coordinator" if n < COORDINATORS else "member"
             memberships.append((i, i, c.id, role, "active", n + 1, at, at,
                                 coordinator if n else None))  # fmt: skip
@@ -133,7 +145,8 @@ def people(w: Loader, clock: Clock, places: list[Community], rng: random.Random)
                 events.append((clock.at(on, 600), coordinator, c.id, "safeguarding.check_record",
                                "memberships", i, "ok"))  # fmt: skip
     w.put("users", ["id", "email", "display_name", "search_name", "locale", "is_admin",
-                    "is_disabled", "session_token", "failed_logins", "created_at"], users)  # fmt: skip
+                    "is_disabled", "session_token", "failed_logins", "created_at"],
+          users)  # fmt: skip
     w.put("memberships", ["id", "user_id", "community_id", "role", "status", "member_number",
                           "created_at", "decided_at", "decided_by_id"], memberships)  # fmt: skip
     w.put("profiles", ["id", "membership_id", "bio", "neighbourhood", "languages", "skills",
@@ -236,8 +249,8 @@ def community_life(w: Loader, clock: Clock, places: list[Community], rng: random
             conversations.append((cid, c.id, starter, other, now, now))
             for m in range(4):
                 author = (starter, other)[m % 2]
-                messages.append((cid, author, _text(rng, author % 3 == 0, 10),
-                                 clock.at(END - timedelta(days=(k + m) % 90), 600 + m)))  # fmt: skip
+                sent = clock.at(END - timedelta(days=(k + m) % 90), 600 + m)
+                messages.append((cid, author, _text(rng, author % 3 == 0, 10), sent))
     w.put("conversations", ["id", "community_id", "starter_id", "other_id", "last_message_at",
                             "created_at"], conversations)  # fmt: skip
     w.put("messages", ["conversation_id", "author_id", "body", "created_at"], messages)
@@ -245,4 +258,5 @@ def community_life(w: Loader, clock: Clock, places: list[Community], rng: random
     w.put("notifications", ["user_id", "community_id", "kind", "object_type", "object_id",
                             "created_at"],
           ((heavy, first.id, "exchange_decided", "exchanges", n + 1,
-            clock.at(END - timedelta(days=n // 1440), 1439 - n % 1440)) for n in range(3000)))  # fmt: skip
+            clock.at(END - timedelta(days=n // 1440), 1439 - n % 1440))
+           for n in range(3000)))  # fmt: skip
