@@ -21,6 +21,7 @@ at the end."""
 from __future__ import annotations
 
 import enum
+import os
 import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
@@ -56,6 +57,7 @@ class Loader:
         self.counts: dict[str, int] = {}
         self._held: list[tuple[str, str]] = []  # (kind, SQL to recreate), in order
         self._fts: list[str] = []
+        self.server_cpu_s: float | None = None
         self.true, self.false = (True, False) if self.pg else (1, 0)
         if self.pg:
             import psycopg
@@ -66,6 +68,7 @@ class Loader:
                             "maintenance_work_mem = '512MB'",
                             "max_parallel_maintenance_workers = 2"):  # fmt: skip
                 self.execute(f"SET {setting}")
+            self.backend = int(self.execute("SELECT pg_backend_pid()")[0][0])
         else:
             self.conn = sqlite3.connect(self.url.database or "", isolation_level=None)
             for pragma in ("journal_mode = OFF", "synchronous = OFF", "foreign_keys = OFF",
@@ -203,6 +206,19 @@ class Loader:
                 return cur.fetchall() if cur.description else []
         return self.conn.execute(sql.replace("%s", "?"), params).fetchall()
 
+    def server_cpu(self) -> float | None:
+        """CPU seconds of the PostgreSQL backend loading (when the server runs on this
+        machine; parallel index-build workers not included); None for SQLite, whose work is
+        this process's."""
+        if not self.pg:
+            return None
+        try:
+            with open(f"/proc/{self.backend}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def finish(self) -> None:
         """Commit, move PostgreSQL's id sequences past the ids written, ANALYZE."""
         if self.pg:
@@ -213,6 +229,7 @@ class Loader:
             self.conn.commit()
             self.conn.autocommit = True
             self.execute("ANALYZE")
+            self.server_cpu_s = self.server_cpu()
         else:
             self.conn.execute("COMMIT")
             self.conn.execute("ANALYZE")

@@ -120,6 +120,7 @@ def generate(url: str, members: int, exchanges: int, communities: int = 1,
               "exchanges": exchanges, "rows": w.counts,
               "generation_s": round(time.perf_counter() - started, 1),
               "generation_cpu_s": round(time.process_time() - cpu, 1),
+              "server_cpu_s": w.server_cpu_s and round(w.server_cpu_s, 1),
               "phases_s": {k: round(v, 1) for k, v in phases.items()},
               "load_average": os.getloadavg()}  # fmt: skip
     if verify:
