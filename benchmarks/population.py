@@ -31,6 +31,7 @@ WORDS_AR = (
     "دهان", "دراجة", "خياطة", "شاي", "موسيقى", "هاتف", "إنجليزية", "رياضيات", "كلب", "زيارة",
 )  # fmt: skip
 AREAS = ("Old Town", "Riverside", "Hillside", "الميناء", "الحي القديم", "Station", None)
+STATES = ("active",) * 8 + ("closed", "expired")
 NAMES_EN = (
     "Amy", "Ben", "Chloe", "Dan", "Emma", "Finn", "Grace", "Harry",
     "Isla", "Jack", "Kate", "Leo", "Maya", "Noah", "Ruby", "Sam",
@@ -225,18 +226,25 @@ def community_life(w: Loader, clock: Clock, places: list[Community], rng: random
                 arabic = owner % 3 == 0
                 title, body, search_title, search_body, _ = rng.choice(pools[arabic])
                 created = END - timedelta(days=n * 365 // (10 * c.size))
-                status = ("active",) * 8 + ("closed", "expired")
-                state = status[listing_id % 10]
+                state = STATES[listing_id % 10]
+                if state == "expired" and (END - created).days <= 90:
+                    state = "active"
+                # Listings last 90 days; an active one older than that was renewed.
+                renewed = None
+                if state == "active" and (END - created).days > 80:
+                    renewed = END - timedelta(days=n % 80)
+                expires = (renewed or created) + timedelta(days=90)
+                closed = clock.at(created + timedelta(days=20), 600) if state == "closed" else None
                 yield (listing_id, c.id, owner, "offer" if n % 2 else "request", title, body,
                        c.categories[n % len(c.categories)], AREAS[n % len(AREAS)],
                        "ar" if arabic else "en", w.false, state, clock.at(created, 600),
-                       clock.at(created, 600), w.day(created + timedelta(days=180)),
-                       search_title, search_body)  # fmt: skip
+                       clock.at(renewed or created, 600), renewed and clock.at(renewed, 600),
+                       clock.at(expires, 600), closed, search_title, search_body)  # fmt: skip
 
     w.put("listings", ["id", "community_id", "owner_id", "kind", "title", "description",
                        "category_id", "neighbourhood", "language", "is_group", "status",
-                       "created_at", "updated_at", "expires_at", "search_title", "search_body"],
-          listings())  # fmt: skip
+                       "created_at", "updated_at", "renewed_at", "expires_at", "closed_at",
+                       "search_title", "search_body"], listings())  # fmt: skip
     conversations, messages = [], []
     now = clock.at(END, 720)
     cid = 0
