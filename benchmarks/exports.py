@@ -58,7 +58,9 @@ def export(url: str, kind: str) -> dict:
     app = make_app(url)
     captured: list[tuple] = []
     with app.test_request_context():
-        community = db.session.scalar(select(Community).order_by(Community.id).limit(1))
+        community = db.session.scalars(select(Community).order_by(Community.id)).first()
+        if community is None:
+            raise SystemExit("no community: run `python -m benchmarks generate` first")
         period = periods.custom(START + date.resolution, END)
         db.session.commit()
 
