@@ -1,6 +1,7 @@
 """Run every benchmark: ``python -m benchmarks`` (``make bench``), or one command:
 ``python -m benchmarks generate …`` (a community at scale), ``python -m benchmarks pages …``
-(every page's server time at scale)."""
+(every page's server time at scale), ``python -m benchmarks exports …`` (CSV exports
+against the engine's own CSV tool)."""
 
 import sys
 
@@ -10,6 +11,10 @@ if __name__ == "__main__":
         from benchmarks import generate
 
         generate.main(sys.argv[2:])
+    elif command == "exports":
+        from benchmarks import exports
+
+        exports.main(sys.argv[2:])
     elif command == "pages":
         from benchmarks import pages
 
