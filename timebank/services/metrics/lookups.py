@@ -1,6 +1,5 @@
-"""Facts the ledger does not hold: members' neighbourhoods (member profiles) and category
-names (the categories table). Both come from the listings work; until those tables exist
-this answers "not recorded" (an empty mapping) and reports show category keys."""
+"""Facts the ledger does not hold: members' neighbourhoods (member profiles and the
+community's list of neighbourhoods) and category names (the categories table)."""
 
 from __future__ import annotations
 
@@ -10,17 +9,33 @@ from timebank import models
 from timebank.extensions import db
 
 
+# The key of members who live somewhere the community's list does not name.
+NOT_LISTED = "other"
+
+
 def neighbourhoods(community_id: int) -> dict[int, str]:
-    """membership id → neighbourhood as the member wrote it (blank ones left out)."""
-    profile = getattr(models, "Profile", None)
-    if profile is None:
-        return {}
+    """membership id → the key of where the member lives: their entry of the community's
+    list (its id, as text, so summaries stay the same in every language), or
+    ``NOT_LISTED`` for words not on the list (members who said nothing are left out)."""
+    profile = models.Profile
     rows = db.session.execute(
-        select(profile.membership_id, profile.neighbourhood)
+        select(profile.membership_id, profile.neighbourhood_id, profile.neighbourhood)
         .join(models.Membership, models.Membership.id == profile.membership_id)
         .where(models.Membership.community_id == community_id)
     )
-    return {m: n.strip() for m, n in rows if n and n.strip()}
+    return {
+        m: str(n) if n is not None else NOT_LISTED
+        for m, n, text in rows
+        if n is not None or (text and text.strip())
+    }
+
+
+def neighbourhood_names(community_id: int, locale: str) -> dict[str, str]:
+    """neighbourhood key (as ``neighbourhoods`` gives it) → its name in ``locale``."""
+    rows = db.session.scalars(
+        select(models.Neighbourhood).where(models.Neighbourhood.community_id == community_id)
+    )
+    return {str(n.id): n.display_name(locale) for n in rows}
 
 
 def category_names(community_id: int, locale: str) -> dict[str, str]:
