@@ -107,7 +107,8 @@ class ProfileForm(Form):
             display_name=self.display_name.data or "",
             bio=self.bio.data,
             neighbourhood_id=None if choice == NOT_LISTED else int_or_none(choice),
-            neighbourhood=self.neighbourhood.data if choice == NOT_LISTED else None,
+            # Words typed without choosing "not listed" count as the place too.
+            neighbourhood=self.neighbourhood.data if choice in (NOT_LISTED, "") else None,
             languages=tuple(self.languages.data or ()),
             availability=self.availability.data,
             skills=self.skills.data,
