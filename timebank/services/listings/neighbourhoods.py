@@ -178,7 +178,7 @@ def set_active(entry: Neighbourhood, *, actor: User, active: bool) -> Neighbourh
     community = _community_of(entry)
     _check_manager(actor, community)
     if entry.active == active:
-        message = _l("This neighbourhood is in use.") if active else _l("It is already retired.")
+        message = _l("It is already offered to members.") if active else _l("It is already retired.")
         raise InvalidInput(message)
     entry.active = active
     db.session.flush()
