@@ -8,7 +8,10 @@ from timebank.services.listings import neighbourhoods
 
 
 def make_neighbourhood(
-    community: Community, coordinator: User, name_en: str = "Old Town", name_ar: str = "البلدة القديمة"
+    community: Community,
+    coordinator: User,
+    name_en: str = "Old Town",
+    name_ar: str = "البلدة القديمة",
 ) -> Neighbourhood:
     entry = neighbourhoods.create(community, actor=coordinator, name_en=name_en, name_ar=name_ar)
     db.session.commit()

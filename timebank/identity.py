@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from flask import Flask
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 ICON_FOLDER = Path(__file__).parent / "static" / "icons" / "lucide"
 # Background colours for avatars, each dark enough for white text (tests check 4.5:1).
@@ -47,11 +47,14 @@ def _svg(name: str) -> str:
         raise UnknownIcon(name)
     text = path.read_text(encoding="utf-8")
     text = re.sub(r"<!--.*?-->", "", text, flags=re.S).strip()
-    text = re.sub(r'\s(class|width|height)="[^"]*"', "", text)
     text = re.sub(r"\s+", " ", text).replace("> <", "><")
-    return text.replace(
+    opening, rest = text.split(">", 1)
+    # Only the outer element's size and class are ours; shapes keep their own.
+    opening = re.sub(r'\s(class|width|height)="[^"]*"', "", opening)
+    opening = opening.replace(
         "<svg", '<svg class="icon" aria-hidden="true" focusable="false" width="1em" height="1em"', 1
     )
+    return f"{opening}>{rest}"
 
 
 def icon(name: str) -> Markup:
@@ -89,8 +92,7 @@ def avatar_colour(key: object) -> int:
 def avatar(name: str, key: object, size: str = "") -> Markup:
     """A decorative avatar: put the name itself beside it."""
     classes = f"avatar avatar-{avatar_colour(key)}" + (f" avatar-{size}" if size else "")
-    letters = escape(initials(name))
-    return Markup(f'<span class="{classes}" aria-hidden="true">{letters}</span>')
+    return Markup('<span class="{}" aria-hidden="true">{}</span>').format(classes, initials(name))
 
 
 def init_app(app: Flask) -> None:

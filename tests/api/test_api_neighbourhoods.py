@@ -53,8 +53,12 @@ def test_another_communitys_list_is_not_found(client, towns):
     headers = _auth(town.salma)
     assert client.get(f"/api/v1/neighbourhoods?community={other.slug}",
                       headers=headers).status_code == 404  # fmt: skip
-    assert client.get("/api/v1/neighbourhoods?community=nowhere", headers=headers).status_code == 404
-    names = [n["name_en"] for n in client.get("/api/v1/neighbourhoods", headers=headers).json["items"]]
+    assert (
+        client.get("/api/v1/neighbourhoods?community=nowhere", headers=headers).status_code == 404
+    )
+    names = [
+        n["name_en"] for n in client.get("/api/v1/neighbourhoods", headers=headers).json["items"]
+    ]
     assert "Elsewhere" not in names
 
 

@@ -69,6 +69,7 @@ def test_an_icon_is_inline_hidden_and_unknown_ones_fail():
     markup = str(identity.icon("house"))
     assert markup.startswith('<svg class="icon" aria-hidden="true" focusable="false"')
     assert "currentColor" in markup and "<!--" not in markup
+    assert '<rect width="20" height="5"' in str(identity.icon("archive")), "shapes keep their size"
     for bad in ("no-such-icon", "../LICENSE", "House"):
         with pytest.raises(identity.UnknownIcon):
             identity.icon(bad)
@@ -84,7 +85,9 @@ def test_navigation_icons_stand_beside_their_labels(client, app):
 
 
 def _token(client, url="/auth/login") -> str:
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get(url).get_data(as_text=True)).group(1)
+    return re.search(
+        r'name="csrf_token"[^>]*value="([^"]+)"', client.get(url).get_data(as_text=True)
+    ).group(1)
 
 
 @pytest.mark.parametrize(

@@ -171,7 +171,10 @@ def test_member_picks_from_the_list_or_says_it_is_not_listed(town, auth):
 
     response = auth.post(url, _profile_form(neighbourhood_id=str(old_town.id)), page=url)
     assert response.status_code == 302
-    assert (_profile(member).neighbourhood_id, _profile(member).neighbourhood) == (old_town.id, None)
+    assert (_profile(member).neighbourhood_id, _profile(member).neighbourhood) == (
+        old_town.id,
+        None,
+    )
 
     response = auth.post(url, _profile_form(neighbourhood_id="other"), page=url)
     assert response.status_code == 200
@@ -196,12 +199,16 @@ def test_member_picks_from_the_list_or_says_it_is_not_listed(town, auth):
     assert "Fishermen&#39;s Row" in listed.get_data(as_text=True)
 
 
+def _save(member, data: profiles.ProfileInput) -> None:
+    profiles.update(member, actor=member.user, data=data)
+    db.session.commit()
+
+
 def test_words_that_name_an_entry_are_that_entry(town):
     """Typed "old town" (any case, either language) links the member to "Old Town"."""
     community, coordinator, member = town
     entry = make_neighbourhood(community, coordinator.user)
-    profiles.update(member, actor=member.user,
-                    data=profiles.ProfileInput("Salma Khoury", neighbourhood="  البلدة القديمة "))  # fmt: skip
+    _save(member, profiles.ProfileInput("Salma Khoury", neighbourhood="  البلدة القديمة "))
     db.session.commit()
     assert (_profile(member).neighbourhood_id, _profile(member).neighbourhood) == (entry.id, None)
 
@@ -210,8 +217,7 @@ def test_a_member_keeps_a_retired_entry_when_saving(town, auth):
     """Retiring does not move anyone: the member's own entry stays selectable for them."""
     community, coordinator, member = town
     entry = make_neighbourhood(community, coordinator.user)
-    profiles.update(member, actor=member.user,
-                    data=profiles.ProfileInput("Salma Khoury", neighbourhood_id=entry.id))  # fmt: skip
+    _save(member, profiles.ProfileInput("Salma Khoury", neighbourhood_id=entry.id))
     entry.active = False
     db.session.commit()
     _login(auth, member)
@@ -227,8 +233,7 @@ def test_a_member_keeps_a_retired_entry_when_saving(town, auth):
 def test_directory_filters_by_the_list_in_the_readers_language(town, auth):
     community, coordinator, member = town
     entry = make_neighbourhood(community, coordinator.user)
-    profiles.update(member, actor=member.user,
-                    data=profiles.ProfileInput("Salma Khoury", neighbourhood_id=entry.id))  # fmt: skip
+    _save(member, profiles.ProfileInput("Salma Khoury", neighbourhood_id=entry.id))
     db.session.commit()
     _login(auth, coordinator)
     page = auth.client.get(f"/c/{community.slug}/people/?neighbourhood={entry.id}")

@@ -9,9 +9,7 @@ from timebank.services.listings.neighbourhoods import MAX_NAME_LENGTH
 
 
 def _name(label):
-    return StringField(
-        label, validators=[Length(max=MAX_NAME_LENGTH), NoControlCharacters()]
-    )
+    return StringField(label, validators=[Length(max=MAX_NAME_LENGTH), NoControlCharacters()])
 
 
 class NeighbourhoodForm(Form):

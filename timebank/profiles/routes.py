@@ -11,15 +11,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from timebank.access import community_required
+from timebank.i18n import current_language
 from timebank.models import Community, Membership, Profile
 from timebank.profiles import bp
-from timebank.i18n import current_language
 from timebank.profiles.forms import FIELD_LABELS, NOT_LISTED, VISIBILITY_LABELS, ProfileForm
 from timebank.services import permissions
 from timebank.services.community import profiles
-from timebank.services.listings import neighbourhoods
 from timebank.services.languages import SPOKEN_LANGUAGES
-from timebank.services.listings import categories, search
+from timebank.services.listings import categories, neighbourhoods, search
 from timebank.web import actor, page_number, run, search_filters
 
 

@@ -29,9 +29,9 @@ from timebank.models import (
 )
 from timebank.models.profile import PRIVATE_BY_DEFAULT, PUBLIC_BY_DEFAULT
 from timebank.services import audit, permissions
-from timebank.services.listings import neighbourhoods
 from timebank.services.exceptions import InvalidInput, NotAllowed
 from timebank.services.languages import SPOKEN_LANGUAGES
+from timebank.services.listings import neighbourhoods
 from timebank.services.textsearch import index_text
 
 MAX_NAME = 80
@@ -123,7 +123,9 @@ def _place(membership: Membership, data: ProfileInput, text: str | None) -> dict
         entry = neighbourhoods.get(community, data.neighbourhood_id)
         kept = current is not None and current.neighbourhood_id == data.neighbourhood_id
         if entry is None or not (entry.active or kept):
-            raise InvalidInput(_l("Choose a neighbourhood from the list."), field="neighbourhood_id")
+            raise InvalidInput(
+                _l("Choose a neighbourhood from the list."), field="neighbourhood_id"
+            )
         return {"neighbourhood_id": entry.id, "neighbourhood": None}
     if text:
         key = neighbourhoods.fold(text)
@@ -310,9 +312,12 @@ def view_for(
             "neighbourhood",
             place_name(
                 profile,
-                names if names is not None
+                names
+                if names is not None
                 else neighbourhoods.names(membership.community_id, locale),
-            ) if profile else None,
+            )
+            if profile
+            else None,
         ),  # fmt: skip
         languages=part("languages", profile.language_codes if profile else None) or [],
         availability=part("availability", profile.availability if profile else None),

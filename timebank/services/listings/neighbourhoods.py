@@ -78,7 +78,7 @@ def members_per_entry(community: Community) -> dict[int, int]:
         )
         .group_by(Profile.neighbourhood_id)
     )
-    return {n: count for n, count in rows}
+    return {n: count for n, count in rows if n is not None}
 
 
 def listing_page(community: Community, locale: str, *, page: int, per_page: int) -> Page:
@@ -178,7 +178,9 @@ def set_active(entry: Neighbourhood, *, actor: User, active: bool) -> Neighbourh
     community = _community_of(entry)
     _check_manager(actor, community)
     if entry.active == active:
-        message = _l("It is already offered to members.") if active else _l("It is already retired.")
+        message = (
+            _l("It is already offered to members.") if active else _l("It is already retired.")
+        )
         raise InvalidInput(message)
     entry.active = active
     db.session.flush()

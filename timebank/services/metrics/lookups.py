@@ -8,7 +8,6 @@ from sqlalchemy import select
 from timebank import models
 from timebank.extensions import db
 
-
 # The key of members who live somewhere the community's list does not name.
 NOT_LISTED = "other"
 
