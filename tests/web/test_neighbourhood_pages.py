@@ -14,6 +14,8 @@ from tests.neighbourhood_factories import make_neighbourhood
 from timebank.extensions import db
 from timebank.models import AuditEvent, Neighbourhood, Profile, Role
 from timebank.services.community import profiles
+from timebank.services.metrics import lookups
+from timebank.services.reports import tables
 
 
 @pytest.fixture
@@ -243,3 +245,20 @@ def test_directory_filters_by_the_list_in_the_readers_language(town, auth):
     auth.client.post("/language", data={"lang": "ar", "csrf_token": auth.token()})
     arabic = auth.client.get(f"/c/{community.slug}/people/").get_data(as_text=True)
     assert "البلدة القديمة" in arabic
+
+
+def test_figures_group_members_by_the_list_in_the_readers_language(town):
+    """Two spellings of one place are one neighbourhood in the figures, named from the
+    list; a place not listed keeps the member's words."""
+    community, coordinator, member = town
+    entry = make_neighbourhood(community, coordinator.user)
+    neighbour = make_member(community, name="Omar Farouk")
+    elsewhere = make_member(community, name="Grace Miller")
+    _save(member, profiles.ProfileInput("Salma Khoury", neighbourhood="OLD town"))
+    _save(neighbour, profiles.ProfileInput("Omar Farouk", neighbourhood_id=entry.id))
+    _save(elsewhere, profiles.ProfileInput("Grace Miller", neighbourhood=" Fishermen's  Row"))
+    places = lookups.neighbourhoods(community.id)
+    assert places[member.id] == places[neighbour.id] == lookups.place_key(entry.id)
+    arabic = lookups.neighbourhood_names(community.id, "ar")
+    assert tables.place_label(places[member.id], arabic) == "البلدة القديمة"
+    assert tables.place_label(places[elsewhere.id], arabic) == "Fishermen's Row"

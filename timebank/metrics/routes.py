@@ -82,7 +82,6 @@ def dashboard(community: Community) -> tuple[str, int]:
         formatting=formatting,
         category_names=_category_names(community),
         place_names=lookups.neighbourhood_names(community.id, current_language()),
-        not_listed=lookups.NOT_LISTED,
         coordinator=coordinator,
         settings=MetricsSettingsForm.of(community) if coordinator else None,
     ), status

@@ -8,33 +8,38 @@ from sqlalchemy import select
 from timebank import models
 from timebank.extensions import db
 
-# The key of members who live somewhere the community's list does not name.
-NOT_LISTED = "other"
+def place_key(neighbourhood_id: int) -> str:
+    """How the figures name an entry of the community's list (its id, so a summary is the
+    same in every language; the ``#`` keeps it apart from a member's own words)."""
+    return f"#{neighbourhood_id}"
 
 
 def neighbourhoods(community_id: int) -> dict[int, str]:
-    """membership id → the key of where the member lives: their entry of the community's
-    list (its id, as text, so summaries stay the same in every language), or
-    ``NOT_LISTED`` for words not on the list (members who said nothing are left out)."""
+    """membership id → where the member lives: their entry of the community's list
+    (``place_key``), or the words they wrote when it is not listed, trimmed (members who
+    said nothing are left out)."""
     profile = models.Profile
     rows = db.session.execute(
         select(profile.membership_id, profile.neighbourhood_id, profile.neighbourhood)
         .join(models.Membership, models.Membership.id == profile.membership_id)
         .where(models.Membership.community_id == community_id)
     )
-    return {
-        m: str(n) if n is not None else NOT_LISTED
-        for m, n, text in rows
-        if n is not None or (text and text.strip())
-    }
+    places = {}
+    for membership_id, listed, words in rows:
+        if listed is not None:
+            places[membership_id] = place_key(listed)
+        elif words and words.strip():
+            places[membership_id] = " ".join(words.split())
+    return places
 
 
 def neighbourhood_names(community_id: int, locale: str) -> dict[str, str]:
-    """neighbourhood key (as ``neighbourhoods`` gives it) → its name in ``locale``."""
+    """``place_key`` of each entry of the list → its name in ``locale`` (a member's own
+    words are their own name)."""
     rows = db.session.scalars(
         select(models.Neighbourhood).where(models.Neighbourhood.community_id == community_id)
     )
-    return {str(n.id): n.display_name(locale) for n in rows}
+    return {place_key(n.id): n.display_name(locale) for n in rows}
 
 
 def category_names(community_id: int, locale: str) -> dict[str, str]:

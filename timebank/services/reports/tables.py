@@ -221,10 +221,9 @@ def _categories(summary: Summary, names: dict[str, str]) -> Table:
 
 
 def place_label(key: str, names: dict[str, str]) -> str:
-    """A neighbourhood key of the figures as the reader reads it."""
-    if key == lookups.NOT_LISTED:
-        return _("Not listed")
-    return names.get(key) or _("Not given")
+    """A neighbourhood of the figures as the reader reads it: the list's name in their
+    language, a member's own words for a place not listed."""
+    return names.get(key) or key or _("Not given")
 
 
 def _neighbourhoods(summary: Summary, names: dict[str, str]) -> Table:
