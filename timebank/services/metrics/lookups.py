@@ -8,6 +8,7 @@ from sqlalchemy import select
 from timebank import models
 from timebank.extensions import db
 
+
 def place_key(neighbourhood_id: int) -> str:
     """How the figures name an entry of the community's list (its id, so a summary is the
     same in every language; the ``#`` keeps it apart from a member's own words)."""
