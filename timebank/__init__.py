@@ -105,7 +105,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     """One blueprint per area (docs/architecture.md)."""
-    from timebank import navigation
+    from timebank import identity, navigation
     from timebank.account import bp as account_bp
     from timebank.admin import bp as admin_bp
     from timebank.auth import bp as auth_bp
@@ -134,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     notification_routes.init_app(app)
     navigation.init_app(app)
+    identity.init_app(app)
     from timebank.api import openapi
 
     openapi.init_app(app)

@@ -59,6 +59,7 @@ def load_demo() -> str:
         locale="ar",
         description="Neighbours helping neighbours, one hour at a time.",
     )
+    community.description_ar = "جيران يساعدون جيرانهم، ساعةً بساعة."
     communities.appoint(community, email=ADMIN[0], role=Role.ADMIN, actor=admin)
     communities.appoint(community, email=COORDINATOR[0], role=Role.COORDINATOR, actor=admin)
     members = []

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from timebank.models import Community, Membership, User
+from timebank.extensions import db
+from timebank.models import Community, Membership, Neighbourhood, User
 from timebank.services.auth import users as accounts
 
 # Offers and requests in both languages: (e-mail, kind, category key, language, title,
@@ -80,6 +81,15 @@ DEMO_PROFILES = {
 }
 
 
+# The community's list of neighbourhoods (English, Arabic); members pick from it.
+DEMO_NEIGHBOURHOODS = (
+    ("Old Town", "البلدة القديمة"),
+    ("Harbour", "حي الميناء"),
+    ("Market Quarter", "حي السوق"),
+    ("Hillside", "حي التلة"),
+)
+
+
 def _user(email: str) -> User:
     """A demo account, which ``load_demo`` has just created."""
     user = accounts.find_by_email(email)
@@ -101,6 +111,11 @@ def load_demo_listings(community) -> None:
     from timebank.services.listings import categories, listings
 
     by_key = {c.key: c for c in categories.tree(community)}
+    db.session.add_all(
+        Neighbourhood(community_id=community.id, name_en=en, name_ar=ar)
+        for en, ar in DEMO_NEIGHBOURHOODS
+    )
+    db.session.flush()
     for email, (neighbourhood, languages, skills) in DEMO_PROFILES.items():
         user = _user(email)
         profiles.update(

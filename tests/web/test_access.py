@@ -17,6 +17,7 @@ from tests.companion_factories import membership
 from tests.conftest import BASE_CONFIG, Browser
 from tests.factories import PASSWORD, World, make_reset_token
 from tests.jobs.helpers import outbox_message_for
+from tests.neighbourhood_factories import neighbourhood_for
 from tests.report_factories import prepared_for
 from tests.webhooks import fixtures as webhook_fixtures
 from timebank import create_app
@@ -67,6 +68,7 @@ PLACEHOLDERS = {
     "endpoint_id": lambda world: webhook_fixtures.endpoint(world).id,
     "delivery_id": lambda world: webhook_fixtures.delivery(world).id,
     "prepared_id": lambda world: prepared_for(world).id,
+    "neighbourhood_id": lambda world: neighbourhood_for(world).id,
 }
 
 

@@ -27,5 +27,6 @@ from timebank.api import (  # noqa: E402
     routes_listings,  # noqa: F401
     routes_members,  # noqa: F401
     routes_metrics,  # noqa: F401
+    routes_neighbourhoods,  # noqa: F401
     routes_notifications,  # noqa: F401
 )

@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from timebank.forms import Form, NoControlCharacters
@@ -42,4 +42,8 @@ class DetailsForm(Form):
     tagline_ar = TextAreaField(
         _l("Tagline in Arabic"),
         validators=[Optional(), Length(max=300), NoControlCharacters(multiline=True)],
+    )
+    public_offers = BooleanField(
+        _l("Show visitors a few open offers on the home page"),
+        description=_l("Their title, category and date only, never who offers them."),
     )

@@ -11,10 +11,13 @@ from flask_login import current_user
 from timebank.access import community_required, public
 from timebank.community import bp
 from timebank.community.forms import DecisionForm, DeclineForm, DetailsForm
+from timebank.i18n import current_language
 from timebank.models import Community, Membership, MembershipStatus, OutboxMessage
 from timebank.services import permissions
 from timebank.services.community import announcements, communities, memberships, proxies
 from timebank.services.exceptions import AlreadyDecided
+from timebank.services.listings import showcase
+from timebank.services.metrics import api as metrics
 from timebank.web import act, actor, page_number, run, scoped_or_404
 
 
@@ -26,6 +29,7 @@ def home(slug: str) -> ResponseReturnValue:
         abort(404)
     membership = permissions.membership_of(current_user, community)
     can_view = permissions.can_view_community(current_user, community)
+    visitor = not can_view and membership is None
     return render_template(
         "community/home.html",
         community=community,
@@ -34,6 +38,8 @@ def home(slug: str) -> ResponseReturnValue:
         acts_for=bool(can_view and proxies.members_of(current_user, community.id)),
         can_view=can_view,
         can_manage=permissions.can_manage_members(current_user, community),
+        figures=metrics.this_year(community) if visitor else None,
+        offers=showcase.open_offers(community, current_language()) if visitor else [],
     )
 
 
@@ -132,6 +138,7 @@ def details(community: Community) -> ResponseReturnValue:
     if not form.is_submitted():
         form.name.data, form.name_ar.data = community.name, community.name_ar
         form.tagline.data, form.tagline_ar.data = community.description, community.description_ar
+        form.public_offers.data = community.public_offers
     if form.validate_on_submit() and run(
         lambda: communities.update_details(
             community,
@@ -140,6 +147,7 @@ def details(community: Community) -> ResponseReturnValue:
             name_ar=form.name_ar.data,
             tagline=form.tagline.data,
             tagline_ar=form.tagline_ar.data,
+            public_offers=form.public_offers.data,
         ),
         form=form,
         success=_("The name and tagline were saved."),

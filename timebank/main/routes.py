@@ -1,5 +1,8 @@
 """Home, language switcher and the source-code notice (the health checks are in ``ops``)."""
 
+from functools import cache
+from pathlib import Path
+
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -42,3 +45,16 @@ def source() -> str:
     """The AGPL's offer to network users: the licence, and where the source code of the
     running version is (``SOURCE_URL``), linked from every page's footer."""
     return render_template("main/source.html", source_url=current_app.config["SOURCE_URL"])
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon() -> Response:
+    """Browsers ask the site root for its icon, whatever the page says (a few KB, read
+    once per process)."""
+    return Response(_favicon(), mimetype="image/x-icon", headers={"Cache-Control": "max-age=86400"})
+
+
+@cache
+def _favicon() -> bytes:
+    return (Path(__file__).parents[1] / "static" / "img" / "favicon.ico").read_bytes()

@@ -84,6 +84,7 @@ def dashboard(community: Community) -> tuple[str, int]:
         definitions=definitions,
         formatting=formatting,
         category_names=_category_names(community),
+        place_names=lookups.neighbourhood_names(community.id, current_language()),
         coordinator=coordinator,
         settings=MetricsSettingsForm.of(community) if coordinator else None,
     ), status

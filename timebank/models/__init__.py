@@ -56,6 +56,7 @@ from timebank.models.messaging import (
     Report,
 )
 from timebank.models.metrics import MetricsStamp, MetricsSummary, PreparedReport
+from timebank.models.neighbourhood import Neighbourhood
 from timebank.models.profile import Profile
 from timebank.models.user import RecoveryCode, User
 from timebank.models.webhook import WebhookDelivery, WebhookEndpoint
@@ -117,6 +118,7 @@ __all__ = [
     "ListingKind",
     "ListingStatus",
     "Membership",
+    "Neighbourhood",
     "MembershipStatus",
     "OutboxMessage",
     "MetricsStamp",

@@ -52,6 +52,9 @@ class Community(Base):
     accepting_applications: Mapped[bool] = mapped_column(default=True)
     next_member_number: Mapped[int] = mapped_column(default=1)
     listing_expiry_days: Mapped[int] = mapped_column(default=90, server_default="90")
+    # The visitor's home page may show a few open offers (title, category, date; never
+    # who offers them). Off until a coordinator switches it on.
+    public_offers: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     # Exchange policy (DESIGN.md §5), edited by coordinators through services.exchanges.

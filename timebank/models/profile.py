@@ -15,6 +15,7 @@ from timebank.models.base import Base, utcnow
 
 if TYPE_CHECKING:
     from timebank.models.community import Membership
+    from timebank.models.neighbourhood import Neighbourhood
 
 # The parts of a profile a member may show or hide, with their defaults.
 PUBLIC_BY_DEFAULT = ("bio", "neighbourhood", "languages", "availability", "skills")
@@ -27,6 +28,11 @@ class Profile(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"), unique=True)
     bio: Mapped[str | None] = mapped_column(Text)
+    # Where the member lives, picked from the community's list; ``neighbourhood`` holds
+    # only what a member typed under "other / not listed" (for coordinators to add).
+    neighbourhood_id: Mapped[int | None] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="SET NULL"), index=True
+    )
     neighbourhood: Mapped[str | None] = mapped_column(String(80))
     # Space-separated language codes, e.g. "ar en".
     languages: Mapped[str] = mapped_column(String(60), default="")
@@ -47,6 +53,7 @@ class Profile(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     membership: Mapped[Membership] = relationship()
+    place: Mapped[Neighbourhood | None] = relationship()
 
     @property
     def language_codes(self) -> list[str]:

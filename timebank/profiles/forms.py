@@ -1,10 +1,14 @@
-from flask_babel import lazy_gettext as _l
-from wtforms import SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from __future__ import annotations
 
-from timebank.forms import Form, NoControlCharacters, options
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from timebank.forms import Form, NoControlCharacters, int_or_none, options
 from timebank.services.community import profiles
 from timebank.services.languages import SPOKEN_LANGUAGES
+
+NOT_LISTED = "other"
 
 VISIBILITY_LABELS = {
     "bio": _l("About me"),
@@ -50,7 +54,14 @@ class ProfileForm(Form):
         ],
     )
     bio = _text(_l("About me"), profiles.LIMITS["bio"], multiline=True)
-    neighbourhood = _text(_l("Neighbourhood"), profiles.LIMITS["neighbourhood"])
+    # The community's list, "not given" and "not listed" (set by ``with_places``).
+    neighbourhood_id = SelectField(_l("Neighbourhood"), choices=[], validate_choice=False)
+    neighbourhood = _text(
+        _l("If your neighbourhood is not listed, where do you live?"),
+        profiles.LIMITS["neighbourhood"],
+        description=_l("Choose “Not listed” above and write it here; a coordinator can add it "
+                       "to the list."),
+    )  # fmt: skip
     languages = SelectMultipleField(
         _l("Languages I speak"), choices=options(SPOKEN_LANGUAGES.items()), validate_choice=False
     )
@@ -73,11 +84,31 @@ class ProfileForm(Form):
         validate_choice=False,
     )
 
+    def with_places(self, places: list[tuple[int, str]]) -> ProfileForm:
+        """Offer the community's neighbourhoods (id, name) in the select."""
+        self.neighbourhood_id.choices = options(
+            [("", _l("Not given")), *((str(i), name) for i, name in places),
+             (NOT_LISTED, _l("Not listed (write it below)"))]
+        )  # fmt: skip
+        return self
+
+    def validate_neighbourhood_id(self, field) -> None:
+        value = field.data or ""
+        if value not in ("", NOT_LISTED) and int_or_none(value) is None:
+            raise ValidationError(_l("Choose a neighbourhood from the list."))
+
+    def validate_neighbourhood(self, field) -> None:
+        if self.neighbourhood_id.data == NOT_LISTED and not field.data:
+            raise ValidationError(_l("Write where you live, or choose it from the list."))
+
     def to_input(self) -> profiles.ProfileInput:
+        choice = self.neighbourhood_id.data or ""
         return profiles.ProfileInput(
             display_name=self.display_name.data or "",
             bio=self.bio.data,
-            neighbourhood=self.neighbourhood.data,
+            neighbourhood_id=None if choice == NOT_LISTED else int_or_none(choice),
+            # Words typed without choosing "not listed" count as the place too.
+            neighbourhood=self.neighbourhood.data if choice in (NOT_LISTED, "") else None,
             languages=tuple(self.languages.data or ()),
             availability=self.availability.data,
             skills=self.skills.data,

@@ -11,13 +11,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from timebank.access import community_required
+from timebank.i18n import current_language
 from timebank.models import Community, Membership, Profile
 from timebank.profiles import bp
-from timebank.profiles.forms import FIELD_LABELS, VISIBILITY_LABELS, ProfileForm
+from timebank.profiles.forms import FIELD_LABELS, NOT_LISTED, VISIBILITY_LABELS, ProfileForm
 from timebank.services import permissions
 from timebank.services.community import profiles
 from timebank.services.languages import SPOKEN_LANGUAGES
-from timebank.services.listings import categories, search
+from timebank.services.listings import categories, neighbourhoods, search
 from timebank.web import actor, page_number, run, search_filters
 
 
@@ -31,10 +32,10 @@ def directory(community: Community) -> ResponseReturnValue:
         "profiles/directory.html",
         community=community,
         page=page,
-        views=profiles.views_for(actor(), page.items),
+        views=profiles.views_for(actor(), page.items, current_language()),
         filters=filters,
         category_tree=categories.tree(community),
-        neighbourhoods=search.member_neighbourhoods(community),
+        neighbourhoods=search.member_neighbourhoods(community, current_language()),
         languages=SPOKEN_LANGUAGES,
     )
 
@@ -51,7 +52,9 @@ def show(community: Community, membership_id: int) -> ResponseReturnValue:
     return render_template(
         "profiles/show.html",
         community=community,
-        view=profiles.view_for(viewer, membership, profiles.profile_of(membership)),
+        view=profiles.view_for(
+            viewer, membership, profiles.profile_of(membership), locale=current_language()
+        ),
         is_me=is_me,
         can_edit=can_edit,
         history=profiles.changes(membership) if is_me or can_edit else [],
@@ -73,16 +76,23 @@ def _own_membership(community: Community) -> Membership:
 
 def _profile_form(membership: Membership) -> ProfileForm:
     """The form; on GET filled as the profile stands (a new one: the default visibility)."""
-    form = ProfileForm()
+    profile = profiles.profile_of(membership)
+    places = neighbourhoods.choices(
+        membership.community, current_language(), keep=profile.neighbourhood_id if profile else None
+    )
+    form = ProfileForm().with_places(places)
     if request.method != "GET":
         return form
     form.display_name.data = membership.user.display_name
-    profile = profiles.profile_of(membership)
     if profile is None:
         form.shown.data = list(profiles.PUBLIC_BY_DEFAULT)
         return form
     for name in ("bio", "neighbourhood", "availability", "skills", "phone", "address"):
         getattr(form, name).data = getattr(profile, name)
+    form.neighbourhood_id.data = (
+        str(profile.neighbourhood_id) if profile.neighbourhood_id
+        else NOT_LISTED if profile.neighbourhood else ""
+    )  # fmt: skip
     form.languages.data = profile.language_codes
     form.shown.data = [n for n in profiles.VISIBILITY if getattr(profile, f"show_{n}")]
     return form

@@ -166,6 +166,11 @@ def can_manage_categories(user: User | None, community: Community) -> bool:
     return can_manage_members(user, community)
 
 
+def can_manage_neighbourhoods(user: User | None, community: Community) -> bool:
+    """Add, rename, retire and restore the community's neighbourhoods: coordinators."""
+    return can_manage_members(user, community)
+
+
 def can_post_listing(user: User | None, community: Community) -> bool:
     """Listings belong to a membership, so only active members post them."""
     return is_active_member(user, community)

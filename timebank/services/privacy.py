@@ -163,7 +163,13 @@ _PROFILE_FIELDS = ("bio", "neighbourhood", "languages", "availability", "skills"
 
 def _profiles_data(ids: list[int]) -> list[dict]:
     profiles = db.session.scalars(select(Profile).where(Profile.membership_id.in_(ids)))
-    return [{field: getattr(p, field) for field in _PROFILE_FIELDS} for p in profiles]
+    rows = []
+    for p in profiles:
+        row = {field: getattr(p, field) for field in _PROFILE_FIELDS}
+        if p.place is not None:  # the list's entry, in both languages
+            row["neighbourhood"] = f"{p.place.name_en} / {p.place.name_ar}"
+        rows.append(row)
+    return rows
 
 
 def _listings_data(ids: list[int]) -> list[dict]:
@@ -309,6 +315,7 @@ def _erase_memberships(ids: list[int], now: datetime) -> None:
         .values(
             bio=None,
             neighbourhood=None,
+            neighbourhood_id=None,
             languages="",
             availability=None,
             skills=None,

@@ -162,15 +162,17 @@ def update_details(
     name_ar: str | None,
     tagline: str | None,
     tagline_ar: str | None,
+    public_offers: bool | None = None,
 ) -> Community:
     """A coordinator sets the community's name and tagline in English and Arabic (every
     page, e-mail and report shows the reader's: ``Community.display_name`` and
     ``Community.tagline``). The English name is required; an empty Arabic one falls back
     to it. Raises ``NotAllowed`` or ``InvalidInput`` (with the field). One audit event,
-    ``community.update``, naming the fields that changed."""
+    ``community.update``, naming the fields that changed. ``public_offers`` (when given):
+    whether visitors see a few open offers on the home page."""
     if not permissions.can_manage_members(actor, community):
         raise NotAllowed()
-    values = {
+    values: dict = {
         "name": (name or "").strip(),
         "name_ar": (name_ar or "").strip() or None,
         "description": (tagline or "").strip() or None,
@@ -184,6 +186,8 @@ def update_details(
     for field, key in (("tagline", "description"), ("tagline_ar", "description_ar")):
         if len(values[key] or "") > MAX_TAGLINE:
             raise InvalidInput(_l("Use at most %(n)d characters.", n=MAX_TAGLINE), field=field)
+    if public_offers is not None:
+        values["public_offers"] = bool(public_offers)
     changed = sorted(key for key, value in values.items() if getattr(community, key) != value)
     for key, value in values.items():
         setattr(community, key, value)

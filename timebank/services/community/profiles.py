@@ -31,6 +31,7 @@ from timebank.models.profile import PRIVATE_BY_DEFAULT, PUBLIC_BY_DEFAULT
 from timebank.services import audit, permissions
 from timebank.services.exceptions import InvalidInput, NotAllowed
 from timebank.services.languages import SPOKEN_LANGUAGES
+from timebank.services.listings import neighbourhoods
 from timebank.services.textsearch import index_text
 
 MAX_NAME = 80
@@ -43,6 +44,9 @@ VISIBILITY = PUBLIC_BY_DEFAULT + PRIVATE_BY_DEFAULT
 class ProfileInput:
     display_name: str
     bio: str | None = None
+    # Picked from the community's list; or, when it is not listed, said in words
+    # (``neighbourhood``: matched to the list when it names an entry).
+    neighbourhood_id: int | None = None
     neighbourhood: str | None = None
     languages: tuple[str, ...] = ()
     availability: str | None = None
@@ -59,6 +63,8 @@ def search_text(profile: Profile, user: User) -> str:
         parts.append(profile.skills)
     if profile.show_neighbourhood:
         parts.append(profile.neighbourhood)
+        if profile.place is not None:
+            parts += [profile.place.name_en, profile.place.name_ar]
     return index_text(*parts)
 
 
@@ -107,6 +113,28 @@ def ensure(membership: Membership) -> Profile:
     return profile
 
 
+def _place(membership: Membership, data: ProfileInput, text: str | None) -> dict:
+    """Where the member lives: an entry of the list (an active one, or the one they
+    already had), or words when it is not listed; words that name an active entry are
+    that entry. ``InvalidInput`` for an entry that is not offered."""
+    community = db.session.get_one(Community, membership.community_id)
+    current = profile_of(membership)
+    if data.neighbourhood_id is not None:
+        entry = neighbourhoods.get(community, data.neighbourhood_id)
+        kept = current is not None and current.neighbourhood_id == data.neighbourhood_id
+        if entry is None or not (entry.active or kept):
+            raise InvalidInput(
+                _l("Choose a neighbourhood from the list."), field="neighbourhood_id"
+            )
+        return {"neighbourhood_id": entry.id, "neighbourhood": None}
+    if text:
+        key = neighbourhoods.fold(text)
+        for entry in neighbourhoods.active(community, "en"):
+            if key in (neighbourhoods.fold(entry.name_en), neighbourhoods.fold(entry.name_ar)):
+                return {"neighbourhood_id": entry.id, "neighbourhood": None}
+    return {"neighbourhood_id": None, "neighbourhood": text}
+
+
 def _clean(data: ProfileInput) -> dict:
     name = (data.display_name or "").strip()
     if not name:
@@ -140,6 +168,8 @@ def _changed(membership: Membership, profile: Profile, values: dict, shown: froz
     """The names of the fields ``values`` (and ``shown``) would change, in form order."""
     changed = ["display_name"] if membership.user.display_name != values["display_name"] else []
     changed += [key for key in (*LIMITS, "languages") if getattr(profile, key) != values[key]]
+    if profile.neighbourhood_id != values["neighbourhood_id"] and "neighbourhood" not in changed:
+        changed.append("neighbourhood")
     if {n for n in VISIBILITY if getattr(profile, f"show_{n}")} != set(shown):
         changed.append("shown")
     return changed
@@ -157,6 +187,7 @@ def update(
     if not can_edit(actor, membership):
         raise NotAllowed()
     values = _clean(data)
+    values.update(_place(membership, data, values["neighbourhood"]))
     user = membership.user
     profile = ensure(membership)
     changed = _changed(membership, profile, values, frozenset(data.shown))
@@ -238,13 +269,31 @@ class ProfileView:
 
 
 def views_for(
-    viewer: User | None, rows: list[tuple[Membership, Profile | None]]
+    viewer: User | None, rows: list[tuple[Membership, Profile | None]], locale: str = "en"
 ) -> list[ProfileView]:
-    """``view_for`` each (membership, profile) of a directory page."""
-    return [view_for(viewer, membership, profile) for membership, profile in rows]
+    """``view_for`` each (membership, profile) of a directory page (neighbourhoods named
+    in ``locale``)."""
+    if not rows:
+        return []
+    names = neighbourhoods.names(rows[0][0].community_id, locale)
+    return [view_for(viewer, membership, profile, names) for membership, profile in rows]
 
 
-def view_for(viewer: User | None, membership: Membership, profile: Profile | None) -> ProfileView:
+def place_name(profile: Profile, names: dict[int, str]) -> str | None:
+    """Where the member lives: the list entry's name (``names``: id → name in the
+    reader's language), else their own words."""
+    if profile.neighbourhood_id is not None:
+        return names.get(profile.neighbourhood_id)
+    return profile.neighbourhood
+
+
+def view_for(
+    viewer: User | None,
+    membership: Membership,
+    profile: Profile | None,
+    names: dict[int, str] | None = None,
+    locale: str = "en",
+) -> ProfileView:
     """Apply the member's choices: others see only what is shown; the member and the
     coordinators see everything."""
     everything = permissions.can_see_private_profile(viewer, membership)
@@ -259,7 +308,17 @@ def view_for(viewer: User | None, membership: Membership, profile: Profile | Non
         membership=membership,
         display_name=user.display_name,
         bio=part("bio", profile.bio if profile else None),
-        neighbourhood=part("neighbourhood", profile.neighbourhood if profile else None),
+        neighbourhood=part(
+            "neighbourhood",
+            place_name(
+                profile,
+                names
+                if names is not None
+                else neighbourhoods.names(membership.community_id, locale),
+            )
+            if profile
+            else None,
+        ),  # fmt: skip
         languages=part("languages", profile.language_codes if profile else None) or [],
         availability=part("availability", profile.availability if profile else None),
         skills=part("skills", profile.skills if profile else None),

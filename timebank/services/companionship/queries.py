@@ -99,6 +99,16 @@ def request_view(request: CompanionshipRequest, viewer: User, *, coordinator: bo
     )
 
 
+def _home(profile: Profile | None) -> tuple[int | None, str | None] | None:
+    """Where a member lives, comparable between members: their entry of the list, or
+    their own words (trimmed, case-folded) when it is not listed; None when not given."""
+    if profile is None or not (profile.neighbourhood_id or (profile.neighbourhood or "").strip()):
+        return None
+    if profile.neighbourhood_id:
+        return profile.neighbourhood_id, None
+    return None, " ".join((profile.neighbourhood or "").split()).casefold()
+
+
 def candidates(
     request: CompanionshipRequest, *, language: bool = True, neighbourhood: bool = False
 ) -> list[tuple[Membership, list]]:
@@ -119,13 +129,13 @@ def candidates(
     recipient_profile = db.session.scalar(
         select(Profile).where(Profile.membership_id == request.recipient_id)
     )
-    home = recipient_profile.neighbourhood if recipient_profile else None
+    home = _home(recipient_profile)
     result = []
     for membership, profile in db.session.execute(query).all():
         spoken = profile.language_codes if profile is not None else []
         if language and spoken and request.language not in spoken:
             continue
-        if neighbourhood and home and (profile is None or profile.neighbourhood != home):
+        if neighbourhood and home and _home(profile) != home:
             continue
         missing = safeguarding.missing_checks(membership, CATEGORY, request.kind.value)
         result.append((membership, missing))

@@ -38,6 +38,8 @@ from timebank.models import (
     utcnow,
 )
 from timebank.models.search_index import LISTING_VECTOR, LISTINGS_FTS, PROFILES_FTS, pg_vector
+from timebank.services.identifiers import parse_id
+from timebank.services.listings import neighbourhoods
 from timebank.services.paging import Page
 from timebank.services.textsearch import fts5_query, query_terms, tsquery
 
@@ -328,9 +330,7 @@ def members(community: Community, filters: Filters, *, page: int = 1, per_page: 
             Profile.show_languages.is_(True), padded.contains(f" {filters.language} ")
         )
     if filters.neighbourhood:
-        query = query.where(
-            Profile.show_neighbourhood.is_(True), Profile.neighbourhood == filters.neighbourhood
-        )
+        query = query.where(Profile.show_neighbourhood.is_(True), _lives_in(community, filters))
     if filters.category_id or filters.kind in {k.value for k in ListingKind}:
         owners = select(Listing.owner_id).where(
             Listing.community_id == community.id, Listing.status == ListingStatus.ACTIVE
@@ -348,20 +348,23 @@ def members(community: Community, filters: Filters, *, page: int = 1, per_page: 
     return _paginate(query, page, per_page)
 
 
-def member_neighbourhoods(community: Community, limit: int = 200) -> list[str]:
-    """Neighbourhoods members chose to show (for the directory filter)."""
-    return list(
-        db.session.scalars(
-            select(Profile.neighbourhood)
-            .join(Membership, Profile.membership_id == Membership.id)
-            .where(
-                Membership.community_id == community.id,
-                Membership.status == MembershipStatus.ACTIVE,
-                Profile.show_neighbourhood.is_(True),
-                Profile.neighbourhood.is_not(None),
-            )
-            .group_by(Profile.neighbourhood)
-            .order_by(Profile.neighbourhood)
-            .limit(limit)
-        )
-    )
+def _lives_in(community: Community, filters: Filters):
+    """The directory's neighbourhood filter: an entry of the list by id (what the filter
+    offers), or by its name in either language (older links), else a member's own words."""
+    wanted = filters.neighbourhood or ""
+    entry = neighbourhoods.get(community, parse_id(wanted)) if wanted.isdigit() else None
+    if entry is None:
+        key = neighbourhoods.fold(wanted)
+        entry = next(
+            (n for n in neighbourhoods.active(community, "en")
+             if key in (neighbourhoods.fold(n.name_en), neighbourhoods.fold(n.name_ar))),
+            None,
+        )  # fmt: skip
+    if entry is not None:
+        return Profile.neighbourhood_id == entry.id
+    return Profile.neighbourhood == wanted
+
+
+def member_neighbourhoods(community: Community, locale: str) -> list[tuple[str, str]]:
+    """(value, name) of the list's active entries, for the directory filter."""
+    return [(str(n.id), n.display_name(locale)) for n in neighbourhoods.active(community, locale)]

@@ -73,9 +73,12 @@ def listings_for(membership: Membership, since: datetime) -> list[Listing]:
     """New active listings of others in the member's categories (those of their own
     listings) or neighbourhood; every new listing when neither is known."""
     own_categories = select(Listing.category_id).where(Listing.owner_id == membership.id)
-    neighbourhood = db.session.scalar(
-        select(Profile.neighbourhood).where(Profile.membership_id == membership.id)
-    )
+    profile = db.session.scalar(select(Profile).where(Profile.membership_id == membership.id))
+    # Listings name their neighbourhood in words: the member's entry in either language.
+    neighbourhood = (
+        [profile.place.name_en, profile.place.name_ar] if profile and profile.place
+        else [profile.neighbourhood] if profile and profile.neighbourhood else []
+    )  # fmt: skip
     query = select(Listing).where(
         Listing.community_id == membership.community_id,
         Listing.status == ListingStatus.ACTIVE,
@@ -86,7 +89,7 @@ def listings_for(membership: Membership, since: datetime) -> list[Listing]:
     if has_categories or neighbourhood:
         conditions: list[ColumnElement[bool]] = [Listing.category_id.in_(own_categories)]
         if neighbourhood:
-            conditions.append(Listing.neighbourhood == neighbourhood)
+            conditions.append(Listing.neighbourhood.in_(neighbourhood))
         query = query.where(or_(*conditions))
     return list(db.session.scalars(query.order_by(Listing.created_at.desc()).limit(MAX_ITEMS)))
 

@@ -20,6 +20,7 @@ from timebank.services.metrics.results import (
     Dashboard,
     MemberMonth,
     MemberParticipation,
+    Participation,
     Summary,
 )
 
@@ -74,6 +75,13 @@ def _cached_summary(community_id: int, period: Period, state: str) -> Summary:
         while len(_memo) > _CACHE_SIZE:
             _memo.popitem(last=False)
     return result
+
+
+def this_year(community: Community, today: date | None = None) -> Participation:
+    """This calendar year's participation (members, exchanges, minutes): the figures the
+    visitor's home page shows, from the same cached summary as the dashboard's."""
+    period = periods.year_of((today or utcnow().date()).year)
+    return _cached_summary(community.id, period, ledger_state(community.id)).participation
 
 
 def dashboard(community: Community, period: Period) -> Dashboard:

@@ -156,7 +156,7 @@ def build(community: Community, period: Period, locale: str) -> Report:
         _figures(summary, previous),
         _months(summary),
         _categories(summary, names),
-        _neighbourhoods(summary),
+        _neighbourhoods(summary, lookups.neighbourhood_names(community.id, locale)),
         _companionship(summary),
         _levels(summary),
         *_designed(community, period, locale),
@@ -221,8 +221,14 @@ def _categories(summary: Summary, names: dict[str, str]) -> Table:
     return categories
 
 
-def _neighbourhoods(summary: Summary) -> Table:
-    """Members and minutes per neighbourhood."""
+def place_label(key: str, names: dict[str, str]) -> str:
+    """A neighbourhood of the figures as the reader reads it: the list's name in their
+    language, a member's own words for a place not listed."""
+    return names.get(key) or key or _("Not given")
+
+
+def _neighbourhoods(summary: Summary, names: dict[str, str]) -> Table:
+    """Members and minutes per neighbourhood of the community's list."""
     places = Table("neighbourhoods", _("By neighbourhood"), [
         Column("neighbourhood", _("Neighbourhood"), "user"), Column("members", _("Members"), "int"),
         Column("active_members", _("Active members"), "int"),
@@ -230,7 +236,7 @@ def _neighbourhoods(summary: Summary) -> Table:
         Column("minutes_received", _("Time received"), "minutes"),
     ])  # fmt: skip
     places.rows = [
-        [n.neighbourhood or _("Not given"), n.members, n.active_members, n.minutes_given,
+        [place_label(n.neighbourhood, names), n.members, n.active_members, n.minutes_given,
          n.minutes_received]
         for n in summary.neighbourhoods
     ]  # fmt: skip
