@@ -30,6 +30,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
@@ -171,23 +172,43 @@ def _backends(url: str) -> Callable[[], list[int]]:
     return lambda: [int(r[0]) for r in watcher.execute(sql).fetchall()]
 
 
-def measured(server: faults.Gunicorn, backends: Callable[[], list[int]], go) -> dict:
+def settle(log: Path, quiet: float = 1.0, limit: float = 60.0) -> None:
+    """Wait until the server has answered what wrk left queued (its access log stops
+    growing), so the next run does not start behind this one's backlog."""
+    deadline, size = time.monotonic() + limit, -1
+    while time.monotonic() < deadline:
+        now = log.stat().st_size if log.exists() else 0
+        if now == size:
+            return
+        size = now
+        time.sleep(quiet)
+
+
+def measured(
+    server: faults.Gunicorn, backends: Callable[[], list[int]], log: Path, go: Callable[[], dict]
+) -> dict:
     """``go()``'s wrk result with the CPU milliseconds per request of the server's
-    workers, the database's backends and wrk."""
+    workers, the database's backends and wrk: the CPU used until the backlog is answered,
+    over the requests the server answered meanwhile (its access log)."""
+    offset = log.stat().st_size if log.exists() else 0
     workers, databases = server.worker_pids(), backends()
     before = cpu_seconds(workers + databases)
     run = go()
+    settle(log)
     workers, databases = server.worker_pids(), backends()
     after = cpu_seconds(workers + databases)
 
     def used(pids: list[int]) -> float:
         return sum(after[p] - before.get(p, 0.0) for p in pids if p in after)
 
-    n = max(run["requests"], 1)
+    with log.open() as f:
+        f.seek(offset)
+        n = max(sum(1 for _line in f), 1)
+    run["served"] = n
     run["cpu_ms"] = {
         "app": round(1000 * used(workers) / n, 2),
         "db": round(1000 * used(databases) / n, 2),
-        "wrk": round(1000 * run["wrk_cpu_s"] / n, 2),
+        "wrk": round(1000 * run["wrk_cpu_s"] / max(run["requests"], 1), 2),
     }
     total = sum(run["cpu_ms"].values())
     run["ceiling_rps"] = round((os.cpu_count() or 1) * 1000 / total, 1) if total else None
@@ -199,12 +220,16 @@ def run(args: argparse.Namespace, found: dict, folder: Path) -> dict:
         **os.environ, "PYTHONPATH": str(ROOT), "TIMEBANK_DATABASE_URL": args.url,
         "TIMEBANK_SECRET_KEY": SECRET, "TIMEBANK_RATELIMIT_ENABLED": "false",
     }  # fmt: skip
-    log = folder / "access.log"
-    access = ("--access-logfile", str(log), "--access-logformat", ACCESS_FORMAT)
-    app = faults.Gunicorn(args.port, args.workers, env, folder / "app.log", extra=access)
+    log, hello_log = folder / "access.log", folder / "hello-access.log"
+
+    def access(path: Path) -> tuple[str, ...]:  # the same settings for the floor
+        return ("--access-logfile", str(path), "--access-logformat", ACCESS_FORMAT)
+
+    app = faults.Gunicorn(args.port, args.workers, env, folder / "app.log", extra=access(log))
     floor = faults.Gunicorn(
-        args.port + 1, args.workers, env, folder / "hello.log", app="benchmarks.wrk_mix:hello"
-    )
+        args.port + 1, args.workers, env, folder / "hello.log",
+        app="benchmarks.wrk_mix:hello", extra=access(hello_log),
+    )  # fmt: skip
     backends = _backends(args.url)
     app.start()
     floor.start()
@@ -222,14 +247,15 @@ def run(args: argparse.Namespace, found: dict, folder: Path) -> dict:
         # Warm-up: every worker compiles its templates and fills its caches.
         if args.warmup:
             wrk(args.port, script, args.workers, args.warmup, args.threads)
+            settle(log)
         runs = []
         for c in args.connections:
-            hello = measured(floor, lambda: [], lambda c=c: wrk(
+            hello = measured(floor, lambda: [], hello_log, lambda c=c: wrk(
                 args.port + 1, health, c, args.duration, args.threads))  # fmt: skip
-            healthz = measured(app, backends, lambda c=c: wrk(
+            healthz = measured(app, backends, log, lambda c=c: wrk(
                 args.port, health, c, args.duration, args.threads))  # fmt: skip
             offset = log.stat().st_size
-            traffic = measured(app, backends, lambda c=c: wrk(
+            traffic = measured(app, backends, log, lambda c=c: wrk(
                 args.port, script, c, args.duration, args.threads))  # fmt: skip
             traffic["pages"] = server_times(log, offset, labels)
             traffic["ratio_hello"] = round(traffic["rps"] / hello["rps"], 3)
@@ -241,7 +267,7 @@ def run(args: argparse.Namespace, found: dict, folder: Path) -> dict:
             page = folder / "page.lua"
             page.write_text(lua_script([(p, k) for name, p, k in mix if name == label]))
             connections = args.threads  # few in flight at the end: CPU / completed requests
-            result = measured(app, backends, lambda page=page, n=connections: wrk(
+            result = measured(app, backends, log, lambda page=page, n=connections: wrk(
                 args.port, page, n, args.per_page, args.threads))  # fmt: skip
             alone.append({"page": label, **result})
             print(json.dumps(alone[-1]), flush=True)
