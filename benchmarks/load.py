@@ -117,10 +117,14 @@ def prepare(url: str, members: int, coordinators: int) -> dict:
                 {"h": PasswordHasher().hash(PASSWORD)},
             )
             picked[role] = [r[1] for r in rows]
+        size = {
+            table: c.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in ("memberships", "exchanges", "listings")
+        }
         titles = c.execute(sa.text("SELECT title FROM listings ORDER BY id LIMIT 40")).scalars()
         words = sorted({w for t in titles for w in t.split() if len(w) > 3})[:12] or ["help"]
     engine.dispose()
-    return {"slug": slug, "users": picked, "words": words}
+    return {"slug": slug, "users": picked, "words": words, "size": size}
 
 
 def _cookie(response: http.client.HTTPResponse) -> str:
@@ -276,7 +280,8 @@ def run(args: argparse.Namespace, found: dict, folder: Path) -> dict:
         floor.stop()
     return {
         "engine": _engine(args.url), "workers": args.workers, "threads": args.threads,
-        "duration_s": args.duration, "cores": os.cpu_count(), "runs": runs, "per_page": alone,
+        "duration_s": args.duration, "cores": os.cpu_count(), "size": found["size"],
+        "runs": runs, "per_page": alone,
     }  # fmt: skip
 
 
@@ -302,8 +307,9 @@ def over_budget(result: dict, judge_at: list[int]) -> list[str]:
 
 def table(result: dict) -> str:
     first = result["runs"][0]["mix"]["load_average"] if result["runs"] else []
+    size = ", ".join(f"{n:,} {table}" for table, n in result.get("size", {}).items())
     lines = [
-        f"{result['engine']}: {result['workers']} gunicorn sync workers, wrk "
+        f"{result['engine']} ({size}): {result['workers']} gunicorn sync workers, wrk "
         f"{result['threads']} threads, {result['duration_s']} s per run, {result['cores']} "
         f"cores, load average {' '.join(map(str, first))} (1, 5, 15 min) after the first run.",
         "",

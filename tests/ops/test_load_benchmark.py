@@ -93,3 +93,24 @@ def test_the_budget_is_throughput_at_a_p95_with_every_answer_2xx() -> None:
     assert load.over_budget(_result(400, 101), [16])
     assert load.over_budget(_result(400, 50, non2xx=3), [16])
     assert load.over_budget(_result(10, 900, connections=64), [16]) == []  # not judged there
+
+
+def test_the_table_names_the_floors_the_cpu_and_the_load_average() -> None:
+    run = {"rps": 1500.0}
+    mix = {
+        "rps": 12.4, "p50_ms": 1239.9, "p95_ms": 1593.8, "p99_ms": 1902.3, "non2xx": 0,
+        "ratio_healthz": 0.036, "ratio_hello": 0.008, "ceiling_rps": 87.2,
+        "cpu_ms": {"app": 22.65, "db": 0.0, "wrk": 0.28}, "load_average": [13.5, 14.8, 14.4],
+        "pages": {"statement": {"n": 20, "p50_ms": 374.9, "p95_ms": 513.1}},
+    }  # fmt: skip
+    result = {
+        "engine": "SQLite", "workers": 4, "threads": 2, "duration_s": 20, "cores": 2,
+        "size": {"memberships": 1000}, "per_page": [],
+        "runs": [{"connections": 16, "hello": run, "healthz": {"rps": 344.0}, "mix": mix}],
+    }  # fmt: skip
+    text = load.table(result)
+    assert "SQLite (1,000 memberships): 4 gunicorn sync workers" in text
+    assert "load average 13.5 14.8 14.4" in text
+    assert "| 16 | **12.4** | 1239.9 | **1593.8** | 1902.3 | 0 | 344.0 | 1500.0 |" in text
+    assert "| 22.65 + 0.0 + 0.28 | 87.2 | 13.5 |" in text
+    assert "| statement | 14 | 374.9 / 513.1 | — | — |" in text
