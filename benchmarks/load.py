@@ -32,6 +32,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from urllib.parse import quote
 
@@ -254,13 +255,11 @@ def run(args: argparse.Namespace, found: dict, folder: Path) -> dict:
             settle(log)
         runs = []
         for c in args.connections:
-            hello = measured(floor, lambda: [], hello_log, lambda c=c: wrk(
-                args.port + 1, health, c, args.duration, args.threads))  # fmt: skip
-            healthz = measured(app, backends, log, lambda c=c: wrk(
-                args.port, health, c, args.duration, args.threads))  # fmt: skip
+            timed = (c, args.duration, args.threads)
+            hello = measured(floor, list, hello_log, partial(wrk, args.port + 1, health, *timed))
+            healthz = measured(app, backends, log, partial(wrk, args.port, health, *timed))
             offset = log.stat().st_size
-            traffic = measured(app, backends, log, lambda c=c: wrk(
-                args.port, script, c, args.duration, args.threads))  # fmt: skip
+            traffic = measured(app, backends, log, partial(wrk, args.port, script, *timed))
             traffic["pages"] = server_times(log, offset, labels)
             traffic["ratio_hello"] = round(traffic["rps"] / hello["rps"], 3)
             traffic["ratio_healthz"] = round(traffic["rps"] / healthz["rps"], 3)
@@ -271,8 +270,8 @@ def run(args: argparse.Namespace, found: dict, folder: Path) -> dict:
             page = folder / "page.lua"
             page.write_text(lua_script([(p, k) for name, p, k in mix if name == label]))
             connections = args.threads  # few in flight at the end: CPU / completed requests
-            result = measured(app, backends, log, lambda page=page, n=connections: wrk(
-                args.port, page, n, args.per_page, args.threads))  # fmt: skip
+            go = partial(wrk, args.port, page, connections, args.per_page, args.threads)
+            result = measured(app, backends, log, go)
             alone.append({"page": label, **result})
             print(json.dumps(alone[-1]), flush=True)
     finally:
