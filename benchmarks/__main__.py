@@ -1,6 +1,7 @@
 """Run every benchmark: ``python -m benchmarks`` (``make bench``), or one command:
 ``python -m benchmarks generate …`` (a community at scale), ``python -m benchmarks pages …``
-(every page's server time at scale), ``python -m benchmarks load …`` (mixed traffic through
+(every page's server time at scale), ``python -m benchmarks exports …`` (CSV exports
+against the engine's own CSV tool), ``python -m benchmarks load …`` (mixed traffic through
 gunicorn, driven by wrk)."""
 
 import sys
@@ -11,6 +12,10 @@ if __name__ == "__main__":
         from benchmarks import generate
 
         generate.main(sys.argv[2:])
+    elif command == "exports":
+        from benchmarks import exports
+
+        exports.main(sys.argv[2:])
     elif command == "pages":
         from benchmarks import pages
 

@@ -59,6 +59,10 @@ COORDINATOR_AREAS = (
     "exchanges.group",
     "exchanges.limits",
     "companionship.match",
+    "codesign.decline",
+    "codesign.adopt",
+    "codesign.record",
+    "codesign.edit",
 )
 DEEP = {
     "exchanges.statement",
@@ -71,6 +75,7 @@ DEEP = {
     "console.statement",
     "community.members",
     "conversations.index",
+    "codesign.index",
 }
 # The API's lists and the cursor of a page near their far end (SQL on the member's data).
 API_DEEP = {
@@ -111,6 +116,8 @@ def _values(app) -> dict[str, Any]:
             "category_id": one("SELECT min(id) FROM categories"),
             "community_id": one("SELECT min(id) FROM communities"),
             "arrangement_id": one("SELECT min(id) FROM companionship_arrangements"),
+            # The co-design board (issue 19): the proposal with the most comments.
+            "proposal_id": one("SELECT max(proposal_id) FROM codesign_comments"),
         }
         account = one(f"SELECT id FROM accounts WHERE membership_id = {member}")
         user = one(f"SELECT user_id FROM memberships WHERE id = {member}")

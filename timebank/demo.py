@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from timebank.demo_codesign import load_demo_codesign
 from timebank.demo_neighbourhood import load_demo_companionship, load_demo_listings
 from timebank.extensions import db
 from timebank.models import Community, Membership, Role, User
@@ -86,6 +87,7 @@ def load_demo() -> str:
     load_demo_listings(community)
     load_demo_companionship(community, coordinator)
     load_console_demo(community, coordinator=coordinator, members=members)
+    load_demo_codesign(community, admin=admin, coordinator=coordinator, members=members)
     return (
         f"Demo community /c/{DEMO_SLUG}/ loaded: {len(MEMBERS) + 2} members, "
         f"{len(APPLICANTS)} applicants, {posted} posted exchanges. "

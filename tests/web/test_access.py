@@ -126,6 +126,9 @@ ENDPOINT_PLACEHOLDERS = {
     ("exchanges.limits_moved", "membership_id"): lambda world: world.member_membership.id,
     ("exchanges.reverse", "exchange_id"): lambda world: world.posted_exchange.id,
     ("proxy.conversation", "conversation_id"): console_fixtures.proxied_conversation_id,
+    ("codesign.record_session", "proposal_id"): lambda world: (
+        codesign_factories.activity_proposal_for(world).id
+    ),
 }
 
 

@@ -4,6 +4,7 @@ coordinator's adopt and decline; bad input answers 400 next to its field."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from sqlalchemy import func, select
 
@@ -205,3 +206,75 @@ def test_a_proxy_proposes_for_the_member_they_act_for(app, auth, client):
         f"/notifications/{note.id}/open", data={"csrf_token": csrf_token_from(inbox)}
     )
     assert opened.headers["Location"].endswith(f"/codesign/{proposal.id}")
+
+
+def test_a_coordinator_adopts_a_group_activity_and_records_a_session(app, auth, client):
+    """Adopting as a weekly activity with a driving check: a bad time stays on the page;
+    a session by a driver without the check is refused next to the members and posts
+    nothing; with the check, the hours are posted and the page lists the session; the
+    metrics page shows the hours through member-designed services."""
+    from timebank.models import Exchange, GroupActivity
+    from timebank.services.companionship import safeguarding
+
+    community = make_community()
+    coordinator = make_member(community, role=Role.COORDINATOR)
+    amal, driver, rider = (make_member(community) for _ in range(3))
+    proposal = make_proposal(amal, title="Friday lift", checks="driving")
+    _login(auth, coordinator)
+    url = f"{_base(community)}{proposal.id}/activity"
+    page = client.get(url).get_data(as_text=True)
+    assert "Driving licence and insurance seen" in page
+    data = {
+        "csrf_token": csrf_token_from(page),
+        "category_key": "transport",
+        "frequency": "weekly",
+        "weekday": "4",
+        "starts_at": "17:60",
+        "hours": "1",
+        "checks": ["driving"],
+    }
+    refused = client.post(url, data=data)
+    assert refused.status_code == 400 and 'id="starts_at-error"' in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(GroupActivity)) == 0
+    assert client.post(url, data={**data, "starts_at": "١٧:٠٠"}).status_code == 302
+    shown = client.get(f"{_base(community)}{proposal.id}").get_data(as_text=True)
+    assert "Every week, Friday at 17:00, for 1 h" in shown
+
+    url = f"{_base(community)}{proposal.id}/activity/session"
+    page = client.get(url).get_data(as_text=True)
+    session = {
+        "csrf_token": csrf_token_from(page),
+        "idempotency_key": uuid.uuid4().hex,
+        "shape": "one_to_many",
+        "one": str(driver.member_number),
+        "many": f"{amal.member_number}, {rider.member_number}",
+        "hours": "1",
+        "service_date": date.today().isoformat(),
+    }
+    refused = client.post(url, data=session)
+    assert refused.status_code == 400 and 'id="many-error"' in refused.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Exchange)) == 0
+    safeguarding.record_check(
+        driver, actor=coordinator.user, check_type="driving", checked_on=date.today(),
+        expires_on=None,
+    )  # fmt: skip
+    db.session.commit()
+    assert client.post(url, data=session).status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(Exchange)) == 2
+    assert "Latest sessions" in client.get(f"{_base(community)}{proposal.id}").get_data(
+        as_text=True
+    )
+    figures = client.get(f"/c/{community.slug}/metrics/").get_data(as_text=True)
+    assert "Hours through member-designed services" in figures
+
+
+def test_the_board_comes_in_pages(app, auth, client):
+    community = make_community()
+    amal = make_member(community)
+    for n in range(27):
+        make_proposal(amal, title=f"Idea {n}")
+    _login(auth, amal)
+    first = client.get(_base(community)).get_data(as_text=True)
+    assert first.count('class="card"') == 25 and 'rel="next"' in first
+    second = client.get(_base(community) + "?page=2").get_data(as_text=True)
+    assert second.count('class="card"') == 2 and "Idea 0" in second

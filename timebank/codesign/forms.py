@@ -1,23 +1,34 @@
 """Forms of the co-design board."""
 
 import re
+from datetime import time
 
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import Length
+from wtforms import (
+    DateField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from timebank.forms import (
     Form,
     KeyedForm,
     NoControlCharacters,
+    WholeNumberField,
     int_or_none,
     options,
     reason_field,
 )
-from timebank.services.codesign import proposals
+from timebank.services.codesign import activities, proposals
+from timebank.services.codesign.activities import ActivityInput
 from timebank.services.codesign.proposals import ProposalInput
 from timebank.services.companionship.safeguarding import CHECK_LABELS
+from timebank.services.exchanges import lookups
 
 
 def _line(label, limit, description=None):
@@ -134,3 +145,121 @@ class HoursForm(KeyedForm):
         _l("Hours"), description=_l("For example 1 or 1.5."), validators=[Length(max=10)]
     )
     reason = reason_field(_l("What was the work?"))
+
+
+def _weekday_choices():
+    return [("", _l("Choose…")), *((str(n), name) for n, name in enumerate(activities.WEEKDAYS))]
+
+
+class ActivityForm(Form):
+    category_key = SelectField(
+        _l("Category its hours are recorded in"), validate_choice=False, choices=[]
+    )
+    name_en = _line(_l("Or a new category: name in English"), 80)
+    name_ar = _line(_l("New category: name in Arabic"), 80)
+    frequency = SelectField(
+        _l("How often?"),
+        choices=options([("", _l("Choose…")), *activities.SCHEDULES.items()]),
+        validate_choice=False,
+    )
+    weekday = SelectField(
+        _l("Day of the week"),
+        choices=options(_weekday_choices()),
+        coerce=int_or_none,
+        validate_choice=False,
+    )
+    starts_at = StringField(
+        _l("Starts at"),
+        description=_l("For example 17:00."),
+        validators=[Length(max=5)],
+        render_kw={"type": "time"},
+    )
+    hours = StringField(
+        _l("How long, in hours"),
+        description=_l("For example 1 or 1.5."),
+        validators=[Length(max=10)],
+    )
+    first_date = DateField(
+        _l("Starting from (optional)"), validators=[Optional()], render_kw={"type": "date"}
+    )
+    checks = SelectMultipleField(
+        _l("Checks whoever gives the hours must hold"),
+        choices=options(CHECK_LABELS.items()),
+        validate_choice=False,
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+
+    def to_input(self) -> ActivityInput:
+        return ActivityInput(
+            frequency=self.frequency.data or "",
+            weekday=self.weekday.data,
+            starts_at=clock_time(self.starts_at.data),
+            minutes=hours_to_minutes(self.hours.data),
+            first_date=self.first_date.data,
+            category_key=self.category_key.data or "",
+            name_en=self.name_en.data or "",
+            name_ar=self.name_ar.data or "",
+            checks=list(self.checks.data or []),
+        )
+
+
+def clock_time(typed: str | None) -> time | None:
+    """17:00 or ١٧:٠٠ as a time of day; else None."""
+    text = (typed or "").strip().translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))
+    found = re.fullmatch(r"(\d{1,2})[:.](\d{2})", text)
+    if found is None or int(found[1]) > 23 or int(found[2]) > 59:
+        return None
+    return time(int(found[1]), int(found[2]))
+
+
+class SessionForm(KeyedForm):
+    """A session of a group activity: who gave and who received (member numbers), how long
+    and when; the category is the activity's."""
+
+    shape = RadioField(
+        _l("Who gave and who received?"),
+        choices=options(
+            [
+                ("one_to_many", _l("One member gave help to several (for example a workshop)")),
+                ("many_to_one", _l("Several members gave help to one")),
+            ]
+        ),
+        default="one_to_many",
+        validators=[DataRequired()],
+    )
+    one = WholeNumberField(
+        _l("Member number of the one member"),
+        validators=[DataRequired(message=_l("Enter a member number."))],
+    )
+    many = StringField(
+        _l("Member numbers of the others"),
+        description=_l("Separate the numbers with spaces or commas, for example 3, 7, 12."),
+        validators=[
+            DataRequired(message=_l("Enter at least one member number.")),
+            Length(max=2000),
+        ],
+    )
+    hours = StringField(
+        _l("How long, in hours"),
+        description=_l("For example 1 or 1.5."),
+        validators=[Length(max=10)],
+    )
+    service_date = DateField(
+        _l("Date of the service"),
+        validators=[DataRequired(message=_l("Enter the date of the service."))],
+        render_kw={"type": "date"},
+    )
+    description = TextAreaField(
+        _l("Description (optional)"),
+        validators=[Optional(), Length(max=2000), NoControlCharacters(multiline=True)],
+    )
+
+    def many_numbers(self) -> list[int] | None:
+        text = (self.many.data or "").replace(",", " ").replace("،", " ")
+        parts = text.split()
+        numbers = [n for n in map(lookups.member_number, parts) if n is not None]
+        if not parts or len(numbers) != len(parts):
+            self.many.errors.append(_l("Use member numbers only, for example 3, 7, 12."))
+            return None
+        return numbers

@@ -23,22 +23,24 @@ from timebank.codesign.forms import (
 )
 from timebank.forms import options
 from timebank.i18n import current_language
-from timebank.models import Community, Membership, Proposal
+from timebank.models import CheckType, Community, Membership, Proposal
 from timebank.services import permissions
-from timebank.services.codesign import hours, proposals, queries
+from timebank.services.codesign import activities, hours, proposals, queries
 from timebank.services.community import proxies
 from timebank.services.companionship.safeguarding import CHECK_LABELS
 from timebank.services.exceptions import InvalidInput
+from timebank.services.languages import join_list
+from timebank.services.metrics import codesign as codesign_metrics
 
 
-def _proposal(community: Community, proposal_id: int) -> Proposal:
+def find_proposal(community: Community, proposal_id: int) -> Proposal:
     found = queries.get(community, proposal_id)
     if found is None:
         abort(404)
     return found
 
 
-def _show_url(community: Community, proposal: Proposal) -> str:
+def show_url(community: Community, proposal: Proposal) -> str:
     return url_for("codesign.show", slug=community.slug, proposal_id=proposal.id)
 
 
@@ -50,10 +52,10 @@ def index(community: Community) -> ResponseReturnValue:
     return render_template(
         "codesign/index.html",
         community=community,
-        rows=queries.board(community, stage=stage),
+        rows=queries.board(community, stage=stage, page=web.page_number()),
         stage=stage,
         stages=proposals.STAGE_NAMES,
-        figures=queries.figures(community, date(today.year, 1, 1), today),
+        figures=codesign_metrics.compute(community.id, date(today.year, 1, 1), today),
         can_propose=permissions.is_active_member(web.actor(), community),
     )
 
@@ -96,7 +98,7 @@ def new(community: Community) -> ResponseReturnValue:
             success=_("Your proposal is on the board. The coordinators have been told."),
         )
         if done.value is not None:
-            return redirect(_show_url(community, done.value))
+            return redirect(show_url(community, done.value))
     status = 400 if request.method == "POST" else 200
     return render_template(
         "codesign/form.html", community=community, form=form, proposal=None
@@ -106,12 +108,13 @@ def new(community: Community) -> ResponseReturnValue:
 @bp.route("/<int:proposal_id>")
 @community_required("member")
 def show(community: Community, proposal_id: int) -> ResponseReturnValue:
-    proposal = _proposal(community, proposal_id)
+    proposal = find_proposal(community, proposal_id)
     return _show_page(community, proposal)
 
 
 def _show_page(community, proposal, *, comment_form=None, volunteer_form=None, status=200):
     actor = web.actor()
+    activity = activities.of(proposal)
     return render_template(
         "codesign/show.html",
         community=community,
@@ -120,6 +123,15 @@ def _show_page(community, proposal, *, comment_form=None, volunteer_form=None, s
         frequencies=proposals.FREQUENCIES,
         check_labels=CHECK_LABELS,
         moves=proposals.MOVES.get(proposal.stage, ()),
+        activity=activity,
+        schedules=activities.SCHEDULES,
+        weekdays=activities.WEEKDAYS,
+        next_date=activities.next_date(activity, date.today()) if activity else None,
+        sessions=activities.sessions(activity) if activity else [],
+        activity_checks=join_list(CHECK_LABELS[CheckType(c)] for c in activity.check_list)
+        if activity
+        else "",
+        can_become_activity=activity is None and proposal.stage in activities.ADOPTABLE,
         is_open=proposal.stage in proposals.OPEN_STAGES,
         is_closed=proposal.stage in proposals.CLOSED_STAGES,
         can_take_part=permissions.is_active_member(actor, community),
@@ -133,7 +145,7 @@ def _show_page(community, proposal, *, comment_form=None, volunteer_form=None, s
 @bp.route("/<int:proposal_id>/edit", methods=["GET", "POST"])
 @community_required("member")
 def edit(community: Community, proposal_id: int) -> ResponseReturnValue:
-    proposal = _proposal(community, proposal_id)
+    proposal = find_proposal(community, proposal_id)
     if not permissions.can_revise_proposal(web.actor(), proposal.proposer):
         abort(403)
     form = ProposalForm()
@@ -147,7 +159,7 @@ def edit(community: Community, proposal_id: int) -> ResponseReturnValue:
         form=form,
         success=_("The proposal is revised. Earlier versions are kept."),
     ):
-        return redirect(_show_url(community, proposal))
+        return redirect(show_url(community, proposal))
     status = 400 if request.method == "POST" else 200
     return render_template(
         "codesign/form.html", community=community, form=form, proposal=proposal
@@ -157,86 +169,86 @@ def edit(community: Community, proposal_id: int) -> ResponseReturnValue:
 @bp.route("/<int:proposal_id>/endorse", methods=["POST"])
 @community_required("participant")
 def endorse(community: Community, proposal_id: int) -> ResponseReturnValue:
-    proposal = _proposal(community, proposal_id)
+    proposal = find_proposal(community, proposal_id)
     return web.act(
         lambda: proposals.endorse(proposal, actor=web.actor()),
         _("You endorse this proposal."),
-        _show_url(community, proposal),
+        show_url(community, proposal),
     )
 
 
 @bp.route("/<int:proposal_id>/withdraw", methods=["POST"])
 @community_required("participant")
 def withdraw(community: Community, proposal_id: int) -> ResponseReturnValue:
-    proposal = _proposal(community, proposal_id)
+    proposal = find_proposal(community, proposal_id)
     return web.act(
         lambda: proposals.withdraw_endorsement(proposal, actor=web.actor()),
         _("Your endorsement is withdrawn."),
-        _show_url(community, proposal),
+        show_url(community, proposal),
     )
 
 
 @bp.route("/<int:proposal_id>/comment", methods=["POST"])
 @community_required("participant")
 def comment(community: Community, proposal_id: int) -> ResponseReturnValue:
-    proposal = _proposal(community, proposal_id)
+    proposal = find_proposal(community, proposal_id)
     form = CommentForm()
     if form.validate_on_submit() and web.run(
         lambda: proposals.comment(proposal, actor=web.actor(), body=form.body.data or ""),
         form=form,
         success=_("Your comment is added."),
     ):
-        return redirect(_show_url(community, proposal))
+        return redirect(show_url(community, proposal))
     return _show_page(community, proposal, comment_form=form, status=400)
 
 
 @bp.route("/<int:proposal_id>/volunteer", methods=["POST"])
 @community_required("participant")
 def volunteer(community: Community, proposal_id: int) -> ResponseReturnValue:
-    proposal = _proposal(community, proposal_id)
+    proposal = find_proposal(community, proposal_id)
     form = VolunteerForm()
     if form.validate_on_submit() and web.run(
         lambda: proposals.volunteer(proposal, actor=web.actor(), minutes_per_week=form.minutes()),
         form=form,
         success=_("Thank you for offering your time."),
     ):
-        return redirect(_show_url(community, proposal))
+        return redirect(show_url(community, proposal))
     return _show_page(community, proposal, volunteer_form=form, status=400)
 
 
 @bp.route("/<int:proposal_id>/stop-volunteering", methods=["POST"])
 @community_required("participant")
 def stop_volunteering(community: Community, proposal_id: int) -> ResponseReturnValue:
-    proposal = _proposal(community, proposal_id)
+    proposal = find_proposal(community, proposal_id)
     return web.act(
         lambda: proposals.stop_volunteering(proposal, actor=web.actor()),
         _("Your offer of time is withdrawn."),
-        _show_url(community, proposal),
+        show_url(community, proposal),
     )
 
 
 @bp.route("/<int:proposal_id>/move", methods=["POST"])
 @community_required("coordinator")
 def move(community: Community, proposal_id: int) -> ResponseReturnValue:
-    proposal = _proposal(community, proposal_id)
+    proposal = find_proposal(community, proposal_id)
     return web.act(
         lambda: proposals.move(proposal, actor=web.actor(), stage=request.form.get("stage", "")),
         _("The proposal moved to its new stage. The proposer has been told."),
-        _show_url(community, proposal),
+        show_url(community, proposal),
     )
 
 
 @bp.route("/<int:proposal_id>/decline", methods=["GET", "POST"])
 @community_required("coordinator")
 def decline(community: Community, proposal_id: int) -> ResponseReturnValue:
-    proposal = _proposal(community, proposal_id)
+    proposal = find_proposal(community, proposal_id)
     form = DeclineForm()
     if form.validate_on_submit() and web.run(
         lambda: proposals.decline(proposal, actor=web.actor(), reason=form.reason.data or ""),
         form=form,
         success=_("The proposal is declined. The proposer sees your reason."),
     ):
-        return redirect(_show_url(community, proposal))
+        return redirect(show_url(community, proposal))
     status = 400 if request.method == "POST" else 200
     return render_template(
         "codesign/decide.html", community=community, proposal=proposal, form=form, action="decline"
@@ -246,7 +258,7 @@ def decline(community: Community, proposal_id: int) -> ResponseReturnValue:
 @bp.route("/<int:proposal_id>/adopt", methods=["GET", "POST"])
 @community_required("coordinator")
 def adopt(community: Community, proposal_id: int) -> ResponseReturnValue:
-    proposal = _proposal(community, proposal_id)
+    proposal = find_proposal(community, proposal_id)
     form = AdoptForm()
     if request.method == "GET":
         form.name_en.data = proposal.current.title_en
@@ -258,7 +270,7 @@ def adopt(community: Community, proposal_id: int) -> ResponseReturnValue:
         form=form,
         success=_("The proposal is adopted as a new category."),
     ):
-        return redirect(_show_url(community, proposal))
+        return redirect(show_url(community, proposal))
     status = 400 if request.method == "POST" else 200
     return render_template(
         "codesign/decide.html", community=community, proposal=proposal, form=form, action="adopt"
@@ -268,7 +280,7 @@ def adopt(community: Community, proposal_id: int) -> ResponseReturnValue:
 @bp.route("/<int:proposal_id>/hours", methods=["GET", "POST"])
 @community_required("coordinator")
 def record_hours(community: Community, proposal_id: int) -> ResponseReturnValue:
-    proposal = _proposal(community, proposal_id)
+    proposal = find_proposal(community, proposal_id)
     people = hours.designers(proposal)
     form = HoursForm()
     form.member_id.choices = options(
@@ -287,7 +299,7 @@ def record_hours(community: Community, proposal_id: int) -> ResponseReturnValue:
         success=_("The hours of design work were paid from the community pot."),
         aliases={"member": "member_id", "minutes": "hours"},
     ):
-        return redirect(_show_url(community, proposal))
+        return redirect(show_url(community, proposal))
     status = 400 if request.method == "POST" else 200
     return render_template(
         "codesign/hours.html", community=community, proposal=proposal, form=form

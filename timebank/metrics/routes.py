@@ -20,7 +20,7 @@ from timebank.metrics.forms import MetricsSettingsForm, PeriodForm, PrepareRepor
 from timebank.models import Community, utcnow
 from timebank.services import permissions
 from timebank.services.metrics import api as metrics
-from timebank.services.metrics import charts, definitions, formatting, lookups, periods
+from timebank.services.metrics import charts, codesign, definitions, formatting, lookups, periods
 from timebank.services.metrics import settings as report_settings
 from timebank.services.metrics.periods import Period
 from timebank.services.reports import background, exports
@@ -78,6 +78,9 @@ def dashboard(community: Community) -> tuple[str, int]:
         form=form,
         board=metrics.dashboard(community, period),
         figures=definitions.visible(coordinator=coordinator),
+        codesign=codesign.board(community.id, period),
+        codesign_figures=codesign.FIGURES,
+        codesign_groups=codesign.GROUPS,
         definitions=definitions,
         formatting=formatting,
         category_names=_category_names(community),

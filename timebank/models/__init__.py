@@ -4,6 +4,8 @@ from timebank.models.api_token import ApiIdempotencyKey, ApiToken
 from timebank.models.audit import AuditEvent
 from timebank.models.base import Base, utcnow
 from timebank.models.codesign import (
+    ActivitySession,
+    GroupActivity,
     Proposal,
     ProposalComment,
     ProposalEndorsement,
@@ -59,6 +61,8 @@ from timebank.models.user import RecoveryCode, User
 from timebank.models.webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "ActivitySession",
+    "GroupActivity",
     "Proposal",
     "ProposalComment",
     "ProposalEndorsement",

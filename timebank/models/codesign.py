@@ -1,10 +1,11 @@
 """The co-design board: members propose new services, endorse, comment, volunteer and
-shape them; coordinators adopt them as categories (DESIGN §6, co-production)."""
+shape them; coordinators adopt them as categories and/or recurring group activities
+(DESIGN §6, co-production)."""
 
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -145,3 +146,52 @@ class ProposalVolunteer(Base):
         UniqueConstraint("proposal_id", "membership_id"),
         CheckConstraint("minutes_per_week BETWEEN 1 AND 2400", name="sensible_minutes"),
     )
+
+
+class GroupActivity(Base):
+    """A proposal adopted as a recurring group activity: the group exchange (one member →
+    several, or several → one) on a schedule. It remembers the proposal it came from and
+    its proposer; hours recorded for it are the exchanges of its ``sessions``. ``checks``:
+    the safeguarding checks (comma-separated) whoever gives the hours must hold."""
+
+    __tablename__ = "codesign_activities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("codesign_proposals.id"), unique=True)
+    proposer_id: Mapped[int] = mapped_column(ForeignKey("memberships.id"))
+    category_key: Mapped[str] = mapped_column(String(40))
+    frequency: Mapped[str] = mapped_column(String(20))  # weekly | fortnightly | monthly
+    weekday: Mapped[int]  # 0 Monday … 6 Sunday
+    starts_at: Mapped[time]
+    minutes: Mapped[int]
+    first_date: Mapped[date]
+    checks: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    proposal: Mapped[Proposal] = relationship()
+    proposer: Mapped[Membership] = relationship(foreign_keys=[proposer_id])
+
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_in_week"),
+        CheckConstraint("minutes BETWEEN 1 AND 1440", name="sensible_minutes"),
+    )
+
+    @property
+    def check_list(self) -> list[str]:
+        return [c for c in self.checks.split(",") if c]
+
+
+class ActivitySession(Base):
+    """One occurrence of a group activity whose hours were recorded: the group of
+    exchanges (``group_id``) posted for it."""
+
+    __tablename__ = "codesign_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("codesign_activities.id"), index=True)
+    group_id: Mapped[int] = mapped_column(unique=True)
+    service_date: Mapped[date]
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -38,6 +38,7 @@ class CheckType(enum.StrEnum):
     ID_SEEN = "id_seen"
     INTERVIEW = "interview"
     TRAINING = "training"
+    DRIVING = "driving"  # driving licence and insurance seen
 
 
 class CompanionshipKind(enum.StrEnum):

@@ -1,7 +1,9 @@
 """Proposals of the co-design board: propose, revise (every revision kept), endorse and
 withdraw, comment, volunteer to help run, move through the stages, decline with a reason,
-adopt as a category with its safeguarding checks. Each decision is audited; coordinators
-hear of a new proposal, the proposer of every stage change, endorsers of an adoption."""
+adopt as a category with its safeguarding checks (as a recurring group activity:
+``activities``). Each decision is audited; coordinators hear of a new proposal, the
+proposer of every stage change, endorsers of an adoption; the proposer hears of new
+endorsements in the weekly digest (``messaging.digest``)."""
 
 from __future__ import annotations
 
@@ -253,14 +255,14 @@ def stop_volunteering(proposal: Proposal, *, actor: User) -> None:
     db.session.flush()
 
 
-def _check_decider(actor: User, proposal: Proposal) -> Community:
+def check_decider(actor: User, proposal: Proposal) -> Community:
     community = proposal.proposer.community
     if not permissions.can_decide_proposals(actor, community):
         raise NotAllowed()
     return community
 
 
-def _tell_proposer(proposal: Proposal, community: Community) -> None:
+def tell_proposer(proposal: Proposal, community: Community) -> None:
     notifications.notify(
         proposal.proposer.user,
         "proposal_stage",
@@ -273,27 +275,27 @@ def _tell_proposer(proposal: Proposal, community: Community) -> None:
 def move(proposal: Proposal, *, actor: User, stage: str) -> Proposal:
     """Move a proposal along ``MOVES`` (coordinators: ``NotAllowed``; another move:
     ``InvalidInput``). The proposer is told."""
-    community = _check_decider(actor, proposal)
+    community = check_decider(actor, proposal)
     allowed = {s.value for s in MOVES.get(proposal.stage, ())}
     if stage not in allowed:
         raise InvalidInput(_l("A proposal cannot move to that stage from here."))
     proposal.stage = ProposalStage(stage)
     db.session.flush()
     audit.record(f"proposal.{stage}", actor=actor, community_id=community.id, obj=proposal)
-    _tell_proposer(proposal, community)
+    tell_proposer(proposal, community)
     return proposal
 
 
 def decline(proposal: Proposal, *, actor: User, reason: str) -> Proposal:
     """Decline an open proposal with a reason the proposer sees (coordinators)."""
-    community = _check_decider(actor, proposal)
+    community = check_decider(actor, proposal)
     if proposal.stage not in OPEN_STAGES:
         raise InvalidInput(_l("Only a proposal still under consideration can be declined."))
     proposal.decline_reason = _text(reason, "reason", MAX_REASON, required=True)
     proposal.stage = ProposalStage.DECLINED
     db.session.flush()
     audit.record("proposal.decline", actor=actor, community_id=community.id, obj=proposal)
-    _tell_proposer(proposal, community)
+    tell_proposer(proposal, community)
     return proposal
 
 
@@ -301,7 +303,7 @@ def adopt(proposal: Proposal, *, actor: User, name_en: str, name_ar: str) -> Pro
     """Adopt an open proposal as a new category named in both languages, requiring the
     safeguarding checks the proposal lists (coordinators; ``InvalidInput`` from
     ``categories.create`` for the names). The proposer and the endorsers are told."""
-    community = _check_decider(actor, proposal)
+    community = check_decider(actor, proposal)
     if proposal.stage not in OPEN_STAGES:
         raise InvalidInput(_l("Only a proposal still under consideration can be adopted."))
     category = categories.create(
@@ -314,11 +316,18 @@ def adopt(proposal: Proposal, *, actor: User, name_en: str, name_ar: str) -> Pro
         for c in proposal.current.check_list
     )
     proposal.category_id = category.id
+    mark_adopted(proposal, community, actor=actor)
+    return proposal
+
+
+def mark_adopted(proposal: Proposal, community: Community, *, actor: User) -> None:
+    """The proposal is adopted now (as a category, a group activity or both): audited, the
+    proposer and the endorsers told."""
     proposal.stage = ProposalStage.ADOPTED
     proposal.adopted_at = utcnow()
     db.session.flush()
     audit.record("proposal.adopt", actor=actor, community_id=community.id, obj=proposal)
-    _tell_proposer(proposal, community)
+    tell_proposer(proposal, community)
     endorsers = db.session.scalars(
         select(User)
         .join(Membership, Membership.user_id == User.id)
@@ -333,4 +342,3 @@ def adopt(proposal: Proposal, *, actor: User, name_en: str, name_ar: str) -> Pro
         object_type="codesign_proposals",
         object_id=proposal.id,
     )
-    return proposal

@@ -1,10 +1,10 @@
 """What the co-design board shows: the proposals of a community with their support, one
-proposal with its revisions, comments and volunteers, and the board's figures."""
+proposal with its revisions, comments and volunteers (the board's figures:
+``metrics.codesign``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -22,6 +22,7 @@ from timebank.models import (
     User,
 )
 from timebank.services import permissions
+from timebank.services.paging import Page
 
 
 @dataclass(frozen=True)
@@ -42,22 +43,20 @@ class Detail:
     category: Category | None
 
 
-@dataclass(frozen=True)
-class Figures:
-    made: int
-    endorsed: int
-    adopted: int
-    involved: int
-
-
 def get(community: Community, proposal_id: int) -> Proposal | None:
     """A proposal of ``community`` (None for another community's or none)."""
     found = db.session.get(Proposal, proposal_id)
     return found if found is not None and found.community_id == community.id else None
 
 
-def board(community: Community, *, stage: str | None = None) -> list[BoardRow]:
-    """The community's proposals, newest first, with how many endorse and volunteer."""
+PER_PAGE = 25
+
+
+def board(
+    community: Community, *, stage: str | None = None, page: int = 1, per_page: int = PER_PAGE
+) -> Page:
+    """One page of the community's proposals, newest first, with how many endorse and
+    volunteer (``BoardRow``s), optionally of one stage."""
     endorsed = (
         select(func.count())
         .where(ProposalEndorsement.proposal_id == Proposal.id)
@@ -70,15 +69,23 @@ def board(community: Community, *, stage: str | None = None) -> list[BoardRow]:
         .correlate(Proposal)
         .scalar_subquery()
     )
+    mine = [Proposal.community_id == community.id]
+    if stage in {s.value for s in ProposalStage}:
+        mine.append(Proposal.stage == stage)
+    total = db.session.scalar(select(func.count()).where(*mine)) or 0
     query = (
         select(Proposal, endorsed, helping)
-        .options(selectinload(Proposal.revisions), selectinload(Proposal.proposer))
-        .where(Proposal.community_id == community.id)
+        .options(
+            selectinload(Proposal.revisions),
+            selectinload(Proposal.proposer).selectinload(Membership.user),
+        )
+        .where(*mine)
         .order_by(Proposal.created_at.desc(), Proposal.id.desc())
+        .offset((max(page, 1) - 1) * per_page)
+        .limit(per_page)
     )
-    if stage in {s.value for s in ProposalStage}:
-        query = query.where(Proposal.stage == stage)
-    return [BoardRow(p, e, v) for p, e, v in db.session.execute(query)]
+    rows = [BoardRow(p, e, v) for p, e, v in db.session.execute(query)]
+    return Page(rows, max(page, 1), per_page, total)
 
 
 def detail(proposal: Proposal, viewer: User) -> Detail:
@@ -115,43 +122,6 @@ def detail(proposal: Proposal, viewer: User) -> Detail:
     return Detail(
         proposal, endorsements or 0, endorsed is not None, mine, comments, volunteers, category
     )
-
-
-def figures(community: Community, start: date, end: date) -> Figures:
-    """Proposals made, endorsed and adopted from ``start`` to ``end`` (dates inclusive), and
-    the members involved in co-design then (proposed, endorsed, commented or volunteered)."""
-    low = datetime.combine(start, time.min, tzinfo=UTC)
-    high = datetime.combine(end, time.max, tzinfo=UTC)
-    mine = Proposal.community_id == community.id
-    made = db.session.scalar(
-        select(func.count()).where(mine, Proposal.created_at.between(low, high))
-    )
-    endorsed = db.session.scalar(
-        select(func.count(func.distinct(ProposalEndorsement.proposal_id)))
-        .join(Proposal, Proposal.id == ProposalEndorsement.proposal_id)
-        .where(mine, ProposalEndorsement.created_at.between(low, high))
-    )
-    adopted = db.session.scalar(
-        select(func.count()).where(mine, Proposal.adopted_at.between(low, high))
-    )
-    people = set(
-        db.session.scalars(
-            select(Proposal.proposer_id).where(mine, Proposal.created_at.between(low, high))
-        )
-    )
-    for model, column in (
-        (ProposalEndorsement, ProposalEndorsement.membership_id),
-        (ProposalVolunteer, ProposalVolunteer.membership_id),
-        (ProposalComment, ProposalComment.author_id),
-    ):
-        people.update(
-            db.session.scalars(
-                select(column)
-                .join(Proposal, Proposal.id == model.proposal_id)
-                .where(mine, model.created_at.between(low, high))
-            )
-        )
-    return Figures(made or 0, endorsed or 0, adopted or 0, len(people))
 
 
 def origin(category: Category) -> Proposal | None:

@@ -42,6 +42,7 @@ CHECK_LABELS = {
     CheckType.ID_SEEN: _l("Identity document seen"),
     CheckType.INTERVIEW: _l("Interview"),
     CheckType.TRAINING: _l("Safeguarding training"),
+    CheckType.DRIVING: _l("Driving licence and insurance seen"),
 }
 
 

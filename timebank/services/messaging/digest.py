@@ -1,5 +1,7 @@
-"""The weekly digest: the announcements posted since the member's last digest, and new
-listings in their categories and neighbourhood, by e-mail in the member's language.
+"""The weekly digest: the announcements posted since the member's last digest, new
+listings in their categories and neighbourhood, and new endorsements of the member's
+co-design proposals (batched here rather than one notice each), by e-mail in the member's
+language.
 
 Idempotent per ISO week: a ``digest_runs`` row (unique per member and week) is written in
 the same transaction as the queued e-mail, so running the command twice — or two copies at
@@ -10,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, func, or_, select
 
 from timebank.extensions import db
+from timebank.i18n import local_digits
 from timebank.models import (
     Announcement,
     DigestRun,
@@ -23,6 +26,9 @@ from timebank.models import (
     Membership,
     NotificationPreference,
     Profile,
+    Proposal,
+    ProposalEndorsement,
+    ProposalRevision,
     User,
 )
 from timebank.services.messaging import mail
@@ -102,6 +108,35 @@ def announcements_for(membership: Membership, since: datetime) -> list[Announcem
     )
 
 
+def endorsements_for(membership: Membership, since: datetime) -> list[tuple[Proposal, int]]:
+    """The member's proposals endorsed since ``since``, with how many new endorsements."""
+    rows = db.session.execute(
+        select(Proposal, func.count(ProposalEndorsement.id))
+        .join(ProposalEndorsement, ProposalEndorsement.proposal_id == Proposal.id)
+        .where(Proposal.proposer_id == membership.id, ProposalEndorsement.created_at >= since)
+        .group_by(Proposal.id)
+        .order_by(Proposal.id)
+        .limit(MAX_ITEMS)
+    )
+    return [(proposal, int(count)) for proposal, count in rows]
+
+
+def _support_lines(language: str, support: list[tuple[Proposal, int]]) -> list[str]:
+    lines = [str(_l("New support for your proposals:")), ""]
+    for proposal, count in support:
+        revision: ProposalRevision = proposal.current
+        counted = local_digits(
+            ngettext(
+                "%(title)s: %(num)s new endorsement",
+                "%(title)s: %(num)s new endorsements",
+                count,
+                title="\x00",
+            )
+        )
+        lines.append("- " + counted.replace("\x00", revision.title(language)))
+    return [*lines, ""]
+
+
 def _last_digest(user: User, week: str) -> datetime | None:
     return db.session.scalar(
         select(func.max(DigestRun.created_at)).where(
@@ -110,7 +145,12 @@ def _last_digest(user: User, week: str) -> datetime | None:
     )
 
 
-def _body(user: User, news: list[tuple[Membership, list[Announcement]]], items: list[Listing]):
+def _body(
+    user: User,
+    news: list[tuple[Membership, list[Announcement]]],
+    items: list[Listing],
+    support: list[tuple[Proposal, int]] | None = None,
+):
     """The subject and text, in the member's language."""
     with force_locale(user.locale or "en"):
         listings_heading = str(_l("New offers and requests this week"))
@@ -125,6 +165,8 @@ def _body(user: User, news: list[tuple[Membership, list[Announcement]]], items: 
         if items and news:
             lines += [listings_heading + ":", ""]
         lines += [f"- {listing.title}" for listing in items]
+        if support:
+            lines = [*lines, "", *_support_lines(user.locale or "en", support)]
         footer = str(_l("You can turn this digest off in your notification settings."))
     return subject, "\n".join([*lines, "", footer])
 
@@ -138,14 +180,16 @@ def send_for(user_id: int, week: str, now: datetime) -> bool:
     db.session.flush()  # the unique (user, week) row: a parallel run fails here
     items: list[Listing] = []
     news = []
+    support: list[tuple[Proposal, int]] = []
     for membership in user.memberships:
         if membership.is_active:
             posted = announcements_for(membership, since)
             if posted:
                 news.append((membership, posted))
             items.extend(listings_for(membership, now - timedelta(days=7)))
-    if not items and not news:
+            support.extend(endorsements_for(membership, since))
+    if not items and not news and not support:
         return False
-    subject, body = _body(user, news, items)
+    subject, body = _body(user, news, items, support)
     mail.queue(user, subject, body)
     return True

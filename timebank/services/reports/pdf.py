@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from flask_babel import gettext as _
 
 from timebank.i18n import format_month, format_when, local_digits
-from timebank.services.metrics import definitions, formatting
+from timebank.services.metrics import codesign, definitions, formatting
 from timebank.services.reports import labels
 from timebank.services.reports.tables import Column, Report, Table
 
@@ -283,6 +283,11 @@ def appendix(pdf: ReportLayout) -> None:
     pdf.heading(_("Co-production levels"), 12)
     for key in LEVELS:
         pdf.term(labels.label("level", key), local_digits(definitions.LEVEL_DEFINITIONS[key]))
+    for group, title in codesign.GROUPS.items():
+        pdf.heading(str(title), 12)
+        for item in codesign.FIGURES:
+            if item.group == group:
+                pdf.term(local_digits(item.label), local_digits(item.definition))
 
 
 def to_pdf(report: Report) -> bytes:

@@ -24,7 +24,7 @@ from timebank.models import (
     User,
 )
 from timebank.services.metrics import api as metrics
-from timebank.services.metrics import definitions, formatting, lookups, queries
+from timebank.services.metrics import codesign, definitions, formatting, lookups, queries
 from timebank.services.metrics.periods import Period
 from timebank.services.metrics.results import Summary
 
@@ -159,6 +159,7 @@ def build(community: Community, period: Period, locale: str) -> Report:
         _neighbourhoods(summary),
         _companionship(summary),
         _levels(summary),
+        *_designed(community, period, locale),
         *_people(community, period),
         _ledger_check(summary),
         _exchanges(community, period, names),
@@ -261,6 +262,37 @@ def _levels(summary: Summary) -> Table:
         for k in ("not_active", "compliance", "support", "transformation")
     ]  # fmt: skip
     return levels
+
+
+def _designed(community: Community, period: Period, locale: str) -> list[Table]:
+    """Services the members designed: the co-design figures, then each service adopted
+    from a member's proposal with its proposer and the hours given through it."""
+    figures = codesign.compute(community.id, period.start, period.end)
+    measures = Table("codesign", _("Services the members designed"), [
+        Column("measure", _("Measure")), Column("value", _("Value"), "int"),
+    ])  # fmt: skip
+    measures.rows = [
+        [_("Proposals made"), figures.proposals_made],
+        [_("Proposals endorsed"), figures.proposals_endorsed],
+        [_("Proposals adopted"), figures.proposals_adopted],
+        [_("Members involved in co-design"), figures.members_involved],
+        [_("Minutes through member-designed services"), figures.designed_minutes],
+    ]
+    services = Table("designed_services", _("Adopted services and their hours"), [
+        Column("proposal", _("Proposal"), "key"), Column("service", _("Service"), "user"),
+        Column("proposer", _("Proposed by"), "user"), Column("adopted", _("Adopted"), "date"),
+        Column("form", _("Runs as")), Column("stage", _("Stage")),
+        Column("minutes", _("Time"), "minutes"), Column("hours", _("Hours"), "hours"),
+    ])  # fmt: skip
+    stages = {"adopted": _("Adopted"), "running": _("Running"), "retired": _("Retired")}
+    for row in codesign.services(community.id, period.start, period.end):
+        services.rows.append([
+            row.proposal_id, row.title(locale), row.proposer,
+            row.adopted_on.isoformat() if row.adopted_on else None,
+            _("Group activity") if row.as_activity else _("Category"),
+            stages.get(row.stage, row.stage), row.minutes, round(row.minutes / 60, 2),
+        ])  # fmt: skip
+    return [measures, services]
 
 
 def _ledger_check(summary: Summary) -> Table:
