@@ -97,16 +97,18 @@ def prepare(url: str, members: int, coordinators: int) -> dict:
 
     engine = sa.create_engine(url)
     with engine.begin() as c:
-        slug = c.execute(sa.text("SELECT slug FROM communities ORDER BY id LIMIT 1")).scalar_one()
+        community, slug = c.execute(
+            sa.text("SELECT id, slug FROM communities ORDER BY id LIMIT 1")
+        ).one()
         picked: dict[str, list[str]] = {}
         for role, n in (("member", members), ("coordinator", coordinators)):
             rows = c.execute(
                 sa.text(
                     "SELECT u.id, u.email FROM users u JOIN memberships m ON m.user_id = u.id "
-                    "WHERE m.role = :role AND m.status = 'active' AND NOT u.is_disabled "
-                    "ORDER BY u.id LIMIT :n"
+                    "WHERE m.community_id = :community AND m.role = :role "
+                    "AND m.status = 'active' AND NOT u.is_disabled ORDER BY u.id LIMIT :n"
                 ),
-                {"role": role, "n": n},
+                {"community": community, "role": role, "n": n},
             ).all()
             if not rows:
                 raise SystemExit(f"no active {role} in {url}")
