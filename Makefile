@@ -15,7 +15,7 @@ PUBLIC_URL ?= http://$(HOST):$(PORT)
 # Two workers: the suite is several hundred tests; pass PYTEST_ARGS= to run in one process.
 PYTEST_ARGS ?= -n 2 --dist worksteal
 
-.PHONY: run test install translations chromium redis lint serve extract-messages bench clean \
+.PHONY: run test install translations chromium redis lint serve extract-messages bench bench-tools clean \
 	lock dist check-wheel
 
 # The exact versions in the requirements files (with their hashes), then the project itself
@@ -108,7 +108,14 @@ extract-messages: $(STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -o timebank/translations/messages.pot .
 	$(BIN)/pybabel -q update -i timebank/translations/messages.pot -d timebank/translations --no-fuzzy-matching
 
-bench: install
+# The mixed-traffic benchmark (python -m benchmarks load) drives gunicorn with Debian's wrk;
+# install it when missing (root only, as in CI).
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; \
+	  else echo "The load benchmark needs Debian's wrk: sudo apt-get install wrk"; exit 1; fi; }
+
+bench: install bench-tools
 	$(BIN)/python -m benchmarks
 
 clean:

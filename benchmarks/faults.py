@@ -146,10 +146,20 @@ class Redis:
 
 
 class Gunicorn:
-    """gunicorn serving ``wsgi:app`` with ``workers`` sync workers."""
+    """gunicorn serving ``app`` (``wsgi:app``) with ``workers`` sync workers, and
+    ``extra`` command-line settings."""
 
-    def __init__(self, port: int, workers: int, env: dict[str, str], log: Path) -> None:
+    def __init__(
+        self,
+        port: int,
+        workers: int,
+        env: dict[str, str],
+        log: Path,
+        app: str = "wsgi:app",
+        extra: tuple[str, ...] = (),
+    ) -> None:
         self.port, self.workers, self.env, self.log = port, workers, env, log
+        self.app, self.extra = app, extra
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -157,7 +167,8 @@ class Gunicorn:
         with self.log.open("a") as log:
             self.process = subprocess.Popen(
                 [str(gunicorn), "--bind", f"127.0.0.1:{self.port}", "--workers",
-                 str(self.workers), "--timeout", "30", "--graceful-timeout", "10", "wsgi:app"],
+                 str(self.workers), "--timeout", "30", "--graceful-timeout", "10", *self.extra,
+                 self.app],
                 env=self.env, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
         _wait_for_port(self.port, timeout=60)
