@@ -21,7 +21,13 @@ _BROKEN_WORDS = """(skip) => {
   const found = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   const range = document.createRange();
-  const words = /[^\\s\\-\\u2010\\u2011\\u2013\\u2014\\/]+/g;
+  const tokens = /\\S+/g;
+  const parts = /[^\\-\\u2010\\u2011\\u2013\\u2014\\/]+/g;
+  const width = (node, start, end) => {
+    range.setStart(node, start);
+    range.setEnd(node, end);
+    return [...range.getClientRects()].filter(r => r.width > 0 && r.height > 0);
+  };
   let node;
   while ((node = walker.nextNode())) {
     const parent = node.parentElement;
@@ -31,21 +37,28 @@ _BROKEN_WORDS = """(skip) => {
       box = box.parentElement;
     }
     const style = getComputedStyle(box);
+    // Text directly in a flex or grid container sits in an anonymous box of unknown width.
+    if (/flex|grid/.test(style.display) && box.children.length) continue;
     const room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-    let match;
-    words.lastIndex = 0;
-    while ((match = words.exec(node.data))) {
-      range.setStart(node, match.index);
-      range.setEnd(node, match.index + match[0].length);
-      const rects = [...range.getClientRects()].filter(r => r.width > 0 && r.height > 0);
-      if (rects.length < 2) continue;
-      const tops = rects.map(r => r.top);
-      const lineHeight = Math.min(...rects.map(r => r.height));
-      if (Math.max(...tops) - Math.min(...tops) < lineHeight / 2) continue;
-      const natural = rects.reduce((sum, r) => sum + r.width, 0);
-      if (natural <= room - 1) {
+    let token;
+    tokens.lastIndex = 0;
+    while ((token = tokens.exec(node.data))) {
+      const whole = width(node, token.index, token.index + token[0].length);
+      if (whole.length < 2) continue;
+      // A token wider than its box (a long address) has to break somewhere.
+      if (whole.reduce((sum, r) => sum + r.width, 0) > room - 1) continue;
+      let part;
+      parts.lastIndex = 0;
+      while ((part = parts.exec(token[0]))) {
+        const start = token.index + part.index;
+        const rects = width(node, start, start + part[0].length);
+        if (rects.length < 2) continue;
+        const tops = rects.map(r => r.top);
+        const lineHeight = Math.min(...rects.map(r => r.height));
+        if (Math.max(...tops) - Math.min(...tops) < lineHeight / 2) continue;
+        const natural = rects.reduce((sum, r) => sum + r.width, 0);
         const where = box.tagName.toLowerCase() + (box.className ? '.' + box.className : '');
-        found.push(`"${match[0]}" in ${where} (${Math.round(natural)} px word, ${Math.round(room)} px box)`);
+        found.push(`"${part[0]}" in ${where} (${Math.round(natural)} px word, ${Math.round(room)} px box)`);
       }
     }
   }
@@ -73,11 +86,15 @@ _INTERFACE_TEXT = """(skip) => {
 }"""
 
 # On Arabic pages, Latin letters may still stand for: e-mail and web addresses, file
-# formats and standards by their names, and the product's own proper nouns.
+# formats, encodings, standards and HTTP headers by their names, commands and file paths
+# an operator types, and the licence's proper name.
 ALLOWED_LATIN = re.compile(
     r"[\w.+-]+@[\w-]+(\.[\w-]+)+"
-    r"|https?://\S+|\b[\w-]+(\.[\w-]+)*\.(org|com|net|example)\b"
-    r"|\b(PDF|CSV|XLSX|ICS|JSON|API|OpenAPI|iCalendar|TOTP|HTTPS?|URL|SVG|WCAG|AGPL|ID)\b"
+    r"|https?://\S+|\b[\w-]+(\.[\w-]+)*\.(org|com|net|example|md)\b"
+    r"|\b(PDF|CSV|XLSX|ICS|JSON|API|OpenAPI|iCalendar|TOTP|HTTPS?|URL|SVG|WCAG|AGPL|ID|zip|ZIP)\b"
+    r"|\bUTF-8\b|\bWindows\b|\b(Authorization|Bearer|Idempotency-Key)\b"
+    r"|\b[a-z]+(-[a-z]+)+\b|\b[\w-]+/[\w./-]+"
+    r"|GNU Affero General Public License"
 )
 # User data inside a translated sentence, isolated with FSI … PDI (``isolate`` in i18n).
 ISOLATED = re.compile("\u2068[^\u2069]*\u2069")

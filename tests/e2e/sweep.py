@@ -62,6 +62,8 @@ ROLE_LEVELS = {
     "member": {"login", "community:member", "community:participant"},
     "coordinator": {"community:coordinator", "community:metrics"},
 }
+# Public pages that read differently for a member: the home pages.
+SIGNED_IN_TOO = {"main.index", "community.home"}
 ACCOUNTS = {"member": "salma@example.org", "coordinator": "coordinator@example.org"}
 # Machine answers and files, not pages: health checks, the OpenAPI document, calendar
 # feeds, charts, exports and downloads (their content is tested where they are made).
@@ -129,15 +131,16 @@ def targets(app: Flask, world: World) -> list[Target]:
             or "<fmt>" in rule.rule
         ):
             continue
-        role = next((r for r, levels in ROLE_LEVELS.items() if _level(app, endpoint) in levels), None)
-        if role is None:
-            continue
+        roles = [r for r, levels in ROLE_LEVELS.items() if _level(app, endpoint) in levels]
+        if endpoint in SIGNED_IN_TOO:
+            roles.append("member")
         values = {
             name: ENDPOINT_PLACEHOLDERS.get((endpoint, name), PLACEHOLDERS[name])(world)
             for name in rule.arguments
         }
         with app.test_request_context():
-            found.append(Target(role, endpoint, url_for(endpoint, **values)))
+            url = url_for(endpoint, **values)
+        found += [Target(role, endpoint, url) for role in roles]
     return found
 
 
