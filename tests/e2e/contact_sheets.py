@@ -83,13 +83,14 @@ def snap(browser: Browser, site: Site, lang: str, width: int, folder: Path) -> l
 def sheet(browser: Browser, shots: list[Path], title: str, target: Path) -> None:
     """The screenshots side by side in a grid, rendered by the browser into one PNG."""
     cells = "".join(f'<img src="{p.as_uri()}" alt="">' for p in shots)
+    column = 240 if shots and "-320-" in shots[0].name else 400
     document = (
         "<!doctype html><meta charset=utf-8><style>"
         "body{margin:12px;font:16px sans-serif;background:#fff}"
-        "div{display:grid;grid-template-columns:repeat(auto-fill,minmax(%dpx,1fr));gap:10px}"
-        "img{inline-size:100%%;border:1px solid #999}</style>"
-        "<h1>%s</h1><div>%s</div>"
-    ) % (240 if shots and "320" in shots[0].name else 400, html.escape(title), cells)
+        f"div{{display:grid;grid-template-columns:repeat(auto-fill,minmax({column}px,1fr));"
+        "gap:10px}img{inline-size:100%;border:1px solid #999}</style>"
+        f"<h1>{html.escape(title)}</h1><div>{cells}</div>"
+    )
     page_file = target.with_suffix(".html")
     page_file.write_text(document, encoding="utf-8")
     page = browser.new_page(viewport={"width": 1400, "height": 900})
@@ -120,7 +121,9 @@ def main(argv: list[str] | None = None) -> int:
                 shots = snap(browser, site, lang, width, Path(tmp))
                 target = args.out / f"{lang}-{width}.png"
                 sheet(browser, shots, f"{lang} · {width} px", target)
-                print(f"wrote {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
+                print(
+                    f"wrote {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}"
+                )
         if args.full:
             for lang in LANGUAGES:
                 for role in ROLES:

@@ -33,7 +33,7 @@ _BROKEN_WORDS = """(skip) => {
     const parent = node.parentElement;
     if (!parent || !node.data.trim() || parent.closest(skip)) continue;
     let box = parent;
-    while (box.parentElement && getComputedStyle(box).display.startsWith('inline')) {
+    while (box.parentElement && ['inline', 'contents'].includes(getComputedStyle(box).display)) {
       box = box.parentElement;
     }
     const style = getComputedStyle(box);
@@ -58,7 +58,8 @@ _BROKEN_WORDS = """(skip) => {
         if (Math.max(...tops) - Math.min(...tops) < lineHeight / 2) continue;
         const natural = rects.reduce((sum, r) => sum + r.width, 0);
         const where = box.tagName.toLowerCase() + (box.className ? '.' + box.className : '');
-        found.push(`"${part[0]}" in ${where} (${Math.round(natural)} px word, ${Math.round(room)} px box)`);
+        const sizes = `${Math.round(natural)} px word, ${Math.round(room)} px box`;
+        found.push(`"${part[0]}" in ${where} (${sizes})`);
       }
     }
   }
@@ -118,7 +119,7 @@ def broken_words(page: Page) -> list[str]:
 
 
 def accessibility(page: Page) -> list[str]:
-    return [line for line in violations(page)]
+    return violations(page)
 
 
 def set_text_zoom(page: Page, percent: int) -> None:

@@ -26,10 +26,6 @@ from playwright.sync_api import Browser, Page
 from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from tests.factories import PASSWORD, World, make_community, make_member
-from timebank import create_app
-from timebank.database import transaction
-from timebank.extensions import db
 from tests.e2e.page_checks import (
     accessibility,
     broken_words,
@@ -37,6 +33,10 @@ from tests.e2e.page_checks import (
     set_text_zoom,
     untranslated,
 )
+from tests.factories import PASSWORD, World, make_community, make_member
+from timebank import create_app
+from timebank.database import transaction
+from timebank.extensions import db
 from timebank.models import User
 
 DEMO_PASSWORD = "demo-password-2026"
