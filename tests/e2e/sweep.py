@@ -33,11 +33,12 @@ from tests.e2e.page_checks import (
     set_text_zoom,
     untranslated,
 )
-from tests.factories import PASSWORD, World, make_community, make_member
+from tests.factories import PASSWORD, World, make_member
 from timebank import create_app
 from timebank.database import transaction
 from timebank.extensions import db
 from timebank.models import User
+from timebank.services.community import communities
 
 DEMO_PASSWORD = "demo-password-2026"
 LANGUAGES = ("ar", "en")
@@ -99,7 +100,10 @@ class DemoWorld(World):
         self.site_admin = self.community_admin
         self.applicant = user("hassan@example.org")
         self.applicant_membership = self.applicant.membership_in(self.community.id)
-        self.other_community = make_community(slug="other-bank")
+        self.other_community = communities.create(
+            actor=None, slug="riverside", name="Riverside Time Bank",
+            name_ar="بنك الوقت على ضفة النهر",
+        )  # fmt: skip
         self.outsider = make_member(self.other_community, password=PASSWORD).user
 
 
