@@ -57,6 +57,20 @@ def isolate(value: object) -> Markup:
     return Markup("<bdi>{}</bdi>").format(value)
 
 
+def lang_of(code: str | None) -> Markup:
+    """``lang`` and ``dir="auto"`` for text written in language ``code`` (a listing's, an
+    announcement's), so a screen reader speaks it in its own voice (WCAG 3.1.2); only
+    ``dir="auto"`` when the language is unknown."""
+    if code and code in languages.SPOKEN_LANGUAGES and code != "other":
+        return Markup(' lang="{}" dir="auto"').format(code)
+    return Markup(' dir="auto"')
+
+
+def spoken_language(code: str) -> str:
+    """A language members speak, named in the reader's language."""
+    return str(languages.SPOKEN_LANGUAGES.get(code, code))
+
+
 def format_when(value: date | datetime | None, style: str = "medium") -> str:
     """A date, or a moment to the minute (never seconds): "6 Dec 2026, 05:46"."""
     if value is None:
@@ -92,6 +106,8 @@ def init_app(app: Flask, babel: Babel) -> None:
         current_language=current_language,
         text_direction=text_direction,
         LANGUAGE_NAMES=LANGUAGE_NAMES,
+        lang_of=lang_of,
+        spoken_language=spoken_language,
     )
     app.jinja_env.filters.update(
         minutes=format_minutes,
@@ -100,4 +116,12 @@ def init_app(app: Flask, babel: Babel) -> None:
         digits=local_digits,
         bdi=isolate,
         join_list=languages.join_list,
+        label=_label,
     )
+
+
+def _label(key: object, group: str = "status") -> str:
+    """A status (or other enum value) in the reader's words, from the one label table."""
+    from timebank.services.reports.labels import label
+
+    return label(group, getattr(key, "value", key))

@@ -21,6 +21,15 @@ def _describe(violation: dict) -> str:
     return "\n".join(lines)
 
 
+def violations(page: Page, options: dict = AXE_OPTIONS) -> list[str]:
+    """axe-core's violations on the loaded page, each described with rule and elements."""
+    page.wait_for_load_state("load")
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(_axe.axe_script)
+    found = page.evaluate("options => axe.run(options).then(r => r.violations)", options)
+    return [_describe(v) for v in found]
+
+
 def check_accessible(page: Page, options: dict = AXE_OPTIONS) -> None:
     """Run axe-core on the page once it has loaded and fail on any violation, naming rule
     and element.
@@ -30,9 +39,6 @@ def check_accessible(page: Page, options: dict = AXE_OPTIONS) -> None:
     "target-size" failure seen once). axe-playwright-python's bundled axe-core is run by
     hand so only the violations (not every passing rule) travel back from the browser:
     half the time per page."""
-    page.wait_for_load_state("load")
-    if not page.evaluate("typeof window.axe === 'object'"):
-        page.evaluate(_axe.axe_script)
-    violations = page.evaluate("options => axe.run(options).then(r => r.violations)", options)
-    report = "\n".join(_describe(v) for v in violations)
-    assert not violations, f"axe found WCAG violations on {page.url}:\n{report}"
+    found = violations(page, options)
+    report = "\n".join(found)
+    assert not found, f"axe found WCAG violations on {page.url}:\n{report}"

@@ -132,6 +132,16 @@ class Community(Base):
         )
         return first or second or ""
 
+    def name_language(self, locale: str) -> str:
+        """The language ``display_name(locale)`` is written in, for its ``lang``."""
+        return "ar" if locale == "ar" and self.name_ar else "en"
+
+    def tagline_language(self, locale: str) -> str:
+        """The language ``tagline(locale)`` is written in (it falls back to the other)."""
+        if locale == "ar":
+            return "ar" if self.description_ar else "en"
+        return "en" if self.description else "ar"
+
 
 class Membership(Base):
     __tablename__ = "memberships"

@@ -108,9 +108,13 @@ _LABEL = re.compile(
 )
 
 
+_TYPED_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
 def parse_date(text: str, *, field: str = "start") -> date:
+    """``2026-11-03``, in Latin or Arabic-Indic digits (the Arabic hint shows the latter)."""
     try:
-        return date.fromisoformat(text.strip())
+        return date.fromisoformat(text.strip().translate(_TYPED_DIGITS))
     except (ValueError, AttributeError):
         raise InvalidInput(_l("Enter a date as YYYY-MM-DD."), field=field) from None
 

@@ -40,9 +40,15 @@ LABELS: dict[str, dict[str, object]] = {
         "coordinator": _l("Coordinator"),
         "admin": _l("Administrator"),
     },
+    "outcome": {"ok": _l("Done"), "denied": _l("Refused")},
     "level": dict(definitions.LEVEL_NAMES),
     "partners": dict(definitions.PARTNER_BUCKET_NAMES),
 }
+
+
+class Minutes(int):
+    """Minutes in a column of mixed measures (a "Measure / Value" table): files keep the
+    number of minutes, what a person reads shows a duration ("1 h 30 min", "١ س ٣٠ د")."""
 
 
 def label(group: str, key: object) -> str:
@@ -57,6 +63,8 @@ def shown(kind: str, value: object) -> str:
     """A table cell as a reader reads it, in the current locale's words and digits."""
     if value is None:
         return ""
+    if isinstance(value, Minutes):
+        return format_minutes(int(value))
     if kind == "user":
         return str(value)
     if kind == "date":

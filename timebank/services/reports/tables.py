@@ -27,6 +27,7 @@ from timebank.services.metrics import api as metrics
 from timebank.services.metrics import codesign, definitions, formatting, lookups, queries
 from timebank.services.metrics.periods import Period
 from timebank.services.metrics.results import Summary
+from timebank.services.reports.labels import Minutes
 
 
 @dataclass(frozen=True)
@@ -249,7 +250,7 @@ def _companionship(summary: Summary) -> Table:
         Column("measure", _("Measure")), Column("value", _("Value"), "int"),
     ])  # fmt: skip
     care.rows = [
-        [_("Companionship minutes"), summary.inclusion.companionship_minutes],
+        [_("Time spent in companionship"), Minutes(summary.inclusion.companionship_minutes)],
         [_("People reached by companionship"), summary.inclusion.companionship_recipients],
         [_("Possibly isolated"), summary.inclusion.isolated],
     ]

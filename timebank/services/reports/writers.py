@@ -12,7 +12,7 @@ from datetime import date
 from flask_babel import gettext as _
 
 from timebank.services.csvsafe import safe_cell, stream_rows
-from timebank.services.reports.labels import LABELS, label
+from timebank.services.reports.labels import LABELS, Minutes, label
 from timebank.services.reports.tables import Column, Report
 
 FORMATS = ("pdf", "xlsx", "csv", "json")
@@ -112,6 +112,8 @@ def xlsx_value(kind: str, value: object) -> tuple[object, str | None]:
     a day shown as ``[h]:mm``), numbers as numbers; text neutralised."""
     if value is None:
         return None, None
+    if isinstance(value, Minutes):
+        return int(value), NUMBER_FORMATS["minutes"]
     if kind == "date":
         day = value if isinstance(value, date) else date.fromisoformat(str(value))
         return day, DATE_FORMAT

@@ -1,0 +1,146 @@
+"""What the sweep measures on a loaded page: sideways scrolling, words broken across lines
+though they would fit their box, accessibility (axe-core), larger text, and on Arabic
+pages the Latin words and digits the interface itself shows."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page
+
+from tests.e2e.accessibility import violations
+
+# Text that is not the interface's own: marked as another language, isolated user data
+# (<bdi>, dir="auto"), code, hidden text.
+_OTHER_TEXT = (
+    "script, style, noscript, template, svg, code, kbd, samp, pre, bdi, [dir=auto], "
+    "[hidden], .visually-hidden, textarea"
+)
+
+_BROKEN_WORDS = """(skip) => {
+  const found = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  const tokens = /\\S+/g;
+  const parts = /[^\\-\\u2010\\u2011\\u2013\\u2014\\/]+/g;
+  const width = (node, start, end) => {
+    range.setStart(node, start);
+    range.setEnd(node, end);
+    return [...range.getClientRects()].filter(r => r.width > 0 && r.height > 0);
+  };
+  let node;
+  while ((node = walker.nextNode())) {
+    const parent = node.parentElement;
+    if (!parent || !node.data.trim() || parent.closest(skip)) continue;
+    let box = parent;
+    while (box.parentElement && ['inline', 'contents'].includes(getComputedStyle(box).display)) {
+      box = box.parentElement;
+    }
+    const style = getComputedStyle(box);
+    // Text directly in a flex or grid container sits in an anonymous box of unknown width.
+    if (/flex|grid/.test(style.display) && box.children.length) continue;
+    const room = box.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    let token;
+    tokens.lastIndex = 0;
+    while ((token = tokens.exec(node.data))) {
+      const whole = width(node, token.index, token.index + token[0].length);
+      if (whole.length < 2) continue;
+      // A token wider than its box (a long address) has to break somewhere.
+      if (whole.reduce((sum, r) => sum + r.width, 0) > room - 1) continue;
+      let part;
+      parts.lastIndex = 0;
+      while ((part = parts.exec(token[0]))) {
+        const start = token.index + part.index;
+        const rects = width(node, start, start + part[0].length);
+        if (rects.length < 2) continue;
+        const tops = rects.map(r => r.top);
+        const lineHeight = Math.min(...rects.map(r => r.height));
+        if (Math.max(...tops) - Math.min(...tops) < lineHeight / 2) continue;
+        const natural = rects.reduce((sum, r) => sum + r.width, 0);
+        const where = box.tagName.toLowerCase() + (box.className ? '.' + box.className : '');
+        const sizes = `${Math.round(natural)} px word, ${Math.round(room)} px box`;
+        found.push(`"${part[0]}" in ${where} (${sizes})`);
+      }
+    }
+  }
+  return found;
+}"""
+
+_INTERFACE_TEXT = """(skip) => {
+  const texts = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  let node;
+  while ((node = walker.nextNode())) {
+    const parent = node.parentElement;
+    if (!parent || !node.data.trim() || parent.closest(skip)) continue;
+    const marked = parent.closest('[lang]');
+    if (marked && !marked.lang.startsWith('ar')) continue;
+    if (!parent.getClientRects().length) continue;
+    texts.push(node.data.trim());
+  }
+  for (const el of document.querySelectorAll('input[placeholder], input[type=submit]')) {
+    const marked = el.closest('[lang]');
+    if (marked && !marked.lang.startsWith('ar')) continue;
+    texts.push(el.getAttribute('placeholder') || el.value || '');
+  }
+  return texts;
+}"""
+
+# On Arabic pages, Latin letters may still stand for: e-mail and web addresses, file
+# formats, encodings, standards and HTTP headers by their names, commands and file paths
+# an operator types, and the licence's proper name.
+ALLOWED_LATIN = re.compile(
+    r"[\w.+-]+@[\w-]+(\.[\w-]+)+"
+    r"|https?://\S+|\b[\w-]+(\.[\w-]+)*\.(org|com|net|example|md)\b"
+    r"|\b(PDF|CSV|XLSX|ICS|JSON|API|OpenAPI|iCalendar|TOTP|HTTPS?|URL|SVG|WCAG|AGPL|ID|zip|ZIP)\b"
+    r"|\bUTF-8\b|\bWindows\b|\b(Authorization|Bearer|Idempotency-Key)\b"
+    r"|\b[a-z]+(-[a-z]+)+\b|\b[\w-]+/[\w./-]+"
+    r"|GNU Affero General Public License"
+)
+# User data inside a translated sentence, isolated with FSI … PDI (``isolate`` in i18n).
+ISOLATED = re.compile("\u2068[^\u2069]*\u2069")
+LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+LATIN_DIGIT = re.compile(r"[0-9]")
+
+
+def horizontal_overflow(page: Page) -> str | None:
+    widths = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
+    if widths[0] > widths[1]:
+        return f"scrolls sideways: {widths[0]} > {widths[1]} px"
+    return None
+
+
+def broken_words(page: Page) -> list[str]:
+    """Words the layout breaks across lines although they would fit on one line of their
+    box (a word wider than its box may break: that is what keeps the page from scrolling)."""
+    return page.evaluate(_BROKEN_WORDS, "script, style, noscript, template, svg, [hidden]")
+
+
+def accessibility(page: Page) -> list[str]:
+    return violations(page)
+
+
+def set_text_zoom(page: Page, percent: int) -> None:
+    """The reader's larger text, as the browser's font-size setting sets it (rem and em
+    media queries follow it, unlike a zoom of the page's own styles)."""
+    session = page.context.new_cdp_session(page)
+    session.send(
+        "Page.setFontSizes",
+        {"fontSizes": {"standard": 16 * percent // 100, "fixed": 13 * percent // 100}},
+    )
+    session.detach()
+
+
+def untranslated(page: Page) -> list[str]:
+    """Latin words and digits in an Arabic page's own text (not in user data, which is
+    isolated or marked with its language)."""
+    found = []
+    for text in page.evaluate(_INTERFACE_TEXT, _OTHER_TEXT):
+        rest = ALLOWED_LATIN.sub(" ", ISOLATED.sub(" ", text))
+        latin = LATIN_WORD.findall(rest)
+        digits = LATIN_DIGIT.findall(rest)
+        if latin or digits:
+            found.append(f"{text[:80]!r}: {' '.join(latin + digits)}")
+    return found
