@@ -254,13 +254,13 @@ def _ledger(w: Writer, community_id: int, members: int, exchanges: int,
                 when, f"bench-{x:010d}", "0" * 64, when)
                for x, p, r, m, day, when, category in made))  # fmt: skip
         legs = []
-        for x, p, r, m, _day, when, _c in made:
+        for x, p, r, m, day, when, _c in made:
             for account, delta in sorted(((p, m), (r, -m))):
                 balances[account] += delta
-                legs.append((entry_id, x, account, delta, balances[account], when))
+                legs.append((entry_id, x, account, delta, balances[account], when, day))
                 entry_id += 1
         w.put("entries", ["id", "exchange_id", "account_id", "delta", "balance_after",
-                          "created_at"], legs)  # fmt: skip
+                          "created_at", "service_date"], legs)  # fmt: skip
         w.put("audit_events", ["created_at", "actor_id", "community_id", "action",
                                "object_type", "object_id", "outcome"],
               ((when, r, community_id, "exchange.confirm", "exchanges", x, "ok")

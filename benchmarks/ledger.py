@@ -55,7 +55,7 @@ def _setup(uri: str, count: int):
             members.append(membership)
         db.session.flush()
         ledger.ensure_accounts(community)
-        policy.update_policy(community, actor=members[0].user, approval_rule="always",
+        policy.update_policy(community, actor=members[0].user, approval_conditions=["always"],
                              default_credit_limit=10 * MINUTES_CAP)  # fmt: skip
         # Records made for the recipient are agreed at once (docs/consent.md): they go
         # straight to the approval queue.
@@ -127,8 +127,8 @@ CAS = (
 )
 MOVE = "UPDATE accounts SET balance = balance + ? WHERE id = ? RETURNING balance"
 ENTRY = (
-    "INSERT INTO entries (exchange_id, account_id, delta, balance_after, created_at) "
-    "VALUES (?, ?, ?, ?, ?)"
+    "INSERT INTO entries (exchange_id, account_id, delta, balance_after, created_at, "
+    "service_date) VALUES (?, ?, ?, ?, ?, ?)"
 )
 # The parties are told (``exchange_notices.tell_decided``): their users, who of them turned
 # e-mail off, then one notification and one e-mail each (one ``executemany`` each).
@@ -164,7 +164,7 @@ AUDIT = (
 def _raw_posting(run, exchange_id: int, user_id: int, now) -> None:
     """One approval as plain driver calls; ``run(sql, params)`` returns fetched rows."""
     row = run(RAW_READS[0][0], (exchange_id,))[0]
-    community_id, provider, recipient, minutes = row[1], row[4], row[5], row[6]
+    community_id, provider, recipient, minutes, day = row[1], row[4], row[5], row[6], row[7]
     run(RAW_READS[1][0], (user_id,))
     run(RAW_READS[2][0], (community_id,))
     party_users = sorted(row[1] for row in run(RAW_READS[3][0], (provider, recipient)))
@@ -174,7 +174,7 @@ def _raw_posting(run, exchange_id: int, user_id: int, now) -> None:
     legs = []
     for account, delta in sorted([(provider, minutes), (recipient, -minutes)]):
         after = run(MOVE, (delta, account))[0][0]
-        legs.append((exchange_id, account, delta, after, now))
+        legs.append((exchange_id, account, delta, after, now, day))
     run.many(ENTRY, legs)
     told = run(TOLD, tuple(party_users))
     run(DECLINED, tuple(party_users))

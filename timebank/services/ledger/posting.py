@@ -239,8 +239,9 @@ def _cas_statement(keys: tuple[str, ...]):
 def apply_movements(
     exchange_id: int, movements: Sequence[Movement], *, now: datetime, service_date: date
 ) -> None:
-    """Relative balance updates (id order) and one entry per account; each account's last
-    exchange date follows ``service_date``. A CHECK violation here means a limit changed
+    """Relative balance updates (id order) and one entry per account, dated
+    ``service_date`` (the exchange's: statements read in that order); each account's last
+    exchange date follows it. A CHECK violation here means a limit changed
     under us: it becomes ``LimitExceeded`` (the caller rolls back)."""
     rows = []
     try:
@@ -260,6 +261,7 @@ def apply_movements(
                     "delta": delta,
                     "balance_after": after,
                     "created_at": now,
+                    "service_date": service_date,
                 }
             )
         db.session.execute(_INSERT_ENTRIES, rows)
