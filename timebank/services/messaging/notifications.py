@@ -181,6 +181,7 @@ def notify_all(
     link = mail.address(link)
     now = utcnow()
     notes, letters = [], []
+    texts: dict[str, tuple[str, str]] = {}  # by language: written once for its readers
     for user in users:
         notes.append(
             {
@@ -195,17 +196,9 @@ def notify_all(
         if user.id in declined or not user.email:
             continue
         locale = user.locale or (community.locale if community is not None else None) or "en"
-        with force_locale(locale):
-            title = _render(subject, locale) if subject is not None else str(KINDS[kind])
-            text = "\n\n".join(
-                part
-                for part in (
-                    _render(body, locale) if body is not None else title + ".",
-                    str(_l("Open Timebank to see it: %(link)s", link=link)) if link else "",
-                    str(_l("You can turn these e-mails off in your notification settings.")),
-                )
-                if part
-            )
+        if locale not in texts:
+            texts[locale] = _letter(kind, locale, link, subject, body)
+        title, text = texts[locale]
         letters.append(mail.letter(user, title, text, community_id=community_id, now=now))
     connection = db.session.connection()
     connection.execute(_INSERT_NOTIFICATIONS, notes)
@@ -216,6 +209,24 @@ def notify_all(
 
 _INSERT_NOTIFICATIONS = insert(cast(Table, Notification.__table__))
 _INSERT_LETTERS = insert(cast(Table, OutboxMessage.__table__))
+
+
+def _letter(
+    kind: str, locale: str, link: str, subject: Text | None, body: Text | None
+) -> tuple[str, str]:
+    """The subject and text of the e-mail in ``locale``, rendered with it in force."""
+    with force_locale(locale):
+        title = _render(subject, locale) if subject is not None else str(KINDS[kind])
+        text = "\n\n".join(
+            part
+            for part in (
+                _render(body, locale) if body is not None else title + ".",
+                str(_l("Open Timebank to see it: %(link)s", link=link)) if link else "",
+                str(_l("You can turn these e-mails off in your notification settings.")),
+            )
+            if part
+        )
+    return title, text
 
 
 def _render(text: Text, locale: str) -> str:
