@@ -19,9 +19,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -199,6 +200,14 @@ def _iso(text: str) -> str:
 def _day(value: date | datetime | None) -> str:
     if value is None:
         return ""
+    if not isinstance(value, datetime):  # a day reads the same in any time zone
+        return _day_in(value, str(get_locale()))
+    return in_readers_digits(format_date(value, "long"))
+
+
+@lru_cache(maxsize=512)
+def _day_in(value: date, locale: str) -> str:
+    """A day as ``locale`` writes it (called with that language in force)."""
     return in_readers_digits(format_date(value, "long"))
 
 

@@ -4,8 +4,10 @@ it (delivered after the commit by ``database.transaction``)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
+from functools import cache
 from typing import Protocol, cast
 
+from babel import Locale
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -215,7 +217,7 @@ def _letter(
     kind: str, locale: str, link: str, subject: Text | None, body: Text | None
 ) -> tuple[str, str]:
     """The subject and text of the e-mail in ``locale``, rendered with it in force."""
-    with force_locale(locale):
+    with force_locale(_parsed(locale)):
         title = _render(subject, locale) if subject is not None else str(KINDS[kind])
         text = "\n\n".join(
             part
@@ -227,6 +229,13 @@ def _letter(
             if part
         )
     return title, text
+
+
+@cache
+def _parsed(locale: str) -> Locale:
+    """``force_locale`` parses a language's name on every call (a look at the disk for its
+    data); a parsed ``Locale`` is used as it is."""
+    return Locale.parse(locale)
 
 
 def _render(text: Text, locale: str) -> str:
