@@ -122,7 +122,8 @@ def generate(db_path: Path, members: int, exchanges: int) -> dict:
         balances[recipient] -= minutes
         lo, hi = sorted(((provider, minutes), (recipient, -minutes)))
         for account, delta in (lo, hi):
-            batch_e.append((entry_id, exchange_id, account, delta, balances[account], when))
+            batch_e.append((entry_id, exchange_id, account, delta, balances[account], when,
+                            day.isoformat()))  # fmt: skip
             entry_id += 1
         if len(batch_x) >= 50_000:
             _flush(conn, batch_x, batch_e)
@@ -157,8 +158,8 @@ def _flush(conn, batch_x, batch_e) -> None:
         [(*x[:12], x[10], *x[12:]) for x in batch_x],
     )
     conn.executemany(
-        "INSERT INTO entries (id, exchange_id, account_id, delta, balance_after, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO entries (id, exchange_id, account_id, delta, balance_after, created_at, "
+        "service_date) VALUES (?, ?, ?, ?, ?, ?, ?)",
         batch_e,
     )
     batch_x.clear()

@@ -146,8 +146,9 @@ def test_second_reversal_refused(bank):
 
 
 INSERT_ENTRY = text(
-    "INSERT INTO entries (exchange_id, account_id, delta, balance_after, created_at) "
-    "VALUES (:exchange, :account, :delta, :after, '2026-11-01 10:00:00')"
+    "INSERT INTO entries (exchange_id, account_id, delta, balance_after, created_at, "
+    "service_date) VALUES (:exchange, :account, :delta, :after, '2026-11-01 10:00:00', "
+    "'2026-11-01')"
 )
 
 

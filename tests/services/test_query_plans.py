@@ -9,6 +9,7 @@ PostgreSQL's ``EXPLAIN (FORMAT JSON)`` must show no full scan of ``exchanges``,
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -19,6 +20,7 @@ from tests.factories import make_member
 from tests.services.conftest import make_bank
 from timebank.extensions import db
 from timebank.models import (
+    Account,
     AuditEvent,
     Category,
     Entry,
@@ -32,6 +34,7 @@ from timebank.services import audit_trail
 from timebank.services.community import dashboard
 from timebank.services.exchanges import statements
 from timebank.services.exchanges.statements import QueueFilters
+from timebank.services.ledger import posting as ledger
 from timebank.services.listings import search
 from timebank.services.messaging import notifications
 
@@ -45,11 +48,14 @@ OWNERS = 600
 
 
 def _fill(bank) -> None:
-    """EXCHANGES posted exchanges between the members (two entries each), as many audit
-    events, and as many notifications spread over the members; then ANALYZE."""
+    """EXCHANGES posted exchanges (two entries each): between the members, and every other
+    one a donation to the community pot, dated up to a month before it was recorded (so
+    the pot's service-date order is not its posting order); as many audit events, and as
+    many notifications spread over the members; then ANALYZE."""
     community = bank.community
     members = [bank.a, bank.b, bank.c, bank.coordinator, bank.coordinator2]
     accounts = [bank.account(m).id for m in members]
+    pot = ledger.ensure_pot(community)
     users = [m.user_id for m in members]
     start = datetime(2024, 1, 1, tzinfo=UTC)
     exchanges, audits, notes = [], [], []
@@ -58,15 +64,19 @@ def _fill(bank) -> None:
         if provider == recipient:
             recipient = accounts[(n + 2) % 5]
         moment = start + timedelta(minutes=37 * n)
+        day = moment.date()
+        if n % 2:
+            provider, recipient = pot.id, accounts[n % 5]
+            day -= timedelta(days=(n * 7) % 31)
         exchanges.append(
             {
                 "community_id": community.id,
-                "kind": "exchange",
+                "kind": "donation" if provider == pot.id else "exchange",
                 "status": "posted",
                 "provider_account_id": provider,
                 "recipient_account_id": recipient,
                 "minutes": 30,
-                "service_date": moment.date(),
+                "service_date": day,
                 "category": "gardening",
                 "recorded_by_id": users[0],
                 "decided_by_id": users[3],
@@ -104,14 +114,23 @@ def _fill(bank) -> None:
             Exchange.provider_account_id,
             Exchange.recipient_account_id,
             Exchange.created_at,
+            Exchange.service_date,
         ).where(Exchange.idempotency_key.like("plan-%"))  # fmt: skip
     ).all()
     entries = []
-    for exchange_id, provider, recipient, moment in rows:
+    for exchange_id, provider, recipient, moment, day in rows:
         for account, delta in ((provider, 30), (recipient, -30)):
             entries.append({"exchange_id": exchange_id, "account_id": account, "delta": delta,
-                            "balance_after": 0, "created_at": moment})  # fmt: skip
+                            "balance_after": 0, "created_at": moment,
+                            "service_date": day})  # fmt: skip
     db.session.execute(insert(Entry), entries)
+    # Cached balances are their entries' sums, as posting keeps them (promise 2).
+    sums: dict[int, int] = {}
+    for entry in entries:
+        sums[entry["account_id"]] = sums.get(entry["account_id"], 0) + entry["delta"]
+    for account in db.session.scalars(select(Account).where(Account.id.in_(sums))):
+        account.credit_limit = max(account.credit_limit, -sums[account.id])
+        account.balance = sums[account.id]
     db.session.execute(insert(AuditEvent), audits)
     db.session.execute(insert(Notification), notes)
     category_id = db.session.scalar(
@@ -202,9 +221,15 @@ def test_big_list_pages_use_indexes(app):
     for n in range(30):
         bank.post(*((light, bank.b) if n % 2 else (bank.b, light)), 30)
     light_account = bank.account(light)
+    pot = ledger.ensure_pot(community)
     pages = {
         "statement page 1": lambda: statements.statement_page(light_account, page=1),
         "statement page 2": lambda: statements.statement_page(light_account, page=2),
+        # Heavy accounts: a busy member, and the pot with every other exchange. A page
+        # seeks in ix_entries_account_service_date and sums only the entries above it.
+        "heavy member statement page 20": lambda: statements.statement_page(account, page=20),
+        "pot statement page 1": lambda: statements.statement_page(pot, page=1),
+        "pot statement page 40": lambda: statements.statement_page(pot, page=40),
         "notifications page 1": lambda: notifications.inbox_page(user, page=1, per_page=25),
         "notifications page 20": lambda: notifications.inbox_page(user, page=20, per_page=25),
         "audit log page 1": lambda: audit_trail.events_page(
@@ -227,13 +252,22 @@ def test_big_list_pages_use_indexes(app):
         if scans:
             problems[name] = scans
     assert not problems, problems
-    # Page 20 of the heavy member's statement starts 475 entries down (services in the order
-    # they were posted here, so the service-date order is the posting order).
-    deep = statements.statement_page(account, page=20).items
-    ids = db.session.scalars(
-        select(Entry.id).where(Entry.account_id == account.id).order_by(Entry.id.desc())
-    ).all()
-    assert [line.entry_id for line in deep] == ids[475:500]
+    # Page 20 of the heavy member's statement starts 475 entries down; every page of the
+    # pot's (dated out of posting order) holds its lines in service-date order, each with
+    # the running balance in that order, which ends on the cached balance.
+    for holder, number in ((account, 20), (pot, 1), (pot, 40), (pot, 60)):
+        lines = db.session.execute(
+            select(Entry.id, Entry.delta)
+            .where(Entry.account_id == holder.id)
+            .order_by(Entry.service_date, Entry.id)
+        ).all()
+        running = list(itertools.accumulate(delta for _id, delta in lines))
+        assert running[-1] == db.session.get_one(Account, holder.id).balance
+        expected = list(zip([i for i, _d in lines], running, strict=True))[::-1]
+        got = statements.statement_page(holder, page=number).items
+        assert [(g.entry_id, g.balance_after) for g in got] == expected[
+            25 * (number - 1) : 25 * number
+        ], (holder.id, number)
     distinct = select(AuditEvent.action).where(AuditEvent.community_id == community.id)
     assert audit_trail.actions(community) == sorted(set(db.session.scalars(distinct)))
     page = audit_trail.events_page(community, audit_trail.Filters(), page=2, per_page=25)

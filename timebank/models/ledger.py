@@ -316,6 +316,9 @@ class Entry(Base):
     delta: Mapped[int] = mapped_column(WholeNumber)
     balance_after: Mapped[int] = mapped_column(WholeNumber)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The exchange's date of the service, copied at posting (exchanges never change it):
+    # a statement reads in service-date order from this table's index alone.
+    service_date: Mapped[date] = mapped_column(Date)
 
     __table_args__ = (
         UniqueConstraint("exchange_id", "account_id"),
@@ -326,6 +329,8 @@ class Entry(Base):
         Index("ix_entries_created_at", "created_at"),
         # An account's balance at a past moment, summed from the index alone (migration 0011).
         Index("ix_entries_account_created", "account_id", "created_at", "delta"),
+        # A statement's page seeks in service-date order (migration s_ledger3_1).
+        Index("ix_entries_account_service_date", "account_id", "service_date", "id"),
     )
 
 

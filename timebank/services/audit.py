@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
+
+from sqlalchemy import Table, insert
 
 from timebank.extensions import db
 from timebank.models import AuditEvent, User
+
+_INSERT = insert(cast(Table, AuditEvent.__table__))
 
 
 def record(
@@ -36,3 +40,22 @@ def record(
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def append(
+    action: str,
+    *,
+    actor_id: int | None,
+    community_id: int | None,
+    object_type: str | None,
+    object_id: int | None,
+    outcome: str = "ok",
+) -> None:
+    """``record`` as one prepared Core insert, for a hot path that needs no ``AuditEvent``
+    back (the approval of an exchange): the same row, without the unit of work."""
+    db.session.connection().execute(
+        _INSERT,
+        {"action": action, "actor_id": actor_id, "on_behalf_of_id": None,
+         "community_id": community_id, "object_type": object_type, "object_id": object_id,
+         "outcome": outcome, "details": None},
+    )  # fmt: skip

@@ -5,9 +5,10 @@ so the ledger can call it without depending on the metrics."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import literal, select
+from sqlalchemy import bindparam, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -19,16 +20,21 @@ def touch(exchange_id: int) -> None:
     """Count one more posting in the community of ``exchange_id`` (call it inside the
     posting's transaction). One upsert; its row lock orders concurrent postings of a
     community, so every commit leaves a version no reader has seen before."""
-    insert: Any = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    connection = db.session.connection()
+    connection.execute(_touch(connection.dialect.name), {"exchange_id": exchange_id})
+
+
+@cache
+def _touch(dialect: str) -> Any:
+    """The upsert, built once per engine (it runs on every posting)."""
+    insert: Any = pg_insert if dialect == "postgresql" else sqlite_insert
     table = MetricsStamp.__table__
     statement = insert(table).from_select(
         ["community_id", "version"],
-        select(Exchange.community_id, literal(1)).where(Exchange.id == exchange_id),
+        select(Exchange.community_id, literal(1)).where(Exchange.id == bindparam("exchange_id")),
     )
-    db.session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["community_id"], set_={"version": table.c.version + 1}
-        )
+    return statement.on_conflict_do_update(
+        index_elements=["community_id"], set_={"version": table.c.version + 1}
     )
 
 

@@ -27,8 +27,8 @@ from timebank.models import (
 )
 from timebank.services import audit, permissions
 from timebank.services.exceptions import AlreadyDecided, InvalidInput, NotAllowed
+from timebank.services.exchanges import approval, policy
 from timebank.services.exchanges import notices as exchange_notices
-from timebank.services.exchanges import policy
 from timebank.services.ledger import posting as ledger
 from timebank.services.ledger import rules
 from timebank.services.ledger.checks import (
@@ -323,21 +323,7 @@ def approve(exchange: Exchange, *, actor: User, now: datetime | None = None) -> 
     (at most once, whatever the concurrency) and both parties are notified
     (``exchange_decided``). Raises ``NotAllowed``, ``AlreadyDecided``, ``InvalidInput`` (a
     party is no longer active) or ``LimitExceeded``. One audit event: ``exchange.approve``."""
-    now = now or utcnow()
-    community = db.session.get_one(Community, exchange.community_id)
-    members = parties(exchange)
-    if not permissions.can_decide_as_coordinator(
-        actor, community, party_user_ids(exchange, members)
-    ):
-        raise NotAllowed()
-    if exchange.status != S.AWAITING_APPROVAL:
-        raise AlreadyDecided()
-    _check_parties_active(members, community)
-    values = {"decided_by_id": actor.id, "decided_at": now}
-    ledger.post(exchange, rules.Event.APPROVE, values=values, now=now)
-    exchange_notices.tell_decided(exchange, community, actor=actor, members=members)
-    audit.record("exchange.approve", actor=actor, community_id=community.id, obj=exchange)
-    webhooks.exchange("exchange.approved", exchange)
+    approval.approve(exchange, actor=actor, now=now or utcnow())  # the hot path, in Core
     return exchange
 
 

@@ -16,12 +16,13 @@ delivers the queued e-mail after the commit."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -89,16 +90,36 @@ class Notice:
         return " ".join(self.lines)
 
 
+# What a notice reads of an exchange: plain rows, not ORM objects.
+_FACT_COLUMNS = (
+    Exchange.id,
+    Exchange.community_id,
+    Exchange.status,
+    Exchange.minutes,
+    Exchange.service_date,
+    Exchange.category,
+    Exchange.provider_account_id,
+    Exchange.recipient_account_id,
+    Exchange.recorded_by_id,
+    Exchange.confirmed_by_id,
+    Exchange.decided_by_id,
+    Exchange.decided_at,
+    Exchange.reverses_exchange_id,
+)
+
+
 def facts_for(exchange_ids: Iterable[int]) -> dict[int, Facts]:
     """The facts of these exchanges (missing ids are absent), in five queries whatever
     their number."""
     ids = sorted(set(exchange_ids))
     if not ids:
         return {}
-    exchanges = list(db.session.scalars(select(Exchange).where(Exchange.id.in_(ids))))
+    exchanges = list(db.session.execute(select(*_FACT_COLUMNS).where(Exchange.id.in_(ids))))
     reversals = {
         r.reverses_exchange_id: r
-        for r in db.session.scalars(select(Exchange).where(Exchange.reverses_exchange_id.in_(ids)))
+        for r in db.session.execute(
+            select(*_FACT_COLUMNS).where(Exchange.reverses_exchange_id.in_(ids))
+        )
     }
     account_ids = {e.provider_account_id for e in exchanges} | {
         e.recipient_account_id for e in exchanges
@@ -179,6 +200,14 @@ def _iso(text: str) -> str:
 def _day(value: date | datetime | None) -> str:
     if value is None:
         return ""
+    if not isinstance(value, datetime):  # a day reads the same in any time zone
+        return _day_in(value, str(get_locale()))
+    return in_readers_digits(format_date(value, "long"))
+
+
+@lru_cache(maxsize=512)
+def _day_in(value: date, locale: str) -> str:
+    """A day as ``locale`` writes it (called with that language in force)."""
     return in_readers_digits(format_date(value, "long"))
 
 
@@ -264,17 +293,11 @@ def _tell(
         return
     db.session.flush()
     facts = facts_for([exchange.id])[exchange.id]
-
-    def subject(locale: str) -> str:
-        return describe(kind, facts, locale).title
-
-    def body(locale: str) -> str:
-        notice = describe(kind, facts, locale)
-        lines = "\n".join(notice.lines)
-        return f"{community.display_name(locale)}\n\n{notice.title}.\n\n{lines}"
-
+    subject, body = letter_texts(kind, facts, community.display_name)
     notifications.notify_all(
-        db.session.scalars(select(User).where(User.id.in_(told)).order_by(User.id)),
+        db.session.execute(
+            select(User.id, User.email, User.locale).where(User.id.in_(told)).order_by(User.id)
+        ).all(),
         kind,
         community=community,
         object_type="exchanges",
@@ -282,6 +305,29 @@ def _tell(
         subject=subject,
         body=body,
     )
+
+
+def letter_texts(
+    kind: str, facts: Facts, community_name: Callable[[str], str]
+) -> tuple[Callable[[str], str], Callable[[str], str]]:
+    """The subject and body of the e-mail about ``facts``, as functions of the reader's
+    language (``notifications.notify_all`` calls them with it in force); the notice is
+    rendered once per language, however many readers share it."""
+    rendered: dict[str, Notice] = {}
+
+    def notice(locale: str) -> Notice:
+        if locale not in rendered:
+            rendered[locale] = describe(kind, facts, locale)
+        return rendered[locale]
+
+    def subject(locale: str) -> str:
+        return notice(locale).title
+
+    def body(locale: str) -> str:
+        lines = "\n".join(notice(locale).lines)
+        return f"{community_name(locale)}\n\n{notice(locale).title}.\n\n{lines}"
+
+    return subject, body
 
 
 def _parties_and_recorder(exchange: Exchange, members: list[Any]) -> set[int]:

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Date, and_, func, literal, or_, select, tuple_
 from sqlalchemy.orm import aliased
 
 from timebank.extensions import db
@@ -32,14 +32,6 @@ from timebank.services.exchanges.lookups import account_of
 from timebank.services.exchanges.rows import ExchangeRow, rows_query, to_row
 from timebank.services.ledger import rules
 from timebank.services.paging import Page
-
-
-def _paginate(query, count_query, page: int, per_page: int, convert) -> Page:
-    total = db.session.scalar(count_query) or 0
-    page = max(1, min(page, max(1, math.ceil(total / per_page))))
-    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page([convert(r) for r in rows], page, per_page, total)
-
 
 # -- My hours ---------------------------------------------------------------------------
 
@@ -165,14 +157,17 @@ class StatementLine:
     description: str | None
 
 
-def running_balance():
-    """The balance after each line in the order a statement reads: by the date of the
-    service, then by posting (``Entry.balance_after`` follows posting order only, so a
-    late-recorded exchange would show a balance out of step with the lines above it)."""
-    return func.sum(Entry.delta).over(order_by=(Exchange.service_date, Entry.id))
+# A statement is paged by number up to this many entries (a member's whole history; the
+# community pot's latest 400 pages). Counting further would cost a pass over a heavy
+# account's entries on every page; the CSV download and the printable statement for
+# chosen days reach the older ones.
+STATEMENT_COUNT_CAP = 10_000
 
 
-def _statement_query(account_id: int):
+def _statement_query(account_id: int, *columns):
+    """The lines of an account's statement (each entry with its exchange, the other leg's
+    holder and the description), plus ``columns``; no order yet. The service date is the
+    entry's own copy, so the order and the seek come from ``ix_entries_account_service_date``."""
     # Aliased per call, not at import: the first alias configures every mapper.
     other = aliased(Entry)
     other_account, other_membership = aliased(Account), aliased(Membership)
@@ -182,15 +177,15 @@ def _statement_query(account_id: int):
             Entry.id,
             Entry.created_at,
             Entry.delta,
-            running_balance(),
             Exchange.id,
             Exchange.kind,
-            Exchange.service_date,
+            Entry.service_date,
             Exchange.category,
             Exchange.reverses_exchange_id,
             other_membership.member_number,
             other_user.display_name,
             ExchangeText.body,
+            *columns,
         )  # fmt: skip
         .join(Exchange, Exchange.id == Entry.exchange_id)
         .join(other, and_(other.exchange_id == Entry.exchange_id, other.account_id != account_id))
@@ -208,18 +203,55 @@ def _statement_query(account_id: int):
     )
 
 
-def _line(r) -> StatementLine:
+def _line(r, balance_after: int) -> StatementLine:
     return StatementLine(
-        r[0], r[1], r[2], r[3], r[4], r[5].value, r[6], r[7], r[8], r[9], r[10], r[11]
+        r[0], r[1], r[2], balance_after, r[3], r[4].value, r[5], r[6], r[7], r[8], r[9], r[10]
     )
+
+
+def _key():
+    """A line's place in a statement: the date of the service, then posting."""
+    return tuple_(Entry.service_date, Entry.id)
 
 
 def statement_page(account: Account, *, page: int = 1, per_page: int = 25) -> Page:
     """Every posted movement of ``account``, latest service date first (then latest
-    posted), with the running balance in that order."""
-    count = select(func.count()).select_from(Entry).where(Entry.account_id == account.id)
-    query = _statement_query(account.id).order_by(Exchange.service_date.desc(), Entry.id.desc())
-    return _paginate(query, count, page, per_page, _line)
+    posted), each with the balance after it in the order the statement reads (service
+    date, then posting). Any page costs what the first does, however long the history (the
+    community pot's too): its first line is found among the keys of
+    ``ix_entries_account_service_date`` alone, the page seeks to it, and the balance after
+    that line is the account's balance less the entries above it, summed in the same
+    statement from that index. Counted up to ``STATEMENT_COUNT_CAP`` (``Page.capped``)."""
+    keys = (
+        select(Entry.service_date, Entry.id)
+        .where(Entry.account_id == account.id)
+        .order_by(Entry.service_date.desc(), Entry.id.desc())
+    )
+    total, capped = paging.capped_count(keys, STATEMENT_COUNT_CAP)
+    page = max(1, min(page, max(1, math.ceil(total / per_page))))
+    first = paging.first_key(keys, page=page, per_page=per_page)
+    if first is None:
+        return Page([], page, per_page, total, capped)
+    top = tuple_(literal(first[0], Date()), literal(first[1]))
+    above = (
+        select(func.coalesce(func.sum(Entry.delta), 0))
+        .where(Entry.account_id == account.id, _key() > top)
+        .scalar_subquery()
+    )
+    balance = select(Account.balance - above).where(Account.id == account.id).scalar_subquery()
+    query = (
+        _statement_query(account.id, balance)
+        .where(_key() <= top)
+        .order_by(Entry.service_date.desc(), Entry.id.desc())
+        .limit(per_page)
+    )
+    rows = db.session.execute(query).all()
+    after = rows[0][-1] if rows else 0  # the balance after the page's first (latest) line
+    lines = []
+    for row in rows:
+        lines.append(_line(row, after))
+        after -= row[2]
+    return Page(lines, page, per_page, total, capped)
 
 
 def statement_count(account: Account) -> int:
@@ -232,14 +264,18 @@ def statement_count(account: Account) -> int:
 
 
 def statement_lines(account_id: int, *, batch: int = 1000) -> Iterator[StatementLine]:
-    """The whole statement of an account, by service date then posting, streamed."""
+    """The whole statement of an account, by service date then posting, streamed in the
+    order of ``ix_entries_account_service_date``, with the balance after each line counted
+    up from zero as the rows come (the same balances as the statement's pages)."""
     query = (
         _statement_query(account_id)
-        .order_by(Exchange.service_date, Entry.id)
+        .order_by(Entry.service_date, Entry.id)
         .execution_options(yield_per=batch)
     )
+    balance = 0
     for row in db.session.execute(query):
-        yield _line(row)
+        balance += row[2]
+        yield _line(row, balance)
 
 
 def record_statement_export(

@@ -125,7 +125,12 @@ def check_description(text: object, *, field: str = "description") -> str | None
 
 def check_party(membership: Any, community: Community, *, field: str) -> None:
     """An active member of ``community`` (not applying, suspended or departed)."""
-    if membership.community_id != community.id:
+    check_party_of(membership, community.id, field=field)
+
+
+def check_party_of(membership: Any, community_id: int, *, field: str) -> None:
+    """``check_party`` with the community's id (a row, or a ``Membership``)."""
+    if membership.community_id != community_id:
         raise InvalidInput(_l("This person is not a member of this community."), field=field)
     if membership.status != MembershipStatus.ACTIVE:
         raise InvalidInput(

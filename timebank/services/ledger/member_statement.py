@@ -94,7 +94,7 @@ def _lines(
     other_user = aliased(User)
     query = (
         select(
-            Exchange.service_date,
+            Entry.service_date,
             Exchange.id,
             Exchange.kind,
             Exchange.category,

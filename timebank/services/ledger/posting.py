@@ -26,7 +26,6 @@ from sqlalchemy import Date, Table, bindparam, case, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from timebank.database import changed
 from timebank.extensions import db
 from timebank.models import (
     Account,
@@ -144,7 +143,7 @@ def lock_accounts(ids: Iterable[int]) -> dict[int, Account]:
 def lock_balances(ids: Iterable[int]) -> dict[int, Any]:
     """Like ``lock_accounts`` for the posting path: locked rows (id, balance, limits), read
     without building ORM objects."""
-    rows = db.session.execute(_LOCK_BALANCES, {"ids": sorted(set(ids))}).all()
+    rows = db.session.connection().execute(_LOCK_BALANCES, {"ids": sorted(set(ids))}).all()
     return {row.id: row for row in rows}
 
 
@@ -239,13 +238,17 @@ def _cas_statement(keys: tuple[str, ...]):
 def apply_movements(
     exchange_id: int, movements: Sequence[Movement], *, now: datetime, service_date: date
 ) -> None:
-    """Relative balance updates (id order) and one entry per account; each account's last
-    exchange date follows ``service_date``. A CHECK violation here means a limit changed
+    """Relative balance updates (id order) and one entry per account, dated
+    ``service_date`` (the exchange's: statements read in that order); each account's last
+    exchange date follows it. A CHECK violation here means a limit changed
     under us: it becomes ``LimitExceeded`` (the caller rolls back)."""
     rows = []
+    # Core statements on the session's connection: the posting path is the hot path, and
+    # nothing here needs the ORM's unit of work (DESIGN.md §10).
+    connection = db.session.connection()
     try:
         for account, delta in sorted(movements, key=lambda m: m[0].id):
-            after = db.session.execute(
+            after = connection.execute(
                 _MOVE, {"account_id": account.id, "delta": delta, "day": service_date}
             ).scalar_one()
             if isinstance(account, Account):
@@ -260,9 +263,10 @@ def apply_movements(
                     "delta": delta,
                     "balance_after": after,
                     "created_at": now,
+                    "service_date": service_date,
                 }
             )
-        db.session.execute(_INSERT_ENTRIES, rows)
+        connection.execute(_INSERT_ENTRIES, rows)
         metrics_stamps.touch(exchange_id)  # cached metrics of the community go stale
     except IntegrityError as exc:
         if "balance" in str(exc.orig).lower():
@@ -286,11 +290,11 @@ def compare_and_set(
     except rules.IllegalTransition:
         raise AlreadyDecided() from None
     values = {"status": target, **(values or {})}
-    result = changed(
+    result = db.session.connection().execute(
         _cas_statement(tuple(sorted(values))),
         {"_id": exchange.id, "_expected": expected, **values},
     )
-    if result != 1:
+    if result.rowcount != 1:
         raise AlreadyDecided()
     for key, value in values.items():
         set_committed_value(exchange, key, value)

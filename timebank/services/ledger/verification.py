@@ -113,7 +113,8 @@ def _cached_balances() -> dict:
 
 def _legs() -> dict:
     """Promise 3: two legs, +m provider and −m recipient, on posted (or later reversed)
-    exchanges; none on any other; and no leg of an exchange of another community."""
+    exchanges; none on any other; no leg of an exchange of another community; and each
+    leg dated with its exchange's service date (the order statements read in)."""
     legs = (
         select(
             Entry.exchange_id,
@@ -154,6 +155,13 @@ def _legs() -> dict:
             .join(Account, Entry.account_id == Account.id)
             .join(Exchange, Exchange.id == Entry.exchange_id)
             .where(_IN_COMMUNITY, Exchange.community_id != _COMMUNITY)
+        ),
+        # Statements read an entry's copy of the service date: it is its exchange's.
+        "dated": (
+            select(func.count())
+            .select_from(Entry)
+            .join(Exchange, Exchange.id == Entry.exchange_id)
+            .where(_OF_COMMUNITY, Entry.service_date != Exchange.service_date)
         ),
     }
 
@@ -244,6 +252,7 @@ def verify_community(community: Community) -> CommunityReport:
         problems.append(f"exchange {exchange_id} ({status}) has {n or 0} wrong legs")
     checks = {
         "foreign": "entries belong to another community's exchanges",
+        "dated": "entries have a service date that is not their exchange's",
         "reversals": "reversals do not match their originals",
         "running": "entries have a balance_after that is not the running sum",
         "stale": "accounts differ from their last entry's balance_after",

@@ -15,7 +15,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from flask import current_app
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
@@ -25,6 +25,18 @@ from timebank.extensions import db
 from timebank.models import OutboxMessage, User, utcnow
 
 log = logging.getLogger(__name__)
+
+
+class Addressee(Protocol):
+    """Whom a letter is for: a ``User``, or a row with its id and address."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def email(self) -> str | None: ...
+
+
 # The address the request being served reached the site at, for installations without
 # ``PUBLIC_URL`` (development): the web layer sets it (``web.init_app``), after Flask has
 # refused any Host outside ``TRUSTED_HOSTS``, so a service needs no request for a link.
@@ -67,7 +79,7 @@ def address(path: str) -> str:
 
 
 def letter(
-    recipient: User, subject: str, body: str, *, community_id: int | None, now: datetime
+    recipient: Addressee, subject: str, body: str, *, community_id: int | None, now: datetime
 ) -> dict:
     """An outbox row for a multi-row insert (``queue`` for many at once); the recipient
     has an e-mail address. Marks the transaction as having mail to deliver."""

@@ -3,12 +3,15 @@ it (delivered after the commit by ``database.transaction``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
+from functools import cache
+from typing import Protocol, cast
 
+from babel import Locale
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 
 from timebank.database import changed
 from timebank.extensions import MAX_PAGE, db
@@ -124,33 +127,63 @@ def notify(user: User, kind: str, **options) -> None:
     notify_all([user], kind, **options)
 
 
+class Recipient(Protocol):
+    """Who a notification is for: a ``User``, or a plain row with these columns."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def email(self) -> str | None: ...
+
+    @property
+    def locale(self) -> str | None: ...
+
+
+class Where(Protocol):
+    """The community a notification is about: a ``Community``, or a row of these."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def slug(self) -> str: ...
+
+    @property
+    def locale(self) -> str: ...
+
+
 def notify_all(
-    users: Iterable[User],
+    users: Iterable[Recipient],
     kind: str,
     *,
-    community: Community | None,
+    community: Where | None,
     object_type: str | None = None,
     object_id: int | None = None,
     link: str = "",
     subject: Text | None = None,
     body: Text | None = None,
+    declined: Collection[int] | None = None,
 ) -> int:
     """``notify`` for several members at once (an approval tells both parties, a report
-    every coordinator): their e-mail preferences in one query, then one multi-row insert of
-    their notifications and one of their e-mails. Without a ``link``, the e-mail links the
-    page the inbox leads to (absolute when the site's address is known: ``mail.address``).
-    Returns how many were notified."""
+    every coordinator): their e-mail preferences in one query (none when the caller read
+    them already: ``declined``, the ids of those who turned this kind's e-mail off), then
+    one multi-row insert of their notifications and one of their e-mails, as Core
+    statements. Without a ``link``, the e-mail links the page the inbox leads to (absolute
+    when the site's address is known: ``mail.address``). Returns how many were notified."""
     assert kind in KINDS, kind
     users = list(users)
     if not users:
         return 0
-    declined = {user_id for user_id, _kind in _declined([u.id for u in users], [kind])}
+    if declined is None:
+        declined = {user_id for user_id, _kind in _declined([u.id for u in users], [kind])}
     community_id = community.id if community is not None else None
     if not link and community is not None:
         link = target_path(object_type, object_id, community.slug)
     link = mail.address(link)
     now = utcnow()
     notes, letters = [], []
+    texts: dict[str, tuple[str, str]] = {}  # by language: written once for its readers
     for user in users:
         notes.append(
             {
@@ -165,22 +198,44 @@ def notify_all(
         if user.id in declined or not user.email:
             continue
         locale = user.locale or (community.locale if community is not None else None) or "en"
-        with force_locale(locale):
-            title = _render(subject, locale) if subject is not None else str(KINDS[kind])
-            text = "\n\n".join(
-                part
-                for part in (
-                    _render(body, locale) if body is not None else title + ".",
-                    str(_l("Open Timebank to see it: %(link)s", link=link)) if link else "",
-                    str(_l("You can turn these e-mails off in your notification settings.")),
-                )
-                if part
-            )
+        if locale not in texts:
+            texts[locale] = _letter(kind, locale, link, subject, body)
+        title, text = texts[locale]
         letters.append(mail.letter(user, title, text, community_id=community_id, now=now))
-    db.session.execute(insert(Notification), notes)
+    connection = db.session.connection()
+    connection.execute(_INSERT_NOTIFICATIONS, notes)
     if letters:
-        db.session.execute(insert(OutboxMessage), letters)
+        connection.execute(_INSERT_LETTERS, letters)
     return len(notes)
+
+
+_INSERT_NOTIFICATIONS = insert(cast(Table, Notification.__table__))
+_INSERT_LETTERS = insert(cast(Table, OutboxMessage.__table__))
+
+
+def _letter(
+    kind: str, locale: str, link: str, subject: Text | None, body: Text | None
+) -> tuple[str, str]:
+    """The subject and text of the e-mail in ``locale``, rendered with it in force."""
+    with force_locale(_parsed(locale)):
+        title = _render(subject, locale) if subject is not None else str(KINDS[kind])
+        text = "\n\n".join(
+            part
+            for part in (
+                _render(body, locale) if body is not None else title + ".",
+                str(_l("Open Timebank to see it: %(link)s", link=link)) if link else "",
+                str(_l("You can turn these e-mails off in your notification settings.")),
+            )
+            if part
+        )
+    return title, text
+
+
+@cache
+def _parsed(locale: str) -> Locale:
+    """``force_locale`` parses a language's name on every call (a look at the disk for its
+    data); a parsed ``Locale`` is used as it is."""
+    return Locale.parse(locale)
 
 
 def _render(text: Text, locale: str) -> str:
