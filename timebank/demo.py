@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from timebank.demo_neighbourhood import load_demo_companionship, load_demo_listings
+from timebank.demo_visits import load_demo_visits
 from timebank.extensions import db
 from timebank.models import Community, Membership, Role, User
 from timebank.models.base import utcnow
@@ -85,6 +86,7 @@ def load_demo() -> str:
     posted = load_history(community, admin=admin, coordinator=coordinator, members=members)
     load_demo_listings(community)
     load_demo_companionship(community, coordinator)
+    load_demo_visits(community, coordinator)
     load_console_demo(community, coordinator=coordinator, members=members)
     return (
         f"Demo community /c/{DEMO_SLUG}/ loaded: {len(MEMBERS) + 2} members, "
