@@ -157,7 +157,7 @@ class ScheduleForm(Form):
         validators=[InputRequired(message=_l("Choose a day of the week."))],
     )
     weekday2 = SelectField(
-        _l("Second day of the visits (twice a week only)"),
+        _l("Second day of the visits"),
         coerce=_weekday,
         choices=options([("", _l("Choose a day"))] + list(enumerate(schedule.WEEKDAY_LABELS))),
         validate_choice=False,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import lazy_gettext as _l
 
 from timebank.extensions import db
@@ -52,7 +52,13 @@ def _check_day(arrangement: Arrangement, slot: schedule.Slot, to: date | None, w
     limit = volunteer_limit() if who == "volunteer" else MAX_DAYS
     if abs((to - slot.planned_on).days) > limit:
         raise InvalidInput(
-            _l("Move the visit by at most %(n)d days from its planned day.", n=limit),
+            local_digits(
+                ngettext(
+                    "Move the visit by at most %(num)d day from its planned day.",
+                    "Move the visit by at most %(num)d days from its planned day.",
+                    limit,
+                )
+            ),
             field="to",
         )
     taken = schedule.slots(arrangement, to, to)
@@ -129,4 +135,10 @@ def move(
 def limits_text(arrangement: Arrangement, actor: User) -> object:
     """The limit that applies to ``actor``, for the form's hint."""
     days = volunteer_limit() if _party(actor, arrangement) == "volunteer" else MAX_DAYS
-    return _l("You can move a visit by up to %(n)d days from its planned day.", n=days)
+    return local_digits(
+        ngettext(
+            "You can move a visit by up to %(num)d day from its planned day.",
+            "You can move a visit by up to %(num)d days from its planned day.",
+            days,
+        )
+    )
