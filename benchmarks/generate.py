@@ -6,10 +6,11 @@ One community migrated with ``flask db upgrade`` and filled in bulk: members (fi
 coordinators) with profiles in Arabic and English, listings with categories, posted
 exchanges spread over three years (skewed: a few members do much of the giving) with two
 entries each (running ``balance_after``), cached balances and each account's last exchange
-date, an audit event per exchange, notifications, conversations with messages and
-companionship requests. SQLite: ``executemany`` in large batches with ``synchronous=OFF``;
-PostgreSQL: ``COPY`` through psycopg. ``ANALYZE`` at the end, then ``verify-ledger``'s
-checks (timed on their own).
+date, an audit event per exchange, notifications, conversations with messages,
+companionship requests and 3,000 arrangements with visits (``benchmarks.care``).
+SQLite: ``executemany`` in large batches with ``synchronous=OFF``; PostgreSQL: ``COPY``
+through psycopg. ``ANALYZE`` at the end, then ``verify-ledger``'s checks (timed on their
+own).
 
 The URL is a SQLAlchemy URL (default: a SQLite file under ``TIMEBANK_BENCH_DIR`` or /tmp).
 Prints one JSON line: the URL, row counts, seconds to generate and to verify."""
@@ -26,6 +27,8 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+from benchmarks import care
 
 SECRET = "benchmark-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 END = date(2026, 11, 26)
@@ -350,6 +353,7 @@ def generate(url: str, members: int, exchanges: int, verify: bool = True) -> dic
     _people(w, community_id, members, rng)
     _ledger(w, community_id, members, exchanges, rng)
     _community_life(w, community_id, members, rng)
+    care.write(w, community_id, members, FIRST)  # 3,000 arrangements (issue 19)
     w.finish()
     result = {"url": url, "members": members, "exchanges": exchanges, "rows": w.counts,
               "generation_s": round(time.perf_counter() - started, 1),
