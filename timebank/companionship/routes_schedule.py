@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -60,7 +60,9 @@ def missed(community: Community) -> str:
     return render_template(
         "companionship/missed.html",
         community=community,
-        planned=escalation.follow_ups(community.id),
+        page=escalation.follow_ups_page(
+            community.id, page=web.page_number(), per_page=current_app.config["PER_PAGE"]
+        ),
         weekdays=schedule.WEEKDAY_LABELS,
     )
 

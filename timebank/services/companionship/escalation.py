@@ -20,7 +20,9 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from timebank.database import changed
 from timebank.extensions import db
@@ -28,7 +30,9 @@ from timebank.i18n import local_digits
 from timebank.models import (
     Arrangement,
     ArrangementStatus,
+    CompanionshipRequest,
     Exchange,
+    Membership,
     PlannedStatus,
     PlannedVisit,
     Visit,
@@ -240,21 +244,36 @@ def escalate(arrangement_id: int, now: datetime | None = None) -> Summary:
     return summary
 
 
-def follow_ups(community_id: int, *, limit: int = 100) -> list[PlannedVisit]:
+def follow_ups_query(community_id: int):
     """The planned visits of the community's arrangements on which a step was taken, the
-    most recent first (the care dashboard's list)."""
-    return list(
-        db.session.scalars(
-            select(PlannedVisit)
-            .join(Arrangement, Arrangement.id == PlannedVisit.arrangement_id)
-            .where(
-                Arrangement.community_id == community_id,
-                PlannedVisit.reminded_at.is_not(None) | PlannedVisit.offered_at.is_not(None),
-            )
-            .order_by(PlannedVisit.planned_on.desc(), PlannedVisit.id.desc())
-            .limit(limit)
+    most recent first, with the names each row shows loaded in the same query."""
+    arrangement = joinedload(PlannedVisit.arrangement)
+    return (
+        select(PlannedVisit)
+        .join(Arrangement, Arrangement.id == PlannedVisit.arrangement_id)
+        .options(
+            arrangement.joinedload(Arrangement.volunteer).joinedload(Membership.user),
+            arrangement.joinedload(Arrangement.request)
+            .joinedload(CompanionshipRequest.recipient)
+            .joinedload(Membership.user),
         )
+        .where(
+            Arrangement.community_id == community_id,
+            PlannedVisit.reminded_at.is_not(None) | PlannedVisit.offered_at.is_not(None),
+        )
+        .order_by(PlannedVisit.planned_on.desc(), PlannedVisit.id.desc())
     )
+
+
+def follow_ups(community_id: int, *, limit: int = 100) -> list[PlannedVisit]:
+    """The first ``limit`` of ``follow_ups_query`` (the care dashboard's list)."""
+    return list(db.session.scalars(follow_ups_query(community_id).limit(limit)).unique())
+
+
+def follow_ups_page(community_id: int, *, page: int, per_page: int) -> Pagination:
+    """One page of ``follow_ups_query`` (the missed-visits page)."""
+    return db.paginate(follow_ups_query(community_id), page=page, per_page=per_page,
+                       error_out=False)  # fmt: skip
 
 
 def planned_of(arrangement: Arrangement, *, limit: int = 12) -> list[PlannedVisit]:
