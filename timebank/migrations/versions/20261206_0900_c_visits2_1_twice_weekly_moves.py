@@ -53,9 +53,9 @@ def _check(values_from: tuple[str, ...], values_to: tuple[str, ...]) -> None:
     if op.get_bind().dialect.name == "sqlite":
         _sqlite_check(values_from, values_to)
     else:
-        op.drop_constraint(CHECK, "companionship_requests", type_="check")
+        op.drop_constraint(op.f(CHECK), "companionship_requests", type_="check")
         op.create_check_constraint(
-            CHECK, "companionship_requests", f"frequency IN ({_values(values_to)})"
+            op.f(CHECK), "companionship_requests", f"frequency IN ({_values(values_to)})"
         )
 
 
