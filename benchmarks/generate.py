@@ -89,7 +89,7 @@ def generate(url: str, members: int, exchanges: int, communities: int = 1,
              verify: bool = True) -> dict:  # fmt: skip
     from flask_migrate import upgrade
 
-    from benchmarks import generate_codesign, history, population
+    from benchmarks import care, generate_codesign, history, population
     from benchmarks.bulkload import Loader
 
     app = make_app(url)
@@ -108,6 +108,7 @@ def generate(url: str, members: int, exchanges: int, communities: int = 1,
         ("companionship_s", lambda: population.companionship(w, clock, places, rng)),
         ("ledger_s", lambda: history.exchanges(w, clock, places, exchanges, rng)),
         ("life_s", lambda: population.community_life(w, clock, places, rng)),
+        ("care_s", lambda: care.write(w, places[0].id, places[0].size, places[0].first)),
         (
             "codesign_s",
             lambda: generate_codesign.write(

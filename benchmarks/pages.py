@@ -63,6 +63,15 @@ COORDINATOR_AREAS = (
     "codesign.adopt",
     "codesign.record",
     "codesign.edit",
+    # Issue 19: the planned visits not logged, and one arrangement's pages as a coordinator.
+    "companionship.missed",
+    "companionship.arrangement",
+    "companionship.log_visit",
+    "companionship.end",
+    "companionship.edit_schedule",
+    "companionship.stand_in",
+    "companionship.skip_visit",
+    "companionship.move_visit",
 )
 DEEP = {
     "exchanges.statement",
@@ -113,9 +122,10 @@ def _values(app) -> dict[str, Any]:
                 f"OR other_id = {member}"
             ),
             "request_id": one("SELECT min(id) FROM companionship_requests"),
+            "arrangement_id": one("SELECT min(id) FROM companionship_arrangements"),
+            "planned_id": one("SELECT min(id) FROM companionship_planned_visits"),
             "category_id": one("SELECT min(id) FROM categories"),
             "community_id": one("SELECT min(id) FROM communities"),
-            "arrangement_id": one("SELECT min(id) FROM companionship_arrangements"),
             # The co-design board (issue 19): the proposal with the most comments.
             "proposal_id": one("SELECT max(proposal_id) FROM codesign_comments"),
         }

@@ -56,8 +56,12 @@ class Config:
     TWO_FACTOR_REMEMBER_DAYS = 30
     TWO_FACTOR_REQUIRED_FOR_SITE_ADMINS = False
     # Companionship (issue 19): a recipient is "possibly isolated" when the gap since the
-    # last visit exceeds the agreed interval (weekly 7 days, ...) by this many days.
+    # last visit exceeds the agreed interval (weekly 7 days, ...) by this many days (the care
+    # dashboard and the metrics figure "Possibly isolated").
     COMPANIONSHIP_ISOLATION_MARGIN_DAYS = 3
+    # How many days from its planned day a volunteer may move a visit (coordinators and the
+    # visited member: up to four weeks).
+    COMPANIONSHIP_VOLUNTEER_MOVE_DAYS = 2
     RATELIMIT_STORAGE_URL = "memory://"
     RATELIMIT_ENABLED = True
     # Limited responses say how many requests remain; a 429 says when to retry (Retry-After).

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from timebank.demo_codesign import load_demo_codesign
 from timebank.demo_neighbourhood import load_demo_companionship, load_demo_listings
+from timebank.demo_visits import load_demo_visits
 from timebank.extensions import db
 from timebank.models import Community, Membership, Role, User
 from timebank.models.base import utcnow
@@ -87,6 +88,7 @@ def load_demo() -> str:
     posted = load_history(community, admin=admin, coordinator=coordinator, members=members)
     load_demo_listings(community)
     load_demo_companionship(community, coordinator)
+    load_demo_visits(community, coordinator)
     load_console_demo(community, coordinator=coordinator, members=members)
     load_demo_codesign(community, admin=admin, coordinator=coordinator, members=members)
     return (

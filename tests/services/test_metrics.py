@@ -72,11 +72,12 @@ def test_concentration(q1):
 
 
 def test_inclusion(q1):
-    """Companionship: 240 minutes to C and D; C's last visit (6 Feb) is more than 30 days
-    before 31 March: isolated. No exchange in 60 days: K, K2, G and A (last 25 Jan); in 90
+    """Companionship: 240 minutes to C and D; with no arrangement there is no agreed
+    interval, so nobody is counted as possibly isolated (the care dashboard's rule, see
+    test_visit_isolation.py). No exchange in 60 days: K, K2, G and A (last 25 Jan); in 90
     days: K, K2, G."""
     i = q1.inclusion
-    assert (i.companionship_minutes, i.companionship_recipients, i.isolated) == (240, 2, 1)
+    assert (i.companionship_minutes, i.companionship_recipients, i.isolated) == (240, 2, 0)
     assert (i.no_exchange_60, i.no_exchange_90) == (4, 3)
 
 

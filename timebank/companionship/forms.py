@@ -156,6 +156,12 @@ class ScheduleForm(Form):
         validate_choice=False,
         validators=[InputRequired(message=_l("Choose a day of the week."))],
     )
+    weekday2 = SelectField(
+        _l("Second day of the visits"),
+        coerce=_weekday,
+        choices=options([("", _l("Choose a day"))] + list(enumerate(schedule.WEEKDAY_LABELS))),
+        validate_choice=False,
+    )
     at = TimeField(
         _l("Time of the visits"),
         description=_l("In the community's time zone."),
@@ -169,6 +175,20 @@ class SkipForm(Form):
     day = SelectField(_l("Which visit?"), validate_choice=False, choices=[])
     reason = TextAreaField(
         _l("Why is it skipped?"),
+        validators=[Length(max=schedule.MAX_REASON), NoControlCharacters(multiline=True)],
+    )
+
+
+class MoveForm(Form):
+    """Move one planned visit to another day, with a reason (issue 19)."""
+
+    day = SelectField(_l("Which visit?"), validate_choice=False, choices=[])
+    to = DateField(
+        _l("New day"), validators=[InputRequired(message=_l("Enter the new day of the visit."))]
+    )
+    reason = TextAreaField(
+        _l("Why is it moved?"),
+        description=_l("The other party sees this with the new day."),
         validators=[Length(max=schedule.MAX_REASON), NoControlCharacters(multiline=True)],
     )
 

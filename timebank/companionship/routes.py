@@ -206,7 +206,7 @@ def arrangement(community: Community, arrangement_id: int) -> str:
         coordinator=_is_coordinator(community),
         can_log=permissions.can_log_visit(web.actor(), found),
         can_schedule=permissions.can_edit_schedule(web.actor(), found),
-        next_visits=schedule.next_visits(found),
+        next_visits=schedule.upcoming(found),
         planned=escalation.planned_of(found),
         weekdays=schedule.WEEKDAY_LABELS,
         form=ConfirmForm(),

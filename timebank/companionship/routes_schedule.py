@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from timebank import web
 from timebank.access import community_required
 from timebank.companionship import bp
-from timebank.companionship.forms import ScheduleForm, SkipForm, VisitForm
+from timebank.companionship.forms import MoveForm, ScheduleForm, SkipForm, VisitForm
 from timebank.forms import ConfirmForm, new_key
 from timebank.i18n import format_when
 from timebank.models import Community, PlannedVisit
 from timebank.services import permissions
-from timebank.services.companionship import escalation, queries, schedule, standin
+from timebank.services.companionship import escalation, moves, queries, schedule, standin
 from timebank.services.companionship import requests as companionship
 
 
@@ -31,9 +31,14 @@ def edit_schedule(community: Community, arrangement_id: int) -> ResponseReturnVa
     form = ScheduleForm()
     if request.method == "GET" and found.visit_weekday is not None:
         form.weekday.data, form.at.data = found.visit_weekday, found.visit_time
+        form.weekday2.data = found.visit_weekday2
     if form.validate_on_submit() and web.run(
         lambda: schedule.set_schedule(
-            found, actor=web.actor(), weekday=form.weekday.data, at=form.at.data
+            found,
+            actor=web.actor(),
+            weekday=form.weekday.data,
+            at=form.at.data,
+            weekday2=form.weekday2.data,
         ),
         form=form,
         success=_("The visit day and time are saved."),
@@ -41,7 +46,11 @@ def edit_schedule(community: Community, arrangement_id: int) -> ResponseReturnVa
         return redirect(back)
     status = 400 if request.method == "POST" else 200
     return render_template(
-        "companionship/schedule.html", community=community, arrangement=found, form=form
+        "companionship/schedule.html",
+        community=community,
+        arrangement=found,
+        form=form,
+        twice=found.request.frequency == "twice_weekly",
     ), status
 
 
@@ -51,7 +60,9 @@ def missed(community: Community) -> str:
     return render_template(
         "companionship/missed.html",
         community=community,
-        planned=escalation.follow_ups(community.id),
+        page=escalation.follow_ups_page(
+            community.id, page=web.page_number(), per_page=current_app.config["PER_PAGE"]
+        ),
         weekdays=schedule.WEEKDAY_LABELS,
     )
 
@@ -124,9 +135,7 @@ def skip_visit(community: Community, arrangement_id: int) -> ResponseReturnValue
     found = queries.arrangement_for(community, arrangement_id, web.actor()) or abort(404)
     back = url_for("companionship.arrangement", slug=community.slug, arrangement_id=found.id)
     form = SkipForm()
-    form.day.choices = [
-        (d.isoformat(), format_when(d, "full")) for d in schedule.next_visits(found)
-    ]
+    form.day.choices = _visit_choices(found)
     if form.validate_on_submit() and web.run(
         lambda: schedule.skip(
             found, _day(form.day.data), actor=web.actor(), reason=form.reason.data
@@ -139,3 +148,31 @@ def skip_visit(community: Community, arrangement_id: int) -> ResponseReturnValue
     return render_template(
         "companionship/skip.html", community=community, arrangement=found, form=form
     ), status
+
+
+def _visit_choices(found) -> list[tuple[str, str]]:
+    """The coming visits: the planned date as value, the day it happens as label."""
+    return [(s.planned_on.isoformat(), format_when(s.on, "full")) for s in schedule.upcoming(found)]
+
+
+@bp.route("/arrangements/<int:arrangement_id>/move", methods=["GET", "POST"])
+@community_required("member")
+def move_visit(community: Community, arrangement_id: int) -> ResponseReturnValue:
+    found = queries.arrangement_for(community, arrangement_id, web.actor()) or abort(404)
+    back = url_for("companionship.arrangement", slug=community.slug, arrangement_id=found.id)
+    form = MoveForm()
+    form.day.choices = _visit_choices(found)
+    if form.validate_on_submit() and web.run(
+        lambda: moves.move(
+            found, _day(form.day.data), actor=web.actor(), to=form.to.data,
+            reason=form.reason.data,
+        ),
+        form=form,
+        success=_("The visit is moved. The other party is told."),
+    ):  # fmt: skip
+        return redirect(back)
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "companionship/move.html", community=community, arrangement=found, form=form,
+        limit=moves.limits_text(found, web.actor()),
+    ), status  # fmt: skip

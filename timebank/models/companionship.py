@@ -55,6 +55,7 @@ class Frequency(enum.StrEnum):
     WEEKLY = "weekly"
     FORTNIGHTLY = "fortnightly"
     MONTHLY = "monthly"
+    TWICE_WEEKLY = "twice_weekly"  # on two agreed days of the week (issue 19)
 
 
 class RequestStatus(enum.StrEnum):
@@ -160,6 +161,8 @@ class Arrangement(Base):
     # time zone (issue 19); NULL until agreed.
     visit_weekday: Mapped[int | None] = mapped_column(SmallInteger)
     visit_time: Mapped[time | None] = mapped_column(Time)
+    # The second agreed day of a twice-weekly arrangement (NULL for every other frequency).
+    visit_weekday2: Mapped[int | None] = mapped_column(SmallInteger)
     schedule_from: Mapped[date | None] = mapped_column(Date)
 
     request: Mapped[CompanionshipRequest] = relationship()
@@ -205,6 +208,10 @@ class PlannedVisit(Base):
         enum_type(PlannedStatus, "planned_visit_status"), default=PlannedStatus.PLANNED
     )
     reason: Mapped[str | None] = mapped_column(Text)  # erasable
+    # A visit moved to another day (issue 19): the escalation follows ``moved_to``; the
+    # reason is shown to the other party with who moved it.
+    moved_to: Mapped[date | None] = mapped_column(Date)
+    moved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("companionship_visits.id"))
     reminded_at: Mapped[datetime | None]
     offered_at: Mapped[datetime | None]
@@ -214,8 +221,14 @@ class PlannedVisit(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     arrangement: Mapped[Arrangement] = relationship()
+    moved_by: Mapped[User | None] = relationship()
 
     __table_args__ = (UniqueConstraint("arrangement_id", "planned_on"),)
+
+    @property
+    def on(self) -> date:
+        """The day the visit happens: the moved day, else the planned one."""
+        return self.moved_to or self.planned_on
 
 
 class VisitFeed(Base):

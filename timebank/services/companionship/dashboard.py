@@ -6,16 +6,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import func, select
 
 from timebank.extensions import db
 from timebank.models import (
     Arrangement,
     ArrangementStatus,
     Community,
-    CompanionshipRequest,
     PlannedStatus,
     PlannedVisit,
     Report,
@@ -24,28 +22,9 @@ from timebank.models import (
     utcnow,
 )
 from timebank.services.community.dashboard import Count
-from timebank.services.companionship import safeguarding, schedule
+from timebank.services.companionship import isolation, safeguarding
 
 CONCERN_DAYS = 30
-
-
-def isolated_condition(now):
-    """Active arrangements whose gap since the last visit (or since the match, before any)
-    exceeds the agreed interval by the configured margin (issue 19); one-off ones never."""
-    margin = int(current_app.config.get("COMPANIONSHIP_ISOLATION_MARGIN_DAYS", 3))
-    per_frequency = []
-    for frequency, days in schedule.INTERVAL_DAYS.items():
-        since = now - timedelta(days=days + margin)
-        per_frequency.append(
-            and_(
-                CompanionshipRequest.frequency == frequency,
-                func.coalesce(Arrangement.confirmed_at, Arrangement.created_at) < since,
-                ~exists().where(
-                    and_(Visit.arrangement_id == Arrangement.id, Visit.created_at >= since)
-                ),
-            )
-        )
-    return and_(Arrangement.status == ArrangementStatus.ACTIVE, or_(*per_frequency))
 
 
 def counts(community: Community) -> list[Count]:
@@ -64,11 +43,7 @@ def counts(community: Community) -> list[Count]:
         )
     )
     expiring = len(safeguarding.expiring_checks(community, today=today))
-    isolated = db.session.scalar(
-        select(func.count(Arrangement.id))
-        .join(CompanionshipRequest, CompanionshipRequest.id == Arrangement.request_id)
-        .where(Arrangement.community_id == community.id, isolated_condition(now))
-    )
+    isolated = isolation.isolated_count(community.id, now)
     missed = db.session.scalar(
         select(func.count(PlannedVisit.id))
         .join(Arrangement, Arrangement.id == PlannedVisit.arrangement_id)

@@ -10,7 +10,8 @@ arrangement with no visit logged for it, step by step after the planned time:
 Each step stores its time on the planned visit and is taken with a compare-and-set, so a
 second run (or two at once) notifies nobody twice. A visit logged between the planned
 date and the next one closes the escalation. A planned visit inside a volunteer's declared
-absence goes straight to the stand-in step."""
+absence goes straight to the stand-in step. A visit moved to another day (``moves``) is
+escalated from its new day."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from timebank.database import changed
 from timebank.extensions import db
@@ -27,7 +30,9 @@ from timebank.i18n import local_digits
 from timebank.models import (
     Arrangement,
     ArrangementStatus,
+    CompanionshipRequest,
     Exchange,
+    Membership,
     PlannedStatus,
     PlannedVisit,
     Visit,
@@ -70,16 +75,18 @@ def planned_visit(arrangement: Arrangement, day: date) -> PlannedVisit:
     return found
 
 
-def logged_visit(arrangement: Arrangement, day: date) -> Visit | None:
-    """A visit of ``arrangement`` served from ``day`` up to the next planned date."""
+def logged_visit(arrangement: Arrangement, day: date, until: date | None = None) -> Visit | None:
+    """A visit of ``arrangement`` served from ``day`` up to (not including) ``until``, the
+    next visit's day (by default the agreed interval later)."""
     interval = schedule.INTERVAL_DAYS.get(arrangement.request.frequency, 7)
+    until = until or day + timedelta(days=interval)
     return db.session.scalar(
         select(Visit)
         .join(Exchange, Exchange.id == Visit.exchange_id)
         .where(
             Visit.arrangement_id == arrangement.id,
             Exchange.service_date >= day,
-            Exchange.service_date < day + timedelta(days=interval),
+            Exchange.service_date < until,
         )
         .order_by(Visit.id)
         .limit(1)
@@ -109,7 +116,7 @@ def _link_kwargs(arrangement: Arrangement) -> dict:
 
 
 def _remind(arrangement: Arrangement, planned: PlannedVisit) -> None:
-    day = planned.planned_on
+    day = planned.on
     notifications.notify(
         arrangement.volunteer.user,
         "visit_missed",
@@ -136,7 +143,7 @@ def stand_ins(arrangement: Arrangement) -> list:
 
 
 def _offer(arrangement: Arrangement, planned: PlannedVisit) -> int:
-    day = planned.planned_on
+    day = planned.on
     users = [m.user for m in stand_ins(arrangement)]
     community = arrangement.request.recipient.community
     return notifications.notify_all(
@@ -157,7 +164,7 @@ def _offer(arrangement: Arrangement, planned: PlannedVisit) -> int:
 
 
 def _alert(arrangement: Arrangement, planned: PlannedVisit) -> None:
-    day = planned.planned_on
+    day = planned.on
     notifications.notify_coordinators(
         arrangement.request.recipient.community,
         "visit_unattended",
@@ -182,15 +189,22 @@ def escalate_one(arrangement: Arrangement, now: datetime, summary: Summary) -> N
     today = schedule.local_today(now)
     start = today - timedelta(days=LOOK_BACK_DAYS)
     ahead = today + timedelta(days=ABSENCE_AHEAD_DAYS)
-    for day in schedule.planned_dates(arrangement, start, ahead):
+    # A little further, to know the day of the visit after each one.
+    found = schedule.slots(arrangement, start, ahead + timedelta(days=40))
+    held = [s for s in found if not s.skipped]
+    for slot in found:
+        day = slot.on
+        if day > ahead:
+            break
         elapsed = now - schedule.moment(arrangement, day)
         absent = _absent(arrangement, day)
         if elapsed < REMIND_AFTER and not absent:
             continue
-        planned = planned_visit(arrangement, day)
+        planned = slot.stored or planned_visit(arrangement, slot.planned_on)
         if planned.status != PlannedStatus.PLANNED:
             continue
-        visit = logged_visit(arrangement, day)
+        after = next((s.on for s in held if s.on > day), None)
+        visit = logged_visit(arrangement, day, after)
         if visit is not None:
             planned.status, planned.visit_id = PlannedStatus.DONE, visit.id
             summary.closed += 1
@@ -230,21 +244,36 @@ def escalate(arrangement_id: int, now: datetime | None = None) -> Summary:
     return summary
 
 
-def follow_ups(community_id: int, *, limit: int = 100) -> list[PlannedVisit]:
+def follow_ups_query(community_id: int):
     """The planned visits of the community's arrangements on which a step was taken, the
-    most recent first (the care dashboard's list)."""
-    return list(
-        db.session.scalars(
-            select(PlannedVisit)
-            .join(Arrangement, Arrangement.id == PlannedVisit.arrangement_id)
-            .where(
-                Arrangement.community_id == community_id,
-                PlannedVisit.reminded_at.is_not(None) | PlannedVisit.offered_at.is_not(None),
-            )
-            .order_by(PlannedVisit.planned_on.desc(), PlannedVisit.id.desc())
-            .limit(limit)
+    most recent first, with the names each row shows loaded in the same query."""
+    arrangement = joinedload(PlannedVisit.arrangement)
+    return (
+        select(PlannedVisit)
+        .join(Arrangement, Arrangement.id == PlannedVisit.arrangement_id)
+        .options(
+            arrangement.joinedload(Arrangement.volunteer).joinedload(Membership.user),
+            arrangement.joinedload(Arrangement.request)
+            .joinedload(CompanionshipRequest.recipient)
+            .joinedload(Membership.user),
         )
+        .where(
+            Arrangement.community_id == community_id,
+            PlannedVisit.reminded_at.is_not(None) | PlannedVisit.offered_at.is_not(None),
+        )
+        .order_by(PlannedVisit.planned_on.desc(), PlannedVisit.id.desc())
     )
+
+
+def follow_ups(community_id: int, *, limit: int = 100) -> list[PlannedVisit]:
+    """The first ``limit`` of ``follow_ups_query`` (the care dashboard's list)."""
+    return list(db.session.scalars(follow_ups_query(community_id).limit(limit)).unique())
+
+
+def follow_ups_page(community_id: int, *, page: int, per_page: int) -> Pagination:
+    """One page of ``follow_ups_query`` (the missed-visits page)."""
+    return db.paginate(follow_ups_query(community_id), page=page, per_page=per_page,
+                       error_out=False)  # fmt: skip
 
 
 def planned_of(arrangement: Arrangement, *, limit: int = 12) -> list[PlannedVisit]:

@@ -114,10 +114,13 @@ def calendar(membership: Membership, *, now: datetime | None = None) -> bytes:
                 _l("%(kind)s with %(name)s", kind=KIND_LABELS[arrangement.request.kind], name=name)
             )
             start, end = today - timedelta(days=7), today + timedelta(days=HORIZON_DAYS)
-            for day in schedule.planned_dates(arrangement, start, end):
-                begins = schedule.moment(arrangement, day).astimezone(schedule.zone())
+            for slot in schedule.slots(arrangement, start, end):
+                if slot.skipped:
+                    continue
+                begins = schedule.moment(arrangement, slot.on).astimezone(schedule.zone())
                 event = Event()
-                event.add("uid", f"visit-{arrangement.id}-{day.isoformat()}@timebank")
+                # Named by the planned date: a moved visit keeps its calendar entry.
+                event.add("uid", f"visit-{arrangement.id}-{slot.planned_on.isoformat()}@timebank")
                 event.add("dtstamp", now)
                 event.add("dtstart", begins)
                 event.add("dtend", begins + VISIT_LENGTH)

@@ -90,8 +90,13 @@ def erase(user: User, ids: list[int]) -> None:
         .where(or_(Visit.logged_by_id == user.id, Visit.arrangement_id.in_(about_them)))
         .values(concern_note=None),
         update(SafeguardingCheck).where(SafeguardingCheck.membership_id.in_(ids)).values(note=None),
-        # Issue 19: reasons for skipped visits; the secret calendar address stops working.
-        update(PlannedVisit).where(PlannedVisit.arrangement_id.in_(about_them)).values(reason=None),
+        # Issue 19: reasons for skipped and moved visits (also those the member wrote about
+        # another's visit); the secret calendar address stops working.
+        update(PlannedVisit)
+        .where(
+            or_(PlannedVisit.arrangement_id.in_(about_them), PlannedVisit.moved_by_id == user.id)
+        )
+        .values(reason=None),
         delete(VisitFeed).where(VisitFeed.membership_id.in_(ids)),
     )
     for statement in statements:

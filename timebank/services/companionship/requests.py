@@ -53,6 +53,7 @@ KIND_LABELS = {
 }
 FREQUENCY_LABELS = {
     Frequency.ONCE: _l("Once"),
+    Frequency.TWICE_WEEKLY: _l("Twice a week"),
     Frequency.WEEKLY: _l("Every week"),
     Frequency.FORTNIGHTLY: _l("Every two weeks"),
     Frequency.MONTHLY: _l("Every month"),

@@ -1,18 +1,20 @@
 """Visit schedules (issue 19): an arrangement's agreed day and time, with its frequency,
 gives real visit dates, in the community's time zone (``BABEL_DEFAULT_TIMEZONE``).
 
-Weekly: every agreed weekday from the schedule's start; fortnightly: every other one;
-monthly: the first agreed weekday of each month; once: the first agreed weekday only. A
-planned date that was skipped is left out of the next visits."""
+Weekly: every agreed weekday from the schedule's start; twice weekly: every one of the two
+agreed weekdays; fortnightly: every other one; monthly: the first agreed weekday of each
+month; once: the first agreed weekday only. A planned date that was skipped is left out of
+the next visits; one that was moved (``moves``) takes place on its new day."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from timebank.extensions import db
 from timebank.models import (
@@ -27,8 +29,14 @@ from timebank.models import (
 from timebank.services import audit, permissions
 from timebank.services.exceptions import InvalidInput, NotAllowed
 
-# The agreed interval between visits, in days (isolation follows it).
-INTERVAL_DAYS = {Frequency.WEEKLY: 7, Frequency.FORTNIGHTLY: 14, Frequency.MONTHLY: 31}
+# The agreed interval between visits, in days (isolation follows it): twice a week is half
+# a week, rounded up.
+INTERVAL_DAYS = {
+    Frequency.TWICE_WEEKLY: 4,
+    Frequency.WEEKLY: 7,
+    Frequency.FORTNIGHTLY: 14,
+    Frequency.MONTHLY: 31,
+}
 WEEKDAY_LABELS = (
     _l("Monday"),
     _l("Tuesday"),
@@ -59,6 +67,15 @@ def is_scheduled(arrangement: Arrangement) -> bool:
     return arrangement.visit_weekday is not None and arrangement.schedule_from is not None
 
 
+def weekdays(arrangement: Arrangement) -> list[int]:
+    """The agreed weekdays: two for a twice-weekly arrangement (when both are agreed)."""
+    days = [] if arrangement.visit_weekday is None else [arrangement.visit_weekday]
+    second = arrangement.visit_weekday2
+    if arrangement.request.frequency == Frequency.TWICE_WEEKLY and second is not None:
+        days.append(second)
+    return days
+
+
 def _first_on_or_after(day: date, weekday: int) -> date:
     return day + timedelta(days=(weekday - day.weekday()) % 7)
 
@@ -82,7 +99,16 @@ def planned_dates(arrangement: Arrangement, start: date, end: date) -> list[date
                 found.append(day)
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
         return found
-    step = INTERVAL_DAYS[frequency]
+    if frequency == Frequency.TWICE_WEEKLY:
+        found = []
+        for agreed in weekdays(arrangement):
+            found += _every(_first_on_or_after(origin, agreed), 7, start, end)
+        return sorted(found)
+    return _every(first, INTERVAL_DAYS[frequency], start, end)
+
+
+def _every(first: date, step: int, start: date, end: date) -> list[date]:
+    """``first`` and every ``step`` days after it, from ``start`` to ``end``."""
     day = first
     if start > first:
         day = first + timedelta(days=-(-(start - first).days // step) * step)
@@ -93,36 +119,89 @@ def planned_dates(arrangement: Arrangement, start: date, end: date) -> list[date
     return found
 
 
-def next_visits(arrangement: Arrangement, *, today: date | None = None) -> list[date]:
-    """The next planned visits, from today on, without those skipped."""
+@dataclass(frozen=True)
+class Slot:
+    """One visit of the schedule: its planned date, the day it happens (moved or not) and
+    its stored row, if any (moved, skipped or escalated)."""
+
+    planned_on: date
+    on: date
+    stored: PlannedVisit | None
+
+    @property
+    def skipped(self) -> bool:
+        return self.stored is not None and self.stored.status == PlannedStatus.SKIPPED
+
+
+def slots(arrangement: Arrangement, start: date, end: date) -> list[Slot]:
+    """The visits happening from ``start`` to ``end``, by the day they happen: planned
+    dates not moved out of the range, and visits moved into it. Two queries at most."""
+    if not is_scheduled(arrangement):
+        return []
+    stored = {
+        p.planned_on: p
+        for p in db.session.scalars(
+            select(PlannedVisit).where(
+                PlannedVisit.arrangement_id == arrangement.id,
+                or_(
+                    PlannedVisit.planned_on.between(start, end),
+                    and_(
+                        PlannedVisit.moved_to.between(start, end),
+                        PlannedVisit.planned_on >= arrangement.schedule_from,
+                    ),
+                ),
+            )
+        )
+    }
+    found = {}
+    for day in planned_dates(arrangement, start, end):
+        row = stored.get(day)
+        found[day] = Slot(day, row.on if row else day, row)
+    for day, row in stored.items():
+        if day not in found and row.moved_to is not None and planned_dates(arrangement, day, day):
+            found[day] = Slot(day, row.moved_to, row)
+    within = [s for s in found.values() if start <= s.on <= end]
+    return sorted(within, key=lambda s: (s.on, s.planned_on))
+
+
+def upcoming(arrangement: Arrangement, *, today: date | None = None) -> list[Slot]:
+    """The next visits, from today on, by the day they happen, without those skipped."""
     if arrangement.status != ArrangementStatus.ACTIVE:
         return []
     today = today or local_today()
-    skipped = set(
-        db.session.scalars(
-            select(PlannedVisit.planned_on).where(
-                PlannedVisit.arrangement_id == arrangement.id,
-                PlannedVisit.status == PlannedStatus.SKIPPED,
-                PlannedVisit.planned_on >= today,
-            )
-        )
-    )
-    dates = planned_dates(arrangement, today, today + timedelta(days=130))
-    return [d for d in dates if d not in skipped][:NEXT_COUNT]
+    found = slots(arrangement, today, today + timedelta(days=130))
+    return [s for s in found if not s.skipped][:NEXT_COUNT]
+
+
+def next_visits(arrangement: Arrangement, *, today: date | None = None) -> list[date]:
+    """The days of the next visits (moved ones on their new day), without those skipped."""
+    return [s.on for s in upcoming(arrangement, today=today)]
 
 
 def set_schedule(
-    arrangement: Arrangement, *, actor: User, weekday: int | None, at: time | None
+    arrangement: Arrangement,
+    *,
+    actor: User,
+    weekday: int | None,
+    at: time | None,
+    weekday2: int | None = None,
 ) -> None:
-    """The coordinator or the volunteer agrees the day and time of the visits; the
-    schedule runs from today (earlier dates are not escalated)."""
+    """The coordinator or the volunteer agrees the day and time of the visits (and, twice
+    a week, a second, different day); the schedule runs from today (earlier dates are not
+    escalated). Raises NotAllowed, InvalidInput."""
     if not permissions.can_edit_schedule(actor, arrangement):
         raise NotAllowed(_l("Only the volunteer or a coordinator can change the visit day."))
     if weekday is None or not 0 <= weekday <= 6:
         raise InvalidInput(_l("Choose a day of the week."), field="weekday")
+    twice = arrangement.request.frequency == Frequency.TWICE_WEEKLY
+    if twice and (weekday2 is None or not 0 <= weekday2 <= 6):
+        raise InvalidInput(_l("Choose the second day of the week."), field="weekday2")
+    if twice and weekday2 == weekday:
+        raise InvalidInput(_l("Choose two different days."), field="weekday2")
     if at is None:
         raise InvalidInput(_l("Give the time of the visit."), field="at")
     arrangement.visit_weekday = weekday
+    arrangement.visit_weekday2 = weekday2 if twice else None
     arrangement.visit_time = at
     arrangement.schedule_from = local_today()
     db.session.flush()
@@ -131,7 +210,11 @@ def set_schedule(
         actor=actor,
         community_id=arrangement.community_id,
         obj=arrangement,
-        details={"weekday": weekday, "at": at.strftime("%H:%M")},
+        details={
+            "weekday": weekday,
+            "weekday2": weekday2 if twice else None,
+            "at": at.strftime("%H:%M"),
+        },
     )
 
 

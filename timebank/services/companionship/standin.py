@@ -94,7 +94,7 @@ def log(
     mine = permissions.membership_of(actor, community)
     if mine is None or planned.stand_in_id != mine.id:
         raise NotAllowed(_l("Only the stand-in who accepted can log this visit."))
-    if service_date < planned.planned_on:
+    if service_date < planned.on:
         raise InvalidInput(_l("The visit cannot be before the planned date."), field="service_date")
     visit = companionship.log_visit(
         planned.arrangement, actor=actor, minutes=minutes, service_date=service_date,

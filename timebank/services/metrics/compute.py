@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from timebank.models import Role
+from timebank.models import Role, utcnow
+from timebank.services.companionship import isolation
 from timebank.services.metrics import graph, lookups, queries, ties
 from timebank.services.metrics.periods import Period
 from timebank.services.metrics.results import (
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
     import networkx as nx
 
 BALANCE_THRESHOLD_MINUTES = 10 * 60
-ISOLATED_DAYS = 30
 QUIET_WINDOW_DAYS = 90  # the longest "no exchange in N days" figure
 SHAPING_ROLES = {Role.COORDINATOR.value, Role.ADMIN.value}
 LEVELS = ("not_active", "compliance", "support", "transformation")
@@ -212,14 +212,15 @@ def _concentration(community_id: int, period: Period, people: _People) -> Concen
 def _inclusion(
     community_id: int, period: Period, people: _People, last: dict[int, date]
 ) -> Inclusion:
-    care_minutes, care_recipients, isolated = queries.companionship(
-        community_id, period.start, period.end, ISOLATED_DAYS
-    )
+    care_minutes, care_recipients = queries.companionship(community_id, period.start, period.end)
+    # The care dashboard's rule (issue 19): the agreed interval plus the margin.
+    at = min(queries.end_of(period.end), utcnow())
+    isolated = isolation.isolated_count(community_id, at)
     last_days = [last.get(row.account_id) if row.account_id else None for row in people.members]
     return Inclusion(
         companionship_minutes=care_minutes,
         companionship_recipients=care_recipients,
-        isolated_days=ISOLATED_DAYS,
+        isolated_days=isolation.margin_days(),  # the margin beyond the agreed interval
         isolated=isolated,
         no_exchange_60=sum(_quiet(day, period.end, 60) for day in last_days),
         no_exchange_90=sum(_quiet(day, period.end, 90) for day in last_days),

@@ -271,8 +271,11 @@ FIGURES: tuple[Figure, ...] = (
         "inclusion",
         _l("Possibly isolated"),
         _l(
-            "Members who have received companionship but had no visit in the 30 days "
-            "before the end of the period."
+            "Companionship recipients whose arrangement, at the end of the period, had gone "
+            "longer without a logged visit (or, before the first, since the match) than the "
+            "agreed interval (twice a week 4 days, weekly 7, fortnightly 14, monthly 31) plus "
+            "the community's margin: the care dashboard's rule. One-off arrangements are "
+            "not counted."
         ),
         "count",
         lambda s: s.inclusion.isolated,

@@ -360,9 +360,9 @@ def _smaller_side(cut: datetime, session) -> str:
     return "before" if boundary - low < high - boundary else "after"
 
 
-def companionship(community_id: int, start: date, end: date, isolated_days: int):
-    """(minutes, recipients in the period, recipients ever whose last visit is more than
-    ``isolated_days`` before the end)."""
+def companionship(community_id: int, start: date, end: date) -> tuple[int, int]:
+    """(minutes, recipients in the period). Who may be isolated is counted by
+    ``companionship.isolation``, the care dashboard's rule."""
     is_care = and_(counted(community_id, None, end), Exchange.category == COMPANIONSHIP)
     minutes, recipients = db.session.execute(
         select(
@@ -370,16 +370,7 @@ def companionship(community_id: int, start: date, end: date, isolated_days: int)
             func.count(func.distinct(Exchange.recipient_account_id)),
         ).where(is_care, Exchange.service_date >= start)
     ).one()
-    last = (
-        select(func.max(Exchange.service_date).label("last_day"))
-        .where(is_care)
-        .group_by(Exchange.recipient_account_id)
-        .subquery()
-    )
-    isolated = db.session.scalar(
-        select(func.count()).where(last.c.last_day < end - timedelta(days=isolated_days))
-    )
-    return int(minutes), int(recipients), int(isolated or 0)
+    return int(minutes), int(recipients)
 
 
 def pot_flows(community_id: int, start: date, end: date) -> dict[str, int]:
