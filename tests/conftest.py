@@ -1,8 +1,9 @@
 """Fixtures in the Flask-tutorial style: ``app``, ``client``, ``runner`` and ``auth``.
 
 Each test gets a fresh database: on SQLite a copy of a template file migrated once per
-run; on PostgreSQL (``TIMEBANK_TEST_DATABASE_URL``) one migrated database per worker,
-emptied after each test."""
+run, on a RAM disk when there is one; on PostgreSQL (``TIMEBANK_TEST_DATABASE_URL``) one
+migrated database per worker, emptied after each test, whose commits do not wait for the
+WAL flush. What makes the suite fast is described in the README (Tests, How long it takes)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import contextvars
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,8 @@ from babel.messages.pofile import read_po
 from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from flask_smorest import Api
+from flask_smorest.spec import openapi_cli
 from werkzeug.routing import Rule
 
 from timebank import create_app
@@ -55,6 +59,10 @@ def _pg_database_url() -> str:
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        # A commit returns before its WAL record reaches the disk: the same isolation and
+        # locking, without a disk flush per commit (a crash could lose the last commits of
+        # a test database, nothing else).
+        conn.execute(sa.text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
 
@@ -181,13 +189,63 @@ def url_builders_made_once():
     Rule._compile_builder = original
 
 
+@pytest.fixture(scope="session", autouse=True)
+def api_document_made_once():
+    """flask-smorest writes the OpenAPI document of every API route (marshmallow schemas
+    turned into JSON Schema, deep copies of each route's documentation) when an app is made:
+    about 20 ms of every test's ``create_app``. The document depends only on the routes and
+    the ``API_*``/``OPENAPI_*`` settings, so the first app with those settings makes it and
+    later ones share it, as the requests of one production app do. Each app still registers
+    the blueprints, its own documentation routes and the ``openapi`` commands."""
+    init_spec, register_blueprint = Api._init_spec, Api.register_blueprint
+    made: dict[str, tuple] = {}  # settings → (spec, flask plugin, marshmallow plugin, names)
+
+    def settings_of(api: Api, kwargs: dict) -> str:
+        config = api._app.config
+        names = sorted(k for k in config if k.startswith(("API_", "OPENAPI_")))
+        return repr((type(api), kwargs, [(k, config[k]) for k in names]))
+
+    def shared_init_spec(self, **kwargs):
+        key = self._timebank_document = settings_of(self, kwargs)
+        if key in made:
+            self.spec, self.flask_plugin, self.ma_plugin, _ = made[key]
+            self._app.cli.add_command(openapi_cli)
+        else:
+            init_spec(self, **kwargs)
+            made[key] = (self.spec, self.flask_plugin, self.ma_plugin, set())
+
+    def shared_register_blueprint(self, blp, *, parameters=None, **options):
+        spec, _flask, _marshmallow, documented = made[self._timebank_document]
+        name = options.get("name", blp.name)
+        if self.spec is not spec or name not in documented:
+            register_blueprint(self, blp, parameters=parameters, **options)
+            documented.add(name)
+            return
+        # flask-smorest's own steps, less the documentation already in the shared spec
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+
+    Api._init_spec = shared_init_spec
+    Api.register_blueprint = shared_register_blueprint
+    yield
+    Api._init_spec, Api.register_blueprint = init_spec, register_blueprint
+
+
+# SQLite files on a RAM disk when there is one: with ``synchronous=FULL`` (kept, as in
+# production) every commit waits for the disk, and the suite commits tens of thousands of
+# times. Tests that need a disk file make their own.
+_RAM_DISK = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+
+
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory) -> str:
     """Migrated once per test run (and per xdist worker)."""
     base = tmp_path_factory.mktemp("db")
-    uri = _pg_database_url() if PG_URL else f"sqlite:///{base / 'template.sqlite3'}"
+    files = Path(tempfile.mkdtemp(prefix="timebank-test-", dir=_RAM_DISK))
+    uri = _pg_database_url() if PG_URL else f"sqlite:///{files / 'template.sqlite3'}"
     _migrate(uri, base)
     yield uri
+    shutil.rmtree(files, ignore_errors=True)
     if PG_URL:
         if uri in _cleaners:
             _cleaners.pop(uri).dispose()
@@ -229,15 +287,17 @@ def _empty_postgres(uri: str) -> None:
 
 
 @pytest.fixture
-def database_uri(database_template, tmp_path) -> str:
+def database_uri(database_template) -> str:
     if PG_URL:
         yield database_template
         _empty_postgres(database_template)
     else:
-        source = database_template.removeprefix("sqlite:///")
-        target = tmp_path / "timebank.sqlite3"
+        source = Path(database_template.removeprefix("sqlite:///"))
+        folder = Path(tempfile.mkdtemp(dir=source.parent))
+        target = folder / "timebank.sqlite3"
         shutil.copyfile(source, target)
         yield f"sqlite:///{target}"
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
