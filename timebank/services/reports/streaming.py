@@ -34,7 +34,7 @@ def rows(connection: Connection, statement: Select, *, batch: int = BATCH) -> It
     # IN lists, run each parameter's bind processor, then escape the names.
     compiled = statement.compile(dialect=connection.dialect)
     expanded = compiled.construct_expanded_state(escape_names=False)
-    processors = {**compiled._bind_processors, **expanded.processors}  # noqa: SLF001
+    processors: dict[str, Any] = {**compiled._bind_processors, **expanded.processors}  # noqa: SLF001
     escaped = compiled.escaped_bind_names
     params = {
         escaped.get(key, key): processors[key](value) if key in processors else value
