@@ -48,6 +48,7 @@ def _inline(pg: bool, connection, sql: str, params) -> str:
 
 def export(url: str, kind: str) -> dict:
     """Stream the export once; returns rows, seconds, CPU and the SQL it ran."""
+    import psycopg
     from sqlalchemy import event, select
 
     from timebank.extensions import db
@@ -68,6 +69,15 @@ def export(url: str, kind: str) -> dict:
             captured.append((cursor.connection, statement, parameters))
 
         event.listen(db.engine, "before_cursor_execute", capture)
+        # On PostgreSQL the export streams on the driver's cursor (services.reports.
+        # streaming), past SQLAlchemy's events: capture it there too.
+        stream = psycopg.Cursor.stream
+
+        def capturing(cursor, query, params=None, **kwargs):
+            captured.append((cursor.connection, query, params))
+            return stream(cursor, query, params, **kwargs)
+
+        psycopg.Cursor.stream = capturing  # type: ignore[method-assign]
         started, cpu = time.perf_counter(), time.process_time()
         rows = 0
         with open(os.devnull, "w", encoding="utf-8") as sink:
@@ -76,6 +86,7 @@ def export(url: str, kind: str) -> dict:
                 rows += chunk.count("\r\n")
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         event.remove(db.engine, "before_cursor_execute", capture)
+        psycopg.Cursor.stream = stream  # type: ignore[method-assign]
         connection, statement, parameters = captured[-1]
         pg = db.engine.dialect.name == "postgresql"
         sql = _inline(pg, connection, statement, parameters)

@@ -49,6 +49,8 @@ class Config:
     # Web origins whose pages may call the API from a browser (CORS), comma-separated
     # (https://kiosk.example.org), or "*" for any; empty: none (CORS off). Only /api/.
     API_CORS_ORIGINS = ""
+    # Days an API Idempotency-Key is remembered (listings, members), then purged daily.
+    API_IDEMPOTENCY_RETENTION_DAYS = 7
     # Two-factor sign-in: wrong codes allowed per person before 429, the days a device is
     # remembered (where the member's communities allow it), and whether installation
     # administrators must use it for the /admin/ pages.

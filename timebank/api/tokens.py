@@ -4,6 +4,7 @@ needs (``api:<scope>``, read by the access-matrix test like the web's levels).""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from functools import wraps
 
@@ -12,11 +13,12 @@ from werkzeug.datastructures import WWWAuthenticate
 
 from timebank.access import ACCESS_ATTRIBUTE
 from timebank.api import ratelimit
-from timebank.database import transaction
+from timebank.database import read_only, reading, transaction
 from timebank.models import ApiToken, Community, Membership, User
 from timebank.services import permissions
 from timebank.services.auth import tokens
 from timebank.services.community import communities
+from timebank.services.exceptions import Conflict
 
 
 def _bearer() -> str | None:
@@ -25,11 +27,32 @@ def _bearer() -> str | None:
     return secret.strip() if scheme.lower() == "bearer" else None
 
 
+def _authenticate() -> ApiToken | None:
+    """The request's token. Checking it only reads (on SQLite it never takes the write
+    lock); its last use is written in a short transaction of its own when older than
+    ``tokens.STAMP_EVERY``."""
+
+    def check() -> tuple[ApiToken | None, int | None]:
+        token = tokens.authenticate(_bearer())
+        return token, token.id if token is not None and tokens.stamp_due(token) else None
+
+    with reading():
+        token, due = transaction(check)
+    if due is not None:
+        writing = read_only.set(False)  # BEGIN IMMEDIATE: queue for the lock, not fail
+        try:
+            with contextlib.suppress(Conflict):  # a busy moment: the next request stamps
+                transaction(lambda: tokens.stamp(due))
+        finally:
+            read_only.reset(writing)
+    return token
+
+
 def scope_required(scope: str) -> Callable[[Callable], Callable]:
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(*args, **kwargs):
-            token = transaction(lambda: tokens.authenticate(_bearer()))
+            token = _authenticate()
             if token is None:
                 abort(401, www_authenticate=WWWAuthenticate("bearer", {"realm": "timebank"}))
             ratelimit.check(token.id)

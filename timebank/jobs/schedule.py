@@ -32,6 +32,7 @@ SCHEDULE = (
     Entry("deliver_webhooks", "* * * * *", "webhook deliveries whose retry is due"),
     Entry("expire_exchanges", "15 * * * *", "unconfirmed exchanges past their deadline"),
     Entry("expire_listings", "30 2 * * *", "listings whose time ran out; owners' reminders"),
+    Entry("purge_idempotency_keys", "45 2 * * *", "API Idempotency-Keys past their retention"),
     Entry("remind_checks", "0 7 * * *", "safeguarding checks expiring within 30 days"),
     Entry("send_digest", "0 8 * * 1", "the weekly digest, Monday morning"),
     Entry("escalate_visits", "5 * * * *", "planned companionship visits not logged"),

@@ -149,6 +149,15 @@ def expire_listings(now: str | datetime | None = None) -> Any:
 
 
 @job
+def purge_idempotency_keys(now: str | datetime | None = None) -> int:
+    """Forget the API's Idempotency-Keys older than ``API_IDEMPOTENCY_RETENTION_DAYS``."""
+    from timebank.services.auth import api_replays
+
+    days = int(current_app.config["API_IDEMPOTENCY_RETENTION_DAYS"])
+    return transaction(partial(api_replays.purge, days=days, now=_moment(now)))
+
+
+@job
 def remind_checks(now: str | datetime | None = None) -> int:
     """Tell coordinators, once per check, of safeguarding checks about to expire."""
     from timebank.services.companionship import safeguarding

@@ -2,16 +2,21 @@
 keys): the creation claims the caller's ``Idempotency-Key`` (its digest, with the body's)
 in its own transaction, in a table unique per (caller, key). Two simultaneous requests
 with one key therefore create one thing: the second's claim waits for the first's commit
-and fails, and the second answers with what the first created."""
+and fails, and the second answers with what the first created. Keys are kept
+``API_IDEMPOTENCY_RETENTION_DAYS`` (``purge``, a daily job): a retry comes within minutes,
+and a key reused after that creates anew."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from timebank.database import changed
 from timebank.extensions import db
 from timebank.models import ApiIdempotencyKey, User
+from timebank.models.base import utcnow
 
 
 @dataclass(frozen=True)
@@ -45,3 +50,10 @@ def claim(
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def purge(*, days: int, now: datetime | None = None) -> int:
+    """Delete the keys claimed more than ``days`` days before ``now``; how many went."""
+    cut = (now or utcnow()) - timedelta(days=days)
+    old = delete(ApiIdempotencyKey).where(ApiIdempotencyKey.created_at < cut)
+    return changed(old.execution_options(synchronize_session=False))

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 
+from timebank.database import changed
 from timebank.extensions import db
 from timebank.models import ApiToken, User
 from timebank.models.base import utcnow
@@ -24,6 +25,8 @@ PREFIX = "tbk_"
 SCOPES = ("read", "exchanges:write", "listings:write", "coordinate")
 MAX_TOKENS = 20
 _SECRET_CHARACTERS = 40
+# A token's last use is written at most this often: API reads do not all write (on SQLite
+# every write takes the database's one write lock).
 STAMP_EVERY = timedelta(minutes=1)
 
 
@@ -121,13 +124,26 @@ def revoke(user: User, token_id: int, *, now: datetime | None = None) -> ApiToke
 
 
 def authenticate(secret: str | None, *, now: datetime | None = None) -> ApiToken | None:
-    """The live token whose secret this is (its last use stamped), or None."""
+    """The live token whose secret this is, or None. Only reads: its last use is written
+    by ``stamp`` when ``stamp_due``."""
     if not secret or not secret.startswith(PREFIX) or len(secret) > 100:
         return None
     token = db.session.scalar(select(ApiToken).where(ApiToken.secret_hash == _digest(secret)))
     if token is None or not is_alive(token, now=now):
         return None
-    now = now or utcnow()
-    if token.last_used_at is None or now - token.last_used_at >= STAMP_EVERY:
-        token.last_used_at = now  # at most once a minute, so reads do not all write
     return token
+
+
+def stamp_due(token: ApiToken, *, now: datetime | None = None) -> bool:
+    """Whether the token's stored last use is older than ``STAMP_EVERY`` (or unset)."""
+    now = now or utcnow()
+    return token.last_used_at is None or now - token.last_used_at >= STAMP_EVERY
+
+
+def stamp(token_id: int, *, now: datetime | None = None) -> bool:
+    """Write the token's last use, at most once per ``STAMP_EVERY``: a compare-and-set, so
+    of several requests arriving together one writes. True when it wrote."""
+    now = now or utcnow()
+    fresh = or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - STAMP_EVERY)
+    statement = update(ApiToken).where(ApiToken.id == token_id, fresh).values(last_used_at=now)
+    return changed(statement.execution_options(synchronize_session=False)) == 1

@@ -1,5 +1,6 @@
 """Coordinator exports for a period: the exchange ledger and the member list, as streamed
-CSV (formula-safe, memory flat: rows are fetched with ``yield_per`` and written in chunks)
+CSV (formula-safe, memory flat: rows are read in batches, ``streaming.rows``, and written
+in chunks)
 or XLSX (openpyxl's write-only mode, spooled to a temporary file). Each export leaves one
 audit event (``export.exchanges`` / ``export.members``)."""
 
@@ -23,10 +24,11 @@ from timebank.services.csvsafe import stream_rows
 from timebank.services.exceptions import InvalidInput
 from timebank.services.metrics import lookups, queries
 from timebank.services.metrics.periods import Period
+from timebank.services.reports import streaming
 from timebank.services.reports.writers import header_row, xlsx_row
 
 KINDS = ("exchanges", "members")
-BATCH = 5000
+BATCH = streaming.BATCH
 
 
 def check_kind(kind: str, fmt: str) -> None:
@@ -46,6 +48,13 @@ def _utc_text(column, dialect: str):
     if dialect == "postgresql":
         return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24:MI:SS")
     return func.substr(column, 1, 19)
+
+
+def _utc_day(column, dialect: str):
+    """A timestamp's UTC day as ``YYYY-MM-DD`` text, formatted by the database."""
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+    return func.substr(column, 1, 10)
 
 
 def exchange_statement(community_id: int, period: Period, *, pot: str, dialect: str):
@@ -83,7 +92,6 @@ def exchange_statement(community_id: int, period: Period, *, pot: str, dialect: 
             Exchange.service_date.between(period.start, period.end),
         )
         .order_by(Exchange.service_date, Exchange.id)
-        .execution_options(yield_per=BATCH)
     )
 
 
@@ -92,7 +100,8 @@ def exchange_rows(community_id: int, period: Period, *, pot: str, session=None) 
     handling of each of perhaps a million rows."""
     connection = (session or db.session).connection()
     dialect = connection.dialect.name
-    return connection.execute(exchange_statement(community_id, period, pot=pot, dialect=dialect))
+    statement = exchange_statement(community_id, period, pot=pot, dialect=dialect)
+    return streaming.rows(connection, statement, batch=BATCH)
 
 
 def member_header() -> list[str]:
@@ -115,7 +124,9 @@ def member_rows(community_id: int, period: Period, *, session=None) -> Iterator[
         .subquery()
     )
     end = queries.end_of(period.end)
-    admitted = func.coalesce(Membership.decided_at, Membership.created_at)
+    connection = (session or db.session).connection()
+    admitted = _utc_day(func.coalesce(Membership.decided_at, Membership.created_at),
+                        connection.dialect.name)  # fmt: skip
     statement = (
         select(
             Membership.member_number,
@@ -132,12 +143,11 @@ def member_rows(community_id: int, period: Period, *, session=None) -> Iterator[
         .outerjoin(totals, totals.c.account_id == Account.id)
         .where(and_(Membership.community_id == community_id, Membership.member_number.is_not(None)))
         .order_by(Membership.member_number)
-        .execution_options(yield_per=BATCH)
     )
-    for number, name, role, status, joined, given, received, balance in (
-        (session or db.session).connection().execute(statement)
+    for number, name, role, status, joined, given, received, balance in streaming.rows(
+        connection, statement, batch=BATCH
     ):
-        yield (number, name, str(role), str(status), joined.date().isoformat() if joined else None,
+        yield (number, name, str(role), str(status), joined,
                int(given), int(received), int(balance))  # fmt: skip
 
 
