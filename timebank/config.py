@@ -79,6 +79,9 @@ class Config:
     # "database" (the metrics_summaries table), or unset: the rate limits' Redis when
     # RATELIMIT_STORAGE_URL names one, else the database.
     METRICS_CACHE_URL: str | None = None
+    # How long each process keeps a reader's header counts (what waits for them); 0: read
+    # them on every page. Their own actions show at once; others' within this many seconds.
+    NAVIGATION_CACHE_SECONDS = 30
 
     MAIL_SERVER: str | None = None
     MAIL_PORT = 587

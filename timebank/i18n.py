@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import Babel, format_date, format_datetime, get_locale
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
+from flask_babel import Babel, format_date, format_datetime, get_locale, get_translations
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -99,8 +99,33 @@ def format_month(year_month: str, style: str = "LLLL y") -> str:
     return local_digits(format_date(date(year, month, 1), style))
 
 
+def translations():
+    """The context's translations, found once and kept beside its locale: flask-babel looks
+    them up again for every string (a dozen context-local reads each; ~80 strings a page).
+    Kept as (locale, translations), so ``force_locale`` and ``refresh``, which reset the
+    locale and this same ``babel_translations`` slot, are honoured."""
+    if not has_app_context():
+        return get_translations()
+    space = getattr(g, "_flask_babel", None)
+    kept = getattr(space, "babel_translations", None)
+    if kept is not None and kept[0] is getattr(space, "babel_locale", None):
+        return kept[1]
+    found = get_translations()
+    space = getattr(g, "_flask_babel", None)
+    if space is not None:
+        space.babel_translations = (get_locale(), found)
+    return found
+
+
 def init_app(app: Flask, babel: Babel) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.globals.update(
         current_language=current_language,

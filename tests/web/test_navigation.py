@@ -86,3 +86,68 @@ def test_member_home_shows_balance_and_what_waits(client, auth, town, locale, ex
 
 def test_waiting_is_nothing_without_an_active_membership(app):
     assert waiting.waiting(None, None) == waiting.NOTHING  # type: ignore[arg-type]
+
+
+# --- the counts kept between pages (NAVIGATION_CACHE_SECONDS) -----------------------------
+
+
+def _awaiting_approval(town):
+    from timebank.models import Exchange, ExchangeStatus
+
+    db.session.execute(db.update(Exchange).values(status=ExchangeStatus.AWAITING_APPROVAL))
+    db.session.commit()
+    return db.session.scalars(db.select(Exchange)).one()
+
+
+def _counting(monkeypatch) -> list:
+    calls: list = []
+    real = waiting.waiting
+    monkeypatch.setattr(waiting, "waiting", lambda *a: calls.append(a) or real(*a))
+    return calls
+
+
+def test_the_counts_are_kept_between_pages_and_renewed_by_the_readers_own_action(
+    client, auth, town, monkeypatch
+):
+    exchange = _awaiting_approval(town)
+    login(auth, town.coordinator)
+    calls = _counting(monkeypatch)
+    assert 'Approvals <span class="badge">1<' in _header(
+        client.get(town.url("hours/queue")).get_data(as_text=True)
+    )
+    client.get(town.url("listings/"))
+    assert len(calls) == 1  # the second page used the kept counts
+    response = auth.post(
+        town.url(f"hours/exchanges/{exchange.id}/approve"), {}, page=town.url("hours/queue")
+    )
+    assert response.status_code in (302, 303)
+    header = _header(client.get(town.url("hours/queue")).get_data(as_text=True))
+    assert 'Approvals <span class="badge">' not in header  # at once, not after the TTL
+    assert len(calls) >= 2
+
+
+def test_a_reader_never_sees_another_readers_counts(client, auth, town):
+    login(auth, town.salma)  # one exchange waits for Salma's confirmation
+    assert '<span class="badge">' in _header(client.get(town.url("listings/")).get_data(True))
+    login(auth, town.omar)  # Omar recorded it: nothing waits for him
+    assert '<span class="badge">' not in _header(client.get(town.url("listings/")).get_data(True))
+    login(auth, town.coordinator2)
+    assert '<span class="badge">' not in _header(client.get(town.url("listings/")).get_data(True))
+
+
+def test_the_member_home_counts_afresh(client, auth, town, monkeypatch):
+    login(auth, town.salma)
+    calls = _counting(monkeypatch)
+    client.get(town.url("listings/"))
+    client.get(f"/c/{town.community.slug}/")
+    client.get(f"/c/{town.community.slug}/")
+    assert len(calls) == 3
+
+
+@pytest.mark.parametrize("app_config", [{"NAVIGATION_CACHE_SECONDS": 0}])
+def test_without_the_cache_every_page_counts(client, auth, town, monkeypatch, app_config):
+    login(auth, town.salma)
+    calls = _counting(monkeypatch)
+    client.get(town.url("listings/"))
+    client.get(town.url("listings/"))
+    assert len(calls) == 2
