@@ -133,26 +133,39 @@ class Slot:
         return self.stored is not None and self.stored.status == PlannedStatus.SKIPPED
 
 
-def slots(arrangement: Arrangement, start: date, end: date) -> list[Slot]:
+def in_range(start: date, end: date):
+    """The stored rows that may bear on the visits from ``start`` to ``end``: planned in
+    the range, or moved into it from a date of the schedule."""
+    return or_(
+        PlannedVisit.planned_on.between(start, end),
+        and_(
+            PlannedVisit.moved_to.between(start, end),
+            PlannedVisit.planned_on >= Arrangement.schedule_from,
+        ),
+    )
+
+
+def slots(
+    arrangement: Arrangement,
+    start: date,
+    end: date,
+    *,
+    rows: list[PlannedVisit] | None = None,
+) -> list[Slot]:
     """The visits happening from ``start`` to ``end``, by the day they happen: planned
-    dates not moved out of the range, and visits moved into it. Two queries at most."""
+    dates not moved out of the range, and visits moved into it. Two queries at most; none
+    when the caller read the arrangement's stored ``rows`` in that range already."""
     if not is_scheduled(arrangement):
         return []
-    stored = {
-        p.planned_on: p
-        for p in db.session.scalars(
-            select(PlannedVisit).where(
-                PlannedVisit.arrangement_id == arrangement.id,
-                or_(
-                    PlannedVisit.planned_on.between(start, end),
-                    and_(
-                        PlannedVisit.moved_to.between(start, end),
-                        PlannedVisit.planned_on >= arrangement.schedule_from,
-                    ),
-                ),
+    if rows is None:
+        rows = list(
+            db.session.scalars(
+                select(PlannedVisit)
+                .join(Arrangement, Arrangement.id == PlannedVisit.arrangement_id)
+                .where(PlannedVisit.arrangement_id == arrangement.id, in_range(start, end))
             )
         )
-    }
+    stored = {p.planned_on: p for p in rows}
     found = {}
     for day in planned_dates(arrangement, start, end):
         row = stored.get(day)
@@ -164,13 +177,23 @@ def slots(arrangement: Arrangement, start: date, end: date) -> list[Slot]:
     return sorted(within, key=lambda s: (s.on, s.planned_on))
 
 
-def upcoming(arrangement: Arrangement, *, today: date | None = None) -> list[Slot]:
-    """The next visits, from today on, by the day they happen, without those skipped."""
+HORIZON_DAYS = 130
+
+
+def upcoming(
+    arrangement: Arrangement,
+    *,
+    today: date | None = None,
+    rows: list[PlannedVisit] | None = None,
+    count: int = NEXT_COUNT,
+) -> list[Slot]:
+    """The next visits, from today on, by the day they happen, without those skipped
+    (``rows``: the stored rows from today to ``HORIZON_DAYS`` on, read by the caller)."""
     if arrangement.status != ArrangementStatus.ACTIVE:
         return []
     today = today or local_today()
-    found = slots(arrangement, today, today + timedelta(days=130))
-    return [s for s in found if not s.skipped][:NEXT_COUNT]
+    found = slots(arrangement, today, today + timedelta(days=HORIZON_DAYS), rows=rows)
+    return [s for s in found if not s.skipped][:count]
 
 
 def next_visits(arrangement: Arrangement, *, today: date | None = None) -> list[date]:
