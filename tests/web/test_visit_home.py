@@ -113,3 +113,28 @@ def test_one_query_for_every_member_shown(app, world):
         event.remove(engine, "before_cursor_execute", listener)
     assert len(seen) == 1
     assert [len(m.visits) for m in found] == [3, 3]
+
+
+def test_the_volunteer_is_refused_a_new_day_next_to_the_field_with_the_input_kept(auth, world):
+    community, arrangement = world
+    _scheduled(arrangement, weekday=1)
+    page = f"/c/{community.slug}/companionship/arrangements/{arrangement.id}/schedule"
+    auth.login("vol@example.org", PASSWORD)
+    assert "You can change the time by up to 2 hours" in auth.client.get(page).get_data(
+        as_text=True
+    )
+    response = auth.post(page, {"weekday": "4", "at": "10:30"}, page=page)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Only a coordinator can change the agreed day." in html
+    assert '<option selected value="4">' in html or 'value="4" selected' in html
+    response = auth.post(page, {"weekday": "1", "at": "17:00"}, page=page)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "at most 2 hours" in html and 'value="17:00"' in html
+    db.session.refresh(arrangement)
+    assert (arrangement.visit_weekday, arrangement.visit_time) == (1, time(10, 30))
+    assert auth.post(page, {"weekday": "1", "at": "12:00"}, page=page).status_code == 302
+    auth.logout()
+    auth.login("coord@example.org", PASSWORD)
+    assert "You can change the time" not in auth.client.get(page).get_data(as_text=True)
+    assert auth.post(page, {"weekday": "4", "at": "17:00"}, page=page).status_code == 302
