@@ -59,7 +59,7 @@ def test_visit_pages_fit_a_phone(lang, new_page, site, assert_accessible):
 @pytest.mark.parametrize("lang", ["en", "ar"])
 @pytest.mark.parametrize("width", [320, 1280])
 def test_next_visits_on_the_home_page(lang, width, new_page, site, assert_accessible):
-    """Grace, who is visited, sees her next visits on her home page, each linking to the
+    """Grace, Layla's volunteer, sees her next visits on her home page, each linking to the
     arrangement (the moved one on its new day); accessible, no sideways scrolling."""
     from tests.e2e.helpers import RESULTS
 
