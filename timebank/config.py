@@ -64,6 +64,9 @@ class Config:
     # How many days from its planned day a volunteer may move a visit (coordinators and the
     # visited member: up to four weeks).
     COMPANIONSHIP_VOLUNTEER_MOVE_DAYS = 2
+    # Once the visit day and time are agreed, the volunteer keeps the day and may change the
+    # time by at most this many hours (a coordinator changes the day; the other party is told).
+    COMPANIONSHIP_VOLUNTEER_SHIFT_HOURS = 2
     RATELIMIT_STORAGE_URL = "memory://"
     RATELIMIT_ENABLED = True
     # Limited responses say how many requests remain; a 429 says when to retry (Retry-After).

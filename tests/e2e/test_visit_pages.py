@@ -54,3 +54,23 @@ def test_visit_pages_fit_a_phone(lang, new_page, site, assert_accessible):
     member.locator(SUBMIT).first.click()
     expect(member.locator("main .error-summary")).to_be_visible()
     _check(member, lang, assert_accessible)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+@pytest.mark.parametrize("width", [320, 1280])
+def test_next_visits_on_the_home_page(lang, width, new_page, site, assert_accessible):
+    """Grace, Layla's volunteer, sees her next visits on her home page, each linking to the
+    arrangement (the moved one on its new day); accessible, no sideways scrolling."""
+    from tests.e2e.helpers import RESULTS
+
+    member = new_page(locale=lang)
+    member.set_viewport_size({"width": width, "height": 900})
+    log_in(member, "grace@example.org", site.password)
+    member.goto("/c/old-town/")
+    _in(member, lang)
+    _check(member, lang, assert_accessible)
+    visits = member.locator("main .next-visits-home .visit-list li")
+    expect(visits).to_have_count(3)
+    expect(visits.first.locator("a")).to_have_attribute("href", f"{BASE}/arrangements/1")
+    RESULTS.mkdir(exist_ok=True)
+    member.screenshot(path=RESULTS / f"home-visits-{lang}-{width}.png", full_page=True)

@@ -15,6 +15,7 @@ from timebank.i18n import current_language
 from timebank.models import Community, Membership, MembershipStatus, OutboxMessage
 from timebank.services import permissions
 from timebank.services.community import announcements, communities, memberships, proxies
+from timebank.services.companionship import home as visit_home
 from timebank.services.exceptions import AlreadyDecided
 from timebank.services.listings import showcase
 from timebank.services.metrics import api as metrics
@@ -30,12 +31,15 @@ def home(slug: str) -> ResponseReturnValue:
     membership = permissions.membership_of(current_user, community)
     can_view = permissions.can_view_community(current_user, community)
     visitor = not can_view and membership is None
+    acted_for = proxies.members_of(current_user, community.id) if can_view else []
+    own = [membership] if can_view and membership is not None and membership.is_active else []
     return render_template(
         "community/home.html",
         community=community,
         membership=membership,
         announcements=announcements.current(community) if can_view else [],
-        acts_for=bool(can_view and proxies.members_of(current_user, community.id)),
+        acts_for=bool(acted_for),
+        visits=[v for v in visit_home.next_visits(own + acted_for) if v.shown],
         can_view=can_view,
         can_manage=permissions.can_manage_members(current_user, community),
         figures=metrics.this_year(community) if visitor else None,

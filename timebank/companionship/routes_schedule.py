@@ -51,6 +51,7 @@ def edit_schedule(community: Community, arrangement_id: int) -> ResponseReturnVa
         arrangement=found,
         form=form,
         twice=found.request.frequency == "twice_weekly",
+        limit=schedule.limits_text(found, web.actor()),
     ), status
 
 

@@ -14,9 +14,11 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import and_, or_, select
 
 from timebank.extensions import db
+from timebank.i18n import local_digits
 from timebank.models import (
     Arrangement,
     ArrangementStatus,
@@ -28,6 +30,7 @@ from timebank.models import (
 )
 from timebank.services import audit, permissions
 from timebank.services.exceptions import InvalidInput, NotAllowed
+from timebank.services.messaging import notifications
 
 # The agreed interval between visits, in days (isolation follows it): twice a week is half
 # a week, rounded up.
@@ -133,26 +136,39 @@ class Slot:
         return self.stored is not None and self.stored.status == PlannedStatus.SKIPPED
 
 
-def slots(arrangement: Arrangement, start: date, end: date) -> list[Slot]:
+def in_range(start: date, end: date):
+    """The stored rows that may bear on the visits from ``start`` to ``end``: planned in
+    the range, or moved into it from a date of the schedule."""
+    return or_(
+        PlannedVisit.planned_on.between(start, end),
+        and_(
+            PlannedVisit.moved_to.between(start, end),
+            PlannedVisit.planned_on >= Arrangement.schedule_from,
+        ),
+    )
+
+
+def slots(
+    arrangement: Arrangement,
+    start: date,
+    end: date,
+    *,
+    rows: list[PlannedVisit] | None = None,
+) -> list[Slot]:
     """The visits happening from ``start`` to ``end``, by the day they happen: planned
-    dates not moved out of the range, and visits moved into it. Two queries at most."""
+    dates not moved out of the range, and visits moved into it. Two queries at most; none
+    when the caller read the arrangement's stored ``rows`` in that range already."""
     if not is_scheduled(arrangement):
         return []
-    stored = {
-        p.planned_on: p
-        for p in db.session.scalars(
-            select(PlannedVisit).where(
-                PlannedVisit.arrangement_id == arrangement.id,
-                or_(
-                    PlannedVisit.planned_on.between(start, end),
-                    and_(
-                        PlannedVisit.moved_to.between(start, end),
-                        PlannedVisit.planned_on >= arrangement.schedule_from,
-                    ),
-                ),
+    if rows is None:
+        rows = list(
+            db.session.scalars(
+                select(PlannedVisit)
+                .join(Arrangement, Arrangement.id == PlannedVisit.arrangement_id)
+                .where(PlannedVisit.arrangement_id == arrangement.id, in_range(start, end))
             )
         )
-    }
+    stored = {p.planned_on: p for p in rows}
     found = {}
     for day in planned_dates(arrangement, start, end):
         row = stored.get(day)
@@ -164,13 +180,23 @@ def slots(arrangement: Arrangement, start: date, end: date) -> list[Slot]:
     return sorted(within, key=lambda s: (s.on, s.planned_on))
 
 
-def upcoming(arrangement: Arrangement, *, today: date | None = None) -> list[Slot]:
-    """The next visits, from today on, by the day they happen, without those skipped."""
+HORIZON_DAYS = 130
+
+
+def upcoming(
+    arrangement: Arrangement,
+    *,
+    today: date | None = None,
+    rows: list[PlannedVisit] | None = None,
+    count: int = NEXT_COUNT,
+) -> list[Slot]:
+    """The next visits, from today on, by the day they happen, without those skipped
+    (``rows``: the stored rows from today to ``HORIZON_DAYS`` on, read by the caller)."""
     if arrangement.status != ArrangementStatus.ACTIVE:
         return []
     today = today or local_today()
-    found = slots(arrangement, today, today + timedelta(days=130))
-    return [s for s in found if not s.skipped][:NEXT_COUNT]
+    found = slots(arrangement, today, today + timedelta(days=HORIZON_DAYS), rows=rows)
+    return [s for s in found if not s.skipped][:count]
 
 
 def next_visits(arrangement: Arrangement, *, today: date | None = None) -> list[date]:
@@ -187,8 +213,10 @@ def set_schedule(
     weekday2: int | None = None,
 ) -> None:
     """The coordinator or the volunteer agrees the day and time of the visits (and, twice
-    a week, a second, different day); the schedule runs from today (earlier dates are not
-    escalated). Raises NotAllowed, InvalidInput."""
+    a week, a second, different day); new days run from today (earlier dates are not
+    escalated), a new time alone keeps the dates. Once agreed, the volunteer keeps the day
+    and changes the time within limits (``_volunteer_limits``); the other party is told of
+    every change (the first agreement shows on both home pages). Raises NotAllowed, InvalidInput."""
     if not permissions.can_edit_schedule(actor, arrangement):
         raise NotAllowed(_l("Only the volunteer or a coordinator can change the visit day."))
     if weekday is None or not 0 <= weekday <= 6:
@@ -200,10 +228,20 @@ def set_schedule(
         raise InvalidInput(_l("Choose two different days."), field="weekday2")
     if at is None:
         raise InvalidInput(_l("Give the time of the visit."), field="at")
+    days = [weekday] + ([weekday2] if twice and weekday2 is not None else [])
+    was_scheduled = is_scheduled(arrangement)
+    who = "volunteer" if actor.id == arrangement.volunteer.user_id else "coordinator"
+    if who == "volunteer":
+        _volunteer_limits(arrangement, days, at)
+    changed = was_scheduled and (
+        sorted(weekdays(arrangement)) != sorted(days) or arrangement.visit_time != at
+    )
+    new_days = not was_scheduled or sorted(weekdays(arrangement)) != sorted(days)
     arrangement.visit_weekday = weekday
     arrangement.visit_weekday2 = weekday2 if twice else None
     arrangement.visit_time = at
-    arrangement.schedule_from = local_today()
+    if new_days:  # a new time alone keeps the dates (and a fortnight's weeks)
+        arrangement.schedule_from = local_today()
     db.session.flush()
     audit.record(
         "companionship.schedule",
@@ -215,6 +253,91 @@ def set_schedule(
             "weekday2": weekday2 if twice else None,
             "at": at.strftime("%H:%M"),
         },
+    )
+    if changed:
+        _tell(arrangement, who)
+
+
+def volunteer_shift_hours() -> int:
+    return int(current_app.config.get("COMPANIONSHIP_VOLUNTEER_SHIFT_HOURS", 2))
+
+
+def _volunteer_limits(arrangement: Arrangement, days: list[int], at: time) -> None:
+    """Once the day and time are agreed, the volunteer keeps the agreed day(s) and may
+    change the time by at most ``COMPANIONSHIP_VOLUNTEER_SHIFT_HOURS``: the visited member
+    agreed to that day, and a coordinator changes it (a single visit is moved instead)."""
+    if not is_scheduled(arrangement):
+        return
+    agreed = weekdays(arrangement)
+    if not set(agreed) <= set(days):
+        field = "weekday" if days[0] not in agreed else "weekday2"
+        raise InvalidInput(
+            _l("Only a coordinator can change the agreed day. To change one visit, move it."),
+            field=field,
+        )
+    before = arrangement.visit_time or time(0, 0)
+    shift = abs((at.hour * 60 + at.minute) - (before.hour * 60 + before.minute))
+    hours = volunteer_shift_hours()
+    if shift > hours * 60:
+        raise InvalidInput(
+            local_digits(
+                ngettext(
+                    "You can change the time by at most %(num)d hour; ask a coordinator "
+                    "for a bigger change.",
+                    "You can change the time by at most %(num)d hours; ask a coordinator "
+                    "for a bigger change.",
+                    hours,
+                )
+            ),
+            field="at",
+        )
+
+
+def limits_text(arrangement: Arrangement, actor: User) -> str | None:
+    """The volunteer's limit, for the form's hint (None: no limit applies)."""
+    if actor.id != arrangement.volunteer.user_id or not is_scheduled(arrangement):
+        return None
+    return local_digits(
+        ngettext(
+            "You can change the time by up to %(num)d hour on the agreed day. A coordinator "
+            "changes the day.",
+            "You can change the time by up to %(num)d hours on the agreed day. A coordinator "
+            "changes the day.",
+            volunteer_shift_hours(),
+        )
+    )
+
+
+def agreed_text(arrangement: Arrangement) -> str:
+    """ "Tuesday at 10:00" (or both days, twice a week), in the language in force."""
+    at = local_digits((arrangement.visit_time or time(0, 0)).strftime("%H:%M"))
+    days = weekdays(arrangement)
+    if len(days) == 2:
+        return str(
+            _l(
+                "%(day)s and %(day2)s at %(time)s",
+                day=WEEKDAY_LABELS[days[0]],
+                day2=WEEKDAY_LABELS[days[1]],
+                time=at,
+            )
+        )
+    return str(_l("%(day)s at %(time)s", day=WEEKDAY_LABELS[days[0]], time=at))
+
+
+def _tell(arrangement: Arrangement, who: str) -> None:
+    """Tell the other party the visits' new day and time, in their language: the visited
+    member when the volunteer changed it, both when a coordinator did."""
+    volunteer, member = arrangement.volunteer.user, arrangement.request.recipient.user
+    told = [member] if who == "volunteer" else [volunteer, member]
+    notifications.notify_all(
+        told,
+        "visit_schedule",
+        body=lambda locale: str(
+            _l("The visits are now on %(when)s.", when=agreed_text(arrangement))
+        ),
+        community=arrangement.request.recipient.community,
+        object_type="companionship_arrangements",
+        object_id=arrangement.id,
     )
 
 

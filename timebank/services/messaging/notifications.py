@@ -57,6 +57,7 @@ KINDS = {
     "visit_stand_in": _l("Could you stand in for a companionship visit?"),
     "visit_unattended": _l("A planned companionship visit did not happen"),
     "visit_moved": _l("A companionship visit was moved"),
+    "visit_schedule": _l("The day or time of the companionship visits changed"),
     "report_ready": _l("The report you asked for is ready to download"),
 }
 # object type -> (endpoint, URL argument) of the page a notification leads to: the inbox
