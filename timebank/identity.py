@@ -95,5 +95,30 @@ def avatar(name: str, key: object, size: str = "") -> Markup:
     return Markup('<span class="{}" aria-hidden="true">{}</span>').format(classes, initials(name))
 
 
+# Top-level category key (the default tree's) → its icon; other keys get a tag.
+CATEGORY_ICONS = {
+    "companionship": "heart-handshake",
+    "transport": "car",
+    "shopping": "shopping-cart",
+    "household": "house",
+    "repairs": "wrench",
+    "gardening": "sprout",
+    "cooking": "utensils",
+    "tutoring": "graduation-cap",
+    "digital": "laptop",
+    "paperwork": "file-text",
+    "health": "heart-pulse",
+    "childcare": "baby",
+    "arts": "palette",
+    "community": "users",
+}
+
+
+def category_icon(key: str | None) -> Markup:
+    """The icon of a top-level category key (hidden from assistive technology: the
+    category's name is always written beside it)."""
+    return icon(CATEGORY_ICONS.get(key or "", "tag"))
+
+
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(icon=icon, avatar=avatar)
+    app.jinja_env.globals.update(icon=icon, avatar=avatar, category_icon=category_icon)

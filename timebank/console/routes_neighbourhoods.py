@@ -1,18 +1,20 @@
 """The community's list of neighbourhoods: coordinators add, rename, retire (after a
-confirmation) and restore entries; members pick from the list on their profile."""
+confirmation), restore and merge entries; members pick from the list on their profile."""
 
 from __future__ import annotations
 
 from flask import current_app, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from timebank.access import community_required
 from timebank.console import bp
-from timebank.console.neighbourhood_forms import NeighbourhoodForm
+from timebank.console.neighbourhood_forms import MergeForm, NeighbourhoodForm
 from timebank.forms import ConfirmForm
-from timebank.i18n import current_language
+from timebank.i18n import current_language, local_digits
 from timebank.models import Community, Neighbourhood
+from timebank.services.listings import neighbourhood_merge as merging
 from timebank.services.listings import neighbourhoods
 from timebank.web import actor, page_number, run, scoped_or_404
 
@@ -99,3 +101,41 @@ def neighbourhood_restore(community: Community, neighbourhood_id: int) -> Respon
             success=_("The neighbourhood is offered to members again."),
         )
     return redirect(_back(community))
+
+
+@bp.route("/neighbourhoods/<int:neighbourhood_id>/merge", methods=["GET", "POST"])
+@community_required("coordinator")
+def neighbourhood_merge(community: Community, neighbourhood_id: int) -> ResponseReturnValue:
+    """GET: choose the entry to keep; POST: the confirmation page (how many members move);
+    POST with ``confirmed``: merge."""
+    entry = scoped_or_404(Neighbourhood, community, neighbourhood_id)
+    form = MergeForm()
+    form.into.choices = [("", _("Choose…"))] + [
+        (str(i), name) for i, name in merging.targets(entry, current_language())
+    ]
+    target = None
+    if form.validate_on_submit():
+        if form.confirmed.data and run(
+            lambda: merging.merge(entry, form.into.data, actor=actor()),
+            form=form,
+            success=lambda result: local_digits(
+                ngettext(
+                    "Merged: %(num)s member moved to “%(name)s”.",
+                    "Merged: %(num)s members moved to “%(name)s”.",
+                    result[1],
+                    name=result[0].display_name(current_language()),
+                )
+            ),
+        ):
+            return redirect(_back(community))
+        if not form.errors:
+            target = run(lambda: merging.check(entry, form.into.data), form=form).value
+    page = render_template(
+        "console/neighbourhood_merge.html",
+        community=community,
+        entry=entry,
+        form=form,
+        target=target,
+        moving=merging.profiles_on(entry),
+    )
+    return page, 400 if form.errors else 200

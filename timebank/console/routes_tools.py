@@ -22,6 +22,7 @@ from timebank.services.listings import categories as category_tree
 from timebank.web import act, actor, page_number, run, scoped_or_404
 
 MORE_ROWS = 10
+PREVIEW_ROWS = 200  # rows of a members file shown in the dry run's preview
 
 
 def _typed(form: TimesheetForm) -> list[dict]:
@@ -119,6 +120,7 @@ def _render_import(community: Community, form: ImportForm, result: imports.Resul
         form=form,
         result=result,
         columns=imports.COLUMNS,
+        preview_rows=PREVIEW_ROWS,
     )
 
 

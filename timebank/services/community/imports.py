@@ -20,6 +20,7 @@ from timebank.models import (
     Exchange,
     ExchangeKind,
     ExchangeStatus,
+    Membership,
     TextKind,
     User,
     utcnow,
@@ -31,9 +32,10 @@ from timebank.services.exceptions import InvalidInput, NotAllowed
 from timebank.services.exchanges import slips
 from timebank.services.ledger import posting as ledger
 from timebank.services.ledger.checks import add_text, check_key, payload_hash
+from timebank.services.listings import neighbourhoods
 
 COLUMNS = {
-    "members": ("name", "email", "phone", "language"),
+    "members": ("name", "email", "phone", "language", "neighbourhood"),
     "exchanges": ("provider", "recipient", "date", "duration", "category", "note"),
 }
 REQUIRED = {
@@ -154,6 +156,20 @@ def _check_members(community: Community, result: Result) -> None:
             emails.add(email)
         if row["language"] and row["language"] not in ("en", "ar"):
             result.problems.append(Problem(line, "language", _l("Use en or ar.")))
+        _check_place(community, row, result)
+
+
+def _check_place(community: Community, row: dict, result: Result) -> None:
+    """The row's neighbourhood in words, mapped to the community's list (either language,
+    any case and spacing): ``row["_entry"]`` is the entry, or None when it is not listed
+    (the member then keeps the words, as on their profile)."""
+    text = " ".join(row["neighbourhood"].split())
+    row["neighbourhood"] = text
+    row["_entry"] = neighbourhoods.match(community, text)
+    if len(text) > neighbourhoods.MAX_NAME_LENGTH:
+        result.problems.append(
+            Problem(row["_line"], "neighbourhood", _l("The neighbourhood is too long."))
+        )
 
 
 def _check_exchanges(community: Community, result: Result) -> list[slips.Slip]:
@@ -201,16 +217,27 @@ def run(
     key = check_key(idempotency_key)
     if kind == "members":
         for row in result.rows:
-            memberships.create_member(
+            member = memberships.create_member(
                 community, actor=actor, display_name=row["name"], email=row["email"] or None,
                 phone=row["phone"] or None, locale=row["language"] or None,
             )  # fmt: skip
+            _settle_place(member, row)
     else:
         _post_history(community, actor, checked, key, now)
     result.created = len(result.rows)
     audit.record(f"import.{kind}", actor=actor, community_id=community.id,
                  details={"rows": result.created})  # fmt: skip
     return result
+
+
+def _settle_place(member: Membership, row: dict) -> None:
+    """The imported member lives at the row's entry, or in the row's words when not listed."""
+    if not row["neighbourhood"]:
+        return
+    profile = profiles.ensure(member)
+    entry = row.get("_entry")
+    profile.neighbourhood_id = entry.id if entry is not None else None
+    profile.neighbourhood = None if entry is not None else row["neighbourhood"]
 
 
 def _post_history(community, actor, checked, key, now) -> None:

@@ -127,11 +127,9 @@ def _place(membership: Membership, data: ProfileInput, text: str | None) -> dict
                 _l("Choose a neighbourhood from the list."), field="neighbourhood_id"
             )
         return {"neighbourhood_id": entry.id, "neighbourhood": None}
-    if text:
-        key = neighbourhoods.fold(text)
-        for entry in neighbourhoods.active(community, "en"):
-            if key in (neighbourhoods.fold(entry.name_en), neighbourhoods.fold(entry.name_ar)):
-                return {"neighbourhood_id": entry.id, "neighbourhood": None}
+    entry = neighbourhoods.match(community, text)
+    if entry is not None:
+        return {"neighbourhood_id": entry.id, "neighbourhood": None}
     return {"neighbourhood_id": None, "neighbourhood": text}
 
 

@@ -56,6 +56,18 @@ def active(community: Community, locale: str) -> list[Neighbourhood]:
     return sorted(rows, key=lambda n: fold(n.display_name(locale)))
 
 
+def match(community: Community, text: str | None) -> Neighbourhood | None:
+    """The active entry ``text`` names, in either language, whatever the case and
+    spacing; None when it names none (or is empty)."""
+    key = fold(text or "")
+    if not key:
+        return None
+    for entry in active(community, "en"):
+        if key in (fold(entry.name_en), fold(entry.name_ar)):
+            return entry
+    return None
+
+
 def choices(community: Community, locale: str, *, keep: int | None = None) -> list[tuple[int, str]]:
     """(id, name) for a select: the active entries, and ``keep`` (a member's current,
     perhaps retired, entry) so that saving a profile does not silently move them."""

@@ -22,7 +22,7 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import aliased, contains_eager
 
 from timebank.extensions import db
 from timebank.models import (
@@ -127,6 +127,9 @@ class ListingCard:
     owner_name: str | None
     category_en: str
     category_ar: str
+    created_at: datetime
+    # The top-level category's key (the listing's own when it has no parent): its icon.
+    category_key: str
 
     def category_name(self, locale: str) -> str:
         return self.category_ar if locale == "ar" else self.category_en
@@ -198,6 +201,7 @@ def _candidates(conditions: list, words: list[tuple[str, ...]]):
 def _cards(ids, total, order: list) -> Select:
     """The card columns of the listings in ``ids`` (a subquery with ``id``) in ``order``,
     and ``total`` on each row."""
+    parent = aliased(Category)
     return (
         select(
             Listing.id,
@@ -210,6 +214,8 @@ def _cards(ids, total, order: list) -> Select:
             User.display_name,
             Category.name_en,
             Category.name_ar,
+            Listing.created_at,
+            func.coalesce(parent.key, Category.key),
             total,
         )  # fmt: skip
         .select_from(ids)
@@ -217,6 +223,7 @@ def _cards(ids, total, order: list) -> Select:
         .join(Membership, Membership.id == Listing.owner_id)
         .join(User, User.id == Membership.user_id)
         .join(Category, Category.id == Listing.category_id)
+        .outerjoin(parent, parent.id == Category.parent_id)
         .order_by(*order)
     )
 
