@@ -37,7 +37,7 @@ from tests.factories import PASSWORD, World, make_member
 from timebank import create_app
 from timebank.database import transaction
 from timebank.extensions import db
-from timebank.models import User
+from timebank.models import Neighbourhood, User
 from timebank.services.community import communities
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -105,6 +105,12 @@ class DemoWorld(World):
             name_ar="بنك الوقت على ضفة النهر",
         )  # fmt: skip
         self.outsider = make_member(self.other_community, password=PASSWORD).user
+        # The demo's own list already holds the placeholder's names: use its first entry.
+        self._neighbourhood = db.session.scalars(
+            select(Neighbourhood)
+            .where(Neighbourhood.community_id == self.community.id)
+            .order_by(Neighbourhood.id)
+        ).first()
 
 
 def _level(app: Flask, endpoint: str) -> str | None:
