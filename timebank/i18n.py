@@ -66,6 +66,22 @@ def lang_of(code: str | None) -> Markup:
     return Markup(' dir="auto"')
 
 
+def by_language(text: str | None) -> Markup:
+    """Text written in Arabic and English (a bilingual announcement), each part marked
+    with its language and direction so it reads and is spoken the right way (WCAG 3.1.2);
+    a part with no letters keeps ``dir="auto"``."""
+    parts = languages.parts_by_language(text or "")
+    return Markup("").join(
+        Markup('<span lang="{}" dir="{}">{}</span>').format(lang, _DIRECTIONS[lang], part)
+        if lang
+        else Markup('<span dir="auto">{}</span>').format(part)
+        for part, lang in parts
+    )
+
+
+_DIRECTIONS = {"ar": "rtl", "en": "ltr"}
+
+
 def spoken_language(code: str) -> str:
     """A language members speak, named in the reader's language."""
     return str(languages.SPOKEN_LANGUAGES.get(code, code))
@@ -140,6 +156,7 @@ def init_app(app: Flask, babel: Babel) -> None:
         month=format_month,
         digits=local_digits,
         bdi=isolate,
+        by_language=by_language,
         join_list=languages.join_list,
         label=_label,
     )

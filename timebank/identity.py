@@ -90,9 +90,12 @@ def avatar_colour(key: object) -> int:
 
 
 def avatar(name: str, key: object, size: str = "") -> Markup:
-    """A decorative avatar: put the name itself beside it."""
+    """A decorative avatar: put the name itself beside it. Its initials are the name's
+    (user data), in the name's own direction."""
     classes = f"avatar avatar-{avatar_colour(key)}" + (f" avatar-{size}" if size else "")
-    return Markup('<span class="{}" aria-hidden="true">{}</span>').format(classes, initials(name))
+    return Markup('<span class="{}" aria-hidden="true" dir="auto">{}</span>').format(
+        classes, initials(name)
+    )
 
 
 # Top-level category key (the default tree's) → its icon; other keys get a tag.

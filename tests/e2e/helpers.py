@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-# Screenshots for a person to look at (git-ignored).
-RESULTS = Path(__file__).resolve().parents[2] / "test-results"
+# Screenshots for a person (or CI) to look at: $TIMEBANK_ARTIFACTS, by default
+# test-results/ (git-ignored).
+RESULTS = Path(
+    os.environ.get("TIMEBANK_ARTIFACTS") or Path(__file__).resolve().parents[2] / "test-results"
+)
 
 DIRECTION = {"en": "ltr", "ar": "rtl"}
 OTHER = {"en": "ar", "ar": "en"}

@@ -5,6 +5,7 @@ pages the Latin words and digits the interface itself shows."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import Page
 
@@ -131,6 +132,34 @@ def set_text_zoom(page: Page, percent: int) -> None:
         {"fontSizes": {"standard": 16 * percent // 100, "fixed": 13 * percent // 100}},
     )
     session.detach()
+
+
+def text_size(page: Page) -> float:
+    """The root element's font size in px: what rem sizes (nearly all of the site's text)
+    are measured in."""
+    return float(page.evaluate("parseFloat(getComputedStyle(document.documentElement).fontSize)"))
+
+
+# Chromium's largest image; a longer page is cut there.
+MAX_SHOT_HEIGHT = 16_000
+
+
+def screenshot(page: Page, path: Path, text_zoom: int) -> None:
+    """The whole page as the reader sees it. Chromium forgets the font-size setting
+    (``set_text_zoom``) when it captures beyond the viewport, as a full-page screenshot
+    does, and draws normal-size text: with larger text the viewport is stretched to the
+    page's height instead, the setting set again, and both put back afterwards."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if text_zoom == 100:
+        page.screenshot(path=path, full_page=True)
+        return
+    viewport = page.viewport_size or {"width": 1280, "height": 800}
+    height = page.evaluate("document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": viewport["width"], "height": min(height, MAX_SHOT_HEIGHT)})
+    set_text_zoom(page, text_zoom)
+    page.screenshot(path=path)
+    page.set_viewport_size(viewport)
+    set_text_zoom(page, text_zoom)
 
 
 def untranslated(page: Page) -> list[str]:

@@ -26,18 +26,21 @@ from playwright.sync_api import Browser, Page
 from sqlalchemy import select
 from werkzeug.serving import WSGIRequestHandler, make_server
 
+from tests.e2e.helpers import RESULTS
 from tests.e2e.page_checks import (
     accessibility,
     broken_words,
     horizontal_overflow,
+    screenshot,
     set_text_zoom,
+    text_size,
     untranslated,
 )
 from tests.factories import PASSWORD, World, make_member
 from timebank import create_app
 from timebank.database import transaction
 from timebank.extensions import db
-from timebank.models import User
+from timebank.models import Neighbourhood, User
 from timebank.services.community import communities
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -74,6 +77,7 @@ NOT_PAGES = {
     "api_docs.openapi",
     "companionship.visits_feed",
     "metrics.prepared",
+    "main.favicon",
 }
 
 
@@ -105,6 +109,12 @@ class DemoWorld(World):
             name_ar="بنك الوقت على ضفة النهر",
         )  # fmt: skip
         self.outsider = make_member(self.other_community, password=PASSWORD).user
+        # The demo's own list already holds the placeholder's names: use its first entry.
+        self._neighbourhood = db.session.scalars(
+            select(Neighbourhood)
+            .where(Neighbourhood.community_id == self.community.id)
+            .order_by(Neighbourhood.id)
+        ).first()
 
 
 def _level(app: Flask, endpoint: str) -> str | None:
@@ -230,7 +240,9 @@ def sweep(
     axe_widths: tuple[Width, ...] = (AXE_WIDTH,),
     shots: Path | None = None,
 ) -> Findings:
-    """Open each of ``role``'s pages once in ``lang`` and measure it at every width."""
+    """Open each of ``role``'s pages once in ``lang`` and measure it at every width.
+    With ``shots`` (a folder), a screenshot of every page at a width where it has a
+    problem, and of the key pages at every width, is written there."""
     site.set_language(lang)
     findings = Findings()
     context = browser.new_context(
@@ -260,15 +272,30 @@ def _sweep_page(page, target, lang, widths, axe_widths, shots, findings) -> None
         findings.add(f"{lang} {target.url}", "in the wrong language")
     if lang == "ar":
         findings.add(f"ar {target.url}", untranslated(page))
+    normal = text_size(page)
     for width in widths:
         where = f"{lang} {width.name} {target.url}"
+        before = len(findings.problems)
         page.set_viewport_size({"width": width.width, "height": 800})
         set_text_zoom(page, width.text_zoom)
+        if (size := text_size(page)) != normal * width.text_zoom / 100:
+            # The measurements below would not be of the reader's larger text.
+            findings.add(where, f"text is {size:g} px, not {width.text_zoom} % of {normal:g} px")
         findings.add(where, horizontal_overflow(page))
         findings.add(where, broken_words(page))
         if width in axe_widths:
             findings.add(where, accessibility(page))
-        if shots is not None:
-            name = f"{lang}-{width.name}-{target.endpoint}.png"
-            page.screenshot(path=shots / name, full_page=True)
-            findings.shots.append((target.url, width.name, shots / name))
+        if shots is not None and (len(findings.problems) > before or target.endpoint in KEY_PAGES):
+            path = shots / f"{lang}-{width.name}-{target.role}-{target.endpoint}.png"
+            screenshot(page, path, width.text_zoom)
+            findings.shots.append((target.url, width.name, path))
+
+
+# Pages whose screenshots the sweep always keeps (``artifacts()``), problems or not.
+KEY_PAGES = {"community.home", "exchanges.statement", "console.index"}
+
+
+def artifacts() -> Path:
+    """Where the sweep writes its screenshots for a person (or CI) to keep:
+    ``$TIMEBANK_ARTIFACTS/sweep``, by default ``test-results/sweep`` (git-ignored)."""
+    return RESULTS / "sweep"

@@ -90,7 +90,7 @@ def test_register_approve_log_in_switch_language_log_out(
     visitor.goto(home)
     expect(visitor.locator(f"main nav a[href='{home}members/']")).to_be_visible()
     assert_accessible(visitor)
-    RESULTS.mkdir(exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     visitor.screenshot(path=RESULTS / f"community-home-{lang}.png", full_page=True)
 
     # The visible switcher changes the language and keeps the member on the same page.

@@ -36,7 +36,7 @@ def _look(page: Page, lang: str, name: str, assert_accessible) -> None:
     expect_language(page, lang)
     expect(page.locator("main h1")).to_be_visible()
     assert_accessible(page)
-    RESULTS.mkdir(exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     for width in (1280, 320):
         page.set_viewport_size({"width": width, "height": 900})
         if width == 320:

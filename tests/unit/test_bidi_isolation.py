@@ -1,9 +1,24 @@
 """User text inside translated sentences is isolated for bidirectional text."""
 
-from timebank.i18n import isolate
+from timebank.i18n import by_language, isolate
+from timebank.services.languages import parts_by_language
 
 
 def test_a_name_is_isolated_and_escaped():
     """A name is wrapped in <bdi> so its direction cannot reorder the sentence, and any
     markup in it is escaped."""
     assert str(isolate("ليلى <b>")) == "<bdi>ليلى &lt;b&gt;</bdi>"
+
+
+def test_a_bilingual_announcement_is_marked_per_part():
+    """An announcement written in English and Arabic is cut where the script changes; each
+    part carries its language and direction (WCAG 3.1.2), its text escaped."""
+    text = "Coffee at 10 · صباح القهوة & <>"
+    assert parts_by_language(text) == [("Coffee at 10 · ", "en"), ("صباح القهوة & <>", "ar")]
+    assert str(by_language(text)) == (
+        '<span lang="en" dir="ltr">Coffee at 10 · </span>'
+        '<span lang="ar" dir="rtl">صباح القهوة &amp; &lt;&gt;</span>'
+    )
+    assert parts_by_language("١٠:٣٠") == [("١٠:٣٠", None)]
+    assert str(by_language("10")) == '<span dir="auto">10</span>'
+    assert parts_by_language("") == []

@@ -163,6 +163,21 @@ def test_announcement_shows_on_the_home_page(bank, auth):
     assert "Picnic on Saturday" in auth.client.get(f"/c/{community.slug}/").get_data(as_text=True)
 
 
+def test_a_bilingual_announcement_reads_each_part_in_its_language(bank, auth):
+    """An announcement in English and Arabic: on the home page and in the console each
+    part carries its own language and direction, so a screen reader switches voice."""
+    community, coordinator, a, b = bank
+    _login(auth, coordinator)
+    url = f"/c/{community.slug}/coordinator/announcements/"
+    body = "Bring a neighbour! أحضروا جاراً معكم!"
+    auth.post(url, {"title": "Coffee · قهوة", "body": body}, page=url)
+    for page in (f"/c/{community.slug}/", url):
+        html = auth.client.get(page).get_data(as_text=True)
+        assert '<span lang="en" dir="ltr">Coffee · </span>' in html
+        assert '<span lang="ar" dir="rtl">قهوة</span>' in html
+        assert '<span lang="ar" dir="rtl">أحضروا جاراً معكم!</span>' in html
+
+
 def test_proxy_records_and_confirms_through_the_pages(bank, auth):
     """A proxy records for their member (marked) and confirms a pending exchange for them:
     a coordinator's record for the provider is the provider's word only, so it waits for

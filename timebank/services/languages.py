@@ -61,3 +61,35 @@ def duration(minutes: int | None) -> str:
     else:
         text = str(_l("%(m)d min", m=mins))
     return in_readers_digits(sign + text)
+
+
+# Arabic script (Arabic, its supplement and presentation forms) and Latin letters: the
+# two languages a bilingual notice is written in.
+_ARABIC_LETTER = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+_LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
+
+
+def _script_of(char: str) -> str | None:
+    if not char.isalpha():  # digits (Latin or Arabic-Indic), punctuation, spaces
+        return None
+    return "ar" if _ARABIC_LETTER.match(char) else "en" if _LATIN_LETTER.match(char) else None
+
+
+def parts_by_language(text: str) -> list[tuple[str, str | None]]:
+    """``text`` cut where its script changes, each part with its language ("ar" for
+    Arabic script, "en" for Latin letters): a bilingual announcement such as "Coffee
+    morning · صباح القهوة" gives [("Coffee morning · ", "en"), ("صباح القهوة", "ar")].
+    Spaces, digits and punctuation stay with the part they follow; text without letters
+    of either script is one part of unknown language (None)."""
+    parts: list[tuple[str, str | None]] = []
+    start, current = 0, None
+    for index, char in enumerate(text):
+        lang = _script_of(char)
+        if lang is None or lang == current:
+            continue
+        if current is not None:
+            parts.append((text[start:index], current))
+            start = index
+        current = lang
+    parts.append((text[start:], current))
+    return [(part, lang) for part, lang in parts if part]
