@@ -40,7 +40,7 @@ class NeighbourhoodListOut(Schema):
 @bp.arguments(NeighbourhoodArgs, location="query")
 @bp.response(200, NeighbourhoodListOut)
 def neighbourhood_list(args: dict):
-    """The neighbourhoods of the holder's communities (or of one, `?community=`)."""
+    """The neighbourhoods of the holder's communities, or of the one asked for."""
     if "community" in args:
         community, _ = community_of_caller(args["community"])
         ids = [community.id]
