@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from timebank.extensions import db
 from timebank.models import Community, User
 from timebank.services import audit
 from timebank.services.exceptions import InvalidInput
@@ -37,6 +38,11 @@ def produce(
     """The report file in ``locale`` (its labels, right-to-left for Arabic). Raises
     ``InvalidInput`` for an unknown format. Audit: ``report.export``."""
     file = build(community, period, fmt, locale=locale)
+    # Building only read, but it may have stored the period's figures in the metrics cache
+    # on a connection of its own. On SQLite this session's read snapshot is then older
+    # than the database, and writing from it fails at once ("database is locked"): end
+    # the snapshot before the audit event starts a write.
+    db.session.commit()
     audit.record("report.export", actor=actor, community_id=community.id, obj=community,
                  details={"period": period.label, "format": fmt})  # fmt: skip
     return file
