@@ -34,7 +34,7 @@ def write(w: Any, community_id: int, members: int, first: int) -> None:
     start = w.execute("SELECT coalesce(max(id), 0) FROM companionship_requests")[0][0] + 1
     exchanges = [r[0] for r in w.execute(
         "SELECT id FROM exchanges WHERE id NOT IN (SELECT exchange_id FROM companionship_visits) "
-        "ORDER BY id LIMIT ?", (2 * ARRANGEMENTS,))]  # fmt: skip
+        f"ORDER BY id LIMIT {2 * ARRANGEMENTS}")]  # fmt: skip
     at = time(10) if w.pg else "10:00:00.000000"
 
     def recipient(n: int) -> int:
