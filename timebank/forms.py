@@ -1,6 +1,7 @@
 """Form pieces every area shares: the base form (strips spaces, keeps what was typed), the
 control-character validator, select options, the CSRF-only ``ConfirmForm``, idempotency
-keys, and the forms two areas use (a listing, a message). An area's own forms live in its
+keys, and the forms and fields two areas use (a listing, a message, a group's members,
+checkbox lists). An area's own forms live in its
 blueprint's ``forms.py``."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from wtforms import (
     DateField,
     HiddenField,
     PasswordField,
+    RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -218,6 +220,46 @@ class KeyedForm(Form):
     """A form that carries an idempotency key, so a resubmission creates nothing new."""
 
     idempotency_key = HiddenField(default=new_key)
+
+
+class GroupFields:
+    """Who took part in a group exchange or session, by member number: one member who gave
+    help to several, or several who gave help to one (a form mixin; the exchanges' group
+    form and the co-design board's activity sessions)."""
+
+    shape = RadioField(
+        _l("Who gave and who received?"),
+        choices=options(
+            [
+                ("one_to_many", _l("One member gave help to several (for example a workshop)")),
+                ("many_to_one", _l("Several members gave help to one")),
+            ]
+        ),
+        default="one_to_many",
+        validators=[DataRequired()],
+    )
+    one = WholeNumberField(
+        _l("Member number of the one member"),
+        validators=[DataRequired(message=_l("Enter a member number."))],
+    )
+    many = StringField(
+        _l("Member numbers of the others"),
+        description=_l("Separate the numbers with spaces or commas, for example 3, 7, 12."),
+        validators=[
+            DataRequired(message=_l("Enter at least one member number.")),
+            Length(max=2000),
+        ],
+    )
+
+    def many_numbers(self) -> list[int] | None:
+        """The others' member numbers; None (the message on the field) when one is not."""
+        text = (self.many.data or "").replace(",", " ").replace("،", " ")
+        parts = text.split()
+        numbers = [n for n in map(lookups.member_number, parts) if n is not None]
+        if not parts or len(numbers) != len(parts):
+            self.many.errors.append(_l("Use member numbers only, for example 3, 7, 12."))
+            return None
+        return numbers
 
 
 class StatementPeriodForm(Form):
