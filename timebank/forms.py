@@ -16,6 +16,7 @@ from wtforms import (
     BooleanField,
     DateField,
     HiddenField,
+    IntegerField,
     PasswordField,
     RadioField,
     SelectChoice,
@@ -25,7 +26,7 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from timebank.services import identifiers
@@ -205,6 +206,18 @@ def minutes_field(label, description=None, *, optional=False):
     """A whole number of minutes (or days), Latin or Arabic-Indic digits."""
     checks = [Optional()] if optional else [InputRequired(message=_l("Enter a whole number."))]
     return WholeNumberField(label, description=description, validators=checks)
+
+
+def time_spent_field() -> IntegerField:
+    """How long a visit or a service took, in whole minutes (1 to 100,000)."""
+    return IntegerField(
+        _l("How long, in minutes?"),
+        description=_l("For example 60 for one hour."),
+        validators=[
+            InputRequired(message=_l("Enter the number of minutes.")),
+            NumberRange(min=1, max=100000, message=_l("Enter a whole number of minutes.")),
+        ],
+    )
 
 
 class TickToConfirmForm(Form):
