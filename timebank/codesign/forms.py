@@ -26,6 +26,7 @@ from timebank.services.codesign import activities, proposals
 from timebank.services.codesign.activities import ActivityInput
 from timebank.services.codesign.proposals import ProposalInput
 from timebank.services.companionship.safeguarding import CHECK_LABELS
+from timebank.services.identifiers import latin_digits
 
 
 def _line(label, limit, description=None):
@@ -117,7 +118,7 @@ class VolunteerForm(Form):
 
 def hours_to_minutes(typed: str | None) -> int | None:
     """Hours typed as 1, 1.5 or ١٫٥ (Latin or Arabic-Indic digits) as minutes; else None."""
-    text = (typed or "").strip().translate(str.maketrans("٠١٢٣٤٥٦٧٨٩٫", "0123456789."))
+    text = latin_digits((typed or "").strip()).replace("٫", ".")
     if not re.fullmatch(r"\d{1,2}(\.\d{1,2})?", text):
         return None
     return round(float(text) * 60)
@@ -193,7 +194,7 @@ class ActivityForm(Form):
 
 def clock_time(typed: str | None) -> time | None:
     """17:00 or ١٧:٠٠ as a time of day; else None."""
-    text = (typed or "").strip().translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))
+    text = latin_digits((typed or "").strip())
     found = re.fullmatch(r"(\d{1,2})[:.](\d{2})", text)
     if found is None or int(found[1]) > 23 or int(found[2]) > 59:
         return None
