@@ -337,6 +337,21 @@ def recovery_code_field() -> StringField:
     )
 
 
+class CodeOrRecoveryCode:
+    """For a form with an optional ``code`` (``one_time_code_field(required=False)``) and a
+    ``recovery_code``: one of the two must be given (a form mixin, before ``Form``)."""
+
+    code: StringField
+    recovery_code: StringField
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)  # type: ignore[misc]
+        if valid and not self.code.data and not self.recovery_code.data:
+            self.code.errors = [_l("Enter the code from your app, or a recovery code.")]
+            return False
+        return valid
+
+
 class MultiCheckboxField(SelectMultipleField):
     """A list of checkboxes (WTForms' documented recipe)."""
 
