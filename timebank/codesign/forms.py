@@ -25,6 +25,7 @@ from timebank.forms import (
 from timebank.services.codesign import activities, proposals
 from timebank.services.codesign.activities import ActivityInput
 from timebank.services.codesign.proposals import ProposalInput
+from timebank.services.companionship import schedule
 from timebank.services.companionship.safeguarding import CHECK_LABELS
 from timebank.services.identifiers import latin_digits
 
@@ -142,7 +143,10 @@ class HoursForm(KeyedForm):
 
 
 def _weekday_choices():
-    return [("", _l("Choose…")), *((str(n), name) for n, name in enumerate(activities.WEEKDAYS))]
+    return [
+        ("", _l("Choose…")),
+        *((str(n), name) for n, name in enumerate(schedule.WEEKDAY_LABELS)),
+    ]
 
 
 class ActivityForm(Form):
