@@ -36,7 +36,7 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import quote
 
-from benchmarks import faults
+from benchmarks import faults, results
 from benchmarks.wrk_mix import (
     ACCESS_FORMAT,
     BUDGET_P95_MS,
@@ -52,7 +52,6 @@ from benchmarks.wrk_mix import (
 SECRET = "load-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 PASSWORD = "load-benchmark-password-2026"
 ROOT = Path(__file__).resolve().parent.parent
-README = Path(__file__).resolve().parent / "README.md"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -156,10 +155,6 @@ def sign_in(port: int, email: str) -> str:
     if response.status != 302 or not _cookie(response):
         raise SystemExit(f"signing in {email} failed: HTTP {response.status}")
     return _cookie(response)
-
-
-def _engine(url: str) -> str:
-    return "PostgreSQL" if url.startswith("postgresql") else "SQLite"
 
 
 def _backends(url: str) -> Callable[[], list[int]]:
@@ -280,7 +275,7 @@ def run(args: argparse.Namespace, found: dict, folder: Path) -> dict:
         app.stop()
         floor.stop()
     return {
-        "engine": _engine(args.url), "workers": args.workers, "threads": args.threads,
+        "engine": results.engine_name(args.url), "workers": args.workers, "threads": args.threads,
         "duration_s": args.duration, "cores": os.cpu_count(), "size": found["size"],
         "runs": runs, "per_page": alone,
     }  # fmt: skip
@@ -346,18 +341,6 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
-def write_readme(result: dict) -> None:
-    start = f"<!-- load:{result['engine']}:start -->"
-    end = f"<!-- load:{result['engine']}:end -->"
-    block = f"{start}\n{table(result)}\n{end}"
-    body = README.read_text()
-    if start in body:
-        body = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _m: block, body, flags=re.S)
-    else:
-        body = body.rstrip("\n") + "\n\n" + block + "\n"
-    README.write_text(body)
-
-
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
     if shutil.which("wrk") is None:
@@ -367,7 +350,7 @@ def main(argv: list[str] | None = None) -> dict:
     result = run(args, found, folder)
     print(table(result))
     if args.readme:
-        write_readme(result)
+        results.write_readme(f"load:{result['engine']}", table(result))
     missed = over_budget(result, args.judge_at)
     if missed:
         print("\nUnder budget:\n  " + "\n  ".join(missed))

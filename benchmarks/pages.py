@@ -31,13 +31,13 @@ import os
 import re
 import statistics
 import time
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
 
+from benchmarks import results
+
 SECRET = "benchmark-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
-README = Path(__file__).with_name("README.md")
 BUDGET_MS = 50.0
 API_BUDGET_MS = 150.0
 SKIP = re.compile(
@@ -296,7 +296,7 @@ def measure(url: str, runs: int, only: str | None = None) -> dict:
         _revoke(app, found["users"], made)
     plan = _plan(app, slowest_page[1]) if slowest_page else []
     return {
-        "engine": _engine(url),
+        "engine": results.engine_name(url),
         "runs": runs,
         "judge": "p95_ms",
         "load_average": " ".join(f"{x:.1f}" for x in os.getloadavg()),
@@ -310,10 +310,6 @@ def measure(url: str, runs: int, only: str | None = None) -> dict:
 def _p95(values: list[float]) -> float:
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))], 1)
-
-
-def _engine(url: str) -> str:
-    return "PostgreSQL" if url.startswith("postgresql") else "SQLite"
 
 
 def _plan(app, slowest: tuple[float, str, Any]) -> list[str]:
@@ -353,18 +349,6 @@ def table(result: dict) -> str:
     return "\n".join(lines)
 
 
-def write_readme(result: dict) -> None:
-    start = f"<!-- pages:{result['engine']}:start -->"
-    end = f"<!-- pages:{result['engine']}:end -->"
-    block = f"{start}\n{table(result)}\n{end}"
-    body = README.read_text()
-    if start in body:
-        body = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _m: block, body, flags=re.S)
-    else:
-        body = body.rstrip("\n") + "\n\n" + block + "\n"
-    README.write_text(body)
-
-
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks pages", description=__doc__.splitlines()[0]
@@ -385,7 +369,7 @@ def main(argv: list[str] | None = None) -> dict:
     result["judge"] = "p95_ms" if args.judge == "wall" else "cpu_p95_ms"
     print(table(result))
     if args.readme:
-        write_readme(result)
+        results.write_readme(f"pages:{result['engine']}", table(result))
     over = [r for r in result["pages"] if r[result["judge"]] > _budget(r)]
     if over:
         slowest = result["slowest"]

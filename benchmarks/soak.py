@@ -38,11 +38,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from benchmarks import faults
+from benchmarks import faults, results
 
 SECRET = "soak-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 ROOT = Path(__file__).resolve().parent.parent
-README = Path(__file__).resolve().parent / "README.md"
 AFTER = 10  # seconds after a fault whose answers are counted apart
 
 
@@ -361,7 +360,8 @@ def main(argv: list[str] | None = None) -> None:
     }  # fmt: skip
     print(json.dumps(report))
     if args.readme:
-        write_readme(report)
+        name = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[report["engine"]]
+        results.write_readme(f"soak:{name}", _table(report))
 
 
 def _table(report: dict) -> str:
@@ -399,19 +399,6 @@ def _table(report: dict) -> str:
         f"| `verify-ledger` | {'passes' if report['verify_ledger_ok'] else '**fails**'} |",
     ]
     return "\n".join(lines)
-
-
-def write_readme(report: dict) -> None:
-    name = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}[report["engine"]]
-    start, end = f"<!-- soak:{name}:start -->", f"<!-- soak:{name}:end -->"
-    text = README.read_text()
-    block = f"{start}\n{_table(report)}\n{end}"
-    if start in text:
-        before, rest = text.split(start, 1)
-        text = before + block + rest.split(end, 1)[1]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    README.write_text(text)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,6 @@ with no drift from the models, downgrades to base and upgrades again."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,8 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 import timebank
-from tests.conftest import BASE_CONFIG, PG_URL
+from tests.conftest import BASE_CONFIG
+from tests.databases import new_database
 from timebank import create_app
 from timebank.extensions import db
 
@@ -19,19 +19,8 @@ from timebank.extensions import db
 @pytest.fixture
 def empty_database_uri(tmp_path):
     """A brand-new database: a fresh SQLite file, or a fresh PostgreSQL database."""
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-        return
-    url = sa.engine.make_url(PG_URL)
-    name = f"{url.database or 'timebank'}_migrations_{os.getpid()}"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with new_database(tmp_path, "migrations") as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 """Form pieces every area shares: the base form (strips spaces, keeps what was typed), the
 control-character validator, select options, the CSRF-only ``ConfirmForm``, idempotency
-keys, and the forms two areas use (a listing, a message). An area's own forms live in its
+keys, and the forms and fields two areas use (a listing, a message, a group's members,
+checkbox lists). An area's own forms live in its
 blueprint's ``forms.py``."""
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from wtforms import (
     BooleanField,
     DateField,
     HiddenField,
+    IntegerField,
     PasswordField,
+    RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -23,7 +26,7 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from timebank.services import identifiers
@@ -205,6 +208,18 @@ def minutes_field(label, description=None, *, optional=False):
     return WholeNumberField(label, description=description, validators=checks)
 
 
+def time_spent_field() -> IntegerField:
+    """How long a visit or a service took, in whole minutes (1 to 100,000)."""
+    return IntegerField(
+        _l("How long, in minutes?"),
+        description=_l("For example 60 for one hour."),
+        validators=[
+            InputRequired(message=_l("Enter the number of minutes.")),
+            NumberRange(min=1, max=100000, message=_l("Enter a whole number of minutes.")),
+        ],
+    )
+
+
 class TickToConfirmForm(Form):
     """A destructive action needs the box ticked."""
 
@@ -218,6 +233,46 @@ class KeyedForm(Form):
     """A form that carries an idempotency key, so a resubmission creates nothing new."""
 
     idempotency_key = HiddenField(default=new_key)
+
+
+class GroupFields:
+    """Who took part in a group exchange or session, by member number: one member who gave
+    help to several, or several who gave help to one (a form mixin; the exchanges' group
+    form and the co-design board's activity sessions)."""
+
+    shape = RadioField(
+        _l("Who gave and who received?"),
+        choices=options(
+            [
+                ("one_to_many", _l("One member gave help to several (for example a workshop)")),
+                ("many_to_one", _l("Several members gave help to one")),
+            ]
+        ),
+        default="one_to_many",
+        validators=[DataRequired()],
+    )
+    one = WholeNumberField(
+        _l("Member number of the one member"),
+        validators=[DataRequired(message=_l("Enter a member number."))],
+    )
+    many = StringField(
+        _l("Member numbers of the others"),
+        description=_l("Separate the numbers with spaces or commas, for example 3, 7, 12."),
+        validators=[
+            DataRequired(message=_l("Enter at least one member number.")),
+            Length(max=2000),
+        ],
+    )
+
+    def many_numbers(self) -> list[int] | None:
+        """The others' member numbers; None (the message on the field) when one is not."""
+        text = (self.many.data or "").replace(",", " ").replace("،", " ")
+        parts = text.split()
+        numbers = [n for n in map(lookups.member_number, parts) if n is not None]
+        if not parts or len(numbers) != len(parts):
+            self.many.errors.append(_l("Use member numbers only, for example 3, 7, 12."))
+            return None
+        return numbers
 
 
 class StatementPeriodForm(Form):
@@ -280,6 +335,21 @@ def recovery_code_field() -> StringField:
         ],
         render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
     )
+
+
+class CodeOrRecoveryCode:
+    """For a form with an optional ``code`` (``one_time_code_field(required=False)``) and a
+    ``recovery_code``: one of the two must be given (a form mixin, before ``Form``)."""
+
+    code: StringField
+    recovery_code: StringField
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)  # type: ignore[misc]
+        if valid and not self.code.data and not self.recovery_code.data:
+            self.code.errors = [_l("Enter the code from your app, or a recovery code.")]
+            return False
+        return valid
 
 
 class MultiCheckboxField(SelectMultipleField):

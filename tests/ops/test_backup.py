@@ -13,7 +13,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import select
 
-from tests.conftest import BASE_CONFIG, PG_URL
+from tests.conftest import BASE_CONFIG
+from tests.databases import new_database
 from tests.factories import World, make_community, make_member
 from timebank import create_app
 from timebank.database import transaction
@@ -36,18 +37,8 @@ def app_config():
 @pytest.fixture
 def empty_database(tmp_path):
     """A second, empty database on the same engine as the test's."""
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
-        return
-    url = sa.engine.make_url(PG_URL)
-    name = f"{url.database or 'timebank'}_restore_{int(time.time() * 1000) % 10**8}"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with new_database(tmp_path, "restore") as url:
+        yield url
 
 
 def _post_until(app, ids: tuple[int, int], writer: int, stop, acknowledged) -> None:

@@ -6,32 +6,20 @@ index finds the listings. On the suite's engine (SQLite, or PostgreSQL with
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import sqlalchemy as sa
 
 from benchmarks import generate
-from tests.conftest import BASE_CONFIG, PG_URL
+from tests.conftest import BASE_CONFIG
+from tests.databases import new_database
 from timebank import create_app
 from timebank.extensions import db
 
 
 @pytest.fixture
 def empty_url(tmp_path):
-    if not PG_URL:
-        yield f"sqlite:///{tmp_path / 'generated.sqlite3'}"
-        return
-    url = sa.engine.make_url(PG_URL)
-    name = f"{url.database or 'timebank'}_generate_{os.getpid()}"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with new_database(tmp_path, "generate") as url:
+        yield url
 
 
 def _scalar(sql: str):

@@ -82,7 +82,7 @@ def _awaiting(bank, provider, recipient, minutes) -> int:
 @pytest.mark.parametrize("threads", sorted(APPROVAL_TRIALS))
 def test_concurrent_approvals_post_exactly_once(app, threads):
     """K coordinators' clicks on one exchange: one posting, K-1 'already decided'."""
-    bank = make_bank(approval_rule="always")
+    bank = make_bank(approval_conditions="always")
     deciders = [bank.coordinator.user_id, bank.coordinator2.user_id]
     totals: Counter = Counter()
     for _ in range(APPROVAL_TRIALS[threads]):
@@ -107,7 +107,7 @@ def test_concurrent_approvals_post_exactly_once(app, threads):
 def test_overdraft_race_posts_only_what_the_limit_allows(app):
     """Limit 300, twenty 60-minute approvals at once: exactly five post, in every trial."""
     for _ in range(OVERDRAFT_TRIALS):
-        bank = make_bank(approval_rule="always", default_credit_limit=300)
+        bank = make_bank(approval_conditions="always", default_credit_limit=300)
         ids = [_awaiting(bank, (bank.a, bank.c)[i % 2], bank.b, 60) for i in range(20)]
         works = [
             lambda e=e, u=(bank.coordinator, bank.coordinator2)[i % 2].user_id: exchanges.approve(

@@ -38,7 +38,7 @@ STEPS = 12 if PG_URL else 20  # PostgreSQL: a network round trip per commit
 
 PEOPLE = ["a", "b", "c", "k1", "k2"]  # k1, k2 coordinators; c is a's proxy
 TRADERS = ["a", "b", "c", "k1"]
-RULES = ["never", "always", "above_minutes", "limit_crossed"]
+CONDITIONS = ["", "always", "above_minutes", "limit_crossed"]  # "": none, post at once
 PAIRS = [(p, r) for p in TRADERS for r in TRADERS if p != r]
 
 
@@ -66,10 +66,10 @@ class ConsentMachine(RuleBasedStateMachine):
             return None
         return db.session.get(Exchange, self.ids[-1 - index % len(self.ids)])
 
-    @rule(require=st.booleans(), approval=st.sampled_from(RULES))
+    @rule(require=st.booleans(), approval=st.sampled_from(CONDITIONS))
     def set_policy(self, require, approval):
         community = self.bank.community
-        community.require_confirmation, community.approval_rule = require, approval
+        community.require_confirmation, community.approval_conditions = require, approval
         db.session.commit()
 
     @rule(

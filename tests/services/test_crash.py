@@ -85,7 +85,7 @@ def _legs(exchange_id: int) -> int:
 
 @pytest.mark.parametrize("point", [*POINTS, "after_commit"])
 def test_crash_during_approval_leaves_nothing_or_everything(app, database_uri, point):
-    bank = make_bank(approval_rule="always")
+    bank = make_bank(approval_conditions="always")
     exchange = bank.record(bank.a, bank.b, 75, actor=bank.coordinator.user, on_behalf_of=bank.a)
     exchanges.confirm(exchange, actor=bank.b.user)  # the recipient consents
     db.session.commit()
@@ -111,7 +111,7 @@ def test_crash_during_approval_leaves_nothing_or_everything(app, database_uri, p
 
 def test_child_without_a_crash_posts(app, database_uri):
     """The control: the same child with no kill point finishes the approval."""
-    bank = make_bank(approval_rule="always")
+    bank = make_bank(approval_conditions="always")
     exchange = bank.record(bank.a, bank.b, 30, actor=bank.coordinator.user, on_behalf_of=bank.a)
     exchanges.confirm(exchange, actor=bank.b.user)  # the recipient consents
     db.session.commit()

@@ -102,7 +102,7 @@ def test_confirmation_that_posts_tells_the_recorder_in_their_language(town):
 def test_confirmation_waiting_for_approval_then_the_coordinators_approval(app):
     """With approval required: the recorder hears that the other member confirmed; then
     the coordinator's approval reaches both parties, saying who approved and how much."""
-    town = make_bank(approval_rule="always")
+    town = make_bank(approval_conditions="always")
     _names(town)
     exchange = town.record(town.a, town.b, 60)
     db.session.query(OutboxMessage).delete()
@@ -141,7 +141,7 @@ def test_rejection_by_the_other_member_carries_the_reason(town):
 
 
 def test_rejection_by_a_coordinator_tells_both_in_each_ones_language(app):
-    town = make_bank(approval_rule="always", require_confirmation=False)
+    town = make_bank(approval_conditions="always", require_confirmation=False)
     _names(town)
     town.b.user.locale = "ar"
     db.session.commit()

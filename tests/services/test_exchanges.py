@@ -83,7 +83,7 @@ def test_recipient_can_record_and_provider_confirms(bank):
 
 def test_approval_queue_and_coordinator_approval(app):
     """Policy 'always': confirmation leads to the queue; a coordinator approves."""
-    bank = make_bank(approval_rule="always")
+    bank = make_bank(approval_conditions="always")
     exchange = bank.record(bank.a, bank.b, 60)
     exchanges.confirm(exchange, actor=bank.b.user)
     db.session.commit()
@@ -101,7 +101,7 @@ def test_approval_queue_and_coordinator_approval(app):
 
 def test_coordinator_cannot_approve_or_reverse_own_exchange(app):
     """Segregation of duties: a coordinator who is a party cannot decide."""
-    bank = make_bank(approval_rule="always")
+    bank = make_bank(approval_conditions="always")
     exchange = bank.record(bank.coordinator, bank.a, 60)
     exchanges.confirm(exchange, actor=bank.a.user)
     db.session.commit()
@@ -114,24 +114,24 @@ def test_coordinator_cannot_approve_or_reverse_own_exchange(app):
 
 
 @pytest.mark.parametrize(
-    ("rule", "minutes", "category", "queued"),
+    ("conditions", "minutes", "category", "queued"),
     [
-        ("never", 480, "companionship", False),
+        ("", 480, "companionship", False),
         ("above_minutes", 240, "x", False),
         ("above_minutes", 241, "x", True),
         ("companionship", 30, "companionship", True),
         ("companionship", 30, "gardening", False),
     ],
 )
-def test_policy_decides_approval(app, rule, minutes, category, queued):
-    bank = make_bank(approval_rule=rule, approval_above_minutes=240)
+def test_policy_decides_approval(app, conditions, minutes, category, queued):
+    bank = make_bank(approval_conditions=conditions, approval_above_minutes=240)
     exchange = bank.record(bank.a, bank.b, minutes, category=category)
     exchanges.confirm(exchange, actor=bank.b.user)
     assert exchange.status == (S.AWAITING_APPROVAL if queued else S.POSTED)
 
 
 def test_limit_crossed_rule_queues_instead_of_refusing(app):
-    bank = make_bank(approval_rule="limit_crossed", default_credit_limit=60)
+    bank = make_bank(approval_conditions="limit_crossed", default_credit_limit=60)
     exchange = bank.record(bank.a, bank.b, 61)
     exchanges.confirm(exchange, actor=bank.b.user)
     db.session.commit()
@@ -247,7 +247,7 @@ def test_reject_by_other_party_with_reason(bank):
 
 
 def test_coordinator_rejects_from_queue(app):
-    bank = make_bank(approval_rule="always")
+    bank = make_bank(approval_conditions="always")
     exchange = bank.record(bank.a, bank.b, 60)
     exchanges.confirm(exchange, actor=bank.b.user)
     db.session.commit()
@@ -663,7 +663,7 @@ def test_permission_predicates_match_the_services(app):
     """What the pages will show (permissions.can_*) matches what the services allow."""
     from timebank.services import permissions as p
 
-    bank = make_bank(approval_rule="always")
+    bank = make_bank(approval_conditions="always")
     exchange = bank.record(bank.a, bank.b, 60)
     people = [bank.a.user, bank.b.user, bank.c.user, bank.coordinator.user]
     assert [p.can_confirm(u, exchange) for u in people] == [False, True, False, False]

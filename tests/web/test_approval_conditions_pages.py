@@ -86,7 +86,7 @@ def test_queue_and_page_say_which_conditions_sent_it(app, auth, client):
 
 
 def test_approve_past_a_limit_is_disabled_with_its_reason_and_refused(app, auth, client):
-    town = make_town(require_confirmation=False, approval_rule="always")
+    town = make_town(require_confirmation=False, approval_conditions="always")
     too_much = _queued(town, 120, "cond-0002")
     account = ledger.ensure_account(town.omar)
     account.credit_limit = 60

@@ -254,6 +254,13 @@ def test_a_coordinator_adopts_a_group_activity_and_records_a_session(app, auth, 
     refused = client.post(url, data=session)
     assert refused.status_code == 400 and 'id="many-error"' in refused.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Exchange)) == 0
+    strangers = {**session, "one": "9999", "many": f"{amal.member_number} 9998"}
+    unknown = client.post(url, data=strangers)
+    said = unknown.get_data(as_text=True)
+    assert unknown.status_code == 400
+    assert "No member of this community has this number." in said
+    assert "No member has the number 9998" in said
+    assert db.session.scalar(select(func.count()).select_from(Exchange)) == 0
     safeguarding.record_check(
         driver, actor=coordinator.user, check_type="driving", checked_on=date.today(),
         expires_on=None,

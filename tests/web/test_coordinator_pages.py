@@ -34,7 +34,7 @@ def _form(client, url) -> dict:
 
 def test_bulk_approval_reports_each_outcome(app, auth, client):
     """Approved, already decided and limit exceeded are reported one by one."""
-    town = make_town(require_confirmation=False, approval_rule="always")
+    town = make_town(require_confirmation=False, approval_conditions="always")
     fine = _pending(town, town.salma, town.omar, 60, "bulk-0001")
     decided = _pending(town, town.salma, town.omar, 30, "bulk-0002")
     too_much = _pending(town, town.salma, town.grace, 480, "bulk-0003")
@@ -63,7 +63,7 @@ def test_bulk_approval_reports_each_outcome(app, auth, client):
 
 def test_bulk_rejection_needs_a_reason(app, auth, client):
     """Rejecting the selected without a reason changes nothing."""
-    town = make_town(require_confirmation=False, approval_rule="always")
+    town = make_town(require_confirmation=False, approval_conditions="always")
     pending = _pending(town, town.salma, town.omar, 60, "bulk-0004")
     db.session.commit()
     login(auth, town.coordinator)
@@ -79,7 +79,7 @@ def test_bulk_rejection_needs_a_reason(app, auth, client):
 
 def test_queue_filters(app, auth, client):
     """Status, category, member and dates narrow the queue."""
-    town = make_town(require_confirmation=False, approval_rule="always")
+    town = make_town(require_confirmation=False, approval_conditions="always")
     _pending(town, town.salma, town.omar, 60, "filter-001")
     _pending(town, town.grace, town.coordinator2, 45, "filter-002")
     db.session.commit()
@@ -192,7 +192,7 @@ def test_detail_shows_history_and_links_reversal_both_ways(app, auth, client):
 
 def test_reject_from_the_queue_returns_to_the_queue(app, auth, client):
     """The queue's reject link asks for a reason and comes back to the queue."""
-    town = make_town(require_confirmation=False, approval_rule="always")
+    town = make_town(require_confirmation=False, approval_conditions="always")
     pending = _pending(town, town.salma, town.omar, 60, "queue-rej-1")
     db.session.commit()
     login(auth, town.coordinator)

@@ -97,14 +97,14 @@ def test_access_matrix(app, auth, client, world, endpoint):
 
 def test_a_coordinator_who_is_a_party_can_neither_approve_nor_reverse(app, auth, client):
     """Segregation of duties: the page explains, and nothing changes."""
-    town = make_town(approval_rule="always", require_confirmation=False)
+    town = make_town(approval_conditions="always", require_confirmation=False)
     # Omar (the recipient) records: his word, so the exchanges are agreed without a confirm.
     pending = exchanges.record(
         town.community, actor=town.omar.user, provider=town.coordinator,
         recipient=town.omar, minutes=30, service_date=date.today(), category="gardening",
         idempotency_key="party-coord-1",
     )  # fmt: skip
-    town.community.approval_rule = "never"
+    town.community.approval_conditions = ""
     posted = exchanges.record(
         town.community, actor=town.omar.user, provider=town.coordinator,
         recipient=town.omar, minutes=45, service_date=date.today(), category="gardening",

@@ -101,7 +101,7 @@ def test_recording_asks_the_other_member_in_their_language(client, auth, smtp):
 def test_approval_tells_both_parties_and_e_mails_only_those_who_want_it(client, auth, smtp):
     """A coordinator's approval notifies provider and recipient; e-mail follows each
     one's preference."""
-    town = make_town(require_confirmation=False, approval_rule="always")
+    town = make_town(require_confirmation=False, approval_conditions="always")
     exchange = _pending(town, town.salma, town.omar, "notify-0001", actor=town.omar)
     notifications.set_preferences(town.omar.user, email_kinds={"message"})
     db.session.commit()
@@ -123,7 +123,7 @@ def test_approval_tells_both_parties_and_e_mails_only_those_who_want_it(client, 
 
 def test_bulk_rejection_tells_the_parties_of_each_exchange(client, auth, smtp):
     """Rejecting several exchanges at once notifies the parties of each one."""
-    town = make_town(require_confirmation=False, approval_rule="always")
+    town = make_town(require_confirmation=False, approval_conditions="always")
     first = _pending(town, town.salma, town.omar, "notify-0002", actor=town.omar)
     second = _pending(town, town.grace, town.omar, "notify-0003", actor=town.omar)
     db.session.commit()

@@ -69,7 +69,7 @@ def test_member_records_previews_saves_other_confirms_and_it_posts(client, auth,
 
 def test_journey_through_the_approval_queue(client, auth, town):
     """With approval always required, the coordinator approves from the queue."""
-    town.community.approval_rule = "always"
+    town.community.approval_conditions = "always"
     db.session.commit()
     login(auth, town.omar)
     data = record_data(client, town, direction="received", member=str(town.salma.member_number))
@@ -197,7 +197,7 @@ def test_change_goes_back_to_the_form_with_the_input_kept(client, auth, town):
 
 def test_a_party_cannot_approve_and_a_decided_exchange_stays_decided(client, auth, town):
     """A coordinator who took part is told why; approving twice changes nothing."""
-    town.community.approval_rule = "always"
+    town.community.approval_conditions = "always"
     town.community.require_confirmation = False
     db.session.commit()
     login(auth, town.coordinator)

@@ -80,7 +80,7 @@ def test_statement_query_count_does_not_grow(client, auth, app):
 @pytest.mark.parametrize("app_config", [{"NAVIGATION_CACHE_SECONDS": 0}])
 def test_queue_query_count_does_not_grow(client, auth, app):
     """The approval queue issues as many queries with 500 exchanges as with 10."""
-    town = make_town(require_confirmation=False, approval_rule="always")
+    town = make_town(require_confirmation=False, approval_conditions="always")
     _pending(town, 10)
     login(auth, town.coordinator)
     small = _queries(client, town.url("hours/queue"))

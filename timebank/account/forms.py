@@ -11,6 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from timebank.forms import (
+    CodeOrRecoveryCode,
     Form,
     MultiCheckboxField,
     NoControlCharacters,
@@ -62,7 +63,7 @@ class TwoFactorCodeForm(Form):
     code = one_time_code_field()
 
 
-class TwoFactorDisableForm(Form):
+class TwoFactorDisableForm(CodeOrRecoveryCode, Form):
     """Turning two-factor sign-in off takes the password and a code (or a recovery code)."""
 
     password = PasswordField(
@@ -71,13 +72,6 @@ class TwoFactorDisableForm(Form):
     )
     code = one_time_code_field(required=False)
     recovery_code = recovery_code_field()
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        if valid and not self.code.data and not self.recovery_code.data:
-            self.code.errors = [_l("Enter the code from your app, or a recovery code.")]
-            return False
-        return valid
 
 
 class ApiTokenForm(Form):

@@ -48,6 +48,12 @@ class CursorArgs(Schema):
     limit = fields.Integer(load_default=25, validate=validate.Range(min=1, max=MAX_LIMIT))
 
 
+class PageOut(Schema):
+    """A page of a list: its ``items`` (each list's own) and the cursor of the next."""
+
+    next = fields.Integer(allow_none=True, metadata={"description": "Cursor of the next page."})
+
+
 class StatementLine(Schema):
     entry_id = fields.Integer()
     exchange_id = fields.Integer()
@@ -61,11 +67,10 @@ class StatementLine(Schema):
     balance_after_minutes = fields.Integer()
 
 
-class StatementOut(Schema):
+class StatementOut(PageOut):
     balance_minutes = fields.Integer()
     balance_hours = fields.String()
     items = fields.List(fields.Nested(StatementLine))
-    next = fields.Integer(allow_none=True, metadata={"description": "Cursor of the next page."})
 
 
 class CategoryOut(Schema):

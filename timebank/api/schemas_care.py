@@ -5,17 +5,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from timebank.api.schemas import CursorArgs, PageOut
 from timebank.models import MINUTES_CAP, ArrangementStatus, RequestStatus, Wellbeing
 from timebank.services.companionship import lists
 from timebank.services.companionship.requests import MAX_NOTES
-from timebank.services.identifiers import MAX_ID
 
 
-class _Cursor(Schema):
-    cursor = fields.Integer(
-        validate=validate.Range(min=1, max=MAX_ID),
-        metadata={"description": "The `next` value of the previous page."},
-    )
+class _Cursor(CursorArgs):
     limit = fields.Integer(load_default=25, validate=validate.Range(min=1, max=lists.MAX_LIMIT))
 
 
@@ -27,43 +23,40 @@ class MatchArgs(_Cursor):
     status = fields.String(validate=validate.OneOf([s.value for s in ArrangementStatus]))
 
 
-class CompanionRequestOut(Schema):
+class _CompanionshipOut(Schema):
+    """What a request and the match made from it both say."""
+
     id = fields.Integer()
     kind = fields.String()
-    frequency = fields.String()
-    preferred_times = fields.String(allow_none=True)
-    language = fields.String()
     status = fields.String()
     recipient_id = fields.Integer(metadata={"description": "The visited member's membership id."})
     recipient_name = fields.String()
     created_at = fields.DateTime()
 
 
-class CompanionRequestPageOut(Schema):
+class CompanionRequestOut(_CompanionshipOut):
+    frequency = fields.String()
+    preferred_times = fields.String(allow_none=True)
+    language = fields.String()
+
+
+class CompanionRequestPageOut(PageOut):
     items = fields.List(fields.Nested(CompanionRequestOut))
-    next = fields.Integer(allow_none=True, metadata={"description": "Cursor of the next page."})
 
 
-class MatchOut(Schema):
-    id = fields.Integer()
+class MatchOut(_CompanionshipOut):
     request_id = fields.Integer()
-    kind = fields.String()
-    status = fields.String()
     volunteer_id = fields.Integer(metadata={"description": "Membership id."})
     volunteer_name = fields.String()
-    recipient_id = fields.Integer(metadata={"description": "Membership id."})
-    recipient_name = fields.String()
     visit_weekday = fields.Integer(allow_none=True, metadata={"description": "0 Monday."})
     visit_time = fields.Time(allow_none=True)
     confirmed_at = fields.DateTime(allow_none=True)
     ended_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
     can_log_visit = fields.Boolean()
 
 
-class MatchPageOut(Schema):
+class MatchPageOut(PageOut):
     items = fields.List(fields.Nested(MatchOut))
-    next = fields.Integer(allow_none=True, metadata={"description": "Cursor of the next page."})
 
 
 class VisitIn(Schema):

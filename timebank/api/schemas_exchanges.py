@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
+from timebank.api.schemas import PageOut
 from timebank.services.exchanges import feed
 from timebank.services.identifiers import MAX_ID
 from timebank.services.ledger.checks import MAX_REASON_LENGTH
@@ -83,9 +84,8 @@ class ExchangeItem(Schema):
     waiting_for = fields.String(allow_none=True)
 
 
-class ExchangePageOut(Schema):
+class ExchangePageOut(PageOut):
     items = fields.List(fields.Nested(ExchangeItem))
-    next = fields.Integer(allow_none=True, metadata={"description": "Cursor of the next page."})
 
 
 class ExchangeOut(ExchangeItem):

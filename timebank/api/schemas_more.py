@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from timebank.api.schemas import PageOut
 from timebank.extensions import MAX_PAGE
 from timebank.models import ListingKind, MembershipStatus
 from timebank.services.community.profiles import MAX_NAME
@@ -45,10 +46,9 @@ class ListingCardOut(Schema):
     category = fields.String(metadata={"description": "In the language of Accept-Language."})
 
 
-class ListingPageOut(Schema):
+class ListingPageOut(PageOut):
     items = fields.List(fields.Nested(ListingCardOut))
     total = fields.Integer(metadata={"description": "Matches, counted up to 1000."})
-    next = fields.Integer(allow_none=True, metadata={"description": "Cursor of the next page."})
 
 
 class ListingOut(Schema):
@@ -102,10 +102,9 @@ class NotificationOut(Schema):
     created_at = fields.DateTime()
 
 
-class NotificationPageOut(Schema):
+class NotificationPageOut(PageOut):
     unread = fields.Integer()
     items = fields.List(fields.Nested(NotificationOut))
-    next = fields.Integer(allow_none=True, metadata={"description": "Cursor of the next page."})
 
 
 class NotificationCursorArgs(Schema):
@@ -134,10 +133,9 @@ class MemberOut(Schema):
     joined_at = fields.DateTime(allow_none=True)
 
 
-class MemberPageOut(Schema):
+class MemberPageOut(PageOut):
     items = fields.List(fields.Nested(MemberOut))
     total = fields.Integer()
-    next = fields.Integer(allow_none=True, metadata={"description": "Cursor of the next page."})
 
 
 class MemberIn(Schema):

@@ -11,7 +11,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from timebank.forms import Form, NoControlCharacters, one_time_code_field, recovery_code_field
+from timebank.forms import (
+    CodeOrRecoveryCode,
+    Form,
+    NoControlCharacters,
+    one_time_code_field,
+    recovery_code_field,
+)
 
 
 class LoginForm(Form):
@@ -74,16 +80,9 @@ class ResetPasswordForm(Form):
     )
 
 
-class SecondFactorForm(Form):
+class SecondFactorForm(CodeOrRecoveryCode, Form):
     """The second step of signing in: a code from the app, or a recovery code."""
 
     code = one_time_code_field(required=False)
     recovery_code = recovery_code_field()
     remember = BooleanField(_l("Remember this device"))
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)
-        if valid and not self.code.data and not self.recovery_code.data:
-            self.code.errors = [_l("Enter the code from your app, or a recovery code.")]
-            return False
-        return valid

@@ -6,20 +6,18 @@ from datetime import time
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
-    RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from timebank.forms import (
     Form,
+    GroupFields,
     KeyedForm,
+    MultiCheckboxField,
     NoControlCharacters,
-    WholeNumberField,
     int_or_none,
     options,
     reason_field,
@@ -27,8 +25,9 @@ from timebank.forms import (
 from timebank.services.codesign import activities, proposals
 from timebank.services.codesign.activities import ActivityInput
 from timebank.services.codesign.proposals import ProposalInput
+from timebank.services.companionship import schedule
 from timebank.services.companionship.safeguarding import CHECK_LABELS
-from timebank.services.exchanges import lookups
+from timebank.services.identifiers import latin_digits
 
 
 def _line(label, limit, description=None):
@@ -43,6 +42,10 @@ def _text(label, limit, description=None):
         description=description,
         validators=[Length(max=limit), NoControlCharacters(multiline=True)],
     )
+
+
+def _hours(label):
+    return StringField(label, description=_l("For example 1 or 1.5."), validators=[Length(max=10)])
 
 
 class ProposalForm(Form):
@@ -69,12 +72,10 @@ class ProposalForm(Form):
         proposals.MAX_VOLUNTEERS,
         _l("For example “two drivers and someone to make tea”."),
     )
-    checks = SelectMultipleField(
+    checks = MultiCheckboxField(
         _l("Safeguarding checks its volunteers would need"),
         choices=options(CHECK_LABELS.items()),
         validate_choice=False,
-        widget=ListWidget(prefix_label=False),
-        option_widget=CheckboxInput(),
     )
 
     def to_input(self) -> ProposalInput:
@@ -110,11 +111,7 @@ class CommentForm(Form):
 
 
 class VolunteerForm(Form):
-    hours = StringField(
-        _l("Hours a week you would give"),
-        description=_l("For example 1 or 1.5."),
-        validators=[Length(max=10)],
-    )
+    hours = _hours(_l("Hours a week you would give"))
 
     def minutes(self) -> int | None:
         return hours_to_minutes(self.hours.data)
@@ -122,7 +119,7 @@ class VolunteerForm(Form):
 
 def hours_to_minutes(typed: str | None) -> int | None:
     """Hours typed as 1, 1.5 or ١٫٥ (Latin or Arabic-Indic digits) as minutes; else None."""
-    text = (typed or "").strip().translate(str.maketrans("٠١٢٣٤٥٦٧٨٩٫", "0123456789."))
+    text = latin_digits((typed or "").strip()).replace("٫", ".")
     if not re.fullmatch(r"\d{1,2}(\.\d{1,2})?", text):
         return None
     return round(float(text) * 60)
@@ -141,14 +138,15 @@ class HoursForm(KeyedForm):
     member_id = SelectField(
         _l("Who did the design work?"), coerce=int_or_none, validate_choice=False, choices=[]
     )
-    hours = StringField(
-        _l("Hours"), description=_l("For example 1 or 1.5."), validators=[Length(max=10)]
-    )
+    hours = _hours(_l("Hours"))
     reason = reason_field(_l("What was the work?"))
 
 
 def _weekday_choices():
-    return [("", _l("Choose…")), *((str(n), name) for n, name in enumerate(activities.WEEKDAYS))]
+    return [
+        ("", _l("Choose…")),
+        *((str(n), name) for n, name in enumerate(schedule.WEEKDAY_LABELS)),
+    ]
 
 
 class ActivityForm(Form):
@@ -174,20 +172,14 @@ class ActivityForm(Form):
         validators=[Length(max=5)],
         render_kw={"type": "time"},
     )
-    hours = StringField(
-        _l("How long, in hours"),
-        description=_l("For example 1 or 1.5."),
-        validators=[Length(max=10)],
-    )
+    hours = _hours(_l("How long, in hours"))
     first_date = DateField(
         _l("Starting from (optional)"), validators=[Optional()], render_kw={"type": "date"}
     )
-    checks = SelectMultipleField(
+    checks = MultiCheckboxField(
         _l("Checks whoever gives the hours must hold"),
         choices=options(CHECK_LABELS.items()),
         validate_choice=False,
-        widget=ListWidget(prefix_label=False),
-        option_widget=CheckboxInput(),
     )
 
     def to_input(self) -> ActivityInput:
@@ -206,45 +198,18 @@ class ActivityForm(Form):
 
 def clock_time(typed: str | None) -> time | None:
     """17:00 or ١٧:٠٠ as a time of day; else None."""
-    text = (typed or "").strip().translate(str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789"))
+    text = latin_digits((typed or "").strip())
     found = re.fullmatch(r"(\d{1,2})[:.](\d{2})", text)
     if found is None or int(found[1]) > 23 or int(found[2]) > 59:
         return None
     return time(int(found[1]), int(found[2]))
 
 
-class SessionForm(KeyedForm):
+class SessionForm(GroupFields, KeyedForm):
     """A session of a group activity: who gave and who received (member numbers), how long
     and when; the category is the activity's."""
 
-    shape = RadioField(
-        _l("Who gave and who received?"),
-        choices=options(
-            [
-                ("one_to_many", _l("One member gave help to several (for example a workshop)")),
-                ("many_to_one", _l("Several members gave help to one")),
-            ]
-        ),
-        default="one_to_many",
-        validators=[DataRequired()],
-    )
-    one = WholeNumberField(
-        _l("Member number of the one member"),
-        validators=[DataRequired(message=_l("Enter a member number."))],
-    )
-    many = StringField(
-        _l("Member numbers of the others"),
-        description=_l("Separate the numbers with spaces or commas, for example 3, 7, 12."),
-        validators=[
-            DataRequired(message=_l("Enter at least one member number.")),
-            Length(max=2000),
-        ],
-    )
-    hours = StringField(
-        _l("How long, in hours"),
-        description=_l("For example 1 or 1.5."),
-        validators=[Length(max=10)],
-    )
+    hours = _hours(_l("How long, in hours"))
     service_date = DateField(
         _l("Date of the service"),
         validators=[DataRequired(message=_l("Enter the date of the service."))],
@@ -254,12 +219,3 @@ class SessionForm(KeyedForm):
         _l("Description (optional)"),
         validators=[Optional(), Length(max=2000), NoControlCharacters(multiline=True)],
     )
-
-    def many_numbers(self) -> list[int] | None:
-        text = (self.many.data or "").replace(",", " ").replace("،", " ")
-        parts = text.split()
-        numbers = [n for n in map(lookups.member_number, parts) if n is not None]
-        if not parts or len(numbers) != len(parts):
-            self.many.errors.append(_l("Use member numbers only, for example 3, 7, 12."))
-            return None
-        return numbers

@@ -27,6 +27,7 @@ from timebank.models import CheckType, Community, Membership, Proposal
 from timebank.services import permissions
 from timebank.services.codesign import activities, hours, proposals, queries
 from timebank.services.community import proxies
+from timebank.services.companionship import schedule
 from timebank.services.companionship.safeguarding import CHECK_LABELS
 from timebank.services.exceptions import InvalidInput
 from timebank.services.languages import join_list
@@ -125,7 +126,7 @@ def _show_page(community, proposal, *, comment_form=None, volunteer_form=None, s
         moves=proposals.MOVES.get(proposal.stage, ()),
         activity=activity,
         schedules=activities.SCHEDULES,
-        weekdays=activities.WEEKDAYS,
+        weekdays=schedule.WEEKDAY_LABELS,
         next_date=activities.next_date(activity, date.today()) if activity else None,
         sessions=activities.sessions(activity) if activity else [],
         activity_checks=join_list(CHECK_LABELS[CheckType(c)] for c in activity.check_list)

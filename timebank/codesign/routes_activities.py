@@ -8,20 +8,17 @@ from datetime import date
 from flask import abort, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from timebank import web
 from timebank.access import community_required
 from timebank.codesign import bp
 from timebank.codesign.forms import ActivityForm, SessionForm, hours_to_minutes
 from timebank.codesign.routes import find_proposal, show_url
-from timebank.extensions import db
+from timebank.exchanges.helpers import group_members
 from timebank.forms import options
 from timebank.i18n import current_language
-from timebank.models import Community, Membership, Proposal
+from timebank.models import Community, Proposal
 from timebank.services.codesign import activities
-from timebank.services.exchanges import lookups
-from timebank.services.languages import join_list
 from timebank.services.listings import categories
 
 
@@ -56,31 +53,6 @@ def adopt_activity(community: Community, proposal_id: int) -> ResponseReturnValu
     ), status
 
 
-def _member(community: Community, number: int | None) -> Membership | None:
-    found = lookups.find_members(community, str(number)) if number is not None else []
-    return db.session.get(Membership, found[0].membership_id) if found else None
-
-
-def _session_members(form: SessionForm, community: Community):
-    one = _member(community, form.one.data)
-    if one is None and form.one.data is not None:
-        form.one.errors.append(_("No member of this community has this number."))
-    numbers = form.many_numbers()
-    many = [_member(community, n) for n in numbers or []]
-    missing = [n for n, m in zip(numbers or [], many, strict=True) if m is None]
-    if missing:
-        form.many.errors.append(
-            ngettext(
-                "No member has the number %(n)s.",
-                "No member has the numbers %(n)s.",
-                len(missing),
-                n=join_list(str(n) for n in missing),
-            )
-        )
-        return one, None
-    return one, ([m for m in many if m is not None] if numbers is not None else None)
-
-
 @bp.route("/<int:proposal_id>/activity/session", methods=["GET", "POST"])
 @community_required("coordinator")
 def record_session(community: Community, proposal_id: int) -> ResponseReturnValue:
@@ -93,7 +65,7 @@ def record_session(community: Community, proposal_id: int) -> ResponseReturnValu
         form.service_date.data = activities.last_date(activity, date.today()) or date.today()
         form.hours.data = f"{activity.minutes / 60:g}"
     elif form.validate_on_submit():
-        one, many = _session_members(form, community)
+        one, many = group_members(form, community)
         minutes = hours_to_minutes(form.hours.data)
         if minutes is None:
             form.hours.errors.append(_("Enter the hours, for example 1 or 1.5."))

@@ -1,14 +1,13 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     DateField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
 from timebank.forms import (
     Form,
@@ -17,6 +16,7 @@ from timebank.forms import (
     NoControlCharacters,
     int_or_none,
     options,
+    time_spent_field,
 )
 from timebank.services.companionship import contact, safeguarding, schedule
 from timebank.services.companionship import requests as companionship
@@ -89,14 +89,7 @@ class VisitForm(KeyedForm):
         _l("Date of the visit"),
         validators=[InputRequired(message=_l("Enter the date of the visit."))],
     )
-    minutes = IntegerField(
-        _l("How long, in minutes?"),
-        description=_l("For example 60 for one hour."),
-        validators=[
-            InputRequired(message=_l("Enter the number of minutes.")),
-            NumberRange(min=1, max=100000, message=_l("Enter a whole number of minutes.")),
-        ],
-    )
+    minutes = time_spent_field()
     wellbeing = RadioField(
         _l("How was the person you visited?"),
         choices=options([("all_well", _l("All well")), ("concern", _l("I have a concern"))]),

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, HiddenField, IntegerField, RadioField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms import DateField, HiddenField, RadioField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
 
-from timebank.forms import Form, NoControlCharacters, new_key, options
+from timebank.forms import Form, NoControlCharacters, new_key, options, time_spent_field
 from timebank.models import Listing, ListingKind, Membership
 from timebank.services.messaging import conversations
 
@@ -37,14 +37,7 @@ class ExchangeForm(Form):
     service_date = DateField(
         _l("Date"), validators=[InputRequired(message=_l("Enter the date of the service."))]
     )
-    minutes = IntegerField(
-        _l("How long, in minutes?"),
-        description=_l("For example 60 for one hour."),
-        validators=[
-            InputRequired(message=_l("Enter the number of minutes.")),
-            NumberRange(min=1, max=100000, message=_l("Enter a whole number of minutes.")),
-        ],
-    )
+    minutes = time_spent_field()
     description = TextAreaField(
         _l("What was done (optional)"),
         validators=[Length(max=2000), NoControlCharacters(multiline=True)],

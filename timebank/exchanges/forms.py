@@ -13,16 +13,16 @@ from wtforms import (
     HiddenField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from timebank.exchanges import labels as exchange_labels
 from timebank.forms import (
     Form,
+    GroupFields,
+    MultiCheckboxField,
     NoControlCharacters,
     WholeNumberField,
     minutes_field,
@@ -32,7 +32,7 @@ from timebank.forms import (
 )
 from timebank.models import ApprovalCondition, Community
 from timebank.services.exceptions import InvalidInput
-from timebank.services.exchanges import lookups, statements
+from timebank.services.exchanges import statements
 from timebank.services.ledger import rules
 
 DURATION_HINT = _l("For example 1:30, 90 (minutes) or 1.5 (hours).")
@@ -149,40 +149,8 @@ class GrantForm(DurationMixin, OrderedForm):
     idempotency_key = HiddenField(default=new_key)
 
 
-class GroupForm(ExchangeFields):
+class GroupForm(GroupFields, ExchangeFields):
     FIELD_ORDER = ("csrf_token", "shape", "one", "many")
-    shape = RadioField(
-        _l("Who gave and who received?"),
-        choices=options(
-            [
-                ("one_to_many", _l("One member gave help to several (for example a workshop)")),
-                ("many_to_one", _l("Several members gave help to one")),
-            ]
-        ),
-        default="one_to_many",
-        validators=[DataRequired()],
-    )
-    one = WholeNumberField(
-        _l("Member number of the one member"),
-        validators=[DataRequired(message=_l("Enter a member number."))],
-    )
-    many = StringField(
-        _l("Member numbers of the others"),
-        description=_l("Separate the numbers with spaces or commas, for example 3, 7, 12."),
-        validators=[
-            DataRequired(message=_l("Enter at least one member number.")),
-            Length(max=2000),
-        ],
-    )
-
-    def many_numbers(self) -> list[int] | None:
-        text = (self.many.data or "").replace(",", " ").replace("،", " ")
-        parts = text.split()
-        numbers = [n for n in map(lookups.member_number, parts) if n is not None]
-        if not parts or len(numbers) != len(parts):
-            self.many.errors.append(_l("Use member numbers only, for example 3, 7, 12."))
-            return None
-        return numbers
 
 
 class QueueFilterForm(Form):
@@ -252,11 +220,6 @@ CONDITION_LABELS = {
         "Recorded for a member by a proxy or a coordinator (on paper)"
     ),
 }
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class PolicyForm(Form):

@@ -26,12 +26,12 @@ from timebank.exchanges.forms import (
 from timebank.exchanges.helpers import (
     View,
     detail_url,
+    group_members,
     record_flow,
     refusing,
     resolve_number,
     visible_exchange,
 )
-from timebank.extensions import db
 from timebank.forms import ConfirmForm, int_or_none
 from timebank.i18n import local_digits
 from timebank.models import Community, Exchange, Membership
@@ -39,7 +39,6 @@ from timebank.services.exceptions import DomainError, LimitExceeded
 from timebank.services.exchanges import bulk, lookups, movements, policy, statements
 from timebank.services.exchanges import lifecycle as exchanges
 from timebank.services.exchanges import rows as exchange_rows
-from timebank.services.languages import join_list
 
 _GROUP_ALIASES = {"minutes": "duration", "member": "many"}
 
@@ -207,32 +206,12 @@ def _grant(form: GrantForm, member: Membership, minutes: int) -> bool:
     return bool(granted)
 
 
-def _members(form: GroupForm, community: Community) -> list[Membership] | None:
-    numbers = form.many_numbers()
-    if numbers is None:
-        return None
-    found = {c.number: c for n in set(numbers) for c in lookups.find_members(community, str(n))}
-    missing = [n for n in numbers if n not in found]
-    if missing:
-        form.many.errors.append(
-            ngettext(
-                "No member has the number %(n)s.",
-                "No member has the numbers %(n)s.",
-                len(missing),
-                n=join_list(missing),
-            )  # fmt: skip
-        )
-        return None
-    return [db.get_or_404(Membership, found[n].membership_id) for n in numbers]
-
-
 @bp.route("/hours/group", methods=["GET", "POST"])
 @community_required("coordinator")
 def group(community: Community) -> View:
     form = GroupForm()
     if form.validate_on_submit():
-        one = resolve_number(form.one, community)
-        many = _members(form, community)
+        one, many = group_members(form, community)
         minutes = form.parse_minutes(community.max_minutes_per_exchange)
         if one is not None and many is not None and minutes is not None:
             posted = _post_group(community, form, one, many, minutes)

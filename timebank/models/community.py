@@ -87,16 +87,6 @@ class Community(Base):
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="community")
 
-    @property
-    def approval_rule(self) -> str:
-        """The former single rule, for code and tests written before the condition list:
-        "never" for an empty list, else the first condition."""
-        return (self.approval_conditions or "never").split(",")[0]
-
-    @approval_rule.setter
-    def approval_rule(self, rule: str) -> None:
-        self.approval_conditions = "" if rule == "never" else rule
-
     __table_args__ = (
         CheckConstraint("length(slug) >= 2", name="slug_length"),
         CheckConstraint("next_member_number >= 1", name="next_member_number_positive"),

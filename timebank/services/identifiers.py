@@ -31,13 +31,19 @@ def parse_id(value: object, *, typed: bool = False) -> int | None:
         return None
     text = value
     if typed:
-        text = text.strip().translate(_TYPED_DIGITS).lstrip("0")
+        text = latin_digits(text.strip()).lstrip("0")
     elif text.startswith("0"):
         return None
     if not text or len(text) > _MAX_DIGITS or not set(text) <= _ASCII_DIGITS:
         return None
     number = int(text)
     return number if number <= MAX_ID else None
+
+
+def latin_digits(text: str) -> str:
+    """``text`` with the Arabic-Indic and Persian digits a person may type as ASCII ones
+    (nothing else changes)."""
+    return text.translate(_TYPED_DIGITS)
 
 
 def is_id(value: object, *, typed: bool = False) -> bool:

@@ -40,15 +40,6 @@ SCHEDULES = {
     "fortnightly": _l("Every two weeks"),
     "monthly": _l("Every month"),
 }
-WEEKDAYS = (
-    _l("Monday"),
-    _l("Tuesday"),
-    _l("Wednesday"),
-    _l("Thursday"),
-    _l("Friday"),
-    _l("Saturday"),
-    _l("Sunday"),
-)
 ADOPTABLE = (*proposals.OPEN_STAGES, ProposalStage.ADOPTED, ProposalStage.RUNNING)
 MAX_MINUTES = 1440
 

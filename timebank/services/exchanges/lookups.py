@@ -17,19 +17,13 @@ from timebank.models import (
     MembershipStatus,
     User,
 )
+from timebank.services.identifiers import latin_digits
 from timebank.services.textsearch import name_key
-
-_LATIN_DIGITS = str.maketrans(
-    {
-        **{c: str(i) for i, c in enumerate("٠١٢٣٤٥٦٧٨٩")},
-        **{c: str(i) for i, c in enumerate("۰۱۲۳۴۵۶۷۸۹")},
-    }
-)
 
 
 def member_number(text: str | None) -> int | None:
     """``12``, ``#12`` or ``١٢`` → 12; None when the text is not a member number."""
-    raw = (text or "").strip().lstrip("#").strip().translate(_LATIN_DIGITS)
+    raw = latin_digits((text or "").strip().lstrip("#").strip())
     if not raw or len(raw) > 9 or any(c not in "0123456789" for c in raw):
         return None
     return int(raw)

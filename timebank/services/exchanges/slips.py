@@ -23,10 +23,10 @@ from timebank.models import (
     utcnow,
 )
 from timebank.services.exceptions import InvalidInput
+from timebank.services.identifiers import latin_digits
 from timebank.services.ledger import rules
 
 # Explicit digit tables (DESIGN.md §7): never a \d regex, which matches other scripts too.
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _LIVE = (
     ExchangeStatus.RECORDED,
     ExchangeStatus.AWAITING_APPROVAL,
@@ -60,7 +60,7 @@ class Slip:
 
 
 def digits(text: str) -> str:
-    return (text or "").strip().translate(_DIGITS)
+    return latin_digits((text or "").strip())
 
 
 def parse_date(raw: str, *, today: date) -> date:

@@ -5,11 +5,12 @@ SQLite: ``yield_per`` (SQLite's cursor already steps through the rows).
 PostgreSQL: SQLAlchemy's ``yield_per`` / ``stream_results`` reads through a server-side
 (named) cursor, ``DECLARE … CURSOR``, and PostgreSQL never gives a cursor a parallel plan,
 so a big export ran at 0.4 of ``psql \\copy`` (benchmarks/README.md, "exports"). Instead
-the statement is compiled here (its parameters through SQLAlchemy's own bind processing:
-enums as their stored values, UTC timestamps, expanded ``IN`` lists) and sent on the
-session's own connection, in its transaction, with psycopg 3's ``Cursor.stream``: one
-ordinary execution whose rows libpq hands over in chunks (single-row mode before libpq
-17), so the planner may use parallel workers as for the plain query.
+the statement is compiled here (its parameters through the bind processors of their
+SQLAlchemy types: enums as their stored values, UTC timestamps, expanded ``IN`` lists) and
+sent on the session's own connection, in its transaction, with psycopg 3's
+``Cursor.stream``: one ordinary execution whose rows libpq hands over in chunks
+(single-row mode before libpq 17), so the planner may use parallel workers as for the
+plain query.
 
 Rows come back as the driver gives them, without SQLAlchemy's result processing: select
 columns that need none (text, integers; format timestamps in SQL)."""
@@ -30,11 +31,18 @@ def rows(connection: Connection, statement: Select, *, batch: int = BATCH) -> It
     if connection.dialect.name != "postgresql":
         yield from connection.execute(statement.execution_options(yield_per=batch))
         return
-    # What SQLAlchemy does as it executes (engine/default.py, _init_compiled): expand the
-    # IN lists, run each parameter's bind processor, then escape the names.
-    compiled = statement.compile(dialect=connection.dialect)
+    # What SQLAlchemy does as it executes, through its public API: expand the IN lists,
+    # run each parameter's bind processor (that of its type's implementation for this
+    # dialect, or the expanded list's), then escape the names as the statement spells them.
+    dialect = connection.dialect
+    compiled = statement.compile(dialect=dialect)
     expanded = compiled.construct_expanded_state(escape_names=False)
-    processors: dict[str, Any] = {**compiled._bind_processors, **expanded.processors}  # noqa: SLF001
+    processors: dict[str, Any] = {
+        name: processor
+        for name, bind in compiled.binds.items()
+        if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    }
+    processors.update(expanded.processors)
     escaped = compiled.escaped_bind_names
     params = {
         escaped.get(key, key): processors[key](value) if key in processors else value
