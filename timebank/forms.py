@@ -83,6 +83,13 @@ def int_or_none(value):
     return identifiers.parse_id(value)
 
 
+def weekday_or_none(value):
+    """A weekday select's value: 0 (Monday) to 6 (Sunday); anything else means none.
+    (Not ``int_or_none``: Monday's 0 is a real choice, not an id.)"""
+    text = str(value if value is not None else "")
+    return int(text) if text.isdigit() and int(text) <= 6 else None
+
+
 def new_key() -> str:
     """A fresh idempotency key for a form that creates something (DESIGN.md promise 6)."""
     return uuid.uuid4().hex

@@ -285,3 +285,24 @@ def test_the_board_comes_in_pages(app, auth, client):
     assert first.count('class="card"') == 25 and 'rel="next"' in first
     second = client.get(_base(community) + "?page=2").get_data(as_text=True)
     assert second.count('class="card"') == 2 and "Idea 0" in second
+
+
+def test_an_activity_on_monday_keeps_its_day(app, auth, client):
+    """Monday is the select's "0": it is a day, not "no day chosen"."""
+    community = make_community()
+    coordinator = make_member(community, role=Role.COORDINATOR)
+    proposal = make_proposal(make_member(community), title="Monday walk")
+    _login(auth, coordinator)
+    url = f"{_base(community)}{proposal.id}/activity"
+    page = client.get(url).get_data(as_text=True)
+    data = {
+        "csrf_token": csrf_token_from(page),
+        "category_key": "transport",
+        "frequency": "weekly",
+        "weekday": "0",
+        "starts_at": "10:00",
+        "hours": "1",
+    }
+    assert client.post(url, data=data).status_code == 302
+    shown = client.get(f"{_base(community)}{proposal.id}").get_data(as_text=True)
+    assert "Every week, Monday at 10:00, for 1 h" in shown

@@ -21,6 +21,7 @@ from timebank.forms import (
     int_or_none,
     options,
     reason_field,
+    weekday_or_none,
 )
 from timebank.services.codesign import activities, proposals
 from timebank.services.codesign.activities import ActivityInput
@@ -163,7 +164,7 @@ class ActivityForm(Form):
     weekday = SelectField(
         _l("Day of the week"),
         choices=options(_weekday_choices()),
-        coerce=int_or_none,
+        coerce=weekday_or_none,
         validate_choice=False,
     )
     starts_at = StringField(

@@ -17,6 +17,7 @@ from timebank.forms import (
     int_or_none,
     options,
     time_spent_field,
+    weekday_or_none,
 )
 from timebank.services.companionship import contact, safeguarding, schedule
 from timebank.services.companionship import requests as companionship
@@ -133,25 +134,19 @@ class RequirementForm(Form):
     )
 
 
-def _weekday(value):
-    """0 (Monday) to 6 (Sunday); anything else means none."""
-    text = str(value if value is not None else "")
-    return int(text) if text.isdigit() and int(text) <= 6 else None
-
-
 class ScheduleForm(Form):
     """The agreed day and time of the visits (issue 19)."""
 
     weekday = SelectField(
         _l("Day of the visits"),
-        coerce=_weekday,
+        coerce=weekday_or_none,
         choices=options([("", _l("Choose a day"))] + list(enumerate(schedule.WEEKDAY_LABELS))),
         validate_choice=False,
         validators=[InputRequired(message=_l("Choose a day of the week."))],
     )
     weekday2 = SelectField(
         _l("Second day of the visits"),
-        coerce=_weekday,
+        coerce=weekday_or_none,
         choices=options([("", _l("Choose a day"))] + list(enumerate(schedule.WEEKDAY_LABELS))),
         validate_choice=False,
     )
