@@ -25,7 +25,6 @@ branch_labels = None
 depends_on = None
 
 FK = "fk_listings_neighbourhood_id_neighbourhoods"
-CHECK = "ck_listings_duration_range"
 OLD_INDEX = "ix_listings_neighbourhood"
 INDEX = "ix_listings_neighbourhood_id"
 
@@ -65,7 +64,7 @@ def _add_columns(batch_op) -> None:
 def _drop_columns(batch_op) -> None:
     batch_op.drop_index(INDEX)
     batch_op.create_index(OLD_INDEX, ["community_id", "neighbourhood"], unique=False)
-    batch_op.drop_constraint(CHECK, type_="check")
+    batch_op.drop_constraint("duration_range", type_="check")
     batch_op.drop_constraint(FK, type_="foreignkey")
     batch_op.drop_column("duration_minutes")
     batch_op.drop_column("neighbourhood_id")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, literal, or_, select, union_all
 from sqlalchemy.orm import aliased
@@ -110,8 +111,10 @@ def near_member(
     mine = db.session.scalar(
         select(Profile.neighbourhood_id).where(Profile.membership_id == membership.id)
     )
-    community = db.session.get_one(Community, membership.community_id)
-    conditions = [*search.open_conditions(community, now=now), Listing.owner_id != membership.id]
+    conditions = [
+        *search.open_conditions(membership.community, now=now),
+        Listing.owner_id != membership.id,
+    ]
     newest = (Listing.created_at.desc(), Listing.id.desc())
     halves = []
     if mine is not None:
@@ -132,7 +135,8 @@ def near_member(
     )
     found = union_all(*(select(h.c.id, h.c.created_at, h.c.rank) for h in halves)).subquery()
     parent = aliased(Category)
-    rows = db.session.execute(
+    # Plain rows, as the browse cards are read (not ORM objects).
+    rows: Any = db.session.execute(
         select(
             Listing.id,
             Listing.kind,
@@ -146,7 +150,7 @@ def near_member(
             Neighbourhood.name_en,
             Neighbourhood.name_ar,
             found.c.rank == 0,
-        )  # fmt: skip
+        )
         .select_from(found)
         .join(Listing, Listing.id == found.c.id)
         .join(Category, Category.id == Listing.category_id)
