@@ -26,11 +26,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from timebank.models.listing import MAX_DURATION, MIN_DURATION
 from timebank.services import identifiers
 from timebank.services.auth import two_factor
 from timebank.services.exceptions import InvalidInput
 from timebank.services.exchanges import lookups
-from timebank.services.languages import SPOKEN_LANGUAGES
+from timebank.services.languages import SPOKEN_LANGUAGES, duration
 from timebank.services.ledger import rules
 from timebank.services.listings import listings
 from timebank.services.messaging import conversations
@@ -138,6 +139,18 @@ class ListingForm(Form):
     ERROR_FIELDS = {"duration_minutes": "hours", "neighbourhood": "neighbourhood_id"}
     KEEP_WORDS = "words"
     words: str | None = None  # the listing's own words for its place, if it has any
+
+    @staticmethod
+    def duration_hint() -> str:
+        """The duration's hint, in the reader's language and digits (formatted here: Jinja
+        would compute ``5|minutes`` once, when it compiles the template)."""
+        return str(
+            _l(
+                "About how long the help takes, from %(min)s to %(max)s.",
+                min=duration(MIN_DURATION),
+                max=duration(MAX_DURATION),
+            )
+        )
 
     def validate_neighbourhood_id(self, field) -> None:
         value = field.data or ""

@@ -63,6 +63,7 @@ def test_the_form_offers_the_list_with_the_members_own_neighbourhood_chosen(auth
     assert f'<option selected value="{town.harbour.id}">حي الميناء</option>' in page
     assert f'value="{town.old_town.id}">البلدة القديمة</option>' in page
     assert "Harbour" not in page and 'name="hours"' in page and 'name="minutes"' in page
+    assert "من ٥ د إلى ٢٤ س" in page  # the hint's durations in the reader's words and digits
     login(auth, town.omar)  # no neighbourhood on his profile: "not given"
     page = auth.client.get(town.url("listings/new")).get_data(as_text=True)
     assert '<option selected value="">' in page
