@@ -29,6 +29,8 @@ def make_listing(
     language: str = "en",
     is_group: bool = False,
     now: datetime | None = None,
+    neighbourhood_id: int | None = None,
+    duration_minutes: int | None = None,
 ) -> Listing:
     community = owner.community
     listing = listings.create(
@@ -43,6 +45,8 @@ def make_listing(
             when_text=when_text,
             language=language,
             is_group=is_group,
+            neighbourhood_id=neighbourhood_id,
+            duration_minutes=duration_minutes,
         ),
         now=now,
     )

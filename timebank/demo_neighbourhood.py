@@ -10,7 +10,7 @@ from timebank.models import Community, Membership, Neighbourhood, User
 from timebank.services.auth import users as accounts
 
 # Offers and requests in both languages: (e-mail, kind, category key, language, title,
-# description, neighbourhood, when).
+# description, neighbourhood, when). Names of the neighbourhood list, in either language.
 DEMO_LISTINGS = [
     (
         "salma@example.org",
@@ -73,6 +73,15 @@ DEMO_LISTINGS = [
         "A Saturday morning",
     ),
 ]
+
+# How long some of them take (minutes), by title.
+DEMO_DURATIONS = {
+    "طبخ وجبات بيتية للجيران": 90,
+    "توصيل إلى المستشفى أو العيادة": 120,
+    "English conversation practice": 60,
+    "Help with smartphones and video calls": 45,
+    "Help pruning the café garden": 120,
+}
 
 DEMO_PROFILES = {
     "salma@example.org": ("البلدة القديمة", "ar", "الطبخ، الخياطة، الرفقة"),
@@ -141,6 +150,7 @@ def load_demo_listings(community) -> None:
                 neighbourhood=where,
                 when_text=when,
                 language=language,
+                duration_minutes=DEMO_DURATIONS.get(title),
             ),
         )
 

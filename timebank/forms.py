@@ -29,10 +29,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from timebank.models.listing import MAX_DURATION, MIN_DURATION
 from timebank.services import identifiers
 from timebank.services.auth import two_factor
+from timebank.services.exceptions import InvalidInput
 from timebank.services.exchanges import lookups
-from timebank.services.languages import SPOKEN_LANGUAGES
+from timebank.services.languages import SPOKEN_LANGUAGES, duration
+from timebank.services.ledger import rules
 from timebank.services.listings import listings
 from timebank.services.messaging import conversations
 
@@ -124,10 +127,12 @@ class ListingForm(Form):
         validators=[Length(max=listings.MAX_DESCRIPTION), NoControlCharacters(multiline=True)],
     )
     category_id = SelectField(_l("Category"), coerce=int_or_none, validate_choice=False, choices=[])
-    neighbourhood = StringField(
-        _l("Neighbourhood (optional)"),
-        validators=[Length(max=listings.MAX_NEIGHBOURHOOD), NoControlCharacters()],
-    )
+    # The community's list, "not given" (and the listing's own words, if it has any):
+    # set by ``timebank.listings.forms.with_places``.
+    neighbourhood_id = SelectField(_l("Neighbourhood"), choices=[], validate_choice=False)
+    # How long the help takes (optional): hours and minutes, as on the exchange form.
+    hours = StringField(_l("Hours"))
+    minutes = StringField(_l("Minutes"))
     when_text = StringField(
         _l("When (optional)"),
         description=_l("For example “weekday mornings” or “Saturday 12 December”."),
@@ -140,13 +145,53 @@ class ListingForm(Form):
     )
     is_group = BooleanField(_l("This is a group activity (several people can take part)"))
 
+    # A service's field → the form's (for ``web.run``'s ``aliases``).
+    ERROR_FIELDS = {"duration_minutes": "hours", "neighbourhood": "neighbourhood_id"}
+    KEEP_WORDS = "words"
+    words: str | None = None  # the listing's own words for its place, if it has any
+
+    @staticmethod
+    def duration_hint() -> str:
+        """The duration's hint, in the reader's language and digits (formatted here: Jinja
+        would compute ``5|minutes`` once, when it compiles the template)."""
+        return str(
+            _l(
+                "About how long the help takes, from %(min)s to %(max)s.",
+                min=duration(MIN_DURATION),
+                max=duration(MAX_DURATION),
+            )
+        )
+
+    def validate_neighbourhood_id(self, field) -> None:
+        value = field.data or ""
+        if value not in ("", self.KEEP_WORDS) and int_or_none(value) is None:
+            raise ValidationError(_l("Choose a neighbourhood from the list."))
+
+    def validate_hours(self, field) -> None:
+        try:
+            self.duration_value()
+        except InvalidInput as error:
+            raise ValidationError(error.message) from None
+
+    def duration_value(self) -> int | None:
+        """Whole minutes from the hours and minutes fields; None when both are empty.
+        Only parsed here: the service decides what is too short or too long."""
+        if not (self.hours.data or "").strip() and not (self.minutes.data or "").strip():
+            return None
+        return rules.parse_duration_parts(
+            self.hours.data, self.minutes.data, maximum=10**6, field="hours"
+        )
+
     def to_input(self) -> listings.ListingInput:
+        place = self.neighbourhood_id.data or ""
         return listings.ListingInput(
             kind=self.kind.data or "",
             title=self.title.data or "",
             description=self.description.data or "",
             category_id=self.category_id.data,
-            neighbourhood=self.neighbourhood.data,
+            neighbourhood_id=int_or_none(place),
+            neighbourhood=self.words if place == self.KEEP_WORDS else None,
+            duration_minutes=self.duration_value(),
             when_text=self.when_text.data,
             language=self.language.data or "",
             is_group=bool(self.is_group.data),

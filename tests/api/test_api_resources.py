@@ -104,6 +104,15 @@ def test_bad_search_arguments_are_problems(client, town, query):
     assert response.mimetype == "application/problem+json"
 
 
+def refused_by_field(client, town, headers, bodies, prefix="bad-listing") -> None:
+    """Each body is a 4xx problem naming its fields."""
+    for number, fields in enumerate(bodies):
+        response = _post_listing(client, town, headers, key=f"{prefix}-{number:03d}", **fields)
+        assert 400 <= response.status_code < 500, (fields, response.status_code)
+        assert response.mimetype == "application/problem+json"
+        assert response.get_json().get("errors"), fields
+
+
 def test_bad_listings_are_refused_by_field_and_change_nothing(client, town, app):
     salma = _auth(town.salma)
     other = make_town()
@@ -113,11 +122,7 @@ def test_bad_listings_are_refused_by_field_and_change_nothing(client, town, app)
         {"category_id": 2**40}, {"category_id": "3"}, {"language": "xx"}, {"is_group": "maybe"},
         {"when_text": "x" * 900},
     ]  # fmt: skip
-    for number, fields in enumerate(bodies):
-        response = _post_listing(client, town, salma, key=f"bad-listing-{number:03d}", **fields)
-        assert 400 <= response.status_code < 500, (fields, response.status_code)
-        assert response.mimetype == "application/problem+json"
-        assert response.get_json().get("errors"), fields
+    refused_by_field(client, town, salma, bodies)
     assert _count(Listing) == 0
     missing = client.post(f"/api/v1/communities/{town.slug}/listings", json={}, headers=salma)
     assert missing.status_code == 422

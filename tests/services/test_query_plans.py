@@ -14,7 +14,7 @@ import json
 import re
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, insert, select, update
 
 from tests.factories import make_member
 from tests.services.conftest import make_bank
@@ -27,15 +27,16 @@ from timebank.models import (
     Exchange,
     Listing,
     Membership,
+    Neighbourhood,
     Notification,
     User,
 )
 from timebank.services import audit_trail
-from timebank.services.community import dashboard
+from timebank.services.community import dashboard, profiles
 from timebank.services.exchanges import statements
 from timebank.services.exchanges.statements import QueueFilters
 from timebank.services.ledger import posting as ledger
-from timebank.services.listings import search
+from timebank.services.listings import search, showcase
 from timebank.services.messaging import notifications
 
 BIG = ("exchanges", "entries", "audit_events", "notifications")
@@ -161,6 +162,14 @@ def _fill(bank) -> None:
           "search_title": f"listing {n}", "search_body": "help in the garden"}
          for n in range(2 * OWNERS)],
     )  # fmt: skip
+    # One neighbourhood of the list, where member ``a`` lives and every tenth listing is.
+    harbour = Neighbourhood(community_id=community.id, name_en="Harbour", name_ar="حي الميناء")
+    db.session.add(harbour)
+    db.session.flush()
+    db.session.execute(
+        update(Listing).where(Listing.id % 10 == 0).values(neighbourhood_id=harbour.id)
+    )
+    profiles.ensure(bank.a).neighbourhood_id = harbour.id
     db.session.commit()
     connection = db.session.connection()
     connection.exec_driver_sql("ANALYZE")
@@ -243,6 +252,8 @@ def test_big_list_pages_use_indexes(app):
         "approval queue": lambda: statements.approval_queue(community, QueueFilters(), page=1),
         "listings browse": lambda: search.listings(community, search.Filters(), page=1),
         "listings browse page 30": lambda: search.listings(community, search.Filters(), page=30),
+        "member home: offers and requests near them": lambda: showcase.near_member(bank.a),
+        "member home: without a neighbourhood": lambda: showcase.near_member(bank.b),
     }
     problems = {}
     for name, call in pages.items():

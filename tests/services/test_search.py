@@ -6,6 +6,7 @@ import pytest
 
 from tests.factories import make_community, make_member
 from tests.listing_factories import category, make_listing
+from tests.neighbourhood_factories import make_neighbourhood
 from timebank.extensions import db
 from timebank.services.community import profiles
 from timebank.services.listings import listings, search
@@ -102,7 +103,27 @@ def test_browse_filters_by_type_category_neighbourhood_and_language():
     assert sorted(_titles(community, neighbourhood="Harbour")) == ["A", "C"]
     assert _titles(community, language="ar") == ["B"]
     assert _titles(community, kind="request", neighbourhood="Harbour") == ["C"]
-    assert search.listing_neighbourhoods(community) == ["Harbour"]
+    assert search.listing_neighbourhoods(community, "en") == []
+
+
+def test_the_neighbourhood_filter_offers_each_place_once_in_the_readers_language():
+    """Listings written "Harbour" and "حي الميناء" name one entry: the filter offers it
+    once, by id, named in the reader's language; by id or either name it finds both."""
+    community = make_community()
+    coordinator = make_member(community, role="coordinator")
+    harbour = make_neighbourhood(community, coordinator.user, "Harbour", "حي الميناء")
+    make_neighbourhood(community, coordinator.user, "Old Town", "البلدة القديمة")
+    owner = make_member(community)
+    make_listing(owner, title="A", neighbourhood="Harbour")
+    make_listing(owner, title="B", neighbourhood=" حي  الميناء ")
+    make_listing(owner, title="C", neighbourhood="old town")
+    assert (str(harbour.id), "حي الميناء") in search.listing_neighbourhoods(community, "ar")
+    assert [name for _v, name in search.listing_neighbourhoods(community, "en")] == [
+        "Harbour",
+        "Old Town",
+    ]
+    for wanted in (str(harbour.id), "harbour", "حي الميناء"):
+        assert sorted(_titles(community, neighbourhood=wanted)) == ["A", "B"], wanted
 
 
 def test_only_active_unexpired_listings_of_this_community_are_browsed():

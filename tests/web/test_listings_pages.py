@@ -143,7 +143,13 @@ def test_bad_input_never_fails_and_changes_nothing(auth, client):
         {"description": "y" * 5001},
         {"title": "bad\x00byte"},
         {"title": "bidi \u202e trick"},
-        {"neighbourhood": "n" * 81},
+        {"neighbourhood_id": "abc"},
+        {"neighbourhood_id": "99999999"},
+        {"hours": "two"},
+        {"hours": "0", "minutes": "3"},
+        {"hours": "25"},
+        {"minutes": "-5"},
+        {"hours": "١", "minutes": "30x"},
         {"when_text": "w" * 201},
     ]
     for overrides in bad_forms:

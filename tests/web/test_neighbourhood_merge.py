@@ -8,10 +8,12 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import PASSWORD, make_community, make_member
+from tests.listing_factories import make_listing
 from tests.neighbourhood_factories import make_neighbourhood
 from timebank.extensions import db
-from timebank.models import AuditEvent, MembershipStatus, Neighbourhood, Profile, Role
+from timebank.models import AuditEvent, Listing, MembershipStatus, Neighbourhood, Profile, Role
 from timebank.services.community import profiles
+from timebank.services.listings import listings, search
 
 
 @pytest.fixture
@@ -69,9 +71,37 @@ def test_merge_after_a_confirmation_moves_members_and_retires_the_duplicate(town
     assert db.session.get(Neighbourhood, duplicate.id).active is False
     assert db.session.get(Neighbourhood, harbour.id).active is True
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "neighbourhood.merge"))
-    assert event.object_id == duplicate.id and event.details == {"into": harbour.id, "moved": 2}
+    assert event.object_id == duplicate.id
+    assert event.details == {"into": harbour.id, "moved": 2, "listings": 0}
     flashed = auth.client.get(f"/c/{community.slug}/coordinator/neighbourhoods/")
     assert "2 members moved to" in flashed.get_data(as_text=True)
+
+
+def test_listings_move_with_the_members_and_are_found_by_the_names_kept(town, auth):
+    """A listing that named the duplicate names the entry kept (any status), is found
+    by the kept entry's names, and the browse filter no longer offers the duplicate."""
+    community, _coordinator, harbour, duplicate, people = town
+    shown = make_listing(people[0], title="Bread baking", neighbourhood_id=duplicate.id)
+    paused = make_listing(people[1], title="Bike repair", neighbourhood_id=duplicate.id)
+    listings.pause(paused, actor=people[1].user)
+    db.session.commit()
+    url = _url(community, duplicate)
+    assert auth.post(url, {"into": str(harbour.id), "confirmed": "1"}, page=url).status_code == 302
+    db.session.expire_all()
+    assert [db.session.get(Listing, n.id).neighbourhood_id for n in (shown, paused)] == [
+        harbour.id,
+        harbour.id,
+    ]
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "neighbourhood.merge"))
+    assert event.details["listings"] == 2
+    found = search.listings(community, search.Filters(q="الميناء"))
+    assert [c.id for c in found.items] == [shown.id]
+    options = search.listing_neighbourhoods(community, "en")
+    assert (str(duplicate.id), "Port quarter") not in options
+    assert [
+        c.id
+        for c in search.listings(community, search.Filters(neighbourhood=str(harbour.id))).items
+    ] == [shown.id]
 
 
 def test_members_of_any_status_move(town, auth):

@@ -16,7 +16,7 @@ from timebank.services import permissions
 from timebank.services.listings import listings, search
 
 _FIELDS = ("kind", "title", "description", "category_id", "neighbourhood", "when_text",
-           "language", "is_group")  # fmt: skip
+           "language", "is_group", "neighbourhood_id", "duration_minutes")  # fmt: skip
 
 
 def _listing(community: Community, listing_id: int) -> Listing:
@@ -39,10 +39,12 @@ def _managed(community: Community, listing_id: int) -> Listing:
 
 
 def _out(listing: Listing) -> dict:
-    arabic = str(get_locale()) == "ar"
+    locale = str(get_locale())
+    arabic = locale == "ar"
     category = listing.category
     return {
         **{name: getattr(listing, name) for name in _FIELDS},
+        "neighbourhood": listing.place_name(locale),
         "id": listing.id, "kind": listing.kind.value, "status": listing.status.value,
         "category": category.name_ar if arabic else category.name_en,
         "owner_id": listing.owner_id, "created_at": listing.created_at,
@@ -56,6 +58,10 @@ def _input(data: dict, current: Listing | None = None) -> listings.ListingInput:
         values["kind"] = current.kind.value
     values.setdefault("description", "")
     values.setdefault("language", str(get_locale()))
+    if "neighbourhood" in data and "neighbourhood_id" not in data:
+        values["neighbourhood_id"] = None  # a name sent instead of the id
+    if "neighbourhood_id" in data and "neighbourhood" not in data:
+        values["neighbourhood"] = None
     values.update(data)
     return listings.ListingInput(**values)
 
@@ -65,17 +71,22 @@ def _input(data: dict, current: Listing | None = None) -> listings.ListingInput:
 @bp.arguments(schemas.ListingSearchArgs, location="query")
 @bp.response(200, schemas.ListingPageOut)
 def listing_search(args: dict, slug: str):
-    """Active offers and requests: words (`q`), `kind` and `category` as on the browse
-    page; ranked by relevance with words, newest first without."""
+    """Active offers and requests: words (`q`), `kind`, `category` and `neighbourhood`
+    (an entry's id) as on the browse page; ranked by relevance with words, newest first
+    without."""
     community, _ = community_of_caller(slug)
+    place = args.get("neighbourhood")
     filters = search.Filters(q=args["q"].strip(), kind=args.get("kind"),
-                             category_id=args.get("category"))  # fmt: skip
+                             category_id=args.get("category"),
+                             neighbourhood=str(place) if place else None)  # fmt: skip
     page = search.listings(community, filters, page=args.get("cursor", 1), per_page=args["limit"])
     locale = str(get_locale())
     items = [
         {"id": c.id, "kind": c.kind.value, "is_group": c.is_group, "title": c.title,
-         "neighbourhood": c.neighbourhood, "when_text": c.when_text, "owner_id": c.owner_id,
-         "owner_name": c.owner_name, "category": c.category_name(locale)}
+         "neighbourhood_id": c.neighbourhood_id, "neighbourhood": c.place_name(locale),
+         "duration_minutes": c.duration_minutes, "when_text": c.when_text,
+         "owner_id": c.owner_id, "owner_name": c.owner_name,
+         "category": c.category_name(locale)}
         for c in page.items
     ]  # fmt: skip
     following = page.next_num if page.has_next and page.items else None

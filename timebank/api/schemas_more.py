@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate
 from timebank.api.schemas import PageOut
 from timebank.extensions import MAX_PAGE
 from timebank.models import ListingKind, MembershipStatus
+from timebank.models.listing import MAX_DURATION, MIN_DURATION
 from timebank.services.community.profiles import MAX_NAME
 from timebank.services.identifiers import MAX_ID
 from timebank.services.languages import SPOKEN_LANGUAGES
@@ -24,6 +25,11 @@ class PageArgs(Schema):
     limit = fields.Integer(load_default=25, validate=validate.Range(min=1, max=100))
 
 
+_PLACE_ID = "The entry of the community's neighbourhood list (GET /neighbourhoods)."
+_PLACE = "Its name in the language of Accept-Language (or the owner's words)."
+_DURATION = "How long the help takes, in minutes (5 to 1440), if the owner said."
+
+
 class ListingSearchArgs(PageArgs):
     q = fields.String(load_default="", validate=validate.Length(max=200),
                       metadata={"description": "Words to look for."})  # fmt: skip
@@ -32,6 +38,9 @@ class ListingSearchArgs(PageArgs):
         validate=validate.Range(min=1, max=MAX_ID),
         metadata={"description": "A category id (its subcategories too)."},
     )
+    neighbourhood = fields.Integer(
+        validate=validate.Range(min=1, max=MAX_ID), metadata={"description": _PLACE_ID}
+    )
 
 
 class ListingCardOut(Schema):
@@ -39,7 +48,9 @@ class ListingCardOut(Schema):
     kind = fields.String()
     is_group = fields.Boolean()
     title = fields.String()
-    neighbourhood = fields.String(allow_none=True)
+    neighbourhood_id = fields.Integer(allow_none=True, metadata={"description": _PLACE_ID})
+    neighbourhood = fields.String(allow_none=True, metadata={"description": _PLACE})
+    duration_minutes = fields.Integer(allow_none=True, metadata={"description": _DURATION})
     when_text = fields.String(allow_none=True)
     owner_id = fields.Integer(metadata={"description": "The owner's membership id."})
     owner_name = fields.String(allow_none=True)
@@ -59,7 +70,9 @@ class ListingOut(Schema):
     description = fields.String()
     category_id = fields.Integer()
     category = fields.String()
-    neighbourhood = fields.String(allow_none=True)
+    neighbourhood_id = fields.Integer(allow_none=True, metadata={"description": _PLACE_ID})
+    neighbourhood = fields.String(allow_none=True, metadata={"description": _PLACE})
+    duration_minutes = fields.Integer(allow_none=True, metadata={"description": _DURATION})
     when_text = fields.String(allow_none=True)
     language = fields.String()
     is_group = fields.Boolean()
@@ -76,9 +89,21 @@ class ListingPatch(Schema):
     title = fields.String(validate=validate.Length(min=1, max=listings.MAX_TITLE))
     description = fields.String(validate=validate.Length(max=listings.MAX_DESCRIPTION))
     category_id = fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID))
+    neighbourhood_id = fields.Integer(
+        allow_none=True, strict=True, validate=validate.Range(min=1, max=MAX_ID),
+        metadata={"description": "An entry of GET /neighbourhoods (null: not given)."},
+    )  # fmt: skip
     neighbourhood = fields.String(
-        allow_none=True, validate=validate.Length(max=listings.MAX_NEIGHBOURHOOD)
-    )
+        allow_none=True,
+        validate=validate.Length(max=listings.MAX_NEIGHBOURHOOD),
+        metadata={"description": "Instead of the id: a name, in either language, of an "
+                  "entry (kept as words when no entry has it)."},
+    )  # fmt: skip
+    duration_minutes = fields.Integer(
+        allow_none=True, strict=True,
+        validate=validate.Range(min=MIN_DURATION, max=MAX_DURATION),
+        metadata={"description": _DURATION},
+    )  # fmt: skip
     when_text = fields.String(allow_none=True, validate=validate.Length(max=listings.MAX_WHEN))
     language = fields.String(validate=validate.OneOf(list(SPOKEN_LANGUAGES)))
     is_group = fields.Boolean()

@@ -44,6 +44,8 @@ def home(slug: str) -> ResponseReturnValue:
         can_manage=permissions.can_manage_members(current_user, community),
         figures=metrics.this_year(community) if visitor else None,
         offers=showcase.open_offers(community, current_language()) if visitor else [],
+        nearby=showcase.near_member(own[0]) if own else None,
+        can_post=bool(own) and permissions.can_post_listing(current_user, community),
     )
 
 

@@ -14,6 +14,7 @@ from timebank.extensions import limiter
 from timebank.forms import ConfirmForm, ListingForm, options
 from timebank.i18n import current_language
 from timebank.listings import bp
+from timebank.listings.forms import with_places
 from timebank.models import Category, Community, Listing, ListingStatus
 from timebank.services import permissions
 from timebank.services.exchanges import listing_hours
@@ -65,6 +66,8 @@ def _new_form(community: Community) -> ListingForm:
     """A blank listing: in the reader's language, an offer unless ``?kind=`` says."""
     form = ListingForm()
     form.category_id.choices = _category_choices(community)
+    owner = permissions.membership_of(current_user, community)
+    with_places(form, community, owner=owner, fill=request.method == "GET")
     if request.method == "GET":
         form.language.data = current_language()
         form.kind.data = request.args.get("kind") if request.args.get("kind") else "offer"
@@ -84,7 +87,7 @@ def browse(community: Community) -> str:
         page=page,
         filters=filters,
         category_tree=categories.tree(community),
-        neighbourhoods=search.listing_neighbourhoods(community),
+        neighbourhoods=search.listing_neighbourhoods(community, current_language()),
         languages=SPOKEN_LANGUAGES,
         can_post=permissions.can_post_listing(current_user, community),
     )
@@ -132,6 +135,7 @@ def new(community: Community) -> Response | str:
             lambda: listings.create(community, actor=web.actor(), data=form.to_input()),
             form=form,
             success=_("Your listing is published."),
+            aliases=form.ERROR_FIELDS,
         ).value
         if posted is not None:
             return redirect(_detail_url(community, posted))
@@ -164,10 +168,12 @@ def edit(community: Community, listing_id: int) -> Response | str:
     if request.method == "GET":
         form.kind.data = listing.kind.value
     form.category_id.choices = _category_choices(community, keep=listing.category)
+    with_places(form, community, owner=None, listing=listing, fill=request.method == "GET")
     if form.validate_on_submit() and web.run(
         lambda: listings.update_listing(listing, actor=web.actor(), data=form.to_input()),
         form=form,
         success=_("Your changes are saved."),
+        aliases=form.ERROR_FIELDS,
     ):
         return redirect(_detail_url(community, listing))
     return _render_form(community, form, listing)

@@ -13,6 +13,11 @@ from timebank.models.base import Base, enum_type, utcnow
 
 if TYPE_CHECKING:
     from timebank.models.community import Community, Membership
+    from timebank.models.neighbourhood import Neighbourhood
+
+# How long the help a listing describes takes, when its owner says (minutes).
+MIN_DURATION = 5
+MAX_DURATION = 24 * 60
 
 
 class Category(Base):
@@ -80,7 +85,13 @@ class Listing(Base):
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text)
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    # Where, picked from the community's list; ``neighbourhood`` keeps only words that
+    # name no entry (sent by an API client), as on profiles.
+    neighbourhood_id: Mapped[int | None] = mapped_column(
+        ForeignKey("neighbourhoods.id", ondelete="SET NULL")
+    )
     neighbourhood: Mapped[str | None] = mapped_column(String(80))
+    duration_minutes: Mapped[int | None]
     when_text: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(5))
     is_group: Mapped[bool] = mapped_column(default=False)
@@ -99,14 +110,32 @@ class Listing(Base):
     community: Mapped[Community] = relationship()
     owner: Mapped[Membership] = relationship()
     category: Mapped[Category] = relationship()
+    # Joined: every page that shows a listing names its place.
+    place: Mapped[Neighbourhood | None] = relationship(lazy="joined")
 
     __table_args__ = (
         CheckConstraint("length(title) BETWEEN 1 AND 120", name="title_length"),
+        CheckConstraint(
+            f"duration_minutes IS NULL OR duration_minutes BETWEEN {MIN_DURATION} AND "
+            f"{MAX_DURATION}",
+            name="duration_range",
+        ),
         CheckConstraint("length(description) <= 5000", name="description_length"),
         # Newest-first browsing and its count, without reading rows.
         Index(
             "ix_listings_browse", "community_id", "status", "created_at", "expires_at", "owner_id"
         ),
         Index("ix_listings_expiry", "status", "expires_at"),
-        Index("ix_listings_neighbourhood", "community_id", "neighbourhood"),
+        # A neighbourhood's newest open listings (browse filter, the member home).
+        Index(
+            "ix_listings_neighbourhood_id",
+            "community_id",
+            "neighbourhood_id",
+            "status",
+            "created_at",
+        ),  # fmt: skip
     )
+
+    def place_name(self, locale: str) -> str | None:
+        """Where, in the reader's language (the entry's name, else the owner's words)."""
+        return self.place.display_name(locale) if self.place is not None else self.neighbourhood

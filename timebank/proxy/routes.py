@@ -13,6 +13,7 @@ from timebank import web
 from timebank.access import community_required
 from timebank.forms import ListingForm, MessageForm, int_or_none, options
 from timebank.i18n import current_language
+from timebank.listings.forms import with_places
 from timebank.models import Community, Conversation, Membership
 from timebank.proxy import bp
 from timebank.proxy.forms import ProxyRecordForm
@@ -201,13 +202,16 @@ def statement(community: Community, member_id: int) -> tuple[str, int]:
 @community_required("member")
 def post_listing(community: Community, member_id: int) -> View:
     membership = _member(community, member_id)
-    form = _listing_form(community)
+    form = with_places(
+        _listing_form(community), community, owner=membership, fill=request.method == "GET"
+    )
     if form.validate_on_submit() and web.run(
         lambda: listings.create(
             community, actor=web.actor(), owner=membership, data=form.to_input()
         ),
         form=form,
         success=_("Posted on behalf of %(name)s.", name=membership.user.display_name),
+        aliases=form.ERROR_FIELDS,
     ):
         return redirect(_member_url(community, membership))
     return render_template("proxy/listing.html", community=community, m=membership, form=form)

@@ -21,6 +21,7 @@ from timebank.models import (
     CheckType,
     Community,
     Listing,
+    Neighbourhood,
     User,
     utcnow,
 )
@@ -179,16 +180,25 @@ def create(
 
 
 def search_fields(listing: Listing) -> tuple[str, str]:
-    """(title, body) search text: normalised title; description, neighbourhood, "when"
-    and the category's names in both languages."""
-    body = index_text(listing.description, listing.neighbourhood, listing.when_text)
+    """(title, body) search text: normalised title; description, where (the entry's
+    names in both languages, or the words), "when" and the category's names in both
+    languages."""
+    place = (
+        db.session.get(Neighbourhood, listing.neighbourhood_id)
+        if listing.neighbourhood_id is not None
+        else None
+    )
+    where = f"{place.name_en} {place.name_ar}" if place is not None else listing.neighbourhood
+    body = index_text(listing.description, where, listing.when_text)
     category = listing.category or db.session.get_one(Category, listing.category_id)
     return index_text(listing.title), f"{body} {search_names(category)}".strip()
 
 
-def reindex_listings(category_ids: list[int]) -> None:
-    """Refresh the search text of the listings in these categories (names changed)."""
-    rows = db.session.scalars(select(Listing).where(Listing.category_id.in_(category_ids)))
+def reindex_listings(category_ids: list[int], *, places: bool = False) -> None:
+    """Refresh the search text of the listings in these categories (names changed), or
+    with ``places`` of the listings in these neighbourhoods."""
+    column = Listing.neighbourhood_id if places else Listing.category_id
+    rows = db.session.scalars(select(Listing).where(column.in_(category_ids)))
     for listing in rows:
         listing.search_title, listing.search_body = search_fields(listing)
     db.session.flush()

@@ -26,10 +26,11 @@ from timebank.models import (
     User,
     utcnow,
 )
+from timebank.models.listing import MAX_DURATION, MIN_DURATION
 from timebank.services import audit, permissions
 from timebank.services.exceptions import AlreadyDecided, InvalidInput, NotAllowed
-from timebank.services.languages import SPOKEN_LANGUAGES
-from timebank.services.listings import categories
+from timebank.services.languages import SPOKEN_LANGUAGES, duration
+from timebank.services.listings import categories, neighbourhoods
 from timebank.services.messaging import notifications
 from timebank.services.webhooks import events as webhooks
 
@@ -46,10 +47,14 @@ class ListingInput:
     title: str
     description: str
     category_id: int | None
+    # Where: an entry of the list by id, or words (matched to an entry in either
+    # language; kept as words when none matches, as on profiles).
     neighbourhood: str | None = None
     when_text: str | None = None
     language: str = "en"
     is_group: bool = False
+    neighbourhood_id: int | None = None
+    duration_minutes: int | None = None
 
 
 def _text(value: str | None, field: str, limit: int, *, required: bool = False) -> str | None:
@@ -59,6 +64,42 @@ def _text(value: str | None, field: str, limit: int, *, required: bool = False) 
     if len(value) > limit:
         raise InvalidInput(_l("Use at most %(n)d characters.", n=limit), field=field)
     return value or None
+
+
+def _place(community: Community, data: ListingInput, current: Listing | None) -> dict:
+    """An active entry of the list (or the retired one the listing already has), or
+    words: those that name an active entry are that entry. ``InvalidInput`` (field
+    ``neighbourhood_id``) for an entry that is not offered."""
+    if data.neighbourhood_id is not None:
+        entry = neighbourhoods.get(community, data.neighbourhood_id)
+        kept = current is not None and current.neighbourhood_id == data.neighbourhood_id
+        if entry is None or not (entry.active or kept):
+            raise InvalidInput(
+                _l("Choose a neighbourhood from the list."), field="neighbourhood_id"
+            )
+        return {"neighbourhood_id": entry.id, "neighbourhood": None}
+    text = _text(data.neighbourhood, "neighbourhood", MAX_NEIGHBOURHOOD)
+    entry = neighbourhoods.match(community, text)
+    if entry is not None:
+        return {"neighbourhood_id": entry.id, "neighbourhood": None}
+    return {"neighbourhood_id": None, "neighbourhood": text}
+
+
+def check_duration(minutes: int | None) -> int | None:
+    """How long the help takes: none, or 5 minutes to 24 hours (``InvalidInput`` on
+    ``duration_minutes`` otherwise)."""
+    if minutes is None:
+        return None
+    if minutes < MIN_DURATION:
+        raise InvalidInput(
+            _l("Give at least %(d)s, or leave it empty.", d=duration(MIN_DURATION)),
+            field="duration_minutes",
+        )
+    if minutes > MAX_DURATION:
+        raise InvalidInput(
+            _l("Give at most %(d)s.", d=duration(MAX_DURATION)), field="duration_minutes"
+        )
+    return minutes
 
 
 def _validate(community: Community, data: ListingInput, current: Listing | None) -> dict:
@@ -79,7 +120,8 @@ def _validate(community: Community, data: ListingInput, current: Listing | None)
         "title": _text(data.title, "title", MAX_TITLE, required=True),
         "description": _text(data.description, "description", MAX_DESCRIPTION) or "",
         "category": category,
-        "neighbourhood": _text(data.neighbourhood, "neighbourhood", MAX_NEIGHBOURHOOD),
+        **_place(community, data, current),
+        "duration_minutes": check_duration(data.duration_minutes),
         "when_text": _text(data.when_text, "when_text", MAX_WHEN),
         "language": data.language,
         "is_group": bool(data.is_group),

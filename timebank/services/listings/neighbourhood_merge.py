@@ -3,9 +3,9 @@
 
 Rules: both entries belong to the same community and are different; the entry kept is
 in use (not retired). Every profile that chose the duplicate (whatever the member's
-status) now names the entry kept; the duplicate is retired rather than deleted, so that
-figures stored before the merge still name it. Coordinators only; audited
-(``neighbourhood.merge``, identifiers only)."""
+status) and every listing that named it now name the entry kept; the duplicate is
+retired rather than deleted, so that figures stored before the merge still name it.
+Coordinators only; audited (``neighbourhood.merge``, identifiers only)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from timebank.extensions import db
-from timebank.models import Community, Neighbourhood, Profile, User
+from timebank.models import Community, Listing, Neighbourhood, Profile, User
 from timebank.services import audit, permissions
 from timebank.services.exceptions import InvalidInput, NotAllowed
+from timebank.services.listings import categories
 
 
 def profiles_on(entry: Neighbourhood) -> int:
@@ -23,6 +24,16 @@ def profiles_on(entry: Neighbourhood) -> int:
     return (
         db.session.scalar(
             select(func.count()).select_from(Profile).where(Profile.neighbourhood_id == entry.id)
+        )
+        or 0
+    )
+
+
+def listings_on(entry: Neighbourhood) -> int:
+    """How many listings (of any status) name ``entry``: what else a merge moves."""
+    return (
+        db.session.scalar(
+            select(func.count()).select_from(Listing).where(Listing.neighbourhood_id == entry.id)
         )
         or 0
     )
@@ -62,8 +73,9 @@ def check(source: Neighbourhood, target_id: int | None) -> Neighbourhood:
 def merge(
     source: Neighbourhood, target_id: int | None, *, actor: User
 ) -> tuple[Neighbourhood, int]:
-    """Move every profile of ``source`` to the entry ``target_id`` and retire ``source``.
-    Returns (the entry kept, how many profiles moved). ``NotAllowed`` for anyone but the
+    """Move every profile and listing of ``source`` to the entry ``target_id`` (the
+    listings' search text follows) and retire ``source``. Returns (the entry kept, how
+    many profiles moved). ``NotAllowed`` for anyone but the
     community's coordinators; ``InvalidInput`` as ``check``."""
     community = db.session.get_one(Community, source.community_id)
     if not permissions.can_manage_neighbourhoods(actor, community):
@@ -76,6 +88,14 @@ def merge(
         .values(neighbourhood_id=target.id, neighbourhood=None)
         .execution_options(synchronize_session="fetch")
     )
+    listings = listings_on(source)
+    db.session.execute(
+        update(Listing)
+        .where(Listing.neighbourhood_id == source.id)
+        .values(neighbourhood_id=target.id)
+        .execution_options(synchronize_session="fetch")
+    )
+    categories.reindex_listings([target.id], places=True)
     source.active = False
     db.session.flush()
     audit.record(
@@ -83,6 +103,6 @@ def merge(
         actor=actor,
         community_id=community.id,
         obj=source,
-        details={"into": target.id, "moved": moved},
+        details={"into": target.id, "moved": moved, "listings": listings},
     )
     return target, moved

@@ -19,6 +19,7 @@ from timebank.extensions import db
 from timebank.models import Community, Membership, MembershipStatus, Neighbourhood, Profile, User
 from timebank.services import audit, permissions
 from timebank.services.exceptions import InvalidInput, NotAllowed
+from timebank.services.listings import categories
 from timebank.services.paging import Page
 
 MAX_NAME_LENGTH = 80
@@ -172,13 +173,15 @@ def _community_of(entry: Neighbourhood) -> Community:
 
 
 def rename(entry: Neighbourhood, *, actor: User, name_en: str, name_ar: str) -> Neighbourhood:
-    """Rename in both languages; members who chose it keep it. Same rules as ``create``.
-    Audited (``neighbourhood.rename``)."""
+    """Rename in both languages; members and listings that chose it keep it (the
+    listings' search text follows). Same rules as ``create``. Audited
+    (``neighbourhood.rename``)."""
     community = _community_of(entry)
     _check_manager(actor, community)
     names = _clean(community, name_en, name_ar, other_than=entry.id)
     entry.name_en, entry.name_ar = names["name_en"], names["name_ar"]
     db.session.flush()
+    categories.reindex_listings([entry.id], places=True)
     audit.record("neighbourhood.rename", actor=actor, community_id=community.id, obj=entry)
     return entry
 

@@ -20,7 +20,6 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
-    text,
 )
 from sqlalchemy.orm import aliased, contains_eager
 
@@ -33,6 +32,7 @@ from timebank.models import (
     ListingStatus,
     Membership,
     MembershipStatus,
+    Neighbourhood,
     Profile,
     User,
     utcnow,
@@ -130,9 +130,20 @@ class ListingCard:
     created_at: datetime
     # The top-level category's key (the listing's own when it has no parent): its icon.
     category_key: str
+    duration_minutes: int | None = None
+    neighbourhood_id: int | None = None
+    place_en: str | None = None
+    place_ar: str | None = None
+    language: str = "en"
 
     def category_name(self, locale: str) -> str:
         return self.category_ar if locale == "ar" else self.category_en
+
+    def place_name(self, locale: str) -> str | None:
+        """Where, in the reader's language (the entry's name, else the owner's words)."""
+        if self.neighbourhood_id is None:
+            return self.neighbourhood
+        return self.place_ar if locale == "ar" else self.place_en
 
 
 def _conditions(community: Community, filters: Filters, now: datetime) -> list:
@@ -157,10 +168,21 @@ def _conditions(community: Community, filters: Filters, now: datetime) -> list:
     if filters.category_id:
         conditions.append(Listing.category_id.in_(_category_ids(filters.category_id)))
     if filters.neighbourhood:
-        conditions.append(Listing.neighbourhood == filters.neighbourhood)
+        entry = _entry(community, filters.neighbourhood)
+        conditions.append(
+            Listing.neighbourhood_id == entry.id
+            if entry is not None
+            else Listing.neighbourhood == filters.neighbourhood
+        )
     if filters.language:
         conditions.append(Listing.language == filters.language)
     return conditions
+
+
+def open_conditions(community: Community, *, now: datetime | None = None) -> list:
+    """What browsing shows of ``community`` without filters: active, unexpired listings
+    of active members (conditions that keep to ix_listings_browse)."""
+    return _conditions(community, Filters(), now or utcnow())
 
 
 def _candidates(conditions: list, words: list[tuple[str, ...]]):
@@ -216,6 +238,11 @@ def _cards(ids, total, order: list) -> Select:
             Category.name_ar,
             Listing.created_at,
             func.coalesce(parent.key, Category.key),
+            Listing.duration_minutes,
+            Listing.neighbourhood_id,
+            Neighbourhood.name_en,
+            Neighbourhood.name_ar,
+            Listing.language,
             total,
         )  # fmt: skip
         .select_from(ids)
@@ -224,6 +251,7 @@ def _cards(ids, total, order: list) -> Select:
         .join(User, User.id == Membership.user_id)
         .join(Category, Category.id == Listing.category_id)
         .outerjoin(parent, parent.id == Category.parent_id)
+        .outerjoin(Neighbourhood, Neighbourhood.id == Listing.neighbourhood_id)
         .order_by(*order)
     )
 
@@ -291,27 +319,10 @@ def listings(
     )
 
 
-# Distinct neighbourhoods by hopping along the (community_id, neighbourhood) index: one
-# index probe per name instead of a scan of every listing.
-_NEIGHBOURHOODS = text(
-    """
-    WITH RECURSIVE found(name, n) AS (
-        SELECT min(neighbourhood), 1 FROM listings
-        WHERE community_id = :community AND neighbourhood IS NOT NULL
-        UNION ALL
-        SELECT (SELECT min(neighbourhood) FROM listings
-                WHERE community_id = :community AND neighbourhood > found.name), n + 1
-        FROM found WHERE found.name IS NOT NULL AND n < :limit
-    )
-    SELECT name FROM found WHERE name IS NOT NULL
-    """
-)
-
-
-def listing_neighbourhoods(community: Community, limit: int = 200) -> list[str]:
-    """Neighbourhoods the community's listings name, in order (for the filter)."""
-    rows = db.session.scalars(_NEIGHBOURHOODS, {"community": community.id, "limit": limit})
-    return list(rows)
+def listing_neighbourhoods(community: Community, locale: str) -> list[tuple[str, str]]:
+    """(value, name) of the list's active entries, for the browse filter: one entry per
+    place, named in the reader's language."""
+    return member_neighbourhoods(community, locale)
 
 
 def members(community: Community, filters: Filters, *, page: int = 1, per_page: int = 25) -> Page:
@@ -355,18 +366,18 @@ def members(community: Community, filters: Filters, *, page: int = 1, per_page: 
     return _paginate(query, page, per_page)
 
 
-def _lives_in(community: Community, filters: Filters):
-    """The directory's neighbourhood filter: an entry of the list by id (what the filter
-    offers), or by its name in either language (older links), else a member's own words."""
-    wanted = filters.neighbourhood or ""
+def _entry(community: Community, wanted: str) -> Neighbourhood | None:
+    """The entry a neighbourhood filter names: by id (what the filters offer), or by its
+    name in either language (older links); None for words no entry has."""
     entry = neighbourhoods.get(community, parse_id(wanted)) if wanted.isdigit() else None
-    if entry is None:
-        key = neighbourhoods.fold(wanted)
-        entry = next(
-            (n for n in neighbourhoods.active(community, "en")
-             if key in (neighbourhoods.fold(n.name_en), neighbourhoods.fold(n.name_ar))),
-            None,
-        )  # fmt: skip
+    return entry if entry is not None else neighbourhoods.match(community, wanted)
+
+
+def _lives_in(community: Community, filters: Filters):
+    """The directory's neighbourhood filter: an entry of the list, else a member's own
+    words."""
+    wanted = filters.neighbourhood or ""
+    entry = _entry(community, wanted)
     if entry is not None:
         return Profile.neighbourhood_id == entry.id
     return Profile.neighbourhood == wanted

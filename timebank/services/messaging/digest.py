@@ -74,11 +74,9 @@ def listings_for(membership: Membership, since: datetime) -> list[Listing]:
     listings) or neighbourhood; every new listing when neither is known."""
     own_categories = select(Listing.category_id).where(Listing.owner_id == membership.id)
     profile = db.session.scalar(select(Profile).where(Profile.membership_id == membership.id))
-    # Listings name their neighbourhood in words: the member's entry in either language.
-    neighbourhood = (
-        [profile.place.name_en, profile.place.name_ar] if profile and profile.place
-        else [profile.neighbourhood] if profile and profile.neighbourhood else []
-    )  # fmt: skip
+    # The member's entry of the list, else their words (a listing's own words, if any).
+    place = profile.neighbourhood_id if profile else None
+    words = profile.neighbourhood if profile and not place else None
     query = select(Listing).where(
         Listing.community_id == membership.community_id,
         Listing.status == ListingStatus.ACTIVE,
@@ -86,10 +84,12 @@ def listings_for(membership: Membership, since: datetime) -> list[Listing]:
         Listing.owner_id != membership.id,
     )
     has_categories = db.session.scalar(own_categories.limit(1)) is not None
-    if has_categories or neighbourhood:
+    if has_categories or place or words:
         conditions: list[ColumnElement[bool]] = [Listing.category_id.in_(own_categories)]
-        if neighbourhood:
-            conditions.append(Listing.neighbourhood.in_(neighbourhood))
+        if place:
+            conditions.append(Listing.neighbourhood_id == place)
+        elif words:
+            conditions.append(Listing.neighbourhood == words)
         query = query.where(or_(*conditions))
     return list(db.session.scalars(query.order_by(Listing.created_at.desc()).limit(MAX_ITEMS)))
 
