@@ -4,9 +4,9 @@ computed at (used when no Redis is configured for it)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from timebank.models.base import Base, utcnow
@@ -36,6 +36,48 @@ class MetricsSummary(Base):
     stamp: Mapped[str] = mapped_column(String(200))
     payload: Mapped[str] = mapped_column(Text)
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MetricsMonthTotal(Base):
+    """A read model of the ledger (DESIGN.md §10): the exchanges of one community dated in
+    one month (``YYYY-MM``), counted by kind, status and category, with their minutes.
+    Kept by database triggers on ``exchanges`` in the transaction of every write
+    (``models/metrics_rollup_triggers.py``); checked and rebuilt by ``verify-ledger``
+    (``services/metrics/rollups.py``). No foreign key, as for the summaries."""
+
+    __tablename__ = "metrics_month_totals"
+
+    community_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    exchanges: Mapped[int] = mapped_column(default=0)
+    minutes: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class MetricsAccountMonth(Base):
+    """A read model of the ledger: one account's counted exchanges (posted, of kind
+    ``exchange`` or ``group``) dated in one month: minutes and exchanges given and
+    received, and the first and last service date among them. Kept, checked and rebuilt
+    as ``MetricsMonthTotal``; a row whose exchanges were all reversed stays, with zeros."""
+
+    __tablename__ = "metrics_account_months"
+
+    community_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    account_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    given: Mapped[int] = mapped_column(BigInteger, default=0)
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    gave: Mapped[int] = mapped_column(default=0)  # exchanges as provider
+    got: Mapped[int] = mapped_column(default=0)  # exchanges as recipient
+    first_day: Mapped[date | None] = mapped_column(default=None)
+    last_day: Mapped[date | None] = mapped_column(default=None)
+
+    __table_args__ = (
+        # An account's months in order (its first exchange up to a day).
+        Index("ix_metrics_account_months_account", "account_id", "month"),
+    )
 
 
 class PreparedReport(Base):
