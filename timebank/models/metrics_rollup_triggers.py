@@ -15,6 +15,8 @@ Exchanges are never deleted (append-only ledger). Used by the migration and the 
 loader keeps them by copying the database's own definitions; SQLite and PostgreSQL share
 the statements below."""
 
+# ruff: noqa: S608 -- DDL built from this module's constants only; nothing comes from input.
+
 from __future__ import annotations
 
 from alembic import op
@@ -50,8 +52,9 @@ def _changed(dialect: str) -> str:
 def _total(dialect: str, row: str, sign: int) -> str:
     return (
         "INSERT INTO metrics_month_totals (community_id, month, kind, status, category, "
-        f"exchanges, minutes) VALUES ({row}.community_id, {month_of(dialect, row + '.service_date')}, "
-        f"{row}.kind, {row}.status, {row}.category, {sign}, {sign} * {row}.minutes) "
+        f"exchanges, minutes) VALUES ({row}.community_id, "
+        f"{month_of(dialect, row + '.service_date')}, {row}.kind, {row}.status, "
+        f"{row}.category, {sign}, {sign} * {row}.minutes) "
         "ON CONFLICT (community_id, month, kind, status, category) DO UPDATE SET "
         "exchanges = metrics_month_totals.exchanges + excluded.exchanges, "
         "minutes = metrics_month_totals.minutes + excluded.minutes"
@@ -160,7 +163,8 @@ def create_rollup_triggers() -> None:
 
 def drop_rollup_triggers() -> None:
     dialect = op.get_bind().dialect.name
+    table = "" if dialect == "sqlite" else " ON exchanges"
     for name in TRIGGERS:
-        op.execute(f"DROP TRIGGER IF EXISTS {name}" + (" ON exchanges" if dialect != "sqlite" else ""))
+        op.execute(f"DROP TRIGGER IF EXISTS {name}{table}")
     if dialect == "postgresql":
         op.execute("DROP FUNCTION IF EXISTS timebank_metrics_rollups()")

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from timebank.models import Role, utcnow
 from timebank.services.companionship import isolation
-from timebank.services.metrics import graph, lookups, queries, ties
+from timebank.services.metrics import graph, lookups, queries, rollups, ties
 from timebank.services.metrics.periods import Period
 from timebank.services.metrics.results import (
     CategoryRow,
@@ -58,11 +58,13 @@ def level_of(*, gave: bool, received: bool, shapes: bool) -> str:
     return "not_active"
 
 
-def summarise(community_id: int, period: Period) -> Summary:
+def summarise(community_id: int, period: Period, *, from_rollups: bool = True) -> Summary:
     """All figures for one community and period. A fixed number of queries, whatever the
-    number of exchanges."""
+    number of exchanges. A period of whole months reads its totals and each account's
+    activity from the monthly rollups (``rollups``; ``from_rollups=False`` reads the
+    exchanges, as for any other period: the figures are the same)."""
     with _collector_paused():
-        return _summarise(community_id, period)
+        return _summarise(community_id, period, from_rollups)
 
 
 @dataclass(frozen=True)
@@ -90,31 +92,32 @@ class _Network:
     bridging: int | None
 
 
-def _summarise(community_id: int, period: Period) -> Summary:
+def _summarise(community_id: int, period: Period, from_rollups: bool) -> Summary:
     """The figures, step by step; each step names the section of the summary it fills."""
     start, end = period.start, period.end
-    month_rows = queries.monthly(community_id, start, end)
+    read = rollups if from_rollups and rollups.whole_months(start, end) else queries
+    month_rows: dict[str, tuple[int, int]] = read.monthly(community_id, start, end)
     count = sum(n for n, _m in month_rows.values())
     minutes = sum(m for _n, m in month_rows.values())
-    activity = queries.activity(community_id, start, end, QUIET_WINDOW_DAYS)
+    activity: queries.Activity = read.activity(community_id, start, end, QUIET_WINDOW_DAYS)
     people = _people(queries.members_at(community_id, end), activity.sides)
     where = lookups.neighbourhoods(community_id)
     network = _network(community_id, period, people, where)
     return Summary(
         period=period,
-        participation=_participation(community_id, period, people, count, minutes),
+        participation=_participation(read, community_id, period, people, (count, minutes)),
         reciprocity=_reciprocity(people, network),
         ties=_ties(people, network, count),
         concentration=_concentration(community_id, period, people),
         inclusion=_inclusion(community_id, period, people, activity.last_day),
         coproduction=_coproduction(community_id, period, people),
-        pot=_pot(community_id, period),
+        pot=_pot(read.pot_flows(community_id, start, end)),
         months=tuple(
             MonthRow(m, *month_rows.get(m, (0, 0)), activity.active_by_month.get(m, 0))
             for m in period.months()
         ),
         categories=tuple(
-            CategoryRow(k, n, m) for k, n, m in queries.by_category(community_id, start, end)
+            CategoryRow(k, n, m) for k, n, m in read.by_category(community_id, start, end)
         ),
         neighbourhoods=_by_neighbourhood(people.members, where, people.sides) if where else (),
         reconciliation=Reconciliation(*queries.reconciliation(community_id, start, end)),
@@ -146,8 +149,9 @@ def _network(community_id: int, period: Period, people: _People, where: dict[int
 
 
 def _participation(
-    community_id: int, period: Period, people: _People, count: int, minutes: int
+    read, community_id: int, period: Period, people: _People, totals: tuple[int, int]
 ) -> Participation:
+    count, minutes = totals
     first_days = queries.first_exchange_days(community_id, period.start, period.end)
     return Participation(
         members=people.population,
@@ -157,7 +161,7 @@ def _participation(
         minutes=minutes,
         minutes_per_active=graph.share(minutes, people.active),
         new_members=len(first_days),
-        departed_members=queries.departed(community_id, period.start, period.end),
+        departed_members=read.departed(community_id, period.start, period.end),
         median_days_to_first_exchange=graph.median_or_none(d for d in first_days if d is not None),
     )
 
@@ -247,8 +251,7 @@ def _coproduction(community_id: int, period: Period, people: _People) -> CoProdu
     return CoProduction(**levels)
 
 
-def _pot(community_id: int, period: Period) -> PotFlows:
-    flows = queries.pot_flows(community_id, period.start, period.end)
+def _pot(flows: dict[str, int]) -> PotFlows:
     return PotFlows(
         donated_minutes=flows.get("donation", 0),
         granted_minutes=flows.get("grant", 0),
