@@ -46,10 +46,11 @@ class Ledger:
         # triggers the loader holds back would have kept them.
         self.totals: dict[tuple, list[int]] = {}
         self.account_months: dict[tuple, list] = {}
+        self.ties: dict[tuple[int, int, int], str] = {}  # (community, low, high) → first day
 
     def roll_up(self, rows: list[tuple]) -> None:
         """Add exchanges (rows in ``EXCHANGE_COLUMNS`` order) to the rollups."""
-        totals, months = self.totals, self.account_months
+        totals, months, ties = self.totals, self.account_months, self.ties
         for _x, community, kind, status, p, r, minutes, day, category, *_rest in rows:
             month = day[:7]
             total = totals.setdefault((community, month, kind, status, category), [0, 0])
@@ -57,6 +58,9 @@ class Ledger:
             total[1] += minutes
             if status != "posted" or kind not in ("exchange", "group"):
                 continue
+            pair = (community, p, r) if p < r else (community, r, p)
+            if pair not in ties or day < ties[pair]:
+                ties[pair] = day
             for account, gave in ((p, 1), (r, 0)):
                 row = months.get((community, month, account))
                 if row is None:
@@ -78,6 +82,8 @@ class Ledger:
         w.put("metrics_account_months", ["community_id", "month", "account_id", "given",
                                          "received", "gave", "got", "first_day", "last_day"],
               [(*key, *value) for key, value in self.account_months.items()])  # fmt: skip
+        w.put("metrics_ties", ["community_id", "low", "high", "first_day"],
+              [(*key, day) for key, day in self.ties.items()])  # fmt: skip
 
     def legs(self, exchange_id: int, provider: int, recipient: int, minutes: int, at: str,
              day: str | None, out: list) -> None:  # fmt: skip

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from tests.services.metrics_data import at, build_town, post
 from timebank.extensions import db
-from timebank.models import ExchangeStatus, MetricsAccountMonth, MetricsMonthTotal
+from timebank.models import ExchangeStatus, MetricsAccountMonth, MetricsMonthTotal, MetricsTie
 from timebank.services.exchanges import lifecycle as exchanges
 from timebank.services.exchanges import movements
 from timebank.services.metrics import codesign, compute, periods, rollups
@@ -111,8 +111,12 @@ def test_verify_finds_and_rebuild_mends_a_wrong_rollup(ledger):
         .where(MetricsAccountMonth.community_id == community_id)
         .values(last_day=None)
     )
+    db.session.execute(
+        update(MetricsTie).where(MetricsTie.community_id == community_id).values(first_day=None)
+    )
     assert rollups.differences(community_id) > 0
     assert rollups.rebuild(community_id) > 0
     db.session.commit()
     assert rollups.differences(community_id) == 0
     assert db.session.scalar(select(MetricsAccountMonth.last_day).limit(1)) is not None
+    assert db.session.scalar(select(MetricsTie.first_day).limit(1)) is not None

@@ -60,6 +60,7 @@ from timebank.models.metrics import (
     MetricsMonthTotal,
     MetricsStamp,
     MetricsSummary,
+    MetricsTie,
     PreparedReport,
 )
 from timebank.models.neighbourhood import Neighbourhood
@@ -131,6 +132,7 @@ __all__ = [
     "MetricsMonthTotal",
     "MetricsStamp",
     "MetricsSummary",
+    "MetricsTie",
     "PreparedReport",
     "Profile",
     "Role",

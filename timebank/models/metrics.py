@@ -80,6 +80,23 @@ class MetricsAccountMonth(Base):
     )
 
 
+class MetricsTie(Base):
+    """A read model of the ledger: each pair of accounts that ever had a counted exchange
+    (either direction; ``low`` the lower account id), with the service date of its first.
+    A period's new ties are the pairs whose first exchange falls in it: one index range,
+    not a probe of each pair's history. Kept, checked and rebuilt as ``MetricsMonthTotal``;
+    ``first_day`` is empty once every exchange of the pair was reversed."""
+
+    __tablename__ = "metrics_ties"
+
+    community_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    low: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    high: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    first_day: Mapped[date | None] = mapped_column(default=None)
+
+    __table_args__ = (Index("ix_metrics_ties_first_day", "community_id", "first_day"),)
+
+
 class PreparedReport(Base):
     """A report a coordinator asked to have prepared in the background: ``queued`` until
     the job has written its file (under the instance folder, named by ``token``), then

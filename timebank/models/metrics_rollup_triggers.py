@@ -4,12 +4,12 @@
 
 - Inserting an exchange adds it to its month's totals (by kind, status and category) and,
   if it counts (posted, of kind ``exchange`` or ``group``: ``services.metrics.queries.
-  counted``), to its two accounts' month.
+  counted``), to its two accounts' month and to its pair's first day (``metrics_ties``).
 - Changing what a row is counted under (status, kind, category, minutes, service date,
   community or accounts) moves it from the old totals to the new ones; an exchange that
   starts to count (an approval) is added to its accounts' month; one that stopped or
-  changed (a reversal) has its accounts' months recomputed from the exchanges, since a
-  first or last day cannot be subtracted.
+  changed (a reversal) has its accounts' months and its pair recomputed from the
+  exchanges, since a first or last day cannot be subtracted.
 
 Exchanges are never deleted (append-only ledger). Used by the migration and the bulk
 loader keeps them by copying the database's own definitions; SQLite and PostgreSQL share
@@ -104,6 +104,37 @@ def _redo(dialect: str, row: str, side: str) -> str:
     )
 
 
+def pair_of(dialect: str, row: str) -> tuple[str, str]:
+    """(lower, higher) account id of a row, spelt as ``ix_exchanges_tie_date``."""
+    low, high = ("LEAST", "GREATEST") if dialect == "postgresql" else ("min", "max")
+    sides = f"{row}.provider_account_id, {row}.recipient_account_id"
+    return f"{low}({sides})", f"{high}({sides})"
+
+
+def _add_tie(dialect: str, row: str) -> str:
+    low, high = pair_of(dialect, row)
+    t, x = "metrics_ties.first_day", "excluded.first_day"
+    return (
+        "INSERT INTO metrics_ties (community_id, low, high, first_day) VALUES "
+        f"({row}.community_id, {low}, {high}, {row}.service_date) "
+        "ON CONFLICT (community_id, low, high) DO UPDATE SET "
+        f"first_day = CASE WHEN {t} IS NULL OR {x} < {t} THEN {x} ELSE {t} END;"
+    )
+
+
+def _redo_tie(dialect: str, row: str) -> str:
+    """Recompute a pair's first day from its exchanges (after a reversal)."""
+    low, high = pair_of(dialect, row)
+    x_low, x_high = pair_of(dialect, "x")
+    return (
+        "INSERT INTO metrics_ties (community_id, low, high, first_day) "
+        f"SELECT {row}.community_id, {low}, {high}, min(x.service_date) FROM exchanges x "
+        f"WHERE x.community_id = {row}.community_id AND {x_low} = {low} AND {x_high} = {high} "
+        f"AND {_counted('x')} ON CONFLICT (community_id, low, high) DO UPDATE SET "
+        "first_day = excluded.first_day;"
+    )
+
+
 def _legs(dialect: str, row: str, make) -> str:
     return "; ".join(make(dialect, row, side) for side in ("provider", "recipient")) + ";"
 
@@ -112,19 +143,23 @@ def statements(dialect: str) -> list[str]:
     """The DDL creating the triggers (and, on PostgreSQL, their function)."""
     watched = ", ".join(WATCHED)
     changed = _changed(dialect)
-    redo = _legs(dialect, "OLD", _redo) + " " + _legs(dialect, "NEW", _redo)
+    redo = " ".join(
+        (_legs(dialect, "OLD", _redo), _legs(dialect, "NEW", _redo),
+         _redo_tie(dialect, "OLD"), _redo_tie(dialect, "NEW"))
+    )  # fmt: skip
+    add = _legs(dialect, "NEW", _add_leg) + " " + _add_tie(dialect, "NEW")
     if dialect == "sqlite":
         update = f"AFTER UPDATE OF {watched} ON exchanges FOR EACH ROW WHEN {changed}"
         return [
             "CREATE TRIGGER exchanges_metrics_insert AFTER INSERT ON exchanges FOR EACH ROW "
             f"BEGIN {_total(dialect, 'NEW', 1)}; END",
             "CREATE TRIGGER exchanges_metrics_insert_counted AFTER INSERT ON exchanges "
-            f"FOR EACH ROW WHEN {_counted('NEW')} BEGIN {_legs(dialect, 'NEW', _add_leg)} END",
+            f"FOR EACH ROW WHEN {_counted('NEW')} BEGIN {add} END",
             f"CREATE TRIGGER exchanges_metrics_update {update} "
             f"BEGIN {_total(dialect, 'OLD', -1)}; {_total(dialect, 'NEW', 1)}; END",
             f"CREATE TRIGGER exchanges_metrics_update_counted {update} "
             f"AND {_counted('NEW')} AND NOT {_counted('OLD')} "
-            f"BEGIN {_legs(dialect, 'NEW', _add_leg)} END",
+            f"BEGIN {add} END",
             f"CREATE TRIGGER exchanges_metrics_update_redo {update} AND {_counted('OLD')} "
             f"BEGIN {redo} END",
         ]
@@ -136,7 +171,7 @@ BEGIN
     END IF;
     {_total(dialect, "NEW", 1)};
     IF {_counted("NEW")} AND (TG_OP = 'INSERT' OR NOT {_counted("OLD")}) THEN
-        {_legs(dialect, "NEW", _add_leg)}
+        {add}
     ELSIF TG_OP = 'UPDATE' AND {_counted("OLD")} THEN
         {redo}
     END IF;

@@ -1,6 +1,6 @@
 """metrics monthly rollups: each community's exchanges per month by kind, status and
-category, and each account's counted exchanges per month (a read model kept by triggers
-on ``exchanges``), back-filled from the ledger (issue 15)
+category, each account's counted exchanges per month, and each pair's first exchange (a
+read model kept by triggers on ``exchanges``), back-filled from the ledger (issue 15)
 
 Revision ID: m_rollups_1
 Revises: c_visits2_1
@@ -53,6 +53,15 @@ def upgrade():
     op.create_index(
         "ix_metrics_account_months_account", "metrics_account_months", ["account_id", "month"]
     )
+    op.create_table(
+        "metrics_ties",
+        sa.Column("community_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("low", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("high", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("first_day", sa.Date(), nullable=True),
+        sa.PrimaryKeyConstraint("community_id", "low", "high", name=op.f("pk_metrics_ties")),
+    )
+    op.create_index("ix_metrics_ties_first_day", "metrics_ties", ["community_id", "first_day"])
     create_rollup_triggers()
     _backfill()
 
@@ -65,6 +74,8 @@ def _backfill() -> None:
 
 def downgrade():
     drop_rollup_triggers()
+    op.drop_index("ix_metrics_ties_first_day", table_name="metrics_ties")
+    op.drop_table("metrics_ties")
     op.drop_index("ix_metrics_account_months_account", table_name="metrics_account_months")
     op.drop_table("metrics_account_months")
     op.drop_table("metrics_month_totals")

@@ -109,7 +109,7 @@ def _summarise(community_id: int, period: Period, from_rollups: bool) -> Summary
     activity: queries.Activity = read.activity(community_id, start, end, QUIET_WINDOW_DAYS)
     people = _people(queries.members_at(community_id, end), activity.sides)
     where = lookups.neighbourhoods(community_id)
-    network = _network(community_id, period, people, where)
+    network = _network(community_id, period, people, where, fast=read is rollups)
     return Summary(
         period=period,
         participation=_participation(read, community_id, period, people, (count, minutes)),
@@ -146,10 +146,17 @@ def _people(members: list[queries.MemberRow], sides: dict[int, tuple[int, int]])
     )
 
 
-def _network(community_id: int, period: Period, people: _People, where: dict[int, str]) -> _Network:
+def _network(
+    community_id: int, period: Period, people: _People, where: dict[int, str], *, fast: bool
+) -> _Network:
+    """``fast``: the new ties counted from ``rollups.new_ties``, not by a probe per pair."""
     account_of = {row.membership_id: row.account_id for row in people.members}
     place = {a: n for m, n in where.items() if (a := account_of.get(m))}
-    edges, new_ties, crossing = _pairs(ties.ties(community_id, period.start, period.end), place)
+    start, end = period.start, period.end
+    rows = ties.ties(community_id, start, end, fresh=not fast)
+    edges, new_ties, crossing = _pairs(rows, place)
+    if fast:
+        new_ties = rollups.new_ties(community_id, start, end)
     network = graph.build(edges)
     pairs, mutual = graph.mutual_pairs(network)
     return _Network(network, pairs, mutual, new_ties, crossing if where else None)

@@ -16,8 +16,14 @@ from datetime import date, timedelta
 from sqlalchemy import Connection, and_, func, select, text
 
 from timebank.extensions import db
-from timebank.models import ExchangeKind, ExchangeStatus, MetricsAccountMonth, MetricsMonthTotal
-from timebank.models.metrics_rollup_triggers import COUNTED, month_of
+from timebank.models import (
+    ExchangeKind,
+    ExchangeStatus,
+    MetricsAccountMonth,
+    MetricsMonthTotal,
+    MetricsTie,
+)
+from timebank.models.metrics_rollup_triggers import COUNTED, month_of, pair_of
 from timebank.services.metrics import queries
 from timebank.services.metrics.queries import COUNTED_KINDS
 
@@ -62,6 +68,27 @@ def _truth_accounts(dialect: str, community_id: int | None) -> str:
     )
 
 
+def _truth_ties(dialect: str, community_id: int | None) -> str:
+    low, high = pair_of(dialect, "x")
+    mine = "" if community_id is None else " AND x.community_id = :community"
+    return (
+        f"SELECT x.community_id AS community_id, {low} AS low, {high} AS high, "
+        f"min(x.service_date) AS first_day FROM exchanges x WHERE {COUNTED.format(r='x')}"
+        f"{mine} GROUP BY x.community_id, {low}, {high}"
+    )
+
+
+def _tables(dialect: str, community_id: int | None) -> list[tuple[str, tuple, str, str]]:
+    """(table, columns, what it should hold, which of its rows count as present)."""
+    return [
+        ("metrics_month_totals", _TOTALS, _truth_totals(dialect, community_id), "exchanges <> 0"),
+        ("metrics_account_months", _ACCOUNTS, _truth_accounts(dialect, community_id),
+         "gave + got <> 0"),
+        ("metrics_ties", ("community_id", "low", "high", "first_day"),
+         _truth_ties(dialect, community_id), "first_day IS NOT NULL"),
+    ]  # fmt: skip
+
+
 def rebuild(community_id: int | None = None) -> int:
     """Recompute both rollups from the exchanges (one community, or all); the rows written.
     The caller commits."""
@@ -73,10 +100,7 @@ def rebuild_on(connection: Connection, community_id: int | None = None) -> int:
     dialect = connection.dialect.name
     params = {"community": community_id}
     written = 0
-    for table, columns, truth in (
-        ("metrics_month_totals", _TOTALS, _truth_totals(dialect, community_id)),
-        ("metrics_account_months", _ACCOUNTS, _truth_accounts(dialect, community_id)),
-    ):
+    for table, columns, truth, _present in _tables(dialect, community_id):
         connection.execute(text(f"DELETE FROM {table}{_where(community_id)}"), params)
         names = ", ".join(columns)
         result = connection.execute(
@@ -93,11 +117,7 @@ def differences(community_id: int) -> int:
     dialect = connection.dialect.name
     params = {"community": community_id}
     found = 0
-    for table, columns, truth, nonzero in (
-        ("metrics_month_totals", _TOTALS, _truth_totals(dialect, community_id), "exchanges <> 0"),
-        ("metrics_account_months", _ACCOUNTS, _truth_accounts(dialect, community_id),
-         "gave + got <> 0"),
-    ):  # fmt: skip
+    for table, columns, truth, nonzero in _tables(dialect, community_id):
         names = ", ".join(columns)
         kept = f"SELECT {names} FROM {table} WHERE community_id = :community AND {nonzero}"
         derived = f"SELECT {names} FROM ({truth}) t"
@@ -221,3 +241,17 @@ def activity(community_id: int, start: date, end: date, window: int) -> queries.
         g, r = sums.get(account, (0, 0))
         sums[account] = (g + int(given), r + int(received))
     return queries.Activity(sums, by_month, last)
+
+
+def new_ties(community_id: int, start: date, end: date) -> int:
+    """Pairs whose first counted exchange falls in the period: the period's new ties (a
+    pair exchanging in the period is new exactly when it had not exchanged before)."""
+    return int(
+        db.session.scalar(
+            select(func.count()).where(
+                MetricsTie.community_id == community_id,
+                MetricsTie.first_day.between(start, end),
+            )
+        )
+        or 0
+    )
