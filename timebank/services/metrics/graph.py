@@ -154,10 +154,10 @@ def components(graph: Graph) -> tuple[int, int]:
         while frontier:
             node = frontier.pop()
             size += 1
-            for other in succ[node] | pred[node]:
-                if other not in seen:
-                    seen.add(other)
-                    frontier.append(other)
+            for others in (succ[node], pred[node]):
+                fresh = others - seen
+                seen |= fresh
+                frontier.extend(fresh)
         count += 1
         largest = max(largest, size)
     return count, largest
