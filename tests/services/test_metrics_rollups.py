@@ -14,10 +14,17 @@ from sqlalchemy import select, update
 
 from tests.services.metrics_data import at, build_town, post
 from timebank.extensions import db
-from timebank.models import ExchangeStatus, MetricsAccountMonth, MetricsMonthTotal, MetricsTie
+from timebank.models import (
+    Entry,
+    Exchange,
+    ExchangeStatus,
+    MetricsAccountMonth,
+    MetricsMonthTotal,
+    MetricsTie,
+)
 from timebank.services.exchanges import lifecycle as exchanges
 from timebank.services.exchanges import movements
-from timebank.services.metrics import codesign, compute, periods, rollups
+from timebank.services.metrics import codesign, compute, periods, reconcile, rollups
 
 CATEGORIES = ("gardening", "transport", "companionship", "co-design")
 FIRST = date(2025, 10, 1)
@@ -120,3 +127,24 @@ def test_verify_finds_and_rebuild_mends_a_wrong_rollup(ledger):
     assert rollups.differences(community_id) == 0
     assert db.session.scalar(select(MetricsAccountMonth.last_day).limit(1)) is not None
     assert db.session.scalar(select(MetricsTie.first_day).limit(1)) is not None
+
+
+def test_reconciliation_reads_what_the_entries_say(ledger):
+    """On either engine (PostgreSQL sums each exchange's entries in a LATERAL subquery)."""
+    community_id = ledger.community.id
+    rows = db.session.execute(
+        select(Entry.exchange_id, Entry.delta, Exchange.service_date, Exchange.status,
+               Exchange.kind)
+        .join(Exchange, Exchange.id == Entry.exchange_id)
+        .where(Exchange.community_id == community_id)
+    ).all()  # fmt: skip
+    for period in _periods():
+        mine = [r for r in rows if period.start <= r.service_date <= period.end]
+        standing = [r for r in mine if r.status == "posted" and r.kind in ("exchange", "group")]
+        expected = (
+            len({r.exchange_id for r in mine}),
+            len(mine),
+            sum(r.delta for r in mine),
+            sum(r.delta for r in standing if r.delta > 0),
+        )
+        assert reconcile.reconciliation(community_id, period.start, period.end)[:4] == expected
