@@ -112,21 +112,28 @@ def rebuild_on(connection: Connection, community_id: int | None = None) -> int:
 
 def differences(community_id: int) -> int:
     """How many rollup rows differ from what the exchanges say (0 when both are right).
-    Rows left at zero (every exchange in them reversed or moved) count as absent."""
+    Rows left at zero (every exchange in them reversed or moved) count as absent. Each
+    table in one pass: its rows and the derived ones (both unique) side by side, grouped;
+    a row found on one side only is a difference (the exchanges are read once)."""
     connection = db.session.connection()
     dialect = connection.dialect.name
     params = {"community": community_id}
     found = 0
     for table, columns, truth, nonzero in _tables(dialect, community_id):
         names = ", ".join(columns)
-        kept = f"SELECT {names} FROM {table} WHERE community_id = :community AND {nonzero}"
-        derived = f"SELECT {names} FROM ({truth}) t"
-        for one, other in ((kept, derived), (derived, kept)):
-            found += int(
-                connection.execute(
-                    text(f"SELECT count(*) FROM ({one} EXCEPT {other}) d"), params
-                ).scalar_one()
-            )
+        both = (
+            f"SELECT {names} FROM {table} WHERE community_id = :community AND {nonzero} "
+            f"UNION ALL SELECT {names} FROM ({truth}) t"
+        )
+        found += int(
+            connection.execute(
+                text(
+                    f"SELECT count(*) FROM (SELECT {names} FROM ({both}) sides "
+                    f"GROUP BY {names} HAVING count(*) = 1) d"
+                ),
+                params,
+            ).scalar_one()
+        )
     return found
 
 
