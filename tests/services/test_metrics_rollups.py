@@ -15,12 +15,15 @@ from sqlalchemy import select, update
 from tests.services.metrics_data import at, build_town, post
 from timebank.extensions import db
 from timebank.models import (
+    Category,
     Entry,
     Exchange,
     ExchangeStatus,
     MetricsAccountMonth,
     MetricsMonthTotal,
     MetricsTie,
+    Proposal,
+    ProposalStage,
 )
 from timebank.services.exchanges import lifecycle as exchanges
 from timebank.services.exchanges import movements
@@ -85,8 +88,26 @@ def _periods() -> list[periods.Period]:
     return [*months, *quarters, periods.year_of(2025), periods.year_of(2026), whole]
 
 
+def _adopt_a_standard_category(town) -> None:
+    """A member's proposal adopted as the standard "gardening" category: its hours are then
+    "hours through member-designed services" (the figure that read the whole ledger)."""
+    gardening = db.session.scalar(
+        select(Category).where(
+            Category.community_id == town.community.id, Category.key == "gardening"
+        )
+    )
+    db.session.add(
+        Proposal(community_id=town.community.id, proposer_id=town.a.id,
+                 created_by_id=town.a.user_id, stage=ProposalStage.ADOPTED,
+                 category_id=gardening.id, adopted_at=at(date(2026, 1, 3)))
+    )  # fmt: skip
+    db.session.commit()
+
+
 def test_every_figure_is_the_same_from_the_rollups_and_from_the_exchanges(ledger):
     community_id = ledger.community.id
+    _adopt_a_standard_category(ledger)
+    designed = 0
     assert rollups.differences(community_id) == 0
     checked = 0
     for period in _periods():
@@ -94,11 +115,12 @@ def test_every_figure_is_the_same_from_the_rollups_and_from_the_exchanges(ledger
         fast = compute.summarise(community_id, period)
         slow = compute.summarise(community_id, period, from_rollups=False)
         assert fast == slow, period.label
-        assert codesign.compute(community_id, period.start, period.end) == codesign.compute(
-            community_id, period.start, period.end, from_rollups=False
-        )
+        board = codesign.compute(community_id, period.start, period.end)
+        assert board == codesign.compute(community_id, period.start, period.end, from_rollups=False)
         checked += fast.participation.exchanges
+        designed += board.designed_minutes
     assert checked > 100  # the periods were not empty
+    assert designed > 0
 
 
 def test_a_period_of_part_months_reads_the_exchanges(ledger):
