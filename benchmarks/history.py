@@ -42,6 +42,48 @@ class Ledger:
             for a in range(c.first, c.first + c.size):
                 self.balance[a] = self.lowest[a] = 0
         self.entry_id = 0
+        # The metrics' monthly rollups (``services/metrics/rollups.py``), drawn here as the
+        # triggers the loader holds back would have kept them.
+        self.totals: dict[tuple, list[int]] = {}
+        self.account_months: dict[tuple, list] = {}
+        self.ties: dict[tuple[int, int, int], str] = {}  # (community, low, high) → first day
+
+    def roll_up(self, rows: list[tuple]) -> None:
+        """Add exchanges (rows in ``EXCHANGE_COLUMNS`` order) to the rollups."""
+        totals, months, ties = self.totals, self.account_months, self.ties
+        for _x, community, kind, status, p, r, minutes, day, category, *_rest in rows:
+            month = day[:7]
+            total = totals.setdefault((community, month, kind, status, category), [0, 0])
+            total[0] += 1
+            total[1] += minutes
+            if status != "posted" or kind not in ("exchange", "group"):
+                continue
+            pair = (community, p, r) if p < r else (community, r, p)
+            if pair not in ties or day < ties[pair]:
+                ties[pair] = day
+            for account, gave in ((p, 1), (r, 0)):
+                row = months.get((community, month, account))
+                if row is None:
+                    months[(community, month, account)] = [0, 0, 0, 0, day, day]
+                    row = months[(community, month, account)]
+                row[1 - gave] += minutes
+                row[3 - gave] += 1
+                if day < row[4]:
+                    row[4] = day
+                if day > row[5]:
+                    row[5] = day
+
+    def write_rollups(self, w: Loader) -> None:
+        if "metrics_month_totals" not in w.tables:  # an older schema
+            return
+        w.put("metrics_month_totals", ["community_id", "month", "kind", "status", "category",
+                                       "exchanges", "minutes"],
+              [(*key, *value) for key, value in self.totals.items()])  # fmt: skip
+        w.put("metrics_account_months", ["community_id", "month", "account_id", "given",
+                                         "received", "gave", "got", "first_day", "last_day"],
+              [(*key, *value) for key, value in self.account_months.items()])  # fmt: skip
+        w.put("metrics_ties", ["community_id", "low", "high", "first_day"],
+              [(*key, day) for key, day in self.ties.items()])  # fmt: skip
 
     def legs(self, exchange_id: int, provider: int, recipient: int, minutes: int, at: str,
              day: str | None, out: list) -> None:  # fmt: skip
@@ -141,6 +183,7 @@ def exchanges(w: Loader, clock: Clock, places: list[Community], total: int,
                 events.append((later, coordinator, c.id, "exchange.reverse", "exchanges", x, "ok"))
                 c.posted += 1
         w.put("exchanges", EXCHANGE_COLUMNS, rows)
+        ledger.roll_up(rows)
         w.put("entries", entry_columns, entries)
         w.put("audit_events", AUDIT_COLUMNS, events)
         w.put("notifications", ["user_id", "community_id", "kind", "object_type", "object_id",
@@ -148,6 +191,7 @@ def exchanges(w: Loader, clock: Clock, places: list[Community], total: int,
         w.put("companionship_visits", ["arrangement_id", "exchange_id", "logged_by_id",
                                        "wellbeing", "created_at"], visits)  # fmt: skip
     _accounts(w, clock, places, ledger)
+    ledger.write_rollups(w)
 
 
 def _accounts(w: Loader, clock: Clock, places: list[Community], ledger: Ledger) -> None:

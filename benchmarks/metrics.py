@@ -16,6 +16,9 @@
    in the same run (the floor).
 
 ``--keep DIR`` keeps the database and reuses it on the next run with the same folder.
+``--url URL`` measures the dashboard (2) on a database ``python -m benchmarks generate``
+wrote instead, SQLite or PostgreSQL (its first community; the SQL floor only on SQLite;
+on PostgreSQL the backend's CPU time is given too).
 On a shared machine, wall-clock figures depend on the load: each measurement also gives
 the process's CPU time and the load average when it ran.
 """
@@ -46,11 +49,28 @@ END = date(2026, 11, 26)
 START = END - timedelta(days=3 * 365)
 
 
-def make_app(db_path: Path):
+def make_app(db_path: Path | str):
     from timebank import create_app
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "SECRET_KEY": SECRET,
+    url = db_path if isinstance(db_path, str) else f"sqlite:///{db_path}"
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET,
                        "RATELIMIT_STORAGE_URL": "memory://"})  # fmt: skip
+
+
+def backend_cpu() -> float:
+    """CPU seconds of this session's PostgreSQL backend so far (same host: /proc), or 0."""
+    from sqlalchemy import text
+
+    from timebank.extensions import db
+
+    if db.engine.dialect.name != "postgresql":
+        return 0.0
+    pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def generate(db_path: Path, members: int, exchanges: int) -> dict:
@@ -195,7 +215,7 @@ def load_average() -> str:
         return "unknown"
 
 
-def measure_dashboard(db_path: Path) -> dict:
+def measure_dashboard(db_path: Path | str) -> dict:
     from sqlalchemy import event, select
 
     from timebank.database import reading
@@ -207,7 +227,8 @@ def measure_dashboard(db_path: Path) -> dict:
     app = make_app(db_path)
     out = {}
     with app.app_context(), reading():  # as a page or `flask report` reads: DEFERRED
-        community = db.session.scalar(select(Community).where(Community.slug == "bench"))
+        mine = Community.slug == "bench" if isinstance(db_path, Path) else Community.id.is_not(None)
+        community = db.session.scalar(select(Community).where(mine).order_by(Community.id))
         for name, period in (("quarter", periods.recent("quarter", END)),
                              ("year", periods.year_of(END.year - 1))):  # fmt: skip
             metrics.clear_cache()
@@ -216,13 +237,15 @@ def measure_dashboard(db_path: Path) -> dict:
             def capture(_conn, _cursor, statement, parameters, _context, _many, into=statements):
                 into.append((statement, parameters))
 
+            server = backend_cpu()
             event.listen(db.engine, "before_cursor_execute", capture)
             started, cpu_started = time.perf_counter(), time.process_time()
             board = metrics.dashboard(community, period)
             cold = time.perf_counter() - started
             cold_cpu = time.process_time() - cpu_started
             event.remove(db.engine, "before_cursor_execute", capture)
-            floor = sql_floor(db_path, statements)
+            server = backend_cpu() - server
+            floor = sql_floor(db_path, statements) if isinstance(db_path, Path) else None
             cached = []
             for _ in range(20):
                 started = time.perf_counter()
@@ -235,9 +258,10 @@ def measure_dashboard(db_path: Path) -> dict:
                 "active_members": board.current.participation.active_members,
                 "cold_s": round(cold, 3),
                 "cold_cpu_s": round(cold_cpu, 3),
+                "backend_cpu_s": round(server, 3),
                 "statements": len(statements),
-                "sql_floor_s": round(floor, 3),
-                "cold_vs_sql_floor": round(cold / floor, 2),
+                "sql_floor_s": round(floor, 3) if floor else None,
+                "cold_vs_sql_floor": round(cold / floor, 2) if floor else None,
                 "loadavg": load_average(),
                 "cached_median_ms": round(cached[len(cached) // 2] * 1000, 2),
                 "cached_max_ms": round(cached[-1] * 1000, 2),
@@ -319,13 +343,14 @@ def sqlite3_floor(db_path: Path, sql: str) -> dict:
             "loadavg": load_average(), "peak_rss_mb": round(usage.ru_maxrss / 1024)}  # fmt: skip
 
 
-def child(mode: str, db_path: Path) -> None:
+def child(mode: str, db_path: Path | str) -> None:
     result = measure_dashboard(db_path) if mode == "dashboard" else measure_export(db_path)
     print(json.dumps(result))
 
 
-def run_child(mode: str, db_path: Path) -> dict:
-    command = [sys.executable, __file__, "--child", mode, "--db", str(db_path)]
+def run_child(mode: str, db_path: Path | str) -> dict:
+    where = ["--url", db_path] if isinstance(db_path, str) else ["--db", str(db_path)]
+    command = [sys.executable, __file__, "--child", mode, *where]
     output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -338,9 +363,14 @@ def main() -> None:
     parser.add_argument("--only", choices=("dashboard", "export"), help="measure just this")
     parser.add_argument("--child", choices=("dashboard", "export"))
     parser.add_argument("--db", type=Path)
+    parser.add_argument("--url", help="measure the dashboard on this generated database")
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.db)
+        child(args.child, args.url or args.db)
+        return
+    if args.url:
+        report = {"url": args.url, "dashboard": run_child("dashboard", args.url)}
+        print(json.dumps(report, indent=2, ensure_ascii=False))
         return
     folder = args.keep or Path(tempfile.mkdtemp(prefix="timebank-bench-"))
     folder.mkdir(parents=True, exist_ok=True)

@@ -103,7 +103,8 @@ def demo() -> None:
 @click.option(
     "--rebuild-read-models",
     is_flag=True,
-    help="First recompute each account's last exchange date from its exchanges.",
+    help="First recompute each account's last exchange date and the monthly metrics "
+    "rollups from the exchanges.",
 )
 @with_appcontext
 def verify_ledger(rebuild_read_models: bool = False) -> None:
@@ -115,6 +116,10 @@ def verify_ledger(rebuild_read_models: bool = False) -> None:
     if rebuild_read_models:
         count = transaction(lambda: activity.rebuild())
         click.echo(f"{count} accounts' last exchange dates recomputed.")
+        from timebank.services.metrics import rollups
+
+        count = transaction(lambda: rollups.rebuild())
+        click.echo(f"{count} monthly metrics rollup rows recomputed.")
     reports = verify_all()
     for report in reports:
         click.echo(report.summary())

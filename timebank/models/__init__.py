@@ -55,7 +55,14 @@ from timebank.models.messaging import (
     NotificationPreference,
     Report,
 )
-from timebank.models.metrics import MetricsStamp, MetricsSummary, PreparedReport
+from timebank.models.metrics import (
+    MetricsAccountMonth,
+    MetricsMonthTotal,
+    MetricsStamp,
+    MetricsSummary,
+    MetricsTie,
+    PreparedReport,
+)
 from timebank.models.neighbourhood import Neighbourhood
 from timebank.models.profile import Profile
 from timebank.models.user import RecoveryCode, User
@@ -121,8 +128,11 @@ __all__ = [
     "Neighbourhood",
     "MembershipStatus",
     "OutboxMessage",
+    "MetricsAccountMonth",
+    "MetricsMonthTotal",
     "MetricsStamp",
     "MetricsSummary",
+    "MetricsTie",
     "PreparedReport",
     "Profile",
     "Role",

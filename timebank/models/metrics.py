@@ -4,9 +4,9 @@ computed at (used when no Redis is configured for it)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from timebank.models.base import Base, utcnow
@@ -36,6 +36,65 @@ class MetricsSummary(Base):
     stamp: Mapped[str] = mapped_column(String(200))
     payload: Mapped[str] = mapped_column(Text)
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MetricsMonthTotal(Base):
+    """A read model of the ledger (DESIGN.md §10): the exchanges of one community dated in
+    one month (``YYYY-MM``), counted by kind, status and category, with their minutes.
+    Kept by database triggers on ``exchanges`` in the transaction of every write
+    (``models/metrics_rollup_triggers.py``); checked and rebuilt by ``verify-ledger``
+    (``services/metrics/rollups.py``). No foreign key, as for the summaries."""
+
+    __tablename__ = "metrics_month_totals"
+
+    community_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    exchanges: Mapped[int] = mapped_column(default=0)
+    minutes: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class MetricsAccountMonth(Base):
+    """A read model of the ledger: one account's counted exchanges (posted, of kind
+    ``exchange`` or ``group``) dated in one month: minutes and exchanges given and
+    received, and the first and last service date among them. Kept, checked and rebuilt
+    as ``MetricsMonthTotal``; a row whose exchanges were all reversed stays, with zeros."""
+
+    __tablename__ = "metrics_account_months"
+
+    community_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    account_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    given: Mapped[int] = mapped_column(BigInteger, default=0)
+    received: Mapped[int] = mapped_column(BigInteger, default=0)
+    gave: Mapped[int] = mapped_column(default=0)  # exchanges as provider
+    got: Mapped[int] = mapped_column(default=0)  # exchanges as recipient
+    first_day: Mapped[date | None] = mapped_column(default=None)
+    last_day: Mapped[date | None] = mapped_column(default=None)
+
+    __table_args__ = (
+        # An account's months in order (its first exchange up to a day).
+        Index("ix_metrics_account_months_account", "account_id", "month"),
+    )
+
+
+class MetricsTie(Base):
+    """A read model of the ledger: each pair of accounts that ever had a counted exchange
+    (either direction; ``low`` the lower account id), with the service date of its first.
+    A period's new ties are the pairs whose first exchange falls in it: one index range,
+    not a probe of each pair's history. Kept, checked and rebuilt as ``MetricsMonthTotal``;
+    ``first_day`` is empty once every exchange of the pair was reversed."""
+
+    __tablename__ = "metrics_ties"
+
+    community_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    low: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    high: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    first_day: Mapped[date | None] = mapped_column(default=None)
+
+    __table_args__ = (Index("ix_metrics_ties_first_day", "community_id", "first_day"),)
 
 
 class PreparedReport(Base):

@@ -273,6 +273,10 @@ def _check_read_models(community: Community, problems: list[str]) -> None:
     stale = activity.stale_count(community.id)
     if stale:
         problems.append(f"{stale} accounts have a last exchange date that is not their latest")
+    from timebank.services.metrics import rollups  # the metrics' read model (issue 15)
+
+    if wrong := rollups.differences(community.id):
+        problems.append(f"{wrong} monthly metrics rollup rows differ from the exchanges")
 
 
 def verify_all() -> list[CommunityReport]:

@@ -31,7 +31,7 @@ from timebank.models import (
     ProposalVolunteer,
     User,
 )
-from timebank.services.metrics import queries
+from timebank.services.metrics import queries, rollups
 from timebank.services.metrics.periods import Period
 
 
@@ -137,14 +137,22 @@ def designed(community_id: int):
     )
 
 
-def designed_totals(community_id: int, start: date, end: date) -> tuple[int, int]:
+def designed_totals(
+    community_id: int, start: date, end: date, *, from_rollups: bool = True
+) -> tuple[int, int]:
     """(minutes, exchanges) through member-designed services in the period: a sum on the
     category index, then one on the group index over the sessions recorded in the period
     (read first: a short list), leaving out what the first counted."""
     adopted = _adopted_categories(community_id)
     sums = select(func.coalesce(func.sum(Exchange.minutes), 0), func.count())
     counted = queries.counted(community_id, start, end)
-    minutes, count = db.session.execute(sums.where(counted, Exchange.category.in_(adopted))).one()
+    # Whole months from the rollups, not from the categories' whole history (issue 15).
+    if from_rollups and rollups.whole_months(start, end):
+        minutes, count = rollups.minutes_in(community_id, start, end, adopted)
+    else:
+        minutes, count = db.session.execute(
+            sums.where(counted, Exchange.category.in_(adopted))
+        ).one()
     groups = list(
         db.session.scalars(
             _session_groups(community_id).where(ActivitySession.service_date.between(start, end))
@@ -158,7 +166,9 @@ def designed_totals(community_id: int, start: date, end: date) -> tuple[int, int
     return int(minutes), int(count)
 
 
-def compute(community_id: int, start: date, end: date) -> CodesignFigures:
+def compute(
+    community_id: int, start: date, end: date, *, from_rollups: bool = True
+) -> CodesignFigures:
     low, high = _bounds(start, end)
     mine = Proposal.community_id == community_id
     made = db.session.scalar(
@@ -201,7 +211,7 @@ def compute(community_id: int, start: date, end: date) -> CodesignFigures:
         )
     )
     involved = {m for m in db.session.scalars(union(*people, paid)) if m is not None}
-    minutes, count = designed_totals(community_id, start, end)
+    minutes, count = designed_totals(community_id, start, end, from_rollups=from_rollups)
     return CodesignFigures(made or 0, endorsed or 0, adopted or 0, len(involved), minutes, count)
 
 

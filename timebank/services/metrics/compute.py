@@ -1,6 +1,6 @@
 """Every figure of a period, computed one way only (DESIGN.md §6). Counts and sums come
 from ``queries`` (SQL aggregates) and the period's pairs from ``ties``; graph measures
-from ``graph`` (networkx) over the period's provider → recipient pairs of member
+from ``graph`` (dicts of sets) over the period's provider → recipient pairs of member
 accounts.
 
 Co-production level of each member for the period (after the community's training
@@ -18,11 +18,11 @@ import gc
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
 
+from timebank.extensions import db
 from timebank.models import Role, utcnow
 from timebank.services.companionship import isolation
-from timebank.services.metrics import graph, lookups, queries, ties
+from timebank.services.metrics import graph, lookups, queries, reconcile, rollups, ties
 from timebank.services.metrics.periods import Period
 from timebank.services.metrics.results import (
     CategoryRow,
@@ -38,9 +38,6 @@ from timebank.services.metrics.results import (
     Summary,
     Ties,
 )
-
-if TYPE_CHECKING:
-    import networkx as nx
 
 BALANCE_THRESHOLD_MINUTES = 10 * 60
 QUIET_WINDOW_DAYS = 90  # the longest "no exchange in N days" figure
@@ -58,11 +55,26 @@ def level_of(*, gave: bool, received: bool, shapes: bool) -> str:
     return "not_active"
 
 
-def summarise(community_id: int, period: Period) -> Summary:
+def summarise(community_id: int, period: Period, *, from_rollups: bool = True) -> Summary:
     """All figures for one community and period. A fixed number of queries, whatever the
-    number of exchanges."""
+    number of exchanges. A period of whole months reads its totals and each account's
+    activity from the monthly rollups (``rollups``; ``from_rollups=False`` reads the
+    exchanges, as for any other period: the figures are the same)."""
+    _without_jit()
     with _collector_paused():
-        return _summarise(community_id, period)
+        return _summarise(community_id, period, from_rollups)
+
+
+def _without_jit() -> None:
+    """PostgreSQL compiles a statement it expects to be costly (JIT): for the period's
+    pairs, whose probes of each pair's history it over-estimates, that took 0.85 s of a
+    5 s statement and saved nothing (issue 15); and the pairs' grouping (some 190,000 of
+    them in a quarter at 10,000 members) spilled to disk in the default 4 MB of working
+    memory. For the rest of this transaction: no JIT, 32 MB to sort and hash in."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL jit = off")
+        connection.exec_driver_sql("SET LOCAL work_mem = '32MB'")
 
 
 @dataclass(frozen=True)
@@ -83,41 +95,42 @@ class _People:
 class _Network:
     """The period's provider → recipient graph and what its pairs say."""
 
-    digraph: nx.DiGraph
+    digraph: graph.Graph
     pairs: int
     mutual: int
     new_ties: int
     bridging: int | None
 
 
-def _summarise(community_id: int, period: Period) -> Summary:
+def _summarise(community_id: int, period: Period, from_rollups: bool) -> Summary:
     """The figures, step by step; each step names the section of the summary it fills."""
     start, end = period.start, period.end
-    month_rows = queries.monthly(community_id, start, end)
+    read = rollups if from_rollups and rollups.whole_months(start, end) else queries
+    month_rows: dict[str, tuple[int, int]] = read.monthly(community_id, start, end)
     count = sum(n for n, _m in month_rows.values())
     minutes = sum(m for _n, m in month_rows.values())
-    activity = queries.activity(community_id, start, end, QUIET_WINDOW_DAYS)
+    activity: queries.Activity = read.activity(community_id, start, end, QUIET_WINDOW_DAYS)
     people = _people(queries.members_at(community_id, end), activity.sides)
     where = lookups.neighbourhoods(community_id)
-    network = _network(community_id, period, people, where)
+    network = _network(community_id, period, people, where, fast=read is rollups)
     return Summary(
         period=period,
-        participation=_participation(community_id, period, people, count, minutes),
+        participation=_participation(read, community_id, period, people, (count, minutes)),
         reciprocity=_reciprocity(people, network),
         ties=_ties(people, network, count),
         concentration=_concentration(community_id, period, people),
         inclusion=_inclusion(community_id, period, people, activity.last_day),
         coproduction=_coproduction(community_id, period, people),
-        pot=_pot(community_id, period),
+        pot=_pot(read.pot_flows(community_id, start, end)),
         months=tuple(
             MonthRow(m, *month_rows.get(m, (0, 0)), activity.active_by_month.get(m, 0))
             for m in period.months()
         ),
         categories=tuple(
-            CategoryRow(k, n, m) for k, n, m in queries.by_category(community_id, start, end)
+            CategoryRow(k, n, m) for k, n, m in read.by_category(community_id, start, end)
         ),
         neighbourhoods=_by_neighbourhood(people.members, where, people.sides) if where else (),
-        reconciliation=Reconciliation(*queries.reconciliation(community_id, start, end)),
+        reconciliation=Reconciliation(*reconcile.reconciliation(community_id, start, end)),
     )
 
 
@@ -136,18 +149,26 @@ def _people(members: list[queries.MemberRow], sides: dict[int, tuple[int, int]])
     )
 
 
-def _network(community_id: int, period: Period, people: _People, where: dict[int, str]) -> _Network:
+def _network(
+    community_id: int, period: Period, people: _People, where: dict[int, str], *, fast: bool
+) -> _Network:
+    """``fast``: the new ties counted from ``rollups.new_ties``, not by a probe per pair."""
     account_of = {row.membership_id: row.account_id for row in people.members}
     place = {a: n for m, n in where.items() if (a := account_of.get(m))}
-    edges, new_ties, crossing = _pairs(ties.ties(community_id, period.start, period.end), place)
+    start, end = period.start, period.end
+    rows = ties.ties(community_id, start, end, fresh=not fast)
+    edges, new_ties, crossing = _pairs(rows, place)
+    if fast:
+        new_ties = rollups.new_ties(community_id, start, end)
     network = graph.build(edges)
     pairs, mutual = graph.mutual_pairs(network)
     return _Network(network, pairs, mutual, new_ties, crossing if where else None)
 
 
 def _participation(
-    community_id: int, period: Period, people: _People, count: int, minutes: int
+    read, community_id: int, period: Period, people: _People, totals: tuple[int, int]
 ) -> Participation:
+    count, minutes = totals
     first_days = queries.first_exchange_days(community_id, period.start, period.end)
     return Participation(
         members=people.population,
@@ -157,7 +178,7 @@ def _participation(
         minutes=minutes,
         minutes_per_active=graph.share(minutes, people.active),
         new_members=len(first_days),
-        departed_members=queries.departed(community_id, period.start, period.end),
+        departed_members=read.departed(community_id, period.start, period.end),
         median_days_to_first_exchange=graph.median_or_none(d for d in first_days if d is not None),
     )
 
@@ -247,8 +268,7 @@ def _coproduction(community_id: int, period: Period, people: _People) -> CoProdu
     return CoProduction(**levels)
 
 
-def _pot(community_id: int, period: Period) -> PotFlows:
-    flows = queries.pot_flows(community_id, period.start, period.end)
+def _pot(flows: dict[str, int]) -> PotFlows:
     return PotFlows(
         donated_minutes=flows.get("donation", 0),
         granted_minutes=flows.get("grant", 0),

@@ -409,30 +409,3 @@ def departed(community_id: int, start: date, end: date) -> int:
         )
         or 0
     )
-
-
-def reconciliation(community_id: int, start: date, end: date) -> tuple[int, ...]:
-    """From the entries of exchanges dated in the period: postings, entries, sum of deltas,
-    credits of standing member exchanges, and the reversed ones (count, minutes)."""
-    dated = and_(Exchange.community_id == community_id, Exchange.service_date.between(start, end))
-    standing = and_(Exchange.status == ExchangeStatus.POSTED, Exchange.kind.in_(COUNTED_KINDS))
-    posted, entries, delta, credited = db.session.execute(
-        select(
-            func.count(func.distinct(Entry.exchange_id)),
-            func.count(Entry.id),
-            func.coalesce(func.sum(Entry.delta), 0),
-            func.coalesce(
-                func.sum(case((and_(standing, Entry.delta > 0), Entry.delta), else_=0)), 0
-            ),
-        )
-        .select_from(Entry)
-        .join(Exchange, Exchange.id == Entry.exchange_id)
-        .where(dated)
-    ).one()
-    reversed_count, reversed_minutes = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(Exchange.minutes), 0)).where(
-            dated, Exchange.status == ExchangeStatus.REVERSED
-        )
-    ).one()
-    return (int(posted), int(entries), int(delta), int(credited), int(reversed_count),
-            int(reversed_minutes))  # fmt: skip

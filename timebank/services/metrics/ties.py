@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import aliased
 
@@ -25,11 +25,12 @@ class Tie(NamedTuple):
     new: int  # 1 when neither had exchanged with the other before the period
 
 
-def ties(community_id: int, start: date, end: date) -> Sequence[Row]:
+def ties(community_id: int, start: date, end: date, *, fresh: bool = True) -> Sequence[Row]:
     """One row per pair of accounts that exchanged in the period (either direction), shaped
     as ``Tie``, with the exchanges each way and whether the tie is new: one sort of the
     period's exchanges, and one probe per pair of its history in ``ix_exchanges_tie_date``.
-    Plain rows, not ``Tie`` objects: there is one per pair."""
+    Plain rows, not ``Tie`` objects: there is one per pair. ``fresh=False``: no probes,
+    ``new`` is 0 (the caller counts the new ties from ``rollups.new_ties``)."""
     provider, recipient = Exchange.provider_account_id, Exchange.recipient_account_id
     ascending = provider < recipient
     # Spelt unlike ``tie_of`` on purpose: grouping by the indexed expressions would make
@@ -61,12 +62,7 @@ def ties(community_id: int, start: date, end: date) -> Sequence[Row]:
         )
         .exists()
     )
+    new = case((exchanged_before, 0), else_=1) if fresh else literal(0)
     return queries.plain_rows(
-        select(
-            pairs.c.low,
-            pairs.c.high,
-            pairs.c.forward,
-            pairs.c.backward,
-            case((exchanged_before, 0), else_=1),
-        )
+        select(pairs.c.low, pairs.c.high, pairs.c.forward, pairs.c.backward, new)
     )
