@@ -3,7 +3,7 @@ category, each account's counted exchanges per month, and each pair's first exch
 read model kept by triggers on ``exchanges``), back-filled from the ledger (issue 15)
 
 Revision ID: m_rollups_1
-Revises: c_visits2_1
+Revises: l_listings3_1
 Create Date: 2026-12-06 13:00:00
 
 """
@@ -15,7 +15,7 @@ from timebank.models.metrics_rollup_triggers import create_rollup_triggers, drop
 
 # revision identifiers, used by Alembic.
 revision = "m_rollups_1"
-down_revision = "c_visits2_1"
+down_revision = "l_listings3_1"
 branch_labels = None
 depends_on = None
 
