@@ -92,17 +92,11 @@ def _setup(uri: str, count: int):
 
 def _service_block(ids: list[int], user_id: int) -> float:
     from timebank.database import transaction
-    from timebank.extensions import db
-    from timebank.models import Exchange, User
     from timebank.services.exchanges import lifecycle as exchanges
 
     started = time.perf_counter()
     for exchange_id in ids:
-        transaction(
-            lambda e=exchange_id: exchanges.approve(
-                db.session.get(Exchange, e), actor=db.session.get(User, user_id)
-            )
-        )
+        transaction(lambda e=exchange_id: exchanges.approve_by_id(e, actor_id=user_id))
     return time.perf_counter() - started
 
 

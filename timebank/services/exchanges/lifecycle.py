@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from timebank.extensions import db
 from timebank.models import (
@@ -323,8 +324,23 @@ def approve(exchange: Exchange, *, actor: User, now: datetime | None = None) -> 
     (at most once, whatever the concurrency) and both parties are notified
     (``exchange_decided``). Raises ``NotAllowed``, ``AlreadyDecided``, ``InvalidInput`` (a
     party is no longer active) or ``LimitExceeded``. One audit event: ``exchange.approve``."""
-    approval.approve(exchange, actor=actor, now=now or utcnow())  # the hot path, in Core
+    if actor is None or not actor.is_authenticated:
+        raise NotAllowed()
+    changed = approval.approve(exchange.id, actor_id=actor.id, now=now or utcnow())
+    for key, value in changed.items():  # the object as posted, without a reload
+        set_committed_value(exchange, key, value)
     return exchange
+
+
+def approve_by_id(
+    exchange_id: int, *, actor_id: int, community_id: int | None = None, now: datetime | None = None
+) -> None:
+    """``approve`` from ids, as the approval queue has them: no ORM object is loaded (the
+    hot path, in prepared Core statements: ``services.exchanges.approval``). Raises
+    ``NotFound`` when there is no such exchange (in ``community_id``, when given), and
+    what ``approve`` raises."""
+    approval.approve(exchange_id, actor_id=actor_id, community_id=community_id,
+                     now=now or utcnow())  # fmt: skip
 
 
 def reject(
