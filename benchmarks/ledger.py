@@ -101,20 +101,23 @@ def _service_block(ids: list[int], user_id: int) -> float:
 
 
 # The statements the service issues for one approval (``services.exchanges.approval``:
-# thirteen, the entries, notifications and e-mails each in one ``executemany``), written
-# out for the raw driver; ``?`` placeholders (psycopg: converted to ``%s``). The first two
-# are the loads of the exchange and of the actor that the route (here ``_service_block``)
-# makes before it calls the service.
-LOAD_EXCHANGE = "SELECT * FROM exchanges WHERE id = ?"
-LOAD_USER = "SELECT * FROM users WHERE id = ?"
-CONTEXT = (
-    "SELECT communities.slug, communities.name, communities.name_ar, communities.locale, "
-    "memberships.role, memberships.status, categories.name_en, categories.name_ar, "
-    "(SELECT count(*) FROM webhook_endpoints WHERE webhook_endpoints.community_id = "
-    "communities.id AND webhook_endpoints.revoked_at IS NULL) FROM communities "
-    "LEFT OUTER JOIN memberships ON memberships.community_id = communities.id AND "
-    "memberships.user_id = ? LEFT OUTER JOIN categories ON categories.community_id = "
-    "communities.id AND categories.key = ? WHERE communities.id = ?"
+# eleven, the entries, notifications and e-mails each in one ``executemany``), written out
+# for the raw driver; ``?`` placeholders (psycopg: converted to ``%s``). The first reads
+# the exchange, the actor and the community at once, as the service does when it is given
+# ids (``lifecycle.approve_by_id``).
+READ = (
+    "SELECT exchanges.id, exchanges.community_id, exchanges.status, "
+    "exchanges.provider_account_id, exchanges.recipient_account_id, exchanges.minutes, "
+    "exchanges.service_date, exchanges.category, exchanges.recorded_by_id, "
+    "users.display_name, users.is_admin, users.is_disabled, communities.slug, "
+    "communities.name, communities.name_ar, communities.locale, memberships.role, "
+    "memberships.status, categories.name_en, categories.name_ar, (SELECT count(*) FROM "
+    "webhook_endpoints WHERE webhook_endpoints.community_id = exchanges.community_id AND "
+    "webhook_endpoints.revoked_at IS NULL) FROM exchanges JOIN communities ON "
+    "communities.id = exchanges.community_id JOIN users ON users.id = ? LEFT OUTER JOIN "
+    "memberships ON memberships.community_id = exchanges.community_id AND "
+    "memberships.user_id = users.id LEFT OUTER JOIN categories ON categories.community_id = "
+    "exchanges.community_id AND categories.key = exchanges.category WHERE exchanges.id = ?"
 )
 PARTIES = (
     "SELECT accounts.id, memberships.user_id, memberships.community_id, memberships.status, "
@@ -168,10 +171,8 @@ AUDIT = (
 
 def _raw_posting(run, exchange_id: int, user_id: int, now) -> None:
     """One approval as plain driver calls; ``run(sql, params)`` returns fetched rows."""
-    row = run(LOAD_EXCHANGE, (exchange_id,))[0]
-    community_id, provider, recipient, minutes, day, category = row[1], *row[4:9]
-    run(LOAD_USER, (user_id,))
-    run(CONTEXT, (user_id, category, community_id))
+    row = run(READ, (user_id, exchange_id))[0]
+    community_id, provider, recipient, minutes, day = row[1], *row[3:7]
     told = run(PARTIES, (provider, recipient))
     run(LOCK + (" FOR UPDATE" if run.pg else ""), (provider, recipient))
     run(CAS, (user_id, now, exchange_id), fetch=False)

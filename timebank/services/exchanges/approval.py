@@ -1,14 +1,15 @@
 """A coordinator's approval of a pending exchange: the ledger's hot path (DESIGN.md §10:
 posting at ≥ 0.5 of the raw driver's rate for the same statements).
 
-Written as prepared Core statements on the session's connection, with no ORM object
-loaded: one read of the community, the actor's membership there, the category's names and
-whether any webhook endpoint listens; one read of the parties with their users and e-mail
-preferences; then the posting itself (``ledger.post``: lock, limits, compare-and-set,
-balances, entries, the metrics stamp, the last-exchange read model), the parties'
-notifications and e-mails (``notifications.notify_all``, with the notice rendered once per
-language) and one audit event. The rules are those of ``lifecycle.approve``, which calls
-this."""
+Prepared Core statements (``ledger.prepared``: compiled once, run on the driver's cursor)
+on the session's connection, given ids, with no ORM object loaded: one read of the
+exchange, the actor, the community, the actor's membership there, the category's names
+and whether any webhook endpoint listens; one read of the parties with their users and
+e-mail preferences; then the posting itself (``ledger.post``: lock, limits,
+compare-and-set, balances, entries, the metrics stamp, the last-exchange read model), the
+parties' notifications and e-mails (``notifications.notify_all``, with the notice rendered
+once per language) and one audit event. The rules are those of ``lifecycle.approve``,
+which calls this (and ``lifecycle.approve_by_id``)."""
 
 from __future__ import annotations
 
