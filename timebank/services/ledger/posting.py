@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Table, bindparam, case, insert, or_, select, update
+from sqlalchemy import Date, Table, bindparam, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -41,7 +41,7 @@ from timebank.models import (
 from timebank.services import languages, metrics_stamps
 from timebank.services.exceptions import AlreadyDecided, InvalidInput, LimitExceeded
 from timebank.services.ledger import rules
-from timebank.services.ledger.prepared import Prepared
+from timebank.services.ledger.prepared import Prepared, insert_of
 
 # (account, signed delta in minutes); the account is an ``Account`` or a locked row with
 # the same attributes (id, balance, credit_limit, upper_limit).
@@ -217,11 +217,7 @@ _MOVE = Prepared(
 )
 _ENTRY_COLUMNS = ("exchange_id", "account_id", "delta", "balance_after", "created_at",
                   "service_date")  # fmt: skip
-_INSERT_ENTRIES = Prepared(
-    insert(_ENTRIES).values(
-        {name: bindparam(name, type_=_ENTRIES.c[name].type) for name in _ENTRY_COLUMNS}
-    )
-)
+_INSERT_ENTRIES = insert_of(Entry, _ENTRY_COLUMNS)
 _BALANCES = (_ACCOUNTS.c.id, _ACCOUNTS.c.balance, _ACCOUNTS.c.credit_limit,
              _ACCOUNTS.c.upper_limit)  # fmt: skip
 _LOCK_BALANCES = (

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table, bindparam, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.expression import ClauseElement
@@ -71,7 +71,7 @@ class Prepared:
         converted = {}
         for name, process in compiled.binds.items():
             value = values[name] if name in values else compiled.defaults[name]
-            converted[name] = process(value) if process is not None and value is not None else value
+            converted[name] = process(value) if process is not None else value
         if compiled.positional:
             return tuple(converted[name] for name in compiled.names)
         return converted
@@ -122,7 +122,7 @@ class Prepared:
         if not any(results):
             return [make(row) for row in rows]
         return [
-            make(v if p is None or v is None else p(v) for p, v in zip(results, row, strict=True))
+            make(v if p is None else p(v) for p, v in zip(results, row, strict=True))
             for row in rows
         ]
 
@@ -148,3 +148,14 @@ def _wrapped(connection: Connection, exc: Any, sql: str, params: Any, cursor: An
         connection_invalidated=lost,
         dialect=dialect,
     )
+
+
+def insert_of(model: Any, names: Sequence[str], **fixed: Any) -> Prepared:
+    """A prepared ``INSERT`` of ``model``'s table setting the columns ``names`` (one
+    parameter each, of the column's type) and the columns of ``fixed`` (a value every row
+    takes unless it gives its own: a column's Python-side default, e.g. ``attempts=0``)."""
+    table: Table = model.__table__
+    values = {name: bindparam(name, type_=table.c[name].type) for name in names}
+    for name, value in fixed.items():
+        values[name] = bindparam(name, value, type_=table.c[name].type)
+    return Prepared(insert(table).values(values))
