@@ -92,35 +92,32 @@ def _setup(uri: str, count: int):
 
 def _service_block(ids: list[int], user_id: int) -> float:
     from timebank.database import transaction
-    from timebank.extensions import db
-    from timebank.models import Exchange, User
     from timebank.services.exchanges import lifecycle as exchanges
 
     started = time.perf_counter()
     for exchange_id in ids:
-        transaction(
-            lambda e=exchange_id: exchanges.approve(
-                db.session.get(Exchange, e), actor=db.session.get(User, user_id)
-            )
-        )
+        transaction(lambda e=exchange_id: exchanges.approve_by_id(e, actor_id=user_id))
     return time.perf_counter() - started
 
 
 # The statements the service issues for one approval (``services.exchanges.approval``:
-# thirteen, the entries, notifications and e-mails each in one ``executemany``), written
-# out for the raw driver; ``?`` placeholders (psycopg: converted to ``%s``). The first two
-# are the loads of the exchange and of the actor that the route (here ``_service_block``)
-# makes before it calls the service.
-LOAD_EXCHANGE = "SELECT * FROM exchanges WHERE id = ?"
-LOAD_USER = "SELECT * FROM users WHERE id = ?"
-CONTEXT = (
-    "SELECT communities.slug, communities.name, communities.name_ar, communities.locale, "
-    "memberships.role, memberships.status, categories.name_en, categories.name_ar, "
-    "(SELECT count(*) FROM webhook_endpoints WHERE webhook_endpoints.community_id = "
-    "communities.id AND webhook_endpoints.revoked_at IS NULL) FROM communities "
-    "LEFT OUTER JOIN memberships ON memberships.community_id = communities.id AND "
-    "memberships.user_id = ? LEFT OUTER JOIN categories ON categories.community_id = "
-    "communities.id AND categories.key = ? WHERE communities.id = ?"
+# eleven, the entries, notifications and e-mails each in one ``executemany``), written out
+# for the raw driver; ``?`` placeholders (psycopg: converted to ``%s``). The first reads
+# the exchange, the actor and the community at once, as the service does when it is given
+# ids (``lifecycle.approve_by_id``).
+READ = (
+    "SELECT exchanges.id, exchanges.community_id, exchanges.status, "
+    "exchanges.provider_account_id, exchanges.recipient_account_id, exchanges.minutes, "
+    "exchanges.service_date, exchanges.category, exchanges.recorded_by_id, "
+    "users.display_name, users.is_admin, users.is_disabled, communities.slug, "
+    "communities.name, communities.name_ar, communities.locale, memberships.role, "
+    "memberships.status, categories.name_en, categories.name_ar, (SELECT count(*) FROM "
+    "webhook_endpoints WHERE webhook_endpoints.community_id = exchanges.community_id AND "
+    "webhook_endpoints.revoked_at IS NULL) FROM exchanges JOIN communities ON "
+    "communities.id = exchanges.community_id JOIN users ON users.id = ? LEFT OUTER JOIN "
+    "memberships ON memberships.community_id = exchanges.community_id AND "
+    "memberships.user_id = users.id LEFT OUTER JOIN categories ON categories.community_id = "
+    "exchanges.community_id AND categories.key = exchanges.category WHERE exchanges.id = ?"
 )
 PARTIES = (
     "SELECT accounts.id, memberships.user_id, memberships.community_id, memberships.status, "
@@ -174,10 +171,8 @@ AUDIT = (
 
 def _raw_posting(run, exchange_id: int, user_id: int, now) -> None:
     """One approval as plain driver calls; ``run(sql, params)`` returns fetched rows."""
-    row = run(LOAD_EXCHANGE, (exchange_id,))[0]
-    community_id, provider, recipient, minutes, day, category = row[1], *row[4:9]
-    run(LOAD_USER, (user_id,))
-    run(CONTEXT, (user_id, category, community_id))
+    row = run(READ, (user_id, exchange_id))[0]
+    community_id, provider, recipient, minutes, day = row[1], *row[3:7]
     told = run(PARTIES, (provider, recipient))
     run(LOCK + (" FOR UPDATE" if run.pg else ""), (provider, recipient))
     run(CAS, (user_id, now, exchange_id), fetch=False)
@@ -191,6 +186,40 @@ def _raw_posting(run, exchange_id: int, user_id: int, now) -> None:
     body = BODY.format(exchange_id)
     run.many(OUTBOX, [(community_id, user[1], user[5], SUBJECT, body, now) for user in told])
     run(AUDIT, (now, user_id, community_id, exchange_id), fetch=False)
+
+
+def _service_statements(exchange_id: int, user_id: int) -> int:
+    """How many statements one approval through the service sends (``BEGIN`` aside)."""
+    from sqlalchemy import event
+
+    from timebank.extensions import db
+
+    sent: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if not statement.startswith("BEGIN"):
+            sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        _service_block([exchange_id], user_id)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(sent)
+
+
+def _raw_statements() -> int:
+    """How many statements one raw posting sends (counted on a stand-in driver)."""
+    sent: list[str] = []
+
+    def run(sql, params, fetch=True):
+        sent.append(sql)
+        return [(0,) * 21, (0,) * 21]
+
+    run.pg = False
+    run.many = lambda sql, rows: sent.append(sql)
+    _raw_posting(run, 0, 0, None)
+    return len(sent)
 
 
 def _sqlite_block(path: str, ids: list[int], user_id: int) -> float:
@@ -276,7 +305,7 @@ def measure(engine: str, postings: int, rounds: int) -> dict:
         uri = f"sqlite:///{path}"
     else:
         uri = _fresh_pg(os.environ["TIMEBANK_BENCH_PG_URL"])
-    app, context, ids, user_id = _setup(uri, 2 * postings * rounds)
+    app, context, ids, user_id = _setup(uri, 2 * postings * rounds + 1)
     # Mail is sent after the response, or by a worker from the queue, never while the
     # posting is made: hand the committed mail to a list (checked below), not to SMTP in
     # this process, which the embedded runner would do at once outside a request.
@@ -284,6 +313,9 @@ def measure(engine: str, postings: int, rounds: int) -> dict:
 
     handed: list[str] = []
     app.extensions[mail.DISPATCH] = lambda name, *args: handed.append(name)
+    # A fair floor runs what the service runs: as many statements (the mail is counted).
+    statements = _service_statements(ids.pop(), user_id)
+    assert statements == _raw_statements(), (statements, _raw_statements())
     service_times, raw_times, service_cpu, raw_cpu = [], [], [], []
     for r in range(rounds):
         block = ids[2 * r * postings : (2 * r + 1) * postings]
@@ -298,7 +330,7 @@ def measure(engine: str, postings: int, rounds: int) -> dict:
         else:
             raw_times.append(_pg_block(uri, raw_ids, user_id))
         raw_cpu.append(time.process_time() - cpu)
-    assert handed.count("send_mail") == postings * rounds, "every approval writes mail"
+    assert handed.count("send_mail") == postings * rounds + 1, "every approval writes mail"
     reports = verify_all()
     assert all(r.ok for r in reports), [r.problems for r in reports]
     service_rate = postings / min(service_times)
@@ -311,6 +343,7 @@ def measure(engine: str, postings: int, rounds: int) -> dict:
         "engine": engine,
         "postings_per_round": postings,
         "rounds": rounds,
+        "statements_per_posting": statements,
         "service_postings_per_s": round(service_rate, 1),
         "raw_postings_per_s": round(raw_rate, 1),
         "ratio": round(service_rate / raw_rate, 3),

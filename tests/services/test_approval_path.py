@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import event, select
 
 from tests.services.conftest import assert_consistent, make_bank
@@ -15,6 +16,7 @@ from timebank.models import (
     Account,
     AuditEvent,
     Base,
+    Exchange,
     ExchangeStatus,
     MetricsStamp,
     Notification,
@@ -23,6 +25,7 @@ from timebank.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from timebank.services.exceptions import NotAllowed, NotFound
 from timebank.services.exchanges import lifecycle as exchanges
 
 DAY = date(2026, 10, 14)
@@ -138,3 +141,45 @@ def test_an_endpoint_that_asks_for_approvals_gets_a_delivery(app):
     sent = db.session.execute(select(WebhookDelivery.event, WebhookDelivery.payload)).all()
     assert len(sent) == 1 and sent[0][0] == "exchange.approved"
     assert f'"exchange_id":{exchange.id}' in sent[0][1] and '"status":"posted"' in sent[0][1]
+
+
+def test_approval_by_ids_loads_nothing_and_posts(app):
+    """The queue's path: ids in, no ``Exchange`` or ``User`` loaded by the caller or the
+    service, the same eleven statements."""
+    bank = make_bank(approval_conditions="always")
+    exchange_id, actor_id = _pending(bank).id, bank.coordinator.user_id
+    community_id = bank.community.id
+    db.session.expunge_all()
+    loads, sent = _watch(
+        lambda: exchanges.approve_by_id(exchange_id, actor_id=actor_id, community_id=community_id)
+    )
+    db.session.commit()
+    assert loads == 0, sent
+    assert len(sent) == 11, sent
+    assert db.session.get(Exchange, exchange_id).status == ExchangeStatus.POSTED
+    assert_consistent(bank.community)
+
+
+def test_approval_by_ids_of_a_missing_or_foreign_exchange_is_not_found_and_writes_nothing(app):
+    bank = make_bank(approval_conditions="always")
+    exchange = _pending(bank)
+    for exchange_id, community_id in ((exchange.id + 1000, None), (exchange.id, 999_999)):
+        with pytest.raises(NotFound):
+            exchanges.approve_by_id(
+                exchange_id, actor_id=bank.coordinator.user_id, community_id=community_id
+            )
+        db.session.rollback()
+    db.session.expire_all()
+    assert exchange.status == ExchangeStatus.AWAITING_APPROVAL
+    assert (bank.balance(bank.a), bank.balance(bank.b)) == (0, 0)
+
+
+def test_approval_by_ids_refuses_a_party_and_a_plain_member(app):
+    bank = make_bank(approval_conditions="always")
+    exchange = _pending(bank)
+    for user_id in (bank.a.user_id, bank.b.user_id):
+        with pytest.raises(NotAllowed):
+            exchanges.approve_by_id(exchange.id, actor_id=user_id)
+        db.session.rollback()
+    db.session.expire_all()
+    assert exchange.status == ExchangeStatus.AWAITING_APPROVAL

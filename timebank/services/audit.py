@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
-
-from sqlalchemy import Table, insert
+from typing import Any
 
 from timebank.extensions import db
-from timebank.models import AuditEvent, User
-
-_INSERT = insert(cast(Table, AuditEvent.__table__))
+from timebank.models import AuditEvent, User, utcnow
+from timebank.services.ledger.prepared import insert_of
 
 
 def record(
@@ -53,9 +50,18 @@ def append(
 ) -> None:
     """``record`` as one prepared Core insert, for a hot path that needs no ``AuditEvent``
     back (the approval of an exchange): the same row, without the unit of work."""
-    db.session.connection().execute(
-        _INSERT,
-        {"action": action, "actor_id": actor_id, "on_behalf_of_id": None,
+    _APPEND.run(
+        db.session.connection(),
+        {"created_at": utcnow(), "action": action, "actor_id": actor_id,
          "community_id": community_id, "object_type": object_type, "object_id": object_id,
-         "outcome": outcome, "details": None},
+         "outcome": outcome},
     )  # fmt: skip
+
+
+# Compiled once and run on the driver's cursor (``ledger.prepared``): the hot path's insert.
+_APPEND = insert_of(
+    AuditEvent,
+    ("created_at", "actor_id", "community_id", "action", "object_type", "object_id", "outcome"),
+    on_behalf_of_id=None,
+    details=None,
+)

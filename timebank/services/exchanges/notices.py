@@ -22,8 +22,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from flask_babel import format_date, get_locale
-from flask_babel import lazy_gettext as _l
+from flask_babel import format_date, get_locale, get_translations
 from sqlalchemy import select
 
 from timebank.extensions import db
@@ -211,11 +210,25 @@ def _day_in(value: date, locale: str) -> str:
     return in_readers_digits(format_date(value, "long"))
 
 
+def _translator() -> Callable[..., str]:
+    """``gettext`` for the language in force, with the catalogue looked up once: a notice
+    is a dozen sentences, and flask-babel finds the catalogue again for each (a notice is
+    written on every posting, the ledger's hot path)."""
+    catalogue = get_translations()
+
+    def translate(msgid: str, **variables: Any) -> str:
+        text = catalogue.ugettext(msgid)
+        return text % variables if variables else text
+
+    return translate
+
+
 def describe(kind: str, facts: Facts, locale: str) -> Notice:
     """The notice about ``facts`` for ``kind``, in the language in force (``locale``):
     what happened and who did it (the title), then how many hours, of what, when, and why."""
+    _ = _translator()
     category = facts.category_names[1 if locale == "ar" else 0]
-    what = _l(
+    what = _(
         "%(provider)s gave %(recipient)s %(duration)s of help (%(category)s) on %(date)s.",
         provider=_iso(facts.provider),
         recipient=_iso(facts.recipient),
@@ -229,40 +242,40 @@ def describe(kind: str, facts: Facts, locale: str) -> Notice:
     coordinator = facts.decided_by_id is not None and (
         facts.decided_by_id not in facts.party_user_ids
     )
-    waits = _l("It now waits for a coordinator's approval.")
-    posted = _l("The hours are now in both balances.")
-    when = _l("Decided on %(date)s.", date=_day(facts.decided_at)) if facts.decided_at else ""
+    waits = _("It now waits for a coordinator's approval.")
+    posted = _("The hours are now in both balances.")
+    when = _("Decided on %(date)s.", date=_day(facts.decided_at)) if facts.decided_at else ""
     if kind == "exchange_confirm":
-        title = _l("%(who)s asks you to confirm an exchange", who=_iso(facts.recorded_by))
-        lines.append(_l("Confirm it if it is right, or reject it with a reason."))
+        title = _("%(who)s asks you to confirm an exchange", who=_iso(facts.recorded_by))
+        lines.append(_("Confirm it if it is right, or reject it with a reason."))
     elif kind == "exchange_confirmed":
-        title = _l("%(who)s confirmed your exchange", who=_iso(facts.confirmed_by))
+        title = _("%(who)s confirmed your exchange", who=_iso(facts.confirmed_by))
         lines.append(waits)
     elif kind == "exchange_posted":
-        title = _l("Your exchange is posted")
-        lines += [_l("Agreed by %(who)s.", who=_iso(decider)), posted, when]
+        title = _("Your exchange is posted")
+        lines += [_("Agreed by %(who)s.", who=_iso(decider)), posted, when]
     elif kind == "exchange_decided" and facts.status == S.REJECTED:
         title = (
-            _l("Coordinator %(who)s rejected your exchange", who=_iso(decider))
+            _("Coordinator %(who)s rejected your exchange", who=_iso(decider))
             if coordinator
-            else _l("%(who)s rejected your exchange", who=_iso(decider))
+            else _("%(who)s rejected your exchange", who=_iso(decider))
         )
         lines.append(when)
         if facts.rejection:
-            lines.append(_l("Reason: %(reason)s", reason=_iso(facts.rejection)))
+            lines.append(_("Reason: %(reason)s", reason=_iso(facts.rejection)))
     elif kind == "exchange_decided" and facts.status in (S.POSTED, S.REVERSED):
-        title = _l("Coordinator %(who)s approved your exchange", who=_iso(decider))
+        title = _("Coordinator %(who)s approved your exchange", who=_iso(decider))
         lines += [posted, when]
     elif kind == "exchange_decided" and facts.status == S.AWAITING_APPROVAL:
-        title = _l("Coordinator %(who)s confirmed your exchange", who=_iso(facts.confirmed_by))
+        title = _("Coordinator %(who)s confirmed your exchange", who=_iso(facts.confirmed_by))
         lines.append(waits)
     elif kind == "exchange_reversed":
-        title = _l("Coordinator %(who)s reversed your exchange", who=_iso(facts.reversed_by))
-        lines.append(_l("The hours were moved back."))
+        title = _("Coordinator %(who)s reversed your exchange", who=_iso(facts.reversed_by))
+        lines.append(_("The hours were moved back."))
         if facts.reversed_at:
-            lines.append(_l("Reversed on %(date)s.", date=_day(facts.reversed_at)))
+            lines.append(_("Reversed on %(date)s.", date=_day(facts.reversed_at)))
         if facts.reversal_reason:
-            lines.append(_l("Reason: %(reason)s", reason=_iso(facts.reversal_reason)))
+            lines.append(_("Reason: %(reason)s", reason=_iso(facts.reversal_reason)))
     return Notice(str(title), tuple(str(line) for line in lines if str(line)))
 
 

@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Table, bindparam, case, insert, or_, select, update
+from sqlalchemy import Date, Table, bindparam, case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -41,6 +41,7 @@ from timebank.models import (
 from timebank.services import languages, metrics_stamps
 from timebank.services.exceptions import AlreadyDecided, InvalidInput, LimitExceeded
 from timebank.services.ledger import rules
+from timebank.services.ledger.prepared import Prepared, insert_of
 
 # (account, signed delta in minutes); the account is an ``Account`` or a locked row with
 # the same attributes (id, balance, credit_limit, upper_limit).
@@ -143,7 +144,13 @@ def lock_accounts(ids: Iterable[int]) -> dict[int, Account]:
 def lock_balances(ids: Iterable[int]) -> dict[int, Any]:
     """Like ``lock_accounts`` for the posting path: locked rows (id, balance, limits), read
     without building ORM objects."""
-    rows = db.session.connection().execute(_LOCK_BALANCES, {"ids": sorted(set(ids))}).all()
+    ids = sorted(set(ids))
+    connection = db.session.connection()
+    rows: Any
+    if len(ids) == 2:  # an exchange's two accounts: the hot path
+        rows = _LOCK_PAIR.all(connection, {"first": ids[0], "second": ids[1]})
+    else:
+        rows = connection.execute(_LOCK_BALANCES, {"ids": ids}).all()
     return {row.id: row for row in rows}
 
 
@@ -183,7 +190,7 @@ def breaks_limits(movements: Sequence[Movement]) -> bool:
     )
 
 
-def movements_for(exchange: Exchange, accounts: dict[int, Any]) -> list[Movement]:
+def movements_for(exchange: Any, accounts: dict[int, Any]) -> list[Movement]:
     """Provider credited, recipient debited."""
     return [
         (accounts[exchange.provider_account_id], exchange.minutes),
@@ -194,23 +201,38 @@ def movements_for(exchange: Exchange, accounts: dict[int, Any]) -> list[Movement
 # Statements built once (Core, bound parameters): the posting path is the hot path.
 _ACCOUNTS = cast(Table, Account.__table__)
 _EXCHANGES = cast(Table, Exchange.__table__)
+_ENTRIES = cast(Table, Entry.__table__)
 _DAY = bindparam("day", type_=Date())
 _LAST = _ACCOUNTS.c.last_exchange_on
 # The balance moves, and the account's last exchange date (a read model, see
 # ``activity.py``) becomes the later of itself and this exchange's service date.
-_MOVE = (
+_MOVE = Prepared(
     update(_ACCOUNTS)
-    .where(_ACCOUNTS.c.id == bindparam("account_id"))
+    .where(_ACCOUNTS.c.id == bindparam("account_id", type_=_ACCOUNTS.c.id.type))
     .values(
         balance=_ACCOUNTS.c.balance + bindparam("delta", type_=_ACCOUNTS.c.balance.type),
         last_exchange_on=case((or_(_LAST.is_(None), _LAST < _DAY), _DAY), else_=_LAST),
     )
     .returning(_ACCOUNTS.c.balance)
 )
-_INSERT_ENTRIES = insert(cast(Table, Entry.__table__))
+_ENTRY_COLUMNS = ("exchange_id", "account_id", "delta", "balance_after", "created_at",
+                  "service_date")  # fmt: skip
+_INSERT_ENTRIES = insert_of(Entry, _ENTRY_COLUMNS)
+_BALANCES = (_ACCOUNTS.c.id, _ACCOUNTS.c.balance, _ACCOUNTS.c.credit_limit,
+             _ACCOUNTS.c.upper_limit)  # fmt: skip
 _LOCK_BALANCES = (
-    select(_ACCOUNTS.c.id, _ACCOUNTS.c.balance, _ACCOUNTS.c.credit_limit, _ACCOUNTS.c.upper_limit)
+    select(*_BALANCES)
     .where(_ACCOUNTS.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(_ACCOUNTS.c.id)
+    .with_for_update()
+)
+_LOCK_PAIR = Prepared(
+    select(*_BALANCES)
+    .where(
+        _ACCOUNTS.c.id.in_(
+            [bindparam(name, type_=_ACCOUNTS.c.id.type) for name in ("first", "second")]
+        )
+    )
     .order_by(_ACCOUNTS.c.id)
     .with_for_update()
 )
@@ -224,8 +246,8 @@ _LOCK = (
 
 
 @lru_cache(maxsize=32)
-def _cas_statement(keys: tuple[str, ...]):
-    return (
+def _cas_statement(keys: tuple[str, ...]) -> Prepared:
+    return Prepared(
         update(_EXCHANGES)
         .where(
             _EXCHANGES.c.id == bindparam("_id"),
@@ -248,9 +270,9 @@ def apply_movements(
     connection = db.session.connection()
     try:
         for account, delta in sorted(movements, key=lambda m: m[0].id):
-            after = connection.execute(
-                _MOVE, {"account_id": account.id, "delta": delta, "day": service_date}
-            ).scalar_one()
+            (after,) = _MOVE.all(
+                connection, {"account_id": account.id, "delta": delta, "day": service_date}
+            )[0]
             if isinstance(account, Account):
                 set_committed_value(account, "balance", after)
                 last = account.last_exchange_on
@@ -266,7 +288,7 @@ def apply_movements(
                     "service_date": service_date,
                 }
             )
-        connection.execute(_INSERT_ENTRIES, rows)
+        _INSERT_ENTRIES.many(connection, rows)
         metrics_stamps.touch(exchange_id)  # cached metrics of the community go stale
     except IntegrityError as exc:
         if "balance" in str(exc.orig).lower():
@@ -275,39 +297,42 @@ def apply_movements(
 
 
 def compare_and_set(
-    exchange: Exchange,
+    exchange: Any,
     event: rules.Event,
     *,
     values: dict | None = None,
     expected: ExchangeStatus | None = None,
-) -> ExchangeStatus:
-    """Move ``exchange`` along the transition table with ``UPDATE … WHERE status =
-    :expected``. Raises ``AlreadyDecided`` when someone else changed it first or the table
-    forbids the event. Updates the in-memory object without marking it dirty."""
+) -> dict[str, Any]:
+    """Move ``exchange`` (an ``Exchange``, or a row with its ``id`` and ``status``) along
+    the transition table with ``UPDATE … WHERE status = :expected``. Raises
+    ``AlreadyDecided`` when someone else changed it first or the table forbids the event.
+    Updates an ``Exchange`` in memory without marking it dirty; returns the columns set."""
     expected = expected or exchange.status
     try:
         target = rules.next_status(expected, event)
     except rules.IllegalTransition:
         raise AlreadyDecided() from None
     values = {"status": target, **(values or {})}
-    result = db.session.connection().execute(
-        _cas_statement(tuple(sorted(values))),
-        {"_id": exchange.id, "_expected": expected, **values},
+    changed = _cas_statement(tuple(sorted(values))).run(
+        db.session.connection(), {"_id": exchange.id, "_expected": expected, **values}
     )
-    if result.rowcount != 1:
+    if changed != 1:
         raise AlreadyDecided()
-    for key, value in values.items():
-        set_committed_value(exchange, key, value)
-    return target
+    if isinstance(exchange, Exchange):
+        for key, value in values.items():
+            set_committed_value(exchange, key, value)
+    return values
 
 
-def post(exchange: Exchange, event: rules.Event, *, values: dict, now: datetime) -> None:
-    """Post a pending exchange: lock, check limits, compare-and-set, two legs."""
+def post(exchange: Any, event: rules.Event, *, values: dict, now: datetime) -> dict[str, Any]:
+    """Post a pending exchange (an ``Exchange``, or a row with its columns): lock, check
+    limits, compare-and-set, two legs. Returns the exchange's columns set."""
     accounts = lock_balances([exchange.provider_account_id, exchange.recipient_account_id])
     movements = movements_for(exchange, accounts)
     check_limits(movements)
-    compare_and_set(exchange, event, values=values)
+    changed = compare_and_set(exchange, event, values=values)
     apply_movements(exchange.id, movements, now=now, service_date=exchange.service_date)
+    return changed
 
 
 def post_new(exchanges: Sequence[Exchange], *, now: datetime | None = None) -> None:
