@@ -16,7 +16,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from timebank.extensions import db
@@ -125,7 +125,7 @@ def _facts(kind: str, ids: set[int]) -> dict[int, Any]:
     """The rows a notice of ``kind`` reads, by object id (one query per kind)."""
     if not ids:
         return {}
-    query: Select[Any]
+    query: Any
     if kind == "response":
         query = (
             select(Conversation.id, User.display_name.label("name"), Listing.title,
