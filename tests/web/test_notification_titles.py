@@ -87,9 +87,8 @@ def test_a_proposal_notice_names_the_proposal_and_its_stage(bank):
     coordinator = bank["coordinator"].user
     proposals.move(proposal, actor=coordinator, stage="discussion")
     stage = titles.describe_notes([_note(bank["omar"].user_id, "proposal_stage")], "en")
-    assert 'Your proposal “<bdi lang="en" dir="auto">Repair café</bdi>” moved to Under' in (
-        next(iter(stage.values())).title
-    )
+    repair = '“<bdi lang="en" dir="auto">Repair café</bdi>”'
+    assert f"Your proposal {repair} is now under discussion" in next(iter(stage.values())).title
     proposals.adopt(proposal, actor=coordinator, name_en="Repair café", name_ar="مقهى التصليح")
     note = _note(bank["salma"].user_id, "proposal_adopted")
     with force_locale("ar"):

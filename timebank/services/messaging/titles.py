@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from timebank.extensions import db
+from timebank.i18n import lang_of
 from timebank.models import (
     Arrangement,
     CompanionshipRequest,
@@ -50,8 +51,6 @@ class Notice:
 
 
 def _bdi(text: str, language: str | None) -> Markup:
-    from timebank.i18n import lang_of
-
     return Markup("<bdi{}>{}</bdi>").format(lang_of(language), text)
 
 
@@ -100,20 +99,25 @@ def _proposal_title(row: Any, locale: str, isolate: Isolate) -> Any:
 
 
 def _proposal(kind: str, row: Any, locale: str, isolate: Isolate) -> Notice:
-    from timebank.services.codesign.proposals import STAGE_NAMES
-
     title = _proposal_title(row, locale, isolate)
     if kind == "proposal_adopted":
         head = _say(_("The proposal “%(title)s” you endorsed was adopted"), isolate, title=title)
         return Notice(head, _say(_("It is now part of what the community offers."), isolate))
-    if row.stage == ProposalStage.DECLINED:
+    see = _say(_("See what changed on the proposal's page."), isolate)
+    if row.stage == ProposalStage.DISCUSSION:
+        head = _say(_("Your proposal “%(title)s” is now under discussion"), isolate, title=title)
+    elif row.stage == ProposalStage.ADOPTED:
+        head = _say(_("Your proposal “%(title)s” was adopted"), isolate, title=title)
+    elif row.stage == ProposalStage.RUNNING:
+        head = _say(_("Your proposal “%(title)s” is now running"), isolate, title=title)
+    elif row.stage == ProposalStage.RETIRED:
+        head = _say(_("Your proposal “%(title)s” was retired"), isolate, title=title)
+    elif row.stage == ProposalStage.DECLINED:
         head = _say(_("Your proposal “%(title)s” was declined"), isolate, title=title)
-        return Notice(head, _say(_("The coordinator's reason is on the proposal's page."), isolate))
-    stage = str(STAGE_NAMES.get(row.stage, row.stage))
-    head = _say(
-        _("Your proposal “%(title)s” moved to %(stage)s"), isolate, title=title, stage=stage
-    )
-    return Notice(head, _say(_("See what changed on the proposal's page."), isolate))
+        see = _say(_("The coordinator's reason is on the proposal's page."), isolate)
+    else:
+        head = _say(_("Your proposal “%(title)s” moved to a new stage"), isolate, title=title)
+    return Notice(head, see)
 
 
 def _group(kind: str) -> str:
