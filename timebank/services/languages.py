@@ -6,10 +6,12 @@ same words on pages, in messages from services and in e-mails ("−8 h 20 min",
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from babel.lists import format_list
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
 SPOKEN_LANGUAGES = {
     "ar": _l("Arabic"),
@@ -22,6 +24,7 @@ SPOKEN_LANGUAGES = {
     "other": _l("Another language"),
 }
 
+ListStyle = Literal["standard", "or", "unit-short"]
 _ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 MINUS = "\u2212"  # the minus sign, not a hyphen
 
@@ -38,14 +41,27 @@ def in_readers_digits(text: str) -> str:
     return text.translate(_ARABIC_INDIC) if locale and locale.language == "ar" else text
 
 
-def join_list(items) -> str:
-    """Items joined the reader's way: "a, b and c" / "أ وب وج" (CLDR list patterns);
-    numbers among them in the reader's digits."""
-    words = [str(item) for item in items]
+def join_list(items, style: ListStyle = "standard") -> str:
+    """Items joined the reader's way: "a, b and c" / "أ وب وج" (CLDR list patterns, of
+    Babel's ``style``: "or" for alternatives, "unit" for a record's facts: "a, b, c" /
+    "أ، وب، وج"); numbers among them in the reader's digits. Markup items (links) keep
+    their markup and make the result Markup, the other items escaped."""
+    words = list(items)
     if not words:
         return ""
     locale = get_locale()
-    return in_readers_digits(format_list(words, locale=str(locale) if locale else "en"))
+    code = str(locale) if locale else "en"
+    if not any(isinstance(word, Markup) for word in words):
+        return in_readers_digits(format_list([str(w) for w in words], style=style, locale=code))
+    # The pattern with placeholders, then the items put in (the pattern escaped).
+    holders = [f"\x00{index}\x00" for index in range(len(words))]
+    pattern = format_list(holders, style=style, locale=code).split("\x00")
+    return Markup("").join(
+        (words[int(piece)] if isinstance(words[int(piece)], Markup)
+         else escape(in_readers_digits(str(words[int(piece)]))))
+        if odd else escape(piece)
+        for odd, piece in ((i % 2 == 1, piece) for i, piece in enumerate(pattern))
+    )  # fmt: skip
 
 
 def duration(minutes: int | None) -> str:
