@@ -91,21 +91,39 @@ def _script_of(char: str) -> str | None:
     return "ar" if _ARABIC_LETTER.match(char) else "en" if _LATIN_LETTER.match(char) else None
 
 
+# Between two parts: a separator ("·", "|", "/", a dash) with the spaces around it; else
+# the spaces alone. What comes before it stays with the part it follows ("10", "!").
+_SEPARATOR = re.compile(r"\s*[·•|/—–-]+\s*")
+_SPACES = re.compile(r"\s+")
+
+
 def parts_by_language(text: str) -> list[tuple[str, str | None]]:
     """``text`` cut where its script changes, each part with its language ("ar" for
-    Arabic script, "en" for Latin letters): a bilingual announcement such as "Coffee
-    morning · صباح القهوة" gives [("Coffee morning · ", "en"), ("صباح القهوة", "ar")].
-    Spaces, digits and punctuation stay with the part they follow; text without letters
-    of either script is one part of unknown language (None)."""
-    parts: list[tuple[str, str | None]] = []
-    start, current = 0, None
+    Arabic script, "en" for Latin letters): a bilingual announcement such as "Coffee at
+    10 · صباح القهوة" gives [("Coffee at 10", "en"), (" · ", None), ("صباح القهوة",
+    "ar")]. The separator between two parts (the last "·", "|", "/" or dash with its
+    spaces, else the first spaces) belongs to neither (None: it reads in the page's
+    direction); digits and punctuation before it stay with the part they follow, those
+    at either end of the text with the part next to them. Text without letters of either
+    script is one part of unknown language (None)."""
+    runs: list[tuple[int, int, str]] = []  # (start, end, language) of each script's run
     for index, char in enumerate(text):
         lang = _script_of(char)
-        if lang is None or lang == current:
+        if lang is None:
             continue
-        if current is not None:
-            parts.append((text[start:index], current))
-            start = index
-        current = lang
-    parts.append((text[start:], current))
+        if runs and runs[-1][2] == lang:
+            runs[-1] = (runs[-1][0], index + 1, lang)
+        else:
+            runs.append((index, index + 1, lang))
+    if not runs:
+        return [(text, None)] if text else []
+    parts: list[tuple[str, str | None]] = []
+    start = 0
+    for (_, end, lang), (following, _, _) in zip(runs, runs[1:], strict=False):
+        gap = text[end:following]
+        found = [*_SEPARATOR.finditer(gap)][-1:] or [*_SPACES.finditer(gap)][:1]
+        cut, resume = (end + found[0].start(), end + found[0].end()) if found else (following,) * 2
+        parts += [(text[start:cut], lang), (text[cut:resume], None)]
+        start = resume
+    parts.append((text[start:], runs[-1][2]))
     return [(part, lang) for part, lang in parts if part]
