@@ -2,8 +2,9 @@
 
 The services stamp every record with the moment the demo loads; the story spreads over a
 year. After loading, each exchange is dated as if recorded on the evening of its service
-day, confirmed the next morning and approved soon after (a reversal two days after the
-decision it undoes); each listing goes back to a day after its owner joined and before any
+day, confirmed the next morning and approved soon after (a reversal keeps its day: the
+duplicate is undone today, its service date the day of the reversal, as the ledger's
+read models have it); each listing goes back to a day after its owner joined and before any
 exchange recorded from it; each notification about an exchange, a companionship match or
 a proposal carries the time of the event it tells of. The ledger's entries and the audit
 trail are append-only and keep the load time."""
@@ -29,7 +30,6 @@ from timebank.models import (
 RECORDED_AT = time(18)  # the evening of the service day
 CONFIRMED_AFTER = timedelta(hours=15)  # the next morning
 APPROVED_AFTER = timedelta(hours=3)
-REVERSED_AFTER = timedelta(days=2)
 # Listings were posted a few days to a few weeks before today, by their id.
 LISTING_DAYS_AGO = (4, 9, 15, 22, 30, 41, 55)
 
@@ -50,17 +50,11 @@ def _evening(day: date) -> datetime:
 def backdate(community: Community) -> None:
     now = utcnow()
     latest = now - timedelta(hours=1)
-    exchanges = list(
-        db.session.scalars(select(Exchange).where(Exchange.community_id == community.id))
-    )
-    by_id = {e.id: e for e in exchanges}
-    for exchange in sorted(exchanges, key=lambda e: e.reverses_exchange_id is not None):
-        original = by_id.get(exchange.reverses_exchange_id or 0)
-        if original is not None and original.decided_at is not None:
-            moment = min(_aware(original.decided_at) + REVERSED_AFTER, latest)
-            exchange.created_at = exchange.decided_at = moment
-            exchange.service_date = moment.date()
-            continue
+    for exchange in db.session.scalars(
+        select(Exchange).where(
+            Exchange.community_id == community.id, Exchange.reverses_exchange_id.is_(None)
+        )
+    ):
         _date_exchange(exchange, latest)
     _date_listings(community, now)
     db.session.flush()
