@@ -5,9 +5,9 @@ year. After loading, each exchange is dated as if recorded on the evening of its
 day, confirmed the next morning and approved soon after (a reversal keeps its day: the
 duplicate is undone today, its service date the day of the reversal, as the ledger's
 read models have it); each listing goes back to a day after its owner joined and before any
-exchange recorded from it; each notification about an exchange, a companionship match or
-a proposal carries the time of the event it tells of. The ledger's entries and the audit
-trail are append-only and keep the load time."""
+exchange recorded from it; each notification about an exchange, a companionship match,
+an application or a proposal carries the time of the event it tells of. The ledger's
+entries and the audit trail are append-only and keep the load time."""
 
 from __future__ import annotations
 
@@ -118,6 +118,8 @@ def _event_time(note: Notification, objects: dict) -> datetime | None:
     if isinstance(found, Arrangement) and note.kind == "matched":
         # Matched when confirmed (a match confirms as it creates: the later of the two).
         return max(_aware(found.created_at), _maybe(found.confirmed_at) or _aware(found.created_at))
+    if isinstance(found, Membership) and note.kind == "application":
+        return _aware(found.created_at)
     if isinstance(found, Proposal) and note.kind == "proposal_new":
         return _maybe(found.created_at)
     if isinstance(found, Proposal) and note.kind == "proposal_adopted":
@@ -137,6 +139,10 @@ def _date_notifications(community: Community) -> None:
         select(Arrangement).where(Arrangement.community_id == community.id)
     ):
         objects[("companionship_arrangements", arrangement.id)] = arrangement
+    for membership in db.session.scalars(
+        select(Membership).where(Membership.community_id == community.id)
+    ):
+        objects[("applications", membership.id)] = membership
     for proposal in db.session.scalars(
         select(Proposal).where(Proposal.community_id == community.id)
     ):

@@ -90,6 +90,11 @@ def test_a_proposal_notice_names_the_proposal_and_its_stage(bank):
     repair = '“<bdi lang="en" dir="auto">Repair café</bdi>”'
     assert f"Your proposal {repair} is now under discussion" in next(iter(stage.values())).title
     proposals.adopt(proposal, actor=coordinator, name_en="Repair café", name_ar="مقهى التصليح")
+    stages = db.session.scalars(
+        select(Notification).where(Notification.kind == "proposal_stage").order_by(Notification.id)
+    ).all()
+    titles_now = [str(n.title) for n in titles.describe_notes(stages, "en").values()]
+    assert [t.rsplit("”", 1)[1] for t in titles_now] == [" moved to a new stage", " was adopted"]
     note = _note(bank["salma"].user_id, "proposal_adopted")
     with force_locale("ar"):
         adopted = titles.describe_notes([note], "ar")[note.id]

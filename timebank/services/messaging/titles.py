@@ -98,13 +98,17 @@ def _proposal_title(row: Any, locale: str, isolate: Isolate) -> Any:
     return isolate(titles[language], language)
 
 
-def _proposal(kind: str, row: Any, locale: str, isolate: Isolate) -> Notice:
+def _proposal(kind: str, row: Any, locale: str, isolate: Isolate, *, latest: bool) -> Notice:
+    """``latest``: the newest notice of this proposal's stages for its reader, the only
+    one that can name the stage (the proposal is read as it is now)."""
     title = _proposal_title(row, locale, isolate)
     if kind == "proposal_adopted":
         head = _say(_("The proposal “%(title)s” you endorsed was adopted"), isolate, title=title)
         return Notice(head, _say(_("It is now part of what the community offers."), isolate))
     see = _say(_("See what changed on the proposal's page."), isolate)
-    if row.stage == ProposalStage.DISCUSSION:
+    if not latest:
+        head = _say(_("Your proposal “%(title)s” moved to a new stage"), isolate, title=title)
+    elif row.stage == ProposalStage.DISCUSSION:
         head = _say(_("Your proposal “%(title)s” is now under discussion"), isolate, title=title)
     elif row.stage == ProposalStage.ADOPTED:
         head = _say(_("Your proposal “%(title)s” was adopted"), isolate, title=title)
@@ -173,12 +177,26 @@ def _facts(kind: str, ids: set[int]) -> dict[int, Any]:
     return {row.id: row for row in db.session.execute(query)}
 
 
-def _describe(kind: str, row: Any, user_id: int, locale: str, isolate: Isolate) -> Notice:
+def _describe(
+    kind: str, row: Any, user_id: int, locale: str, isolate: Isolate, *, latest: bool = True
+) -> Notice:
     if kind == "response":
         return _response(row, isolate)
     if kind == "matched":
         return _matched(row, user_id, isolate)
-    return _proposal(kind, row, locale, isolate)
+    return _proposal(kind, row, locale, isolate, latest=latest)
+
+
+def _newest_stage_notes(proposal_ids: set[int]) -> dict[tuple[int, int | None], int]:
+    """The id of each reader's newest ``proposal_stage`` notice, by (reader, proposal)."""
+    if not proposal_ids:
+        return {}
+    rows = db.session.execute(
+        select(Notification.user_id, Notification.object_id, func.max(Notification.id))
+        .where(Notification.kind == "proposal_stage", Notification.object_id.in_(proposal_ids))
+        .group_by(Notification.user_id, Notification.object_id)
+    )
+    return {(user_id, object_id): newest for user_id, object_id, newest in rows}
 
 
 def describe_notes(notes: Iterable[Notification], locale: str) -> dict[int, Notice]:
@@ -190,11 +208,13 @@ def describe_notes(notes: Iterable[Notification], locale: str) -> dict[int, Noti
         group: _facts(group, {n.object_id or 0 for n in ours if _group(n.kind) == group})
         for group in {_group(n.kind) for n in ours}
     }
+    newest = _newest_stage_notes({n.object_id or 0 for n in ours if n.kind == "proposal_stage"})
     found = {}
     for n in ours:
         row = facts[_group(n.kind)].get(n.object_id or 0)
         if row is not None:
-            found[n.id] = _describe(n.kind, row, n.user_id, locale, _bdi)
+            latest = newest.get((n.user_id, n.object_id), n.id) == n.id
+            found[n.id] = _describe(n.kind, row, n.user_id, locale, _bdi, latest=latest)
     return found
 
 
