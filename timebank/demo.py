@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from timebank.demo_codesign import load_demo_codesign
+from timebank.demo_dates import backdate
 from timebank.demo_neighbourhood import load_demo_companionship, load_demo_listings
 from timebank.demo_visits import load_demo_visits
 from timebank.extensions import db
@@ -91,6 +92,7 @@ def load_demo() -> str:
     load_demo_visits(community, coordinator)
     load_console_demo(community, coordinator=coordinator, members=members)
     load_demo_codesign(community, admin=admin, coordinator=coordinator, members=members)
+    backdate(community)
     return (
         f"Demo community /c/{DEMO_SLUG}/ loaded: {len(MEMBERS) + 2} members, "
         f"{len(APPLICANTS)} applicants, {posted} posted exchanges. "

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import Babel, format_date, format_datetime, get_locale, get_translations
 from flask_login import current_user
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from timebank.services import languages
 
@@ -69,12 +69,16 @@ def lang_of(code: str | None) -> Markup:
 def by_language(text: str | None) -> Markup:
     """Text written in Arabic and English (a bilingual announcement), each part marked
     with its language and direction so it reads and is spoken the right way (WCAG 3.1.2);
-    a part with no letters keeps ``dir="auto"``."""
+    the separators between parts are left in the page's direction (the element around
+    must not be ``dir="auto"``, which would take the first part's); text with no letters
+    keeps ``dir="auto"``."""
     parts = languages.parts_by_language(text or "")
+    if len(parts) == 1 and parts[0][1] is None:  # no letters: its own direction
+        return Markup('<span dir="auto">{}</span>').format(parts[0][0])
     return Markup("").join(
         Markup('<span lang="{}" dir="{}">{}</span>').format(lang, _DIRECTIONS[lang], part)
         if lang
-        else Markup('<span dir="auto">{}</span>').format(part)
+        else escape(part)  # a separator between parts, in the page's direction
         for part, lang in parts
     )
 

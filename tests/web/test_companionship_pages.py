@@ -315,3 +315,23 @@ def test_expiring_checks_show_on_the_safeguarding_page(auth, bank):
     body = auth.client.get(f"/c/{community.slug}/safeguarding/").get_data(as_text=True)
     assert "Checks expiring within 30 days" in body
     assert body.count("Background (criminal record) check") == 1
+
+
+def test_the_coordinator_lands_on_the_tab_with_work_and_sees_which_is_current(auth, bank):
+    """No open request but one matched: opening companionship shows the matched ones,
+    that tab marked current (aria-current, the count beside each tab); asking for the
+    open tab explicitly says where the visits are, with a link."""
+    community, p = bank
+    request = make_request(p["elder"])
+    make_arrangement(request, p["volunteer"], p["coord"].user)
+    request.status = "matched"
+    db.session.commit()
+    auth.login("coord@example.org", PASSWORD)
+    page = auth.client.get(f"{_base(community)}/").get_data(as_text=True)
+    assert f'href="{_base(community)}/?status=matched" aria-current="page">Matched (1)' in page
+    assert f"/companionship/requests/{request.id}" in page or f"/{request.id}" in page
+    assert page.count('aria-current="page"') == 2  # the tab and the header's Companionship
+    opened = auth.client.get(f"{_base(community)}/?status=open").get_data(as_text=True)
+    assert 'status=open" aria-current="page">Open (0)' in opened
+    assert "1 matched request has visits under way" in opened
+    assert f'<a href="{_base(community)}/?status=matched">see the matched requests</a>' in opened

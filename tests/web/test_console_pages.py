@@ -165,7 +165,8 @@ def test_announcement_shows_on_the_home_page(bank, auth):
 
 def test_a_bilingual_announcement_reads_each_part_in_its_language(bank, auth):
     """An announcement in English and Arabic: on the home page and in the console each
-    part carries its own language and direction, so a screen reader switches voice."""
+    part carries its own language and direction, so a screen reader switches voice; the
+    separator between them and the heading read in the page's direction."""
     community, coordinator, a, b = bank
     _login(auth, coordinator)
     url = f"/c/{community.slug}/coordinator/announcements/"
@@ -173,7 +174,7 @@ def test_a_bilingual_announcement_reads_each_part_in_its_language(bank, auth):
     auth.post(url, {"title": "Coffee · قهوة", "body": body}, page=url)
     for page in (f"/c/{community.slug}/", url):
         html = auth.client.get(page).get_data(as_text=True)
-        assert '<span lang="en" dir="ltr">Coffee · </span>' in html
+        assert '<h3><span lang="en" dir="ltr">Coffee</span> · <span lang="ar"' in html
         assert '<span lang="ar" dir="rtl">قهوة</span>' in html
         assert '<span lang="ar" dir="rtl">أحضروا جاراً معكم!</span>' in html
 

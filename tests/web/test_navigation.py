@@ -5,6 +5,7 @@ balance and what waits for them; the counts are read once per request."""
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import date
 
 import pytest
@@ -151,3 +152,28 @@ def test_without_the_cache_every_page_counts(client, auth, town, monkeypatch, ap
     client.get(town.url("listings/"))
     client.get(town.url("listings/"))
     assert len(calls) == 2
+
+
+def test_console_pages_link_each_destination_once_and_reach_them_all(client, auth, town):
+    """The console's own link row no longer repeats the header's console navigation
+    (Console, Members); every console destination is still a link, by keyboard, on each
+    console page."""
+    login(auth, town.coordinator)
+    page = client.get(town.url("coordinator/")).get_data(as_text=True)
+    section = page.split('class="section-nav"')[1].split("</nav>")[0]
+    header = _header(page).split('class="nav-list console-nav"')[1].split("</ul>")[0]
+    links = re.findall(r'href="([^"]+)"', section) + re.findall(r'href="([^"]+)"', header)
+    assert len(links) == len(set(links))
+    for path in (
+        "coordinator/",
+        "coordinator/members",
+        "hours/queue",
+        "companionship/",
+        "applicants/",
+        "coordinator/timesheet",
+        "coordinator/import",
+        "coordinator/announcements/",
+        "coordinator/audit/",
+        "coordinator/webhooks/",
+    ):
+        assert f'href="{town.url(path)}' in page, path

@@ -50,16 +50,18 @@ def _render(template: str, community: Community, **context: Any) -> str:
     )
 
 
-def _status() -> str:
-    """The ``status`` filter of the request list (``open`` unless a known status)."""
-    status = request.args.get("status", "open")
-    return status if status in {s.value for s in RequestStatus} else "open"
+def _status(default: str = "open") -> str:
+    """The ``status`` filter of the request list (``default`` unless a known status)."""
+    status = request.args.get("status", default)
+    return status if status in {s.value for s in RequestStatus} else default
 
 
 @bp.route("/")
 @community_required("member")
 def index(community: Community) -> str:
-    status = _status()
+    coordinator = _is_coordinator(community)
+    counts = queries.counts_by_status(community) if coordinator else {}
+    status = _status(queries.status_with_work(counts))
     number, per_page = web.page_number(), current_app.config["PER_PAGE"]
     membership = permissions.membership_of(web.actor(), community)
     mine = queries.member_overview(membership) if membership else ([], [])
@@ -68,7 +70,8 @@ def index(community: Community) -> str:
         community,
         page=queries.requests_page(community, status=status, page=number, per_page=per_page),
         status=status,
-        coordinator=_is_coordinator(community),
+        counts=counts,
+        coordinator=coordinator,
         my_requests=mine[0],
         my_arrangements=mine[1],
     )

@@ -14,7 +14,7 @@ from timebank.models import Notification
 from timebank.notifications import bp
 from timebank.notifications.forms import PREFERENCE_LABELS, preferences_form
 from timebank.services.exchanges import notices as exchange_notices
-from timebank.services.messaging import notifications
+from timebank.services.messaging import notifications, titles
 
 
 def target_url(note: Notification, slug: str | None) -> str:
@@ -42,14 +42,16 @@ def index() -> str:
     page = notifications.inbox_page(
         web.actor(), page=web.page_number(), per_page=current_app.config["PER_PAGE"]
     )
+    notes = [note for note, _slug in page.items]
     return render_template(
         "notifications/index.html",
         page=page,
         rows=[(note, target_url(note, slug)) for note, slug in page.items],
         kinds=notifications.KINDS,
-        notices=exchange_notices.describe_notes(
-            [note for note, _slug in page.items], current_language()
-        ),
+        notices={
+            **exchange_notices.describe_notes(notes, current_language()),
+            **titles.describe_notes(notes, current_language()),
+        },
         form=ConfirmForm(),
     )
 

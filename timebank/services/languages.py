@@ -6,10 +6,12 @@ same words on pages, in messages from services and in e-mails ("−8 h 20 min",
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from babel.lists import format_list
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
 SPOKEN_LANGUAGES = {
     "ar": _l("Arabic"),
@@ -22,6 +24,7 @@ SPOKEN_LANGUAGES = {
     "other": _l("Another language"),
 }
 
+ListStyle = Literal["standard", "or", "unit-short"]
 _ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 MINUS = "\u2212"  # the minus sign, not a hyphen
 
@@ -38,14 +41,27 @@ def in_readers_digits(text: str) -> str:
     return text.translate(_ARABIC_INDIC) if locale and locale.language == "ar" else text
 
 
-def join_list(items) -> str:
-    """Items joined the reader's way: "a, b and c" / "أ وب وج" (CLDR list patterns);
-    numbers among them in the reader's digits."""
-    words = [str(item) for item in items]
+def join_list(items, style: ListStyle = "standard") -> str:
+    """Items joined the reader's way: "a, b and c" / "أ وب وج" (CLDR list patterns, of
+    Babel's ``style``: "or" for alternatives, "unit" for a record's facts: "a, b, c" /
+    "أ، وب، وج"); numbers among them in the reader's digits. Markup items (links) keep
+    their markup and make the result Markup, the other items escaped."""
+    words = list(items)
     if not words:
         return ""
     locale = get_locale()
-    return in_readers_digits(format_list(words, locale=str(locale) if locale else "en"))
+    code = str(locale) if locale else "en"
+    if not any(isinstance(word, Markup) for word in words):
+        return in_readers_digits(format_list([str(w) for w in words], style=style, locale=code))
+    # The pattern with placeholders, then the items put in (the pattern escaped).
+    holders = [f"\x00{index}\x00" for index in range(len(words))]
+    pattern = format_list(holders, style=style, locale=code).split("\x00")
+    return Markup("").join(
+        (words[int(piece)] if isinstance(words[int(piece)], Markup)
+         else escape(in_readers_digits(str(words[int(piece)]))))
+        if odd else escape(piece)
+        for odd, piece in ((i % 2 == 1, piece) for i, piece in enumerate(pattern))
+    )  # fmt: skip
 
 
 def duration(minutes: int | None) -> str:
@@ -75,21 +91,39 @@ def _script_of(char: str) -> str | None:
     return "ar" if _ARABIC_LETTER.match(char) else "en" if _LATIN_LETTER.match(char) else None
 
 
+# Between two parts: a separator ("·", "|", "/", a dash) with the spaces around it; else
+# the spaces alone. What comes before it stays with the part it follows ("10", "!").
+_SEPARATOR = re.compile(r"\s*[·•|/—–-]+\s*")
+_SPACES = re.compile(r"\s+")
+
+
 def parts_by_language(text: str) -> list[tuple[str, str | None]]:
     """``text`` cut where its script changes, each part with its language ("ar" for
-    Arabic script, "en" for Latin letters): a bilingual announcement such as "Coffee
-    morning · صباح القهوة" gives [("Coffee morning · ", "en"), ("صباح القهوة", "ar")].
-    Spaces, digits and punctuation stay with the part they follow; text without letters
-    of either script is one part of unknown language (None)."""
-    parts: list[tuple[str, str | None]] = []
-    start, current = 0, None
+    Arabic script, "en" for Latin letters): a bilingual announcement such as "Coffee at
+    10 · صباح القهوة" gives [("Coffee at 10", "en"), (" · ", None), ("صباح القهوة",
+    "ar")]. The separator between two parts (the last "·", "|", "/" or dash with its
+    spaces, else the first spaces) belongs to neither (None: it reads in the page's
+    direction); digits and punctuation before it stay with the part they follow, those
+    at either end of the text with the part next to them. Text without letters of either
+    script is one part of unknown language (None)."""
+    runs: list[tuple[int, int, str]] = []  # (start, end, language) of each script's run
     for index, char in enumerate(text):
         lang = _script_of(char)
-        if lang is None or lang == current:
+        if lang is None:
             continue
-        if current is not None:
-            parts.append((text[start:index], current))
-            start = index
-        current = lang
-    parts.append((text[start:], current))
+        if runs and runs[-1][2] == lang:
+            runs[-1] = (runs[-1][0], index + 1, lang)
+        else:
+            runs.append((index, index + 1, lang))
+    if not runs:
+        return [(text, None)] if text else []
+    parts: list[tuple[str, str | None]] = []
+    start = 0
+    for (_, end, lang), (following, _, _) in zip(runs, runs[1:], strict=False):
+        gap = text[end:following]
+        found = [*_SEPARATOR.finditer(gap)][-1:] or [*_SPACES.finditer(gap)][:1]
+        cut, resume = (end + found[0].start(), end + found[0].end()) if found else (following,) * 2
+        parts += [(text[start:cut], lang), (text[cut:resume], None)]
+        start = resume
+    parts.append((text[start:], runs[-1][2]))
     return [(part, lang) for part, lang in parts if part]

@@ -30,7 +30,7 @@ from timebank.models import (
 from timebank.services import audit, permissions
 from timebank.services.exceptions import InvalidInput, NotAllowed
 from timebank.services.listings import categories
-from timebank.services.messaging import notifications
+from timebank.services.messaging import notifications, titles
 
 MAX_TITLE = 120
 MAX_TEXT = 4000
@@ -263,8 +263,8 @@ def check_decider(actor: User, proposal: Proposal) -> Community:
 
 
 def tell_proposer(proposal: Proposal, community: Community) -> None:
-    notifications.notify(
-        proposal.proposer.user,
+    titles.notify(
+        [proposal.proposer.user],
         "proposal_stage",
         community=community,
         object_type="codesign_proposals",
@@ -335,7 +335,7 @@ def mark_adopted(proposal: Proposal, community: Community, *, actor: User) -> No
         .where(ProposalEndorsement.proposal_id == proposal.id, User.id != proposal.proposer.user_id)
         .order_by(User.id)
     )
-    notifications.notify_all(
+    titles.notify(
         endorsers,
         "proposal_adopted",
         community=community,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from timebank.extensions import db
@@ -159,6 +159,23 @@ def requests_page(community: Community, *, status: str, page: int, per_page: int
     """One page of the community's requests with ``status``, newest first."""
     query = requests_query(community.id, status=status)
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def counts_by_status(community: Community) -> dict[str, int]:
+    """How many of the community's requests are in each status (absent: none)."""
+    return dict(
+        db.session.execute(
+            select(CompanionshipRequest.status, func.count())
+            .where(CompanionshipRequest.community_id == community.id)
+            .group_by(CompanionshipRequest.status)
+        ).all()
+    )
+
+
+def status_with_work(counts: dict[str, int]) -> str:
+    """The tab a coordinator lands on: open requests when there are some, else the
+    matched ones (visits under way), else open (its empty state)."""
+    return "matched" if not counts.get("open") and counts.get("matched") else "open"
 
 
 def arrangements_of(request: CompanionshipRequest) -> list[Arrangement]:

@@ -34,7 +34,7 @@ from timebank.services.companionship.contact import MAX_ACCESS_NOTES
 from timebank.services.exceptions import AlreadyDecided, InvalidInput, NotAllowed
 from timebank.services.exchanges import lifecycle as exchanges
 from timebank.services.languages import SPOKEN_LANGUAGES
-from timebank.services.messaging import conversations, notifications
+from timebank.services.messaging import conversations, notifications, titles
 from timebank.services.webhooks import events as webhooks
 
 # Their requests, visits and checks join a person's data download and erasure.
@@ -183,11 +183,10 @@ def match(request: CompanionshipRequest, *, actor: User, volunteer: Membership) 
     request.status = RequestStatus.MATCHED
     db.session.add(arrangement)
     db.session.flush()
-    for user in (volunteer.user, request.recipient.user):
-        notifications.notify(
-            user, "matched", community=community, object_type="companionship_arrangements",
-            object_id=arrangement.id,
-        )  # fmt: skip
+    titles.notify(
+        [volunteer.user, request.recipient.user], "matched", community=community,
+        object_type="companionship_arrangements", object_id=arrangement.id,
+    )  # fmt: skip
     audit.record(
         "companionship.match",
         actor=actor,

@@ -26,7 +26,7 @@ from timebank.models import (
 )
 from timebank.services import audit, permissions
 from timebank.services.exceptions import InvalidInput, NotAllowed, NotFound
-from timebank.services.messaging import notifications
+from timebank.services.messaging import notifications, titles
 from timebank.services.paging import Page
 
 # The messages people wrote join their data download and are erased with their data.
@@ -76,8 +76,8 @@ def respond(listing: Listing, *, actor: User, body: str) -> Conversation:
         db.session.add(conversation)
         db.session.flush()
     _add_message(conversation, starter, text)
-    notifications.notify(
-        listing.owner.user, "response", community=community, object_type="conversations",
+    titles.notify(
+        [listing.owner.user], "response", community=community, object_type="conversations",
         object_id=conversation.id,
     )  # fmt: skip
     audit.record("conversation.respond", actor=actor, community_id=community.id, obj=conversation)
