@@ -110,15 +110,13 @@ def demo() -> None:
 def verify_ledger(rebuild_read_models: bool = False) -> None:
     """Check the ledger of every community (zero sums, cached balances, two legs per
     posted exchange, derivable past balances, read models); exit 1 on any violation."""
-    from timebank.services.ledger import activity
+    from timebank.services.ledger import activity, rollup_model
     from timebank.services.ledger.verification import verify_all
 
     if rebuild_read_models:
         count = transaction(lambda: activity.rebuild())
         click.echo(f"{count} accounts' last exchange dates recomputed.")
-        from timebank.services.metrics import rollups
-
-        count = transaction(lambda: rollups.rebuild())
+        count = transaction(lambda: rollup_model.rebuild())
         click.echo(f"{count} monthly metrics rollup rows recomputed.")
     reports = verify_all()
     for report in reports:

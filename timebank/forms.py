@@ -9,8 +9,11 @@ from __future__ import annotations
 import unicodedata
 import uuid
 from datetime import date
+from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -29,14 +32,17 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from timebank.extensions import db
+from timebank.i18n import current_language
+from timebank.models import Community, Listing, Membership
 from timebank.models.listing import MAX_DURATION, MIN_DURATION
 from timebank.services import identifiers
-from timebank.services.auth import two_factor
+from timebank.services.community import profiles
 from timebank.services.exceptions import InvalidInput
 from timebank.services.exchanges import lookups
-from timebank.services.languages import SPOKEN_LANGUAGES, duration
+from timebank.services.languages import SPOKEN_LANGUAGES, duration, in_readers_digits, join_list
 from timebank.services.ledger import rules
-from timebank.services.listings import listings
+from timebank.services.listings import listings, neighbourhoods
 from timebank.services.messaging import conversations
 
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}
@@ -128,7 +134,7 @@ class ListingForm(Form):
     )
     category_id = SelectField(_l("Category"), coerce=int_or_none, validate_choice=False, choices=[])
     # The community's list, "not given" (and the listing's own words, if it has any):
-    # set by ``timebank.listings.forms.with_places``.
+    # set by ``with_places``.
     neighbourhood_id = SelectField(_l("Neighbourhood"), choices=[], validate_choice=False)
     # How long the help takes (optional): hours and minutes, as on the exchange form.
     hours = StringField(_l("Hours"))
@@ -196,6 +202,45 @@ class ListingForm(Form):
             language=self.language.data or "",
             is_group=bool(self.is_group.data),
         )
+
+
+def with_places(
+    form: ListingForm,
+    community: Community,
+    *,
+    owner: Membership | None,
+    listing: Listing | None = None,
+    fill: bool = False,
+) -> ListingForm:
+    """Offer the community's neighbourhoods in the reader's language, "not given", the
+    listing's retired entry or own words if it has them. With ``fill`` (a GET), choose
+    the listing's place, or for a new listing the owner's own neighbourhood, and show
+    the listing's duration."""
+    keep = listing.neighbourhood_id if listing is not None else None
+    places = neighbourhoods.choices(community, current_language(), keep=keep)
+    extra = []
+    if listing is not None and listing.neighbourhood_id is None and listing.neighbourhood:
+        form.words = listing.neighbourhood
+        extra.append((form.KEEP_WORDS, listing.neighbourhood))
+    form.neighbourhood_id.choices = options(
+        [("", _l("Not given")), *((str(i), name) for i, name in places), *extra]
+    )
+    if not fill:
+        return form
+    if listing is not None:
+        form.neighbourhood_id.data = (
+            str(listing.neighbourhood_id) if listing.neighbourhood_id
+            else form.KEEP_WORDS if listing.neighbourhood else ""
+        )  # fmt: skip
+        if listing.duration_minutes:
+            hours, minutes = divmod(listing.duration_minutes, 60)
+            form.hours.data = in_readers_digits(str(hours)) if hours else ""
+            form.minutes.data = in_readers_digits(str(minutes)) if minutes else ""
+        return form
+    profile = profiles.profile_of(owner) if owner is not None else None
+    own = neighbourhoods.get(community, profile.neighbourhood_id if profile else None)
+    form.neighbourhood_id.data = str(own.id) if own is not None and own.active else ""
+    return form
 
 
 class MessageForm(Form):
@@ -327,6 +372,41 @@ class GroupFields:
         return numbers
 
 
+def resolve_number(field: Any, community: Community) -> Membership | None:
+    if field.data is None:
+        return None
+    found = lookups.find_members(community, str(field.data))
+    if not found:
+        field.errors.append(_("No member of this community has this number."))
+        return None
+    return db.session.get(Membership, found[0].membership_id)
+
+
+def group_members(
+    form: Any, community: Community
+) -> tuple[Membership | None, list[Membership] | None]:
+    """The members a group form (``timebank.forms.GroupFields``) names by number: the one
+    member, and the others (None when a number is not a member's, with the message on
+    ``form.many``). Group exchanges and the co-design board's activity sessions."""
+    one = resolve_number(form.one, community)
+    numbers = form.many_numbers()
+    if numbers is None:
+        return one, None
+    found = {c.number: c for n in set(numbers) for c in lookups.find_members(community, str(n))}
+    missing = [n for n in numbers if n not in found]
+    if missing:
+        form.many.errors.append(
+            ngettext(
+                "No member has the number %(n)s.",
+                "No member has the numbers %(n)s.",
+                len(missing),
+                n=join_list(missing),
+            )  # fmt: skip
+        )
+        return one, None
+    return one, [db.get_or_404(Membership, found[n].membership_id) for n in numbers]
+
+
 class StatementPeriodForm(Form):
     """The days a printable statement covers (both optional: the whole history)."""
 
@@ -346,62 +426,6 @@ class StatementPeriodForm(Form):
             self.end.errors = [_l("The last day cannot be before the first.")]
             return None
         return start, end
-
-
-class SixDigits:
-    """A code from an authenticator app: six digits once spaces are gone."""
-
-    def __call__(self, form, field):
-        if field.data and not two_factor.is_code_shaped(field.data):
-            raise ValidationError(_l("Enter the 6 digits your app shows."))
-
-
-def one_time_code_field(*, required: bool = True) -> StringField:
-    """Six digits from an authenticator app (two-factor sign-in): Arabic-Indic and other
-    digits are read as digits, phones show a numeric keypad, and browsers may fill in a
-    code they received (``autocomplete="one-time-code"``)."""
-    return StringField(
-        _l("Code from your app"),
-        description=_l("The 6 digits your authenticator app shows now."),
-        filters=[two_factor.normalise_code],
-        validators=[
-            DataRequired(message=_l("Enter the 6 digits your app shows."))
-            if required
-            else Optional(),
-            Length(max=64, message=_l("Enter the 6 digits your app shows.")),
-            SixDigits(),
-        ],
-        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"},
-    )
-
-
-def recovery_code_field() -> StringField:
-    """One of the ten single-use recovery codes, for someone without their phone."""
-    return StringField(
-        _l("Recovery code"),
-        description=_l("One of the ten codes you saved, like 7KQ2-M9XD-4HVA-P3RT."),
-        validators=[
-            Optional(),
-            Length(max=64, message=_l("A recovery code has 16 letters and digits.")),
-            NoControlCharacters(),
-        ],
-        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
-    )
-
-
-class CodeOrRecoveryCode:
-    """For a form with an optional ``code`` (``one_time_code_field(required=False)``) and a
-    ``recovery_code``: one of the two must be given (a form mixin, before ``Form``)."""
-
-    code: StringField
-    recovery_code: StringField
-
-    def validate(self, extra_validators=None) -> bool:
-        valid = super().validate(extra_validators)  # type: ignore[misc]
-        if valid and not self.code.data and not self.recovery_code.data:
-            self.code.errors = [_l("Enter the code from your app, or a recovery code.")]
-            return False
-        return valid
 
 
 class MultiCheckboxField(SelectMultipleField):

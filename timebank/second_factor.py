@@ -9,11 +9,15 @@ import time
 from collections.abc import Callable
 
 from flask import current_app, request, session
+from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms import StringField, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
 from timebank.extensions import db, limiter
+from timebank.forms import NoControlCharacters
 from timebank.models import User
 from timebank.security import is_safe_next
 from timebank.services.auth import two_factor
@@ -142,3 +146,62 @@ def qr_code(user: User) -> str:
 def secret_in_groups(secret: str) -> str:
     """The secret as it is typed into an app by hand: groups of four."""
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+# --- the code fields of the sign-in and turn-off forms (auth and account) -----------------
+
+
+class SixDigits:
+    """A code from an authenticator app: six digits once spaces are gone."""
+
+    def __call__(self, form, field):
+        if field.data and not two_factor.is_code_shaped(field.data):
+            raise ValidationError(_l("Enter the 6 digits your app shows."))
+
+
+def one_time_code_field(*, required: bool = True) -> StringField:
+    """Six digits from an authenticator app (two-factor sign-in): Arabic-Indic and other
+    digits are read as digits, phones show a numeric keypad, and browsers may fill in a
+    code they received (``autocomplete="one-time-code"``)."""
+    return StringField(
+        _l("Code from your app"),
+        description=_l("The 6 digits your authenticator app shows now."),
+        filters=[two_factor.normalise_code],
+        validators=[
+            DataRequired(message=_l("Enter the 6 digits your app shows."))
+            if required
+            else Optional(),
+            Length(max=64, message=_l("Enter the 6 digits your app shows.")),
+            SixDigits(),
+        ],
+        render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"},
+    )
+
+
+def recovery_code_field() -> StringField:
+    """One of the ten single-use recovery codes, for someone without their phone."""
+    return StringField(
+        _l("Recovery code"),
+        description=_l("One of the ten codes you saved, like 7KQ2-M9XD-4HVA-P3RT."),
+        validators=[
+            Optional(),
+            Length(max=64, message=_l("A recovery code has 16 letters and digits.")),
+            NoControlCharacters(),
+        ],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )
+
+
+class CodeOrRecoveryCode:
+    """For a form with an optional ``code`` (``one_time_code_field(required=False)``) and a
+    ``recovery_code``: one of the two must be given (a form mixin, before ``Form``)."""
+
+    code: StringField
+    recovery_code: StringField
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)  # type: ignore[misc]
+        if valid and not self.code.data and not self.recovery_code.data:
+            self.code.errors = [_l("Enter the code from your app, or a recovery code.")]
+            return False
+        return valid

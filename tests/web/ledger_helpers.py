@@ -46,6 +46,7 @@ class Town:
 def make_town(**policy) -> Town:
     community = make_community()
     for name, value in policy.items():
+        assert hasattr(Community, name), f"communities have no {name}"
         setattr(community, name, value)
     db.session.commit()
     town = Town(

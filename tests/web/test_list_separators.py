@@ -1,6 +1,7 @@
 """Lists on Arabic pages are joined the Arabic way (Babel's list patterns: "،", "و",
 "أو"), never with a Latin comma: the approvals queue's facts of an exchange, the report
-page's export formats."""
+page's export formats. The queue's facts use a translated pattern (they are not an
+"and" list)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def _visible(page: str) -> str:
 
 @pytest.fixture
 def town(app):
-    town = make_town(require_confirmation=False, approval_rule="always")
+    town = make_town(require_confirmation=False, approval_conditions="always")
     _record(town, town.salma, town.omar, 240, date(2026, 12, 4))
     db.session.commit()
     return town
@@ -33,7 +34,7 @@ def town(app):
 @pytest.mark.parametrize(
     ("locale", "facts", "exports"),
     [
-        ("ar", "٤ س، و", "CSV أو XLSX"),
+        ("ar", "٤ س، ", "CSV أو XLSX"),
         ("en", "4 h, ", "CSV or XLSX"),
     ],
 )

@@ -11,14 +11,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from timebank.forms import (
-    CodeOrRecoveryCode,
     Form,
     MultiCheckboxField,
     NoControlCharacters,
     TickToConfirmForm,
-    one_time_code_field,
-    recovery_code_field,
 )
+from timebank.second_factor import CodeOrRecoveryCode, one_time_code_field, recovery_code_field
 
 
 class ChangePasswordForm(Form):

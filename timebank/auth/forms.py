@@ -12,12 +12,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from timebank.forms import (
-    CodeOrRecoveryCode,
     Form,
     NoControlCharacters,
-    one_time_code_field,
-    recovery_code_field,
 )
+from timebank.second_factor import CodeOrRecoveryCode, one_time_code_field, recovery_code_field
 
 
 class LoginForm(Form):

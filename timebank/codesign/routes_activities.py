@@ -14,8 +14,7 @@ from timebank.access import community_required
 from timebank.codesign import bp
 from timebank.codesign.forms import ActivityForm, SessionForm, hours_to_minutes
 from timebank.codesign.routes import find_proposal, show_url
-from timebank.exchanges.helpers import group_members
-from timebank.forms import options
+from timebank.forms import group_members, options
 from timebank.i18n import current_language
 from timebank.models import Community, Proposal
 from timebank.services.codesign import activities

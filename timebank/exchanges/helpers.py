@@ -10,17 +10,16 @@ from typing import Any, TypeVar
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from timebank.extensions import db
+from timebank.forms import resolve_number
 from timebank.models import Community, Exchange, Membership
 from timebank.services import permissions
 from timebank.services.exceptions import NotAllowed
 from timebank.services.exchanges import lifecycle as exchanges
 from timebank.services.exchanges import lookups
 from timebank.services.exchanges import rows as exchange_rows
-from timebank.services.languages import join_list
 from timebank.web import actor, run
 
 T = TypeVar("T")
@@ -90,39 +89,6 @@ def resolve_member(form: Any, community: Community) -> Membership | None:
     form.matches = found
     form.member.errors.append(_("Several members match. Choose one below."))
     return None
-
-
-def resolve_number(field: Any, community: Community) -> Membership | None:
-    if field.data is None:
-        return None
-    found = lookups.find_members(community, str(field.data))
-    if not found:
-        field.errors.append(_("No member of this community has this number."))
-        return None
-    return _membership(found[0])
-
-
-def group_members(form: Any, community: Community) -> tuple[Member, list[Membership] | None]:
-    """The members a group form (``timebank.forms.GroupFields``) names by number: the one
-    member, and the others (None when a number is not a member's, with the message on
-    ``form.many``). Group exchanges and the co-design board's activity sessions."""
-    one = resolve_number(form.one, community)
-    numbers = form.many_numbers()
-    if numbers is None:
-        return one, None
-    found = {c.number: c for n in set(numbers) for c in lookups.find_members(community, str(n))}
-    missing = [n for n in numbers if n not in found]
-    if missing:
-        form.many.errors.append(
-            ngettext(
-                "No member has the number %(n)s.",
-                "No member has the numbers %(n)s.",
-                len(missing),
-                n=join_list(missing),
-            )  # fmt: skip
-        )
-        return one, None
-    return one, [db.get_or_404(Membership, found[n].membership_id) for n in numbers]
 
 
 def record_flow(community: Community, form: Any, *, behalf: bool) -> View:

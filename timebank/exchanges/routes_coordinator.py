@@ -26,13 +26,11 @@ from timebank.exchanges.forms import (
 from timebank.exchanges.helpers import (
     View,
     detail_url,
-    group_members,
     record_flow,
     refusing,
-    resolve_number,
     visible_exchange,
 )
-from timebank.forms import ConfirmForm, int_or_none
+from timebank.forms import ConfirmForm, group_members, int_or_none, resolve_number
 from timebank.i18n import local_digits
 from timebank.models import Community, Exchange, Membership
 from timebank.services.exceptions import DomainError, LimitExceeded

@@ -11,10 +11,9 @@ from wtforms import SelectChoice
 from timebank import web
 from timebank.access import community_required
 from timebank.extensions import limiter
-from timebank.forms import ConfirmForm, ListingForm, options
+from timebank.forms import ConfirmForm, ListingForm, options, with_places
 from timebank.i18n import current_language
 from timebank.listings import bp
-from timebank.listings.forms import with_places
 from timebank.models import Category, Community, Listing, ListingStatus
 from timebank.services import permissions
 from timebank.services.exchanges import listing_hours

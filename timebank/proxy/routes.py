@@ -11,9 +11,8 @@ from werkzeug.wrappers import Response
 
 from timebank import web
 from timebank.access import community_required
-from timebank.forms import ListingForm, MessageForm, int_or_none, options
+from timebank.forms import ListingForm, MessageForm, int_or_none, options, with_places
 from timebank.i18n import current_language
-from timebank.listings.forms import with_places
 from timebank.models import Community, Conversation, Membership
 from timebank.proxy import bp
 from timebank.proxy.forms import ProxyRecordForm

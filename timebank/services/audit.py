@@ -6,7 +6,7 @@ from typing import Any
 
 from timebank.extensions import db
 from timebank.models import AuditEvent, User, utcnow
-from timebank.services.ledger.prepared import insert_of
+from timebank.services.prepared import insert_of
 
 
 def record(
@@ -58,7 +58,7 @@ def append(
     )  # fmt: skip
 
 
-# Compiled once and run on the driver's cursor (``ledger.prepared``): the hot path's insert.
+# Compiled once and run on the driver's cursor (``services/prepared.py``): the hot path's insert.
 _APPEND = insert_of(
     AuditEvent,
     ("created_at", "actor_id", "community_id", "action", "object_type", "object_id", "outcome"),

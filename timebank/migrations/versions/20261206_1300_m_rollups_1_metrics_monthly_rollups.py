@@ -67,7 +67,7 @@ def upgrade():
 
 
 def _backfill() -> None:
-    from timebank.services.metrics.rollups import rebuild_on
+    from timebank.services.ledger.rollup_model import rebuild_on
 
     rebuild_on(op.get_bind())
 

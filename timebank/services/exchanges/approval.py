@@ -1,7 +1,7 @@
 """A coordinator's approval of a pending exchange: the ledger's hot path (DESIGN.md §10:
 posting at ≥ 0.5 of the raw driver's rate for the same statements).
 
-Prepared Core statements (``ledger.prepared``: compiled once, run on the driver's cursor)
+Prepared Core statements (``services/prepared.py``: compiled once, run on the driver's cursor)
 on the session's connection, given ids, with no ORM object loaded: one read of the
 exchange, the actor, the community, the actor's membership there, the category's names
 and whether any webhook endpoint listens; one read of the parties with their users and
@@ -40,8 +40,8 @@ from timebank.services.exceptions import AlreadyDecided, NotAllowed, NotFound
 from timebank.services.exchanges import notices
 from timebank.services.ledger import checks, rules
 from timebank.services.ledger import posting as ledger
-from timebank.services.ledger.prepared import Prepared
 from timebank.services.messaging import notifications
+from timebank.services.prepared import Prepared
 from timebank.services.webhooks import events as webhooks
 
 KIND = "exchange_decided"

@@ -41,7 +41,7 @@ from timebank.models import (
 from timebank.services import languages, metrics_stamps
 from timebank.services.exceptions import AlreadyDecided, InvalidInput, LimitExceeded
 from timebank.services.ledger import rules
-from timebank.services.ledger.prepared import Prepared, insert_of
+from timebank.services.prepared import Prepared, insert_of
 
 # (account, signed delta in minutes); the account is an ``Account`` or a locked row with
 # the same attributes (id, balance, credit_limit, upper_limit).

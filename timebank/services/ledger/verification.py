@@ -18,7 +18,7 @@ from timebank.models import (
     ExchangeKind,
     ExchangeStatus,
 )
-from timebank.services.ledger import activity
+from timebank.services.ledger import activity, rollup_model
 
 POSTED_STATUSES = (ExchangeStatus.POSTED, ExchangeStatus.REVERSED)
 
@@ -273,9 +273,7 @@ def _check_read_models(community: Community, problems: list[str]) -> None:
     stale = activity.stale_count(community.id)
     if stale:
         problems.append(f"{stale} accounts have a last exchange date that is not their latest")
-    from timebank.services.metrics import rollups  # the metrics' read model (issue 15)
-
-    if wrong := rollups.differences(community.id):
+    if wrong := rollup_model.differences(community.id):
         problems.append(f"{wrong} monthly metrics rollup rows differ from the exchanges")
 
 

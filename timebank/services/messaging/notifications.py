@@ -26,9 +26,9 @@ from timebank.models import (
     utcnow,
 )
 from timebank.services import audit, paging
-from timebank.services.ledger.prepared import insert_of
 from timebank.services.messaging import mail
 from timebank.services.paging import Page
+from timebank.services.prepared import insert_of
 
 # Kind -> the sentence shown in the inbox and used as the e-mail subject.
 KINDS = {
