@@ -6,8 +6,11 @@ same words on pages, in messages from services and in e-mails ("−8 h 20 min",
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
+from babel import Locale
 from babel.lists import format_list
+from flask.globals import _cv_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -22,6 +25,30 @@ SPOKEN_LANGUAGES = {
     "other": _l("Another language"),
 }
 
+
+def babel_space() -> SimpleNamespace | None:
+    """flask-babel's per-context namespace (``g._flask_babel``: the locale, the domain, the
+    translations), read straight from the application context. flask-babel's own
+    ``_get_current_context`` does the same through three context-local proxies, and every
+    ``get_locale``, ``gettext`` and lazy string calls it (a few hundred times a page)."""
+    ctx = _cv_app.get(None)
+    if ctx is None:
+        return None
+    space = ctx.g.__dict__.get("_flask_babel")
+    if space is None:
+        space = ctx.g._flask_babel = SimpleNamespace()
+    return space
+
+
+def reader_locale() -> Locale | None:
+    """``flask_babel.get_locale()``, without its proxies once the locale is chosen."""
+    space = babel_space()
+    if space is None:
+        return None
+    locale = getattr(space, "babel_locale", None)
+    return locale if locale is not None else get_locale()
+
+
 _ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 MINUS = "\u2212"  # the minus sign, not a hyphen
 
@@ -34,7 +61,7 @@ def in_readers_digits(text: str) -> str:
     a negative number's sign as the minus sign (U+2212), not a hyphen: "−4", never "-4"
     (a hyphen between digits, as in 2026-11-03, stays)."""
     text = _NEGATIVE.sub(MINUS, text)
-    locale = get_locale()
+    locale = reader_locale()
     return text.translate(_ARABIC_INDIC) if locale and locale.language == "ar" else text
 
 
@@ -44,7 +71,7 @@ def join_list(items) -> str:
     words = [str(item) for item in items]
     if not words:
         return ""
-    locale = get_locale()
+    locale = reader_locale()
     return in_readers_digits(format_list(words, locale=str(locale) if locale else "en"))
 
 
