@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+import flask_babel
 from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import (
     Babel,
@@ -210,6 +211,10 @@ def init_app(app: Flask, babel: Babel) -> None:
     babel.init_app(app, locale_selector=select_locale)
     if not isinstance(vars(babel).get("domain_instance"), _Domain):  # one per Babel
         babel.domain_instance = _Domain(domain=app.extensions["babel"].default_domain)
+    # flask-babel finds its per-context namespace through three context-local proxies on
+    # every ``get_locale``, ``get_domain`` and lazy string (~200 a page); the same
+    # namespace, read straight from the application context (``languages.babel_space``).
+    flask_babel._get_current_context = languages.babel_space
     app.jinja_env.add_extension("jinja2.ext.do")
     # flask-babel installed jinja's i18n extension with ``newstyle`` (``{% trans %}``
     # compiles to these same calls); its callables are replaced by the leaner ones above.
