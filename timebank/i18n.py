@@ -4,10 +4,22 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
-from flask_babel import Babel, format_date, format_datetime, get_locale, get_translations
+import flask_babel
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import (
+    Babel,
+    Domain,
+    format_date,
+    format_datetime,
+    get_domain,
+    get_locale,
+    get_translations,
+)
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
 from markupsafe import Markup, escape
 
 from timebank.services import languages
@@ -32,11 +44,11 @@ def select_locale() -> str:
 
 
 def current_language() -> str:
-    return str(get_locale() or "en")
+    return str(languages.reader_locale() or "en")
 
 
 def text_direction() -> str:
-    locale = get_locale()
+    locale = languages.reader_locale()
     return locale.text_direction if locale else "ltr"
 
 
@@ -104,7 +116,7 @@ def format_when(value: date | datetime | None, style: str = "medium") -> str:
 
 def _minutes_pattern() -> str:
     """The locale's medium date and short time joined its way (CLDR), without seconds."""
-    locale = get_locale()
+    locale = languages.reader_locale()
     if locale is None:
         return "d MMM y, HH:mm"
     joined = str(locale.datetime_formats["medium"])
@@ -121,33 +133,101 @@ def format_month(year_month: str, style: str = "LLLL y") -> str:
 
 def translations():
     """The context's translations, found once and kept beside its locale: flask-babel looks
-    them up again for every string (a dozen context-local reads each; ~80 strings a page).
+    them up again for every string (a dozen context-local reads each; ~130 strings a page).
     Kept as (locale, translations), so ``force_locale`` and ``refresh``, which reset the
     locale and this same ``babel_translations`` slot, are honoured."""
-    if not has_app_context():
+    space = languages.babel_space()
+    if space is None:
         return get_translations()
-    space = getattr(g, "_flask_babel", None)
     kept = getattr(space, "babel_translations", None)
     if kept is not None and kept[0] is getattr(space, "babel_locale", None):
         return kept[1]
-    found = get_translations()
-    space = getattr(g, "_flask_babel", None)
-    if space is not None:
-        space.babel_translations = (get_locale(), found)
+    found = Domain.get_translations(get_domain())
+    space.babel_translations = (get_locale(), found)
     return found
+
+
+class _Domain(Domain):
+    """flask-babel's domain with its translations kept per context (``translations``):
+    ``_()`` in Python code and ``_l()`` strings, when shown, find them in one read."""
+
+    def get_translations(self):
+        if self is _default_domain():
+            return translations()
+        return super().get_translations()
+
+
+def _default_domain() -> Domain | None:
+    space = languages.babel_space()
+    return None if space is None else getattr(space, "babel_domain", None)
+
+
+# The templates' translation functions: what jinja's i18n extension makes of ``gettext``
+# and the others with ``newstyle`` (the same escaping, the same ``%`` formatting always),
+# less its layers: one call into the context's translations, no ``_`` alias resolving
+# ``gettext`` again through the context.
+def _formatted(eval_ctx: EvalContext, rv: str, variables: dict[str, Any]) -> str:
+    """As jinja's: the catalogue's text is trusted markup in an escaped template, and
+    always a format string (so "%%" is "%" with or without variables)."""
+    if eval_ctx.autoescape:
+        rv = Markup(rv)  # noqa: S704 - our own catalogue, as jinja's i18n extension does
+    return rv % variables
+
+
+@pass_eval_context
+def _t_gettext(eval_ctx: EvalContext, __string: str, **variables: Any) -> str:
+    rv = translations().ugettext(__string)
+    return _formatted(eval_ctx, rv, variables)
+
+
+@pass_eval_context
+def _t_ngettext(
+    eval_ctx: EvalContext, __singular: str, __plural: str, __num: int, **variables: Any
+) -> str:
+    variables.setdefault("num", __num)
+    rv = translations().ungettext(__singular, __plural, __num)
+    return _formatted(eval_ctx, rv, variables)
+
+
+@pass_eval_context
+def _t_pgettext(eval_ctx: EvalContext, __string_ctx: str, __string: str, **variables: Any) -> str:
+    variables.setdefault("context", __string_ctx)
+    rv = translations().upgettext(__string_ctx, __string)
+    return _formatted(eval_ctx, rv, variables)
+
+
+@pass_eval_context
+def _t_npgettext(
+    eval_ctx: EvalContext,
+    __string_ctx: str,
+    __singular: str,
+    __plural: str,
+    __num: int,
+    **variables: Any,
+) -> str:
+    variables.setdefault("context", __string_ctx)
+    variables.setdefault("num", __num)
+    rv = translations().unpgettext(__string_ctx, __singular, __plural, __num)
+    return _formatted(eval_ctx, rv, variables)
 
 
 def init_app(app: Flask, babel: Babel) -> None:
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext=lambda s: translations().ugettext(s),
-        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
-        pgettext=lambda c, s: translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
+    if not isinstance(vars(babel).get("domain_instance"), _Domain):  # one per Babel
+        babel.domain_instance = _Domain(domain=app.extensions["babel"].default_domain)
+    # flask-babel finds its per-context namespace through three context-local proxies on
+    # every ``get_locale``, ``get_domain`` and lazy string (~200 a page); the same
+    # namespace, read straight from the application context (``languages.babel_space``).
+    flask_babel._get_current_context = languages.babel_space
     app.jinja_env.add_extension("jinja2.ext.do")
+    # flask-babel installed jinja's i18n extension with ``newstyle`` (``{% trans %}``
+    # compiles to these same calls); its callables are replaced by the leaner ones above.
     app.jinja_env.globals.update(
+        _=_t_gettext,
+        gettext=_t_gettext,
+        ngettext=_t_ngettext,
+        pgettext=_t_pgettext,
+        npgettext=_t_npgettext,
         current_language=current_language,
         text_direction=text_direction,
         LANGUAGE_NAMES=LANGUAGE_NAMES,

@@ -6,9 +6,12 @@ same words on pages, in messages from services and in e-mails ("−8 h 20 min",
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 from typing import Literal
 
+from babel import Locale
 from babel.lists import format_list
+from flask.globals import _cv_app
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -24,7 +27,31 @@ SPOKEN_LANGUAGES = {
     "other": _l("Another language"),
 }
 
-ListStyle = Literal["standard", "or", "unit-short"]
+
+def babel_space() -> SimpleNamespace | None:
+    """flask-babel's per-context namespace (``g._flask_babel``: the locale, the domain, the
+    translations), read straight from the application context. flask-babel's own
+    ``_get_current_context`` does the same through three context-local proxies, and every
+    ``get_locale``, ``gettext`` and lazy string calls it (a few hundred times a page)."""
+    ctx = _cv_app.get(None)
+    if ctx is None:
+        return None
+    space = ctx.g.__dict__.get("_flask_babel")
+    if space is None:
+        space = ctx.g._flask_babel = SimpleNamespace()
+    return space
+
+
+def reader_locale() -> Locale | None:
+    """``flask_babel.get_locale()``, without its proxies once the locale is chosen."""
+    space = babel_space()
+    if space is None:
+        return None
+    locale = getattr(space, "babel_locale", None)
+    return locale if locale is not None else get_locale()
+
+
+ListStyle = Literal["standard", "or"]
 _ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 MINUS = "\u2212"  # the minus sign, not a hyphen
 
@@ -37,19 +64,19 @@ def in_readers_digits(text: str) -> str:
     a negative number's sign as the minus sign (U+2212), not a hyphen: "−4", never "-4"
     (a hyphen between digits, as in 2026-11-03, stays)."""
     text = _NEGATIVE.sub(MINUS, text)
-    locale = get_locale()
+    locale = reader_locale()
     return text.translate(_ARABIC_INDIC) if locale and locale.language == "ar" else text
 
 
 def join_list(items, style: ListStyle = "standard") -> str:
     """Items joined the reader's way: "a, b and c" / "أ وب وج" (CLDR list patterns, of
-    Babel's ``style``: "or" for alternatives, "unit" for a record's facts: "a, b, c" /
-    "أ، وب، وج"); numbers among them in the reader's digits. Markup items (links) keep
-    their markup and make the result Markup, the other items escaped."""
+    Babel's ``style``: "or" for alternatives); numbers among them in the reader's
+    digits. Markup items (links) keep their markup and make the result Markup, the
+    other items escaped. (A record's facts are not a list: a translated pattern.)"""
     words = list(items)
     if not words:
         return ""
-    locale = get_locale()
+    locale = reader_locale()
     code = str(locale) if locale else "en"
     if not any(isinstance(word, Markup) for word in words):
         return in_readers_digits(format_list([str(w) for w in words], style=style, locale=code))
