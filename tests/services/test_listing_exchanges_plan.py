@@ -1,0 +1,95 @@
+"""Listing pages found over budget by ``benchmarks pages`` at 1,000,000 exchanges and
+100,000 listings (issue 15), held to their indexes on an ANALYZEd database:
+
+- a listing's page reads its exchanges through ``ix_exchanges_listing_id`` where most
+  exchanges come from no listing (SQLite's statistics count every NULL as one value, and
+  the full index lost to the community's date index: 1.5 s);
+- the categories page counts listings per category without reading every listing (a
+  scan of ``listings`` for its community: 280 ms)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select, update
+
+from tests.factories import make_community
+from tests.services.conftest import make_bank
+from tests.services.test_query_plans import _capture, _fill, _full_scans
+from timebank.extensions import db
+from timebank.models import Exchange, Listing
+from timebank.services.exchanges import listing_hours
+from timebank.services.listings import categories
+
+INDEX = "ix_exchanges_listing_id"
+
+
+def _nodes(node: dict):
+    yield node
+    for child in node.get("Plans", []):
+        yield from _nodes(child)
+
+
+def _indexes_used(statement: str, parameters) -> list[str]:
+    """The plan's steps that read ``exchanges`` (or its listing index)."""
+    connection = db.session.connection()
+    if db.engine.dialect.name == "sqlite":
+        plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+        return [row[-1] for row in plan if " exchanges " in f" {row[-1]} "]
+    raw = connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters).scalar()
+    plan = raw if isinstance(raw, list) else json.loads(raw)
+    return [
+        f"{node['Node Type']} {node.get('Index Name', '')}"
+        for node in _nodes(plan[0]["Plan"])
+        if node.get("Relation Name") == "exchanges" or node.get("Index Name") == INDEX
+    ]
+
+
+def test_listing_page_reads_its_exchanges_by_the_listing_index(app):
+    bank = make_bank()
+    _fill(bank)  # 3,000 exchanges from no listing, 1,200 listings, ANALYZE
+    listing = db.session.scalars(select(Listing).order_by(Listing.id)).first()
+    assert listing is not None
+    mine = db.session.scalars(
+        select(Exchange.id)
+        .where(Exchange.provider_account_id == bank.account(bank.a).id)
+        .order_by(Exchange.id)
+        .limit(4)
+    ).all()
+    db.session.execute(update(Exchange).where(Exchange.id.in_(mine)).values(listing_id=listing.id))
+    db.session.commit()
+    db.session.connection().exec_driver_sql("ANALYZE")
+    db.session.commit()
+
+    captured = _capture(lambda: listing_hours.for_listing(listing, actor=bank.a.user))
+    reading = [
+        (statement, plan)
+        for statement, params in captured
+        if "exchanges.listing_id" in statement
+        for plan in [_indexes_used(statement, params)]
+    ]
+    assert reading, captured
+    for statement, plan in reading:
+        assert plan and all(INDEX in step for step in plan), (plan, statement)
+    hours = listing_hours.for_listing(listing, actor=bank.a.user)
+    assert sorted(row.id for row in hours.exchanges) == sorted(mine)
+    assert hours.posted_minutes == 30 * len(mine)
+
+
+def test_category_counts_read_no_listing_rows(app):
+    bank = make_bank()
+    _fill(bank)  # 1,200 listings, ANALYZE
+    other = make_community()
+    captured = _capture(lambda: categories.listing_counts(bank.community))
+    assert captured
+    scans = [s for statement, params in captured for s in _full_scans(statement, params)]
+    assert not scans, scans
+    expected = dict(
+        db.session.execute(
+            select(Listing.category_id, func.count())
+            .where(Listing.community_id == bank.community.id)
+            .group_by(Listing.category_id)
+        ).all()
+    )
+    assert expected and categories.listing_counts(bank.community) == expected
+    assert categories.listing_counts(other) == {}

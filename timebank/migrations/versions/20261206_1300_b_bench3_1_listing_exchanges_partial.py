@@ -1,0 +1,41 @@
+"""exchanges: ``ix_exchanges_listing_id`` only over the exchanges recorded from a listing
+(partial, ``listing_id IS NOT NULL``)
+
+SQLite's ANALYZE counts every NULL as one value: in a ledger where most exchanges come
+from no listing, the full index looked like a million rows per listing, and a listing's
+page read its community's whole history by date instead (1.5 s at 1,000,000 exchanges,
+issue 15). The partial index holds only the linked exchanges, so its statistics describe
+them, and a posting without a listing no longer writes an index entry.
+
+Revision ID: b_bench3_1
+Revises: c_visits2_1
+Create Date: 2026-12-06 13:00:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "b_bench3_1"
+down_revision = "c_visits2_1"
+branch_labels = None
+depends_on = None
+
+WHERE = sa.text("listing_id IS NOT NULL")
+
+
+def upgrade() -> None:
+    op.drop_index("ix_exchanges_listing_id", table_name="exchanges")
+    op.create_index(
+        "ix_exchanges_listing_id",
+        "exchanges",
+        ["listing_id"],
+        unique=False,
+        sqlite_where=WHERE,
+        postgresql_where=WHERE,
+    )
+
+
+def downgrade() -> None:
+    op.drop_index("ix_exchanges_listing_id", table_name="exchanges")
+    op.create_index("ix_exchanges_listing_id", "exchanges", ["listing_id"])
