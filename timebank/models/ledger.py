@@ -220,7 +220,11 @@ class Exchange(Base):
             name="reversal_links_original",
         ),
         CheckConstraint("length(idempotency_key) >= 8", name="idempotency_key_length"),
-        Index("ix_exchanges_community_status", "community_id", "status"),
+        # The approval queue, oldest first, seeks in it by id: with ``id`` last, PostgreSQL
+        # reads the queue in order from the index instead of walking the primary key from the
+        # first exchange ever to the first waiting one (1.3 s at 1M exchanges). SQLite's
+        # index ends with the rowid anyway.
+        Index("ix_exchanges_community_status", "community_id", "status", "id"),
         # Metrics and reports (migration 0004): a community's exchanges by service date and
         # by category (companionship). Each pair's history: ``ix_exchanges_tie_date`` below.
         Index("ix_exchanges_community_service_date", "community_id", "service_date"),
