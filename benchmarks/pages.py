@@ -122,7 +122,11 @@ def _values(app) -> dict[str, Any]:
             "membership_id": member,
             "member_id": member,
             "exchange_id": one(f"SELECT max(exchange_id) FROM entries WHERE account_id = {member}"),
-            "listing_id": one("SELECT max(id) FROM listings"),
+            # The first community's (a national network has hundreds).
+            "listing_id": one(
+                "SELECT max(id) FROM listings WHERE community_id = "
+                "(SELECT min(id) FROM communities)"
+            ),
             "conversation_id": one(
                 f"SELECT min(id) FROM conversations WHERE starter_id = {member} "
                 f"OR other_id = {member}"
