@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import functools
 import json
+from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
+from tests.companion_factories import make_arrangement, make_request
 from tests.factories import make_community
 from tests.services.conftest import make_bank
 from tests.services.test_query_plans import _capture, _fill, _full_scans
 from timebank.extensions import db
-from timebank.models import Exchange, ExchangeStatus, Listing
+from timebank.models import Exchange, ExchangeStatus, Listing, Visit, Wellbeing, utcnow
+from timebank.services.companionship import dashboard as care_dashboard
 from timebank.services.exchanges import listing_hours, statements
 from timebank.services.exchanges.statements import QueueFilters
 from timebank.services.listings import categories
@@ -33,6 +36,14 @@ def _nodes(node: dict):
     yield node
     for child in node.get("Plans", []):
         yield from _nodes(child)
+
+
+def _plan_lines(statement: str, parameters) -> list[str]:
+    connection = db.session.connection()
+    if db.engine.dialect.name == "sqlite":
+        plan = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+        return [str(row[-1]) for row in plan]
+    return [str(r[0]) for r in connection.exec_driver_sql("EXPLAIN " + statement, parameters)]
 
 
 def _indexes_used(statement: str, parameters) -> list[str]:
@@ -127,3 +138,44 @@ def test_approval_queue_reads_the_waiting_exchanges_from_their_index(app):
             assert plan and all("status" in step for step in plan), (plan, statement)
     page = statements.approval_queue(bank.community, QueueFilters(), page=2)
     assert [row.id for row in page.items] == sorted(newest)[25:]
+
+
+def test_dashboard_concerns_read_a_range_of_visits(app):
+    """Three hundred arrangements with ten visits each over a year, one in ten a concern:
+    the dashboard's count of the last 30 days' concerns reads no visit table whole."""
+    bank = make_bank()
+    _fill(bank)
+    volunteer, coordinator = bank.a, bank.coordinator.user
+    arrangements = []
+    for _n in range(300):
+        request = make_request(bank.b)
+        arrangements.append(make_arrangement(request, volunteer, coordinator).id)
+    exchanges = db.session.scalars(select(Exchange.id).order_by(Exchange.id)).all()
+    now = utcnow()
+    db.session.execute(
+        insert(Visit),
+        [
+            {
+                "arrangement_id": arrangements[n % 300],
+                "exchange_id": exchange_id,
+                "logged_by_id": volunteer.user_id,
+                "wellbeing": Wellbeing.CONCERN if n % 10 == 0 else Wellbeing.ALL_WELL,
+                "created_at": now - timedelta(hours=3 * n),
+            }
+            for n, exchange_id in enumerate(exchanges)
+        ],
+    )
+    db.session.commit()
+    db.session.connection().exec_driver_sql("ANALYZE")
+    db.session.commit()
+
+    captured = _capture(lambda: care_dashboard.counts(bank.community))
+    concerns = [(s, p) for s, p in captured if "companionship_visits.wellbeing" in s]
+    assert concerns, captured
+    for statement, params in concerns:
+        plan = _plan_lines(statement, params)
+        assert not [step for step in plan if "companionship_visits" in step and "Seq" in step
+                    or step.startswith("SCAN companionship_visits")], plan  # fmt: skip
+    counted = {c.key: c.value for c in care_dashboard.counts(bank.community)}
+    recent = [n for n in range(len(exchanges)) if n % 10 == 0 and 3 * n < 30 * 24]
+    assert counted["concerns"] == len(recent)
