@@ -21,7 +21,7 @@ from sqlalchemy import func, insert, select, update
 from tests.companion_factories import make_arrangement, make_request
 from tests.factories import make_community
 from tests.services.conftest import make_bank
-from tests.services.test_query_plans import _capture, _fill, _full_scans
+from tests.services.test_query_plans import _capture, _fill, _full_scans, analyze
 from timebank.extensions import db
 from timebank.models import Exchange, ExchangeStatus, Listing, Visit, Wellbeing, utcnow
 from timebank.services.companionship import dashboard as care_dashboard
@@ -74,8 +74,7 @@ def test_listing_page_reads_its_exchanges_by_the_listing_index(app):
     ).all()
     db.session.execute(update(Exchange).where(Exchange.id.in_(mine)).values(listing_id=listing.id))
     db.session.commit()
-    db.session.connection().exec_driver_sql("ANALYZE")
-    db.session.commit()
+    analyze()
 
     captured = _capture(lambda: listing_hours.for_listing(listing, actor=bank.a.user))
     reading = [
@@ -122,8 +121,7 @@ def test_approval_queue_reads_the_waiting_exchanges_from_their_index(app):
         .values(status=ExchangeStatus.AWAITING_APPROVAL, decided_at=None, decided_by_id=None)
     )
     db.session.commit()
-    db.session.connection().exec_driver_sql("ANALYZE")
-    db.session.commit()
+    analyze()
 
     for number in (1, 2):
         captured = _capture(
@@ -166,8 +164,7 @@ def test_dashboard_concerns_read_a_range_of_visits(app):
         ],
     )
     db.session.commit()
-    db.session.connection().exec_driver_sql("ANALYZE")
-    db.session.commit()
+    analyze()
 
     captured = _capture(lambda: care_dashboard.counts(bank.community))
     concerns = [(s, p) for s, p in captured if "companionship_visits.wellbeing" in s]
