@@ -11,7 +11,7 @@ import itertools
 import math
 import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from benchmarks.bulkload import Loader
 
@@ -178,6 +178,7 @@ def companionship(w: Loader, clock: Clock, places: list[Community], rng: random.
     requests, arrangements, events = [], [], []
     request_id = arrangement_id = 0
     kinds = ("home_visit", "call", "walk", "accompaniment", "shopping")
+    visit_time = time(15) if w.pg else "15:00:00.000000"
     for c in places:
         volunteers = [c.first + n for n in range(0, c.size, 7)]
         for n in range(max(2, c.size // 20)):
@@ -195,8 +196,11 @@ def companionship(w: Loader, clock: Clock, places: list[Community], rng: random.
             arrangement_id += 1
             coordinator = c.coordinator(rng)
             at = clock.at(created + timedelta(days=3), 660)
+            # A visit day comes with its time, as the schedule form sets them (a day without
+            # a time made the arrangement's page fail).
             arrangements.append((arrangement_id, c.id, request_id, volunteer, "active",
-                                 coordinator, at, at, n % 7, w.day(created)))  # fmt: skip
+                                 coordinator, at, at, n % 7, visit_time,
+                                 w.day(created)))  # fmt: skip
             c.arrangements.append((arrangement_id, volunteer, recipient))
             events.append((at, coordinator, c.id, "companionship.match",
                            "companionship_arrangements", arrangement_id, "ok"))  # fmt: skip
@@ -205,7 +209,8 @@ def companionship(w: Loader, clock: Clock, places: list[Community], rng: random.
           requests)  # fmt: skip
     w.put("companionship_arrangements", ["id", "community_id", "request_id", "volunteer_id",
                                          "status", "confirmed_by_id", "confirmed_at",
-                                         "created_at", "visit_weekday", "schedule_from"],
+                                         "created_at", "visit_weekday", "visit_time",
+                                         "schedule_from"],
           arrangements)  # fmt: skip
     w.put("audit_events", ["created_at", "actor_id", "community_id", "action", "object_type",
                            "object_id", "outcome"], sorted(events))  # fmt: skip

@@ -52,6 +52,10 @@ def test_generated_community_passes_verify_ledger(empty_url, tmp_path):
                        "AND last_exchange_on IS NULL") == 0  # fmt: skip
         assert _scalar("SELECT count(DISTINCT substr(CAST(service_date AS TEXT), 1, 7)) "
                        "FROM exchanges") >= 12  # fmt: skip
+        # A visit day comes with its time, as the schedule form sets them (the arrangement's
+        # page failed on a day without one).
+        assert _scalar("SELECT count(*) FROM companionship_arrangements "
+                       "WHERE visit_weekday IS NOT NULL AND visit_time IS NULL") == 0  # fmt: skip
         if "service_date" in db.metadata.tables["entries"].c:
             assert not _scalar(
                 "SELECT count(*) FROM entries e JOIN exchanges x ON x.id = e.exchange_id "

