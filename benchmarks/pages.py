@@ -37,6 +37,7 @@ import os
 import re
 import statistics
 import time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text

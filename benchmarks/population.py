@@ -30,7 +30,16 @@ WORDS_AR = (
     "حديقة", "توصيل", "تسوق", "قراءة", "حاسوب", "طبخ", "إصلاح", "مشي", "رفقة", "رسائل",
     "دهان", "دراجة", "خياطة", "شاي", "موسيقى", "هاتف", "إنجليزية", "رياضيات", "كلب", "زيارة",
 )  # fmt: skip
-AREAS = ("Old Town", "Riverside", "Hillside", "الميناء", "الحي القديم", "Station", None)
+# Each community's neighbourhoods (the managed list, in both languages); a seventh of the
+# members and listings name none.
+AREAS = (("Old Town", "البلدة القديمة"), ("Riverside", "ضفة النهر"), ("Hillside", "سفح التل"),
+         ("Harbour", "الميناء"), ("Market", "السوق"), ("Station", "المحطة"), None)  # fmt: skip
+
+
+def hood(c: Community, n: int) -> int | None:
+    """The id of the neighbourhood the community's ``n``-th member or listing names."""
+    k = n % len(AREAS)
+    return None if AREAS[k] is None else c.id * len(AREAS) + k
 STATES = ("active",) * 8 + ("closed", "expired")
 NAMES_EN = (
     "Amy", "Ben", "Chloe", "Dan", "Emma", "Finn", "Grace", "Harry",
@@ -134,8 +143,8 @@ def people(w: Loader, clock: Clock, places: list[Community], rng: random.Random)
             memberships.append((i, i, c.id, role, "active", n + 1, at, at,
                                 coordinator if n else None))  # fmt: skip
             _title, bio, _t, _b, search = rng.choice(pools[arabic])
-            area = AREAS[i % len(AREAS)]
-            profiles.append((i, i, bio, area, "ar,en" if arabic else "en", _title, search, at))
+            profiles.append((i, i, bio, hood(c, i), "ar,en" if arabic else "en", _title, search,
+                             at))  # fmt: skip
             if n:
                 events.append((at, coordinator, c.id, "member.approve", "memberships", i, "ok"))
             if n % 7 == 0 or n < COORDINATORS:  # volunteers with checks
@@ -150,7 +159,10 @@ def people(w: Loader, clock: Clock, places: list[Community], rng: random.Random)
           users)  # fmt: skip
     w.put("memberships", ["id", "user_id", "community_id", "role", "status", "member_number",
                           "created_at", "decided_at", "decided_by_id"], memberships)  # fmt: skip
-    w.put("profiles", ["id", "membership_id", "bio", "neighbourhood", "languages", "skills",
+    w.put("neighbourhoods", ["id", "community_id", "name_en", "name_ar", "active", "created_at"],
+          ((c.id * len(AREAS) + k, c.id, en_ar[0], en_ar[1], w.true, clock.at(START, 480))
+           for c in places for k, en_ar in enumerate(AREAS) if en_ar))  # fmt: skip
+    w.put("profiles", ["id", "membership_id", "bio", "neighbourhood_id", "languages", "skills",
                        "search_text", "updated_at"], profiles)  # fmt: skip
     w.put("safeguarding_checks", ["membership_id", "check_type", "checked_on", "expires_on",
                                   "verified_by_id", "created_at"], checks)  # fmt: skip
@@ -241,13 +253,13 @@ def community_life(w: Loader, clock: Clock, places: list[Community], rng: random
                 expires = (renewed or created) + timedelta(days=90)
                 closed = clock.at(created + timedelta(days=20), 600) if state == "closed" else None
                 yield (listing_id, c.id, owner, "offer" if n % 2 else "request", title, body,
-                       c.categories[n % len(c.categories)], AREAS[n % len(AREAS)],
+                       c.categories[n % len(c.categories)], hood(c, n),
                        "ar" if arabic else "en", w.false, state, clock.at(created, 600),
                        clock.at(renewed or created, 600), renewed and clock.at(renewed, 600),
                        clock.at(expires, 600), closed, search_title, search_body)  # fmt: skip
 
     w.put("listings", ["id", "community_id", "owner_id", "kind", "title", "description",
-                       "category_id", "neighbourhood", "language", "is_group", "status",
+                       "category_id", "neighbourhood_id", "language", "is_group", "status",
                        "created_at", "updated_at", "renewed_at", "expires_at", "closed_at",
                        "search_title", "search_body"], listings())  # fmt: skip
     conversations, messages = [], []
