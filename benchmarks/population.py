@@ -40,6 +40,8 @@ def hood(c: Community, n: int) -> int | None:
     """The id of the neighbourhood the community's ``n``-th member or listing names."""
     k = n % len(AREAS)
     return None if AREAS[k] is None else c.id * len(AREAS) + k
+
+
 STATES = ("active",) * 8 + ("closed", "expired")
 NAMES_EN = (
     "Amy", "Ben", "Chloe", "Dan", "Emma", "Finn", "Grace", "Harry",

@@ -58,11 +58,21 @@ def test_generated_community_passes_verify_ledger(empty_url, tmp_path):
                        "WHERE visit_weekday IS NOT NULL AND visit_time IS NULL") == 0  # fmt: skip
         # Members and listings name places from their community's managed list (the member
         # home's "near you" and the browse filter read them by id).
-        assert _scalar("SELECT count(*) FROM listings l JOIN neighbourhoods h "
-                       "ON h.id = l.neighbourhood_id AND h.community_id = l.community_id") > 900
-        assert _scalar("SELECT count(*) FROM profiles p JOIN memberships m "
-                       "ON m.id = p.membership_id JOIN neighbourhoods h "
-                       "ON h.id = p.neighbourhood_id AND h.community_id = m.community_id") > 90
+        assert (
+            _scalar(
+                "SELECT count(*) FROM listings l JOIN neighbourhoods h "
+                "ON h.id = l.neighbourhood_id AND h.community_id = l.community_id"
+            )
+            > 900
+        )
+        assert (
+            _scalar(
+                "SELECT count(*) FROM profiles p JOIN memberships m "
+                "ON m.id = p.membership_id JOIN neighbourhoods h "
+                "ON h.id = p.neighbourhood_id AND h.community_id = m.community_id"
+            )
+            > 90
+        )
         if "service_date" in db.metadata.tables["entries"].c:
             assert not _scalar(
                 "SELECT count(*) FROM entries e JOIN exchanges x ON x.id = e.exchange_id "
