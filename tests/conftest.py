@@ -96,6 +96,54 @@ def compile_catalogues() -> None:
         os.replace(partial, mo_path)  # atomic, so parallel workers never read half a file
 
 
+# What a browser test (marked ``e2e``) takes, roughly, for dealing the long tests out.
+E2E_SECONDS = 5
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """The long tests start first, spread over the workers.
+
+    ``--dist worksteal`` gives each worker an equal, contiguous share of the collection and
+    lets an idle worker take the *end* of another's share. A long test at the end of a share
+    started last and kept the run waiting. So the long tests (``slow(seconds=…)`` and the
+    browser tests, a module at a time) are dealt to the shares, the longest first to the
+    least loaded, and each share starts with its long tests; the other tests keep their
+    order and fill the shares. Without workers the order is unchanged."""
+    workers = getattr(config, "workerinput", {}).get("workercount", 1)
+    if workers < 2 or len(items) < 2 * workers:
+        return
+    groups: dict[str, list] = {}
+    weights: dict[str, float] = {}
+    rest = []
+    for item in items:
+        slow = item.get_closest_marker("slow")
+        if slow is not None:
+            key, weight = item.nodeid, float(slow.kwargs.get("seconds", 60))
+        elif item.get_closest_marker("e2e") is not None:
+            key, weight = item.nodeid.split("::")[0], E2E_SECONDS
+        else:
+            rest.append(item)
+            continue
+        groups.setdefault(key, []).append(item)
+        weights[key] = weights.get(key, 0) + weight
+    shares: list[list[str]] = [[] for _ in range(workers)]
+    loads = [0.0] * workers
+    for key in sorted(groups, key=lambda k: -weights[k]):
+        least = loads.index(min(loads))
+        shares[least].append(key)
+        loads[least] += weights[key]
+    ordered = []
+    for number, keys in enumerate(shares):
+        # a module's tests side by side, so its module fixtures are made once
+        long = [item for key in sorted(keys) for item in groups[key]]
+        size = (len(items) - len(ordered)) // (workers - number)  # as worksteal splits
+        fill = max(0, size - len(long))
+        ordered += long + rest[:fill]
+        del rest[:fill]
+    assert len(ordered) + len(rest) == len(items)
+    items[:] = ordered + rest
+
+
 @pytest.fixture(scope="session", autouse=True)
 def compiled_catalogues() -> None:
     compile_catalogues()
