@@ -203,7 +203,7 @@ def consented(exchange: Exchange) -> bool:
     return False
 
 
-@pytest.mark.slow(seconds=90)  # started first (tests/conftest.py)
+@pytest.mark.slow(seconds=40)  # started first (tests/conftest.py)
 def test_every_posted_debit_was_consented(app):
     """≥ 200 random sequences of actors and policies (see EXAMPLES)."""
     run_state_machine_as_test(
