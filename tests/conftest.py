@@ -13,6 +13,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from types import BuiltinFunctionType, FunctionType, MethodType, ModuleType
 
 import pytest
 import sqlalchemy as sa
@@ -22,11 +23,15 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import has_app_context
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_smorest import Api
 from flask_smorest.spec import openapi_cli
+from flask_sqlalchemy import SQLAlchemy
+from jinja2 import Environment
+from jinja2.bccache import Bucket, BytecodeCache
+from jinja2.utils import _PassArg
 from werkzeug.routing import Rule
 
 from timebank import create_app
@@ -89,6 +94,54 @@ def compile_catalogues() -> None:
         with partial.open("wb") as handle:
             write_mo(handle, catalog, use_fuzzy=True)
         os.replace(partial, mo_path)  # atomic, so parallel workers never read half a file
+
+
+# What a browser test (marked ``e2e``) takes, roughly, for dealing the long tests out.
+E2E_SECONDS = 5
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """The long tests start first, spread over the workers.
+
+    ``--dist worksteal`` gives each worker an equal, contiguous share of the collection and
+    lets an idle worker take the *end* of another's share. A long test at the end of a share
+    started last and kept the run waiting. So the long tests (``slow(seconds=…)`` and the
+    browser tests, a module at a time) are dealt to the shares, the longest first to the
+    least loaded, and each share starts with its long tests; the other tests keep their
+    order and fill the shares. Without workers the order is unchanged."""
+    workers = getattr(config, "workerinput", {}).get("workercount", 1)
+    if workers < 2 or len(items) < 2 * workers:
+        return
+    groups: dict[str, list] = {}
+    weights: dict[str, float] = {}
+    rest = []
+    for item in items:
+        slow = item.get_closest_marker("slow")
+        if slow is not None:
+            key, weight = item.nodeid, float(slow.kwargs.get("seconds", 60))
+        elif item.get_closest_marker("e2e") is not None:
+            key, weight = item.nodeid.split("::")[0], E2E_SECONDS
+        else:
+            rest.append(item)
+            continue
+        groups.setdefault(key, []).append(item)
+        weights[key] = weights.get(key, 0) + weight
+    shares: list[list[str]] = [[] for _ in range(workers)]
+    loads = [0.0] * workers
+    for key in sorted(groups, key=lambda k: -weights[k]):
+        least = loads.index(min(loads))
+        shares[least].append(key)
+        loads[least] += weights[key]
+    ordered = []
+    for number, keys in enumerate(shares):
+        # a module's tests side by side, so its module fixtures are made once
+        long = [item for key in sorted(keys) for item in groups[key]]
+        size = (len(items) - len(ordered)) // (workers - number)  # as worksteal splits
+        fill = max(0, size - len(long))
+        ordered += long + rest[:fill]
+        del rest[:fill]
+    assert len(ordered) + len(rest) == len(items)
+    items[:] = ordered + rest
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -229,6 +282,138 @@ def api_document_made_once():
     Api.register_blueprint = shared_register_blueprint
     yield
     Api._init_spec, Api.register_blueprint = init_spec, register_blueprint
+
+
+class _SharedTemplateCode(BytecodeCache):
+    """Jinja's compiled template code, kept in memory for every application of the run.
+
+    Each test's application has its own Jinja environment, and each environment used to
+    lex, parse, generate and ``compile()`` every template it rendered: 30–50 ms a template,
+    most of a page test's time. The code depends only on the template's source (Jinja's
+    checksum) and the environment's compiling settings (extensions, lexer strings,
+    autoescape, finalize, the filters' and tests' calling conventions, old- or new-style
+    gettext), so those are the key; each environment still makes its own template objects
+    with its own globals from that code."""
+
+    def __init__(self) -> None:
+        self.code: dict[tuple, object] = {}
+
+    @staticmethod
+    def _settings(env: Environment) -> tuple:
+        def passes(functions: dict) -> tuple:
+            return tuple(sorted((k, repr(_PassArg.from_obj(f))) for k, f in functions.items()))
+
+        autoescape = getattr(env.autoescape, "__func__", env.autoescape)
+        finalize = getattr(env.finalize, "__func__", env.finalize)
+        return (
+            type(env), env.code_generator_class, tuple(sorted(env.extensions)),
+            env.block_start_string, env.block_end_string, env.variable_start_string,
+            env.variable_end_string, env.comment_start_string, env.comment_end_string,
+            env.line_statement_prefix, env.line_comment_prefix, env.trim_blocks,
+            env.lstrip_blocks, env.newline_sequence, env.keep_trailing_newline,
+            env.optimized, env.is_async, autoescape, finalize,
+            getattr(env, "newstyle_gettext", None), passes(env.filters), passes(env.tests),
+        )  # fmt: skip
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        key = (self._settings(bucket.environment), bucket.key, bucket.checksum)
+        bucket.code = self.code.get(key)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[(self._settings(bucket.environment), bucket.key, bucket.checksum)] = bucket.code
+
+
+@pytest.fixture(scope="session", autouse=True)
+def templates_compiled_once():
+    """Every test's application shares the compiled code of its templates
+    (``_SharedTemplateCode``): each template is compiled once per worker, not per test."""
+    original = Flask.create_jinja_environment
+    shared = _SharedTemplateCode()
+
+    def create_jinja_environment(self):
+        environment = original(self)
+        if environment.bytecode_cache is None:
+            environment.bytecode_cache = shared
+        return environment
+
+    Flask.create_jinja_environment = create_jinja_environment
+    yield
+    Flask.create_jinja_environment = original
+
+
+class _SharedStatements:
+    """SQLAlchemy's cache of compiled SQL statements, shared by every engine of the run.
+
+    Each test's application makes its own engine, and SQLAlchemy keys a compiled statement
+    by the engine's dialect object: every test compiled each of its statements again
+    (about a third of the statements a test runs, ~1 ms each). Here the dialect in the
+    key stands for its settings instead (class, server version, parameter style, its
+    other plain settings and the functions it was given), so engines of the same database
+    kind share one compiled statement, as one long-lived engine does in production."""
+
+    def __init__(self, size: int = 5000) -> None:
+        self.compiled = sa.util.LRUCache(size)
+
+    @staticmethod
+    def settings(dialect) -> tuple:
+        known = dialect.__dict__.get("_timebank_settings")
+        if known is None:
+            found = []
+            for name, value in sorted(vars(dialect).items()):
+                if value is None or isinstance(value, (bool, int, float, str, bytes)):
+                    found.append((name, value))
+                elif isinstance(value, (tuple, frozenset)):
+                    found.append((name, repr(value)))
+                elif isinstance(value, (type, ModuleType, FunctionType, BuiltinFunctionType)):
+                    found.append((name, value))
+                elif isinstance(value, MethodType):
+                    found.append((name, value.__func__))
+                else:
+                    found.append((name, type(value)))
+            known = dialect.__dict__["_timebank_settings"] = (type(dialect), tuple(found))
+        return known
+
+    def _key(self, key: tuple) -> tuple:
+        return (self.settings(key[0]), *key[1:])
+
+    def get(self, key: tuple, default=None):
+        return self.compiled.get(self._key(key), default)
+
+    def __setitem__(self, key: tuple, value) -> None:
+        self.compiled[self._key(key)] = value
+
+    def __getitem__(self, key: tuple):
+        return self.compiled[self._key(key)]
+
+    def __contains__(self, key: tuple) -> bool:
+        return self._key(key) in self.compiled
+
+    def __len__(self) -> int:
+        return len(self.compiled)
+
+    def clear(self) -> None:
+        self.compiled.clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def statements_compiled_once():
+    """Engines share compiled statements (``_SharedStatements``): the engines' own cache
+    and the mappers' cache of their INSERT and UPDATE statements."""
+    original = SQLAlchemy._make_engine
+    shared = _SharedStatements()
+
+    def make_engine(self, bind_key, options, app):
+        engine = original(self, bind_key, options, app)
+        if engine._compiled_cache is not None:
+            engine._compiled_cache = shared
+        return engine
+
+    SQLAlchemy._make_engine = make_engine
+    sa.orm.configure_mappers()
+    for mapper in db.Model.registry.mappers:
+        mapper.__dict__["_compiled_cache"] = _SharedStatements(500)
+    yield
+    SQLAlchemy._make_engine = original
 
 
 # SQLite files on a RAM disk when there is one: with ``synchronous=FULL`` (kept, as in

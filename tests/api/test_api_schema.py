@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -17,6 +18,7 @@ from timebank.services.auth import tokens
 from timebank.services.exchanges import lifecycle as exchanges
 
 
+@pytest.mark.slow(seconds=15)  # started first (tests/conftest.py)
 def test_the_api_conforms_to_its_document_and_never_fails(app):
     town = make_town(require_confirmation=False)
     transaction(

@@ -5,6 +5,7 @@ pages the Latin words and digits the interface itself shows."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.sync_api import Page
@@ -104,19 +105,48 @@ LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 LATIN_DIGIT = re.compile(r"[0-9]")
 
 
-def horizontal_overflow(page: Page) -> str | None:
-    widths = page.evaluate(
-        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
-    )
+_BROKEN_WORDS_SKIP = "script, style, noscript, template, svg, [hidden]"
+
+# The three measurements of one width in one round trip to the browser.
+_MEASURE = f"""(skip) => {{
+  const root = document.documentElement;
+  return {{
+    textSize: parseFloat(getComputedStyle(root).fontSize),
+    widths: [root.scrollWidth, root.clientWidth],
+    broken: ({_BROKEN_WORDS})(skip),
+  }};
+}}"""
+
+
+def _overflow(widths: list[int]) -> str | None:
     if widths[0] > widths[1]:
         return f"scrolls sideways: {widths[0]} > {widths[1]} px"
     return None
 
 
+def horizontal_overflow(page: Page) -> str | None:
+    root = "document.documentElement"
+    return _overflow(page.evaluate(f"[{root}.scrollWidth, {root}.clientWidth]"))
+
+
+@dataclass(frozen=True)
+class Measured:
+    text_size: float  # the root element's font size in px (``text_size``)
+    overflow: str | None  # ``horizontal_overflow``
+    broken_words: list[str]  # ``broken_words``
+
+
+def measure(page: Page) -> Measured:
+    """``text_size``, ``horizontal_overflow`` and ``broken_words`` of the page as it is
+    laid out now, measured in one call to the browser."""
+    found = page.evaluate(_MEASURE, _BROKEN_WORDS_SKIP)
+    return Measured(float(found["textSize"]), _overflow(found["widths"]), found["broken"])
+
+
 def broken_words(page: Page) -> list[str]:
     """Words the layout breaks across lines although they would fit on one line of their
     box (a word wider than its box may break: that is what keeps the page from scrolling)."""
-    return page.evaluate(_BROKEN_WORDS, "script, style, noscript, template, svg, [hidden]")
+    return page.evaluate(_BROKEN_WORDS, _BROKEN_WORDS_SKIP)
 
 
 def accessibility(page: Page) -> list[str]:
@@ -127,11 +157,33 @@ def set_text_zoom(page: Page, percent: int) -> None:
     """The reader's larger text, as the browser's font-size setting sets it (rem and em
     media queries follow it, unlike a zoom of the page's own styles)."""
     session = page.context.new_cdp_session(page)
-    session.send(
-        "Page.setFontSizes",
-        {"fontSizes": {"standard": 16 * percent // 100, "fixed": 13 * percent // 100}},
-    )
+    session.send("Page.setFontSizes", _font_sizes(percent))
     session.detach()
+
+
+class TextZoom:
+    """``set_text_zoom`` for a page that keeps one DevTools session (it survives the page's
+    navigations) and sends the setting only when it changes. After a screenshot, which may
+    reset the browser's setting, call ``forget``."""
+
+    def __init__(self, page: Page) -> None:
+        self.session = page.context.new_cdp_session(page)
+        self.percent: int | None = None
+
+    def set(self, percent: int) -> None:
+        if percent != self.percent:
+            self.session.send("Page.setFontSizes", _font_sizes(percent))
+            self.percent = percent
+
+    def forget(self) -> None:
+        self.percent = None
+
+    def close(self) -> None:
+        self.session.detach()
+
+
+def _font_sizes(percent: int) -> dict:
+    return {"fontSizes": {"standard": 16 * percent // 100, "fixed": 13 * percent // 100}}
 
 
 def text_size(page: Page) -> float:

@@ -28,11 +28,10 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.e2e.helpers import RESULTS
 from tests.e2e.page_checks import (
+    TextZoom,
     accessibility,
-    broken_words,
-    horizontal_overflow,
+    measure,
     screenshot,
-    set_text_zoom,
     text_size,
     untranslated,
 )
@@ -250,19 +249,21 @@ def sweep(
     )
     try:
         page = context.new_page()
+        zoom = TextZoom(page)
         if role in ACCOUNTS:
             log_in(page, ACCOUNTS[role])
         for target in [t for t in site.targets if t.role == role]:
             findings.pages += 1
-            _sweep_page(page, target, lang, widths, axe_widths, shots, findings)
+            _sweep_page(page, zoom, target, lang, widths, axe_widths, shots, findings)
+        zoom.close()
     finally:
         context.close()
     return findings
 
 
-def _sweep_page(page, target, lang, widths, axe_widths, shots, findings) -> None:
+def _sweep_page(page, zoom, target, lang, widths, axe_widths, shots, findings) -> None:
     page.set_viewport_size({"width": widths[0].width, "height": 800})
-    set_text_zoom(page, 100)
+    zoom.set(100)
     response = page.goto(target.url)
     status = response.status if response else None
     if status != 200 or "text/html" not in (response.headers.get("content-type", "")):
@@ -272,22 +273,31 @@ def _sweep_page(page, target, lang, widths, axe_widths, shots, findings) -> None
         findings.add(f"{lang} {target.url}", "in the wrong language")
     if lang == "ar":
         findings.add(f"ar {target.url}", untranslated(page))
-    normal = text_size(page)
+    # The reader's normal text size, on the page as loaded (first width, text at 100 %).
+    normal = None if widths[0].text_zoom == 100 else text_size(page)
     for width in widths:
         where = f"{lang} {width.name} {target.url}"
         before = len(findings.problems)
-        page.set_viewport_size({"width": width.width, "height": 800})
-        set_text_zoom(page, width.text_zoom)
-        if (size := text_size(page)) != normal * width.text_zoom / 100:
+        if width is not widths[0]:
+            page.set_viewport_size({"width": width.width, "height": 800})
+        zoom.set(width.text_zoom)
+        measured = measure(page)
+        if normal is None:
+            normal = measured.text_size
+        if measured.text_size != normal * width.text_zoom / 100:
             # The measurements below would not be of the reader's larger text.
-            findings.add(where, f"text is {size:g} px, not {width.text_zoom} % of {normal:g} px")
-        findings.add(where, horizontal_overflow(page))
-        findings.add(where, broken_words(page))
+            findings.add(
+                where,
+                f"text is {measured.text_size:g} px, not {width.text_zoom} % of {normal:g} px",
+            )
+        findings.add(where, measured.overflow)
+        findings.add(where, measured.broken_words)
         if width in axe_widths:
             findings.add(where, accessibility(page))
         if shots is not None and (len(findings.problems) > before or target.endpoint in KEY_PAGES):
             path = shots / f"{lang}-{width.name}-{target.role}-{target.endpoint}.png"
             screenshot(page, path, width.text_zoom)
+            zoom.forget()  # a screenshot may reset the browser's text size
             findings.shots.append((target.url, width.name, path))
 
 

@@ -25,6 +25,7 @@ def demo_site(tmp_path_factory) -> Site:
         yield site
 
 
+@pytest.mark.slow(seconds=30)  # started first, each role and language on its own
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_reads_well_at_every_width(role, lang, chromium, demo_site):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
@@ -202,6 +203,7 @@ def consented(exchange: Exchange) -> bool:
     return False
 
 
+@pytest.mark.slow(seconds=40)  # started first (tests/conftest.py)
 def test_every_posted_debit_was_consented(app):
     """≥ 200 random sequences of actors and policies (see EXAMPLES)."""
     run_state_machine_as_test(

@@ -477,6 +477,7 @@ class LedgerMachine(RuleBasedStateMachine):
         assert unexplained == 0
 
 
+@pytest.mark.slow(seconds=45)  # started first (tests/conftest.py)
 def test_ledger_state_machine(app):
     """200 examples × 40 steps on SQLite (fewer on PostgreSQL, see EXAMPLES)."""
     run_state_machine_as_test(

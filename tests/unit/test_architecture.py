@@ -84,6 +84,7 @@ sys.exit(1 if failed else 0)
 """
 
 
+@pytest.mark.slow(seconds=20)  # started first (tests/conftest.py)
 def test_each_service_module_imports_on_its_own():
     """Every module imports first, with nothing of the project loaded before it (as in a
     fresh interpreter), so no import order hides a cycle."""
