@@ -34,7 +34,7 @@ from jinja2.bccache import Bucket, BytecodeCache
 from jinja2.utils import _PassArg
 from werkzeug.routing import Rule
 
-from timebank import create_app
+from timebank import create_app, database
 from timebank.extensions import babel, db
 from timebank.services.auth import passwords
 
@@ -505,6 +505,16 @@ class IsolatedClient(FlaskClient):
         if has_app_context():
             db.session.commit()
         return response
+
+
+@pytest.fixture(autouse=True)
+def transactions_begin_as_services_do():
+    """Each test starts with the default transaction kind (a writer's BEGIN IMMEDIATE on
+    SQLite): a request's hooks run outside ``IsolatedClient`` (``preprocess_request`` in
+    a test's own context) would otherwise leave ``read_only`` set for the next test."""
+    token = database.read_only.set(False)
+    yield
+    database.read_only.reset(token)
 
 
 @pytest.fixture
