@@ -177,3 +177,17 @@ def test_console_pages_link_each_destination_once_and_reach_them_all(client, aut
         "coordinator/webhooks/",
     ):
         assert f'href="{town.url(path)}' in page, path
+
+
+@pytest.mark.parametrize("who", ["salma", "coordinator"])
+def test_the_home_page_adds_to_the_header_and_names_one_member_directory(client, auth, town, who):
+    """The home page's link row holds no destination the header already links, and one
+    member directory ("People"), not a second list of members."""
+    login(auth, getattr(town, who))
+    page = client.get(f"/c/{town.community.slug}/").get_data(as_text=True)
+    section = page.split('class="section-nav"')[1].split("</nav>")[0]
+    in_section = set(re.findall(r'href="([^"]+)"', section))
+    in_header = set(re.findall(r'href="([^"]+)"', _header(page)))
+    assert in_section and not in_section & in_header, in_section & in_header
+    assert town.url("people/") in in_section
+    assert town.url("members/") not in page
