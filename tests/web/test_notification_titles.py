@@ -101,3 +101,30 @@ def test_a_proposal_notice_names_the_proposal_and_its_stage(bank):
     assert '<bdi lang="ar" dir="auto">مقهى التصليح</bdi>' in adopted.title
     subjects = db.session.scalars(select(OutboxMessage.subject)).all()
     assert "The proposal “\u2068Repair café\u2069” you endorsed was adopted" in subjects
+
+
+def test_the_api_inbox_says_who_did_what_as_the_inbox_does(client, bank):
+    """``GET /api/v1/notifications`` gives the same title and sentence as the inbox, as
+    plain text with the names isolated (no markup), in the client's language."""
+    from timebank.database import transaction
+    from timebank.services.auth import tokens
+
+    listing = make_listing(bank["omar"], title="Help with the garden", kind="offer")
+    conversations.respond(listing, actor=bank["salma"].user, body="I can come on Monday")
+    db.session.commit()
+    secret = transaction(
+        lambda: tokens.create(bank["omar"].user, name="phone", scopes=["read"], expires_on=None)
+    ).secret
+    item = client.get(
+        "/api/v1/notifications", headers={"Authorization": f"Bearer {secret}"}
+    ).get_json()["items"][0]
+    assert item["text"] == (
+        "\u2068Salma Haddad\u2069 responded to your offer “\u2068Help with the garden\u2069”"
+    )
+    assert item["detail"] == "Read the message and reply in the conversation."
+    arabic = client.get(
+        "/api/v1/notifications",
+        headers={"Authorization": f"Bearer {secret}", "Accept-Language": "ar"},
+    ).get_json()["items"][0]
+    assert "\u2068Salma Haddad\u2069" in arabic["text"] and "<bdi" not in arabic["text"]
+    assert arabic["text"] != item["text"]

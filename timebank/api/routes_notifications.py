@@ -4,12 +4,14 @@ one or all of them read, with the inbox page's services."""
 from __future__ import annotations
 
 from flask import abort
+from flask_babel import get_locale
 
 from timebank.api import bp
 from timebank.api import schemas_more as schemas
 from timebank.api.tokens import caller, scope_required
 from timebank.api.writes import write
-from timebank.services.messaging import notifications
+from timebank.services.exchanges import notices as exchange_notices
+from timebank.services.messaging import notifications, titles
 
 
 @bp.route("/notifications")
@@ -17,11 +19,20 @@ from timebank.services.messaging import notifications
 @bp.arguments(schemas.NotificationCursorArgs, location="query")
 @bp.response(200, schemas.NotificationPageOut)
 def notification_list(args: dict):
-    """The holder's notifications, newest first; the text in the client's language."""
+    """The holder's notifications, newest first, each saying who did what as the inbox
+    does, in the client's language."""
     rows, following = notifications.feed(caller(), before=args.get("cursor"),
                                          limit=args["limit"])  # fmt: skip
+    notes, locale = [note for note, _slug in rows], str(get_locale())
+    told = {
+        **exchange_notices.describe_notes(notes, locale),
+        **titles.describe_notes(notes, locale, plain=True),
+    }
     items = [
-        {"id": note.id, "kind": note.kind, "text": str(notifications.KINDS.get(note.kind, "")),
+        {"id": note.id, "kind": note.kind,
+         "text": str(told[note.id].title if note.id in told
+                     else notifications.KINDS.get(note.kind, "")),
+         "detail": str(told[note.id].text) if note.id in told else None,
          "community": slug, "object_type": note.object_type, "object_id": note.object_id,
          "read": note.read_at is not None, "created_at": note.created_at}
         for note, slug in rows

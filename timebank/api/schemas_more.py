@@ -119,7 +119,13 @@ class ListingIn(ListingPatch):
 class NotificationOut(Schema):
     id = fields.Integer()
     kind = fields.String()
-    text = fields.String(metadata={"description": "In the language of Accept-Language."})
+    text = fields.String(
+        metadata={"description": "Who did what, in the language of Accept-Language."}
+    )
+    detail = fields.String(
+        allow_none=True,
+        metadata={"description": "What it was and what to do next (as the inbox shows it)."},
+    )
     community = fields.String(allow_none=True, metadata={"description": "The community's slug."})
     object_type = fields.String(allow_none=True)
     object_id = fields.Integer(allow_none=True)

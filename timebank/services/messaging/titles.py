@@ -199,10 +199,12 @@ def _newest_stage_notes(proposal_ids: set[int]) -> dict[tuple[int, int | None], 
     return {(user_id, object_id): newest for user_id, object_id, newest in rows}
 
 
-def describe_notes(notes: Iterable[Notification], locale: str) -> dict[int, Notice]:
+def describe_notes(
+    notes: Iterable[Notification], locale: str, *, plain: bool = False
+) -> dict[int, Notice]:
     """The notices among ``notes`` this module knows, by notification id, for the inbox
     (in the language in force, ``locale``); the others, and those whose object is gone,
-    are absent."""
+    are absent. ``plain``: text with Unicode isolates instead of ``<bdi>`` (the API)."""
     ours = [n for n in notes if n.kind in KINDS and n.object_id is not None]
     facts = {
         group: _facts(group, {n.object_id or 0 for n in ours if _group(n.kind) == group})
@@ -214,7 +216,8 @@ def describe_notes(notes: Iterable[Notification], locale: str) -> dict[int, Noti
         row = facts[_group(n.kind)].get(n.object_id or 0)
         if row is not None:
             latest = newest.get((n.user_id, n.object_id), n.id) == n.id
-            found[n.id] = _describe(n.kind, row, n.user_id, locale, _bdi, latest=latest)
+            isolate = _marks if plain else _bdi
+            found[n.id] = _describe(n.kind, row, n.user_id, locale, isolate, latest=latest)
     return found
 
 
