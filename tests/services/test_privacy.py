@@ -34,7 +34,9 @@ def _person(bank):
     )
     member.user.phone = PHONE
     db.session.commit()
-    make_listing(member, title=f"Sewing with {NAME}", description=f"Call {PHONE}")
+    make_listing(member, title=f"Sewing with {NAME}", description=f"Call {PHONE}",
+                 neighbourhood="Riverside", when_text="Saturday mornings",
+                 duration_minutes=90)  # fmt: skip
     return member
 
 
@@ -134,6 +136,9 @@ def test_export_holds_profile_listings_exchanges_and_history(app):
     assert data["user"]["email"] == EMAIL and data["user"]["phone"] == PHONE
     assert data["profiles"][0]["bio"] == f"I am {NAME}"
     assert data["listings"][0]["title"] == f"Sewing with {NAME}"
+    assert data["listings"][0]["neighbourhood"] == "Riverside"
+    assert data["listings"][0]["when"] == "Saturday mornings"
+    assert data["listings"][0]["duration_minutes"] == 90
     (row,) = data["exchanges"]
     assert row["counterpart"] == bank.b.user.display_name and row["direction"] == "gave"
     assert data["texts_written"][0]["text"] == "Hemmed trousers"

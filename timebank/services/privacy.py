@@ -183,6 +183,13 @@ def _listings_data(ids: list[int]) -> list[dict]:
             "title": listing.title,
             "description": listing.description,
             "status": listing.status.value,
+            "neighbourhood": (
+                f"{listing.place.name_en} / {listing.place.name_ar}"
+                if listing.place is not None
+                else listing.neighbourhood
+            ),
+            "when": listing.when_text,
+            "duration_minutes": listing.duration_minutes,
             "created_at": listing.created_at.isoformat(),
         }
         for listing in listings
