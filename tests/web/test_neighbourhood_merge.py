@@ -86,6 +86,8 @@ def test_listings_move_with_the_members_and_are_found_by_the_names_kept(town, au
     listings.pause(paused, actor=people[1].user)
     db.session.commit()
     url = _url(community, duplicate)
+    confirm = auth.post(url, {"into": str(harbour.id)}, page=url).get_data(as_text=True)
+    assert "2 offers and requests move with them." in confirm
     assert auth.post(url, {"into": str(harbour.id), "confirmed": "1"}, page=url).status_code == 302
     db.session.expire_all()
     assert [db.session.get(Listing, n.id).neighbourhood_id for n in (shown, paused)] == [

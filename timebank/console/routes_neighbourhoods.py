@@ -137,5 +137,6 @@ def neighbourhood_merge(community: Community, neighbourhood_id: int) -> Response
         form=form,
         target=target,
         moving=merging.profiles_on(entry),
+        listings_moving=merging.listings_on(entry),
     )
     return page, 400 if form.errors else 200
