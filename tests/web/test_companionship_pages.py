@@ -335,3 +335,43 @@ def test_the_coordinator_lands_on_the_tab_with_work_and_sees_which_is_current(au
     assert 'status=open" aria-current="page">Open (0)' in opened
     assert "1 matched request has visits under way" in opened
     assert f'<a href="{_base(community)}/?status=matched">see the matched requests</a>' in opened
+
+
+@pytest.mark.parametrize("app_config", [{"PER_PAGE": 3, "NAVIGATION_CACHE_SECONDS": 0}])
+def test_the_match_page_pages_its_volunteers_at_a_fixed_cost(auth, bank, app_config):
+    """The volunteers who hold the checks come first, a page at a time; the page reads
+    the same number of statements with 5 members as with 25 (it used to read each
+    member's checks one by one and list the whole community)."""
+    from sqlalchemy import event
+
+    community, p = bank
+    request = make_request(p["elder"])
+    for check_type in (CheckType.BACKGROUND, CheckType.REFERENCES):
+        make_check(p["other"], p["coord"].user, check_type)
+    db.session.commit()
+    auth.login("coord@example.org", PASSWORD)
+    url = f"{_base(community)}/requests/{request.id}/match"
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    def read_page(target: str) -> tuple[str, int]:
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            page = auth.client.get(target).get_data(as_text=True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        return page, len(statements)
+
+    first, few = read_page(url)
+    assert first.index(p["other"].user.display_name) < first.index("Record checks")
+    assert "Page 1 of 2" in first and 'rel="next"' in first
+    for n in range(20):
+        make_member(community, email=f"helper{n}@example.org")
+    db.session.commit()
+    again, many = read_page(url)
+    assert many == few and "Page 1 of 8" in again
+    last, _ = read_page(f"{url}?page=8&language=1")
+    assert 'rel="prev"' in last and "Record checks" in last

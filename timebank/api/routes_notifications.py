@@ -3,6 +3,8 @@ one or all of them read, with the inbox page's services."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort
 from flask_babel import get_locale
 
@@ -24,7 +26,7 @@ def notification_list(args: dict):
     rows, following = notifications.feed(caller(), before=args.get("cursor"),
                                          limit=args["limit"])  # fmt: skip
     notes, locale = [note for note, _slug in rows], str(get_locale())
-    told = {
+    told: dict[int, Any] = {
         **exchange_notices.describe_notes(notes, locale),
         **titles.describe_notes(notes, locale, plain=True),
     }

@@ -31,11 +31,19 @@ def _render_match(found: CompanionshipRequest, community: Community, form: Confi
     neighbourhood (``?neighbourhood=1``)."""
     by_language = request.args.get("language", "1") != "0"
     by_area = request.args.get("neighbourhood") == "1"
+    page, missing = queries.candidates_page(
+        found,
+        language=by_language,
+        neighbourhood=by_area,
+        page=web.page_number(),
+        per_page=current_app.config["PER_PAGE"],
+    )
     return render_template(
         "companionship/match.html",
         community=community,
         req=found,
-        candidates=queries.candidates(found, language=by_language, neighbourhood=by_area),
+        page=page,
+        missing_of=missing,
         by_language=by_language,
         by_area=by_area,
         labels=companionship.KIND_LABELS,

@@ -137,8 +137,10 @@ def stand_ins(arrangement: Arrangement) -> list:
     the visited member's language, and not the volunteer."""
     return [
         membership
-        for membership, missing in queries.candidates(arrangement.request, language=True)
-        if not missing and membership.id != arrangement.volunteer_id
+        for membership, _missing in queries.candidates(
+            arrangement.request, language=True, eligible_only=True
+        )
+        if membership.id != arrangement.volunteer_id
     ]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.orm import joinedload
 
 from timebank.extensions import db
@@ -20,6 +20,7 @@ from timebank.models import (
     Membership,
     Profile,
     RequestStatus,
+    SafeguardingCheck,
     User,
     Visit,
     Wellbeing,
@@ -109,14 +110,32 @@ def _home(profile: Profile | None) -> tuple[int | None, str | None] | None:
     return None, " ".join((profile.neighbourhood or "").split()).casefold()
 
 
-def candidates(
-    request: CompanionshipRequest, *, language: bool = True, neighbourhood: bool = False
-) -> list[tuple[Membership, list]]:
-    """Active members who could be matched, each with the checks they miss (an empty
-    list means they can be matched), optionally filtered by language (members who list no
-    language are kept) and neighbourhood; eligible ones first."""
+def _candidates_query(
+    request: CompanionshipRequest,
+    needed: set[CheckType],
+    *,
+    language: bool,
+    neighbourhood: bool,
+    eligible_only: bool = False,
+):
+    """Active members other than the visited one, filtered in SQL by language (members
+    who list none are kept) and neighbourhood; those holding every needed check first
+    (then by member number)."""
+    today = safeguarding.check_day()
+    holds = [
+        select(SafeguardingCheck.id)
+        .where(
+            SafeguardingCheck.membership_id == Membership.id,
+            SafeguardingCheck.check_type == check,
+            SafeguardingCheck.revoked_at.is_(None),
+            or_(SafeguardingCheck.expires_on.is_(None), SafeguardingCheck.expires_on >= today),
+        )
+        .exists()
+        for check in sorted(needed)
+    ]
+    eligible = and_(*holds) if holds else true()
     query = (
-        select(Membership, Profile)
+        select(Membership)
         .outerjoin(Profile, Profile.membership_id == Membership.id)
         .options(joinedload(Membership.user))
         .where(
@@ -124,23 +143,86 @@ def candidates(
             Membership.status == "active",
             Membership.id != request.recipient_id,
         )
-        .order_by(Membership.member_number)
+        .order_by(case((eligible, 0), else_=1), Membership.member_number)
     )
-    recipient_profile = db.session.scalar(
-        select(Profile).where(Profile.membership_id == request.recipient_id)
+    if eligible_only:
+        query = query.where(eligible)
+    if language:
+        spoken = func.coalesce(Profile.languages, "")
+        query = query.where(
+            or_(func.trim(spoken) == "", (" " + spoken + " ").like(f"% {request.language} %"))
+        )
+    home = _home(
+        db.session.scalar(select(Profile).where(Profile.membership_id == request.recipient_id))
     )
-    home = _home(recipient_profile)
-    result = []
-    for membership, profile in db.session.execute(query).all():
-        spoken = profile.language_codes if profile is not None else []
-        if language and spoken and request.language not in spoken:
-            continue
-        if neighbourhood and home and _home(profile) != home:
-            continue
-        missing = safeguarding.missing_checks(membership, CATEGORY, request.kind.value)
-        result.append((membership, missing))
-    result.sort(key=lambda pair: bool(pair[1]))
-    return result
+    if neighbourhood and home is not None:
+        place, words = home
+        query = query.where(
+            Profile.neighbourhood_id == place
+            if place is not None
+            else and_(
+                Profile.neighbourhood_id.is_(None),
+                func.lower(func.trim(Profile.neighbourhood)) == words,
+            )
+        )
+    return query
+
+
+def _missing(members: list[Membership], needed: set[CheckType]) -> dict[int, list[CheckType]]:
+    """The needed checks each of ``members`` lacks today, in a stable order (one read)."""
+    if not needed or not members:
+        return {m.id: [] for m in members}
+    today = safeguarding.check_day()
+    held: dict[int, set[CheckType]] = {m.id: set() for m in members}
+    for check in db.session.scalars(
+        select(SafeguardingCheck).where(
+            SafeguardingCheck.membership_id.in_(held), SafeguardingCheck.check_type.in_(needed)
+        )
+    ):
+        if check.is_valid(today):
+            held[check.membership_id].add(check.check_type)
+    return {m.id: [t for t in CheckType if t in needed - held[m.id]] for m in members}
+
+
+def _needed(request: CompanionshipRequest) -> set[CheckType]:
+    community = db.session.get_one(Community, request.community_id)
+    return safeguarding.required_checks(community, CATEGORY, request.kind.value)
+
+
+def candidates(
+    request: CompanionshipRequest,
+    *,
+    language: bool = True,
+    neighbourhood: bool = False,
+    eligible_only: bool = False,
+) -> list[tuple[Membership, list]]:
+    """Active members who could be matched, each with the checks they miss (an empty
+    list means they can be matched), optionally filtered by language (members who list no
+    language are kept) and neighbourhood; eligible ones first."""
+    needed = _needed(request)
+    query = _candidates_query(
+        request, needed, language=language, neighbourhood=neighbourhood,
+        eligible_only=eligible_only,
+    )  # fmt: skip
+    members = list(db.session.scalars(query).unique())
+    missing = _missing(members, needed)
+    return [(m, missing[m.id]) for m in members]
+
+
+def candidates_page(
+    request: CompanionshipRequest,
+    *,
+    language: bool = True,
+    neighbourhood: bool = False,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[Pagination, dict[int, list[CheckType]]]:
+    """One page of ``candidates`` (the match page, at any size of community) and the
+    checks each member on it misses."""
+    needed = _needed(request)
+    query = _candidates_query(request, needed, language=language, neighbourhood=neighbourhood)
+    found = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return found, _missing(list(found.items), needed)
 
 
 def requests_query(community_id: int, *, status: str | None = None):
