@@ -173,6 +173,14 @@ def test_dashboard_concerns_read_a_range_of_visits(app):
         plan = _plan_lines(statement, params)
         assert not [step for step in plan if "companionship_visits" in step and "Seq" in step
                     or step.startswith("SCAN companionship_visits")], plan  # fmt: skip
+    # Possibly isolated: each active arrangement's quiet window is one range probe of the
+    # arrangement-and-time index, not a read of all the arrangement's visits.
+    isolation = [(s, p) for s, p in captured if "NOT (EXISTS" in s and "companionship_visits" in s]
+    assert isolation, captured
+    plan = " ".join(_plan_lines(*isolation[0]))
+    assert "ix_companionship_visits_arrangement_created" in plan, plan
+    if db.engine.dialect.name == "sqlite":
+        assert "arrangement_id=? AND created_at>" in plan, plan
     counted = {c.key: c.value for c in care_dashboard.counts(bank.community)}
     recent = [n for n in range(len(exchanges)) if n % 10 == 0 and 3 * n < 30 * 24]
     assert counted["concerns"] == len(recent)

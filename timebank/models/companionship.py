@@ -175,9 +175,7 @@ class Visit(Base):
     __tablename__ = "companionship_visits"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    arrangement_id: Mapped[int] = mapped_column(
-        ForeignKey("companionship_arrangements.id"), index=True
-    )
+    arrangement_id: Mapped[int] = mapped_column(ForeignKey("companionship_arrangements.id"))
     exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id"), unique=True)
     logged_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     wellbeing: Mapped[Wellbeing] = mapped_column(enum_type(Wellbeing, "visit_wellbeing"))
@@ -190,8 +188,11 @@ class Visit(Base):
     # Concerns of the last 30 days (the coordinator's dashboard) and the concerns list,
     # newest first: a range of this index, not every visit ever (a parallel scan of 400,000
     # visits on PostgreSQL for a national network).
+    # Whether an arrangement had a visit inside its quiet window (possibly isolated, the
+    # coordinator's dashboard) and its visits newest first: one range of this index.
     __table_args__ = (
         Index("ix_companionship_visits_wellbeing_created", "wellbeing", "created_at", "id"),
+        Index("ix_companionship_visits_arrangement_created", "arrangement_id", "created_at"),
     )
 
 
