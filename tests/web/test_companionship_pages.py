@@ -375,3 +375,38 @@ def test_the_match_page_pages_its_volunteers_at_a_fixed_cost(auth, bank, app_con
     assert many == few and "Page 1 of 8" in again
     last, _ = read_page(f"{url}?page=8&language=1")
     assert 'rel="prev"' in last and "Record checks" in last
+
+
+@pytest.mark.parametrize("app_config", [{"PER_PAGE": 2}])
+def test_concerns_are_paged_newest_first_and_counted_up_to_a_bound(
+    auth, bank, app_config, monkeypatch
+):
+    """The concerns list seeks its pages (newest first, page 2 continues page 1) and
+    counts at most ``CONCERN_COUNT_CAP`` concerns, saying so when there are more."""
+    from datetime import timedelta
+
+    from timebank.services.companionship import queries
+    from timebank.services.companionship import requests as companionship_requests
+
+    community, p = bank
+    for check_type in (CheckType.BACKGROUND, CheckType.REFERENCES):
+        make_check(p["volunteer"], p["coord"].user, check_type)
+    arrangement = make_arrangement(make_request(p["elder"]), p["volunteer"], p["coord"].user)
+    today = utcnow().date()
+    for n in range(5):
+        companionship_requests.log_visit(
+            arrangement, actor=p["volunteer"].user, minutes=30,
+            service_date=today - timedelta(days=5 - n), wellbeing="concern",
+            concern_note=f"Concern number {n}", idempotency_key=f"concern-{n}",
+        )  # fmt: skip
+        db.session.commit()
+    auth.login("coord@example.org", PASSWORD)
+    url = f"{_base(community)}/concerns"
+    first = auth.client.get(url).get_data(as_text=True)
+    second = auth.client.get(f"{url}?page=2").get_data(as_text=True)
+    assert first.index("Concern number 4") < first.index("Concern number 3")
+    assert "Concern number 2" not in first and "Concern number 2" in second
+    assert "Page 1 of 3" in first and "More than" not in first
+    monkeypatch.setattr(queries, "CONCERN_COUNT_CAP", 4)
+    capped = auth.client.get(url).get_data(as_text=True)
+    assert "More than 4 concerns were raised" in capped and "Page 1 of 2" in capped

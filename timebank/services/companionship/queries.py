@@ -25,7 +25,7 @@ from timebank.models import (
     Visit,
     Wellbeing,
 )
-from timebank.services import permissions
+from timebank.services import paging, permissions
 from timebank.services.companionship import contact, safeguarding
 
 CATEGORY = "companionship"
@@ -340,7 +340,26 @@ def concerns_query(community_id: int):
     )
 
 
-def concerns_page(community: Community, *, page: int, per_page: int) -> Pagination:
-    """One page of the visits with a concern in ``community``, newest first."""
-    query = concerns_query(community.id)
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+CONCERN_COUNT_CAP = 1000
+
+
+def concerns_page(community: Community, *, page: int, per_page: int) -> paging.Page:
+    """One page of the visits with a concern in ``community``, newest first: the page's
+    first key found in ``ix_companionship_visits_wellbeing_created``, the page read from
+    it, and the concerns counted up to ``CONCERN_COUNT_CAP`` (``Page.capped``), so page 50
+    costs what page 1 costs, however many concerns were ever raised."""
+    keys = (
+        select(Visit.created_at, Visit.id)
+        .join(Arrangement, Arrangement.id == Visit.arrangement_id)
+        .where(Arrangement.community_id == community.id, Visit.wellbeing == Wellbeing.CONCERN)
+        .order_by(Visit.created_at.desc(), Visit.id.desc())
+    )
+    total, capped = paging.capped_count(keys, CONCERN_COUNT_CAP)
+    page = max(1, min(page, max(1, -(-total // per_page))))
+    first = paging.first_key(keys, page=page, per_page=per_page)
+    if first is None:
+        return paging.Page([], page, per_page, total, capped)
+    query = concerns_query(community.id).where(paging.from_key((Visit.created_at, Visit.id), first))
+    return paging.Page(
+        list(db.session.scalars(query.limit(per_page)).unique()), page, per_page, total, capped
+    )
