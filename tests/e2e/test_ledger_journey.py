@@ -6,6 +6,7 @@ checked with axe-core (WCAG 2.0/2.1 A and AA)."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.accessibility import check_accessible as assert_accessible
 from tests.e2e.ledger_support import DEMO_SLUG, exchange_id_from, person
@@ -97,9 +98,11 @@ def test_record_confirm_approve_and_see_the_statement(server, browser, language)
     assert balance.strip() not in ("", "0 min", "٠ د")
     assert_accessible(recorder)
     recorder.click(f"main a[href='{HOURS}statement']")
-    rows = recorder.locator("table tbody tr")
-    assert rows.count() >= 1
-    assert recorder.locator(f"a[href$='/hours/exchanges/{exchange_id}']").count() == 1
+    recorder.wait_for_url(f"**{HOURS}statement")
+    # The statement's line for the exchange (waited for: a count does not wait, and
+    # may read the page being left).
+    line = recorder.locator(f"table tbody tr a[href$='/hours/exchanges/{exchange_id}']")
+    expect(line).to_have_count(1)
     assert_accessible(recorder)
     for page in (recorder, other, coordinator):
         page.context.close()
