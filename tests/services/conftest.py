@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import make_community, make_member
+from timebank.database import transaction
+from timebank.demo import DEMO_SLUG, load_demo
 from timebank.extensions import db
 from timebank.models import Account, AuditEvent, Community, Entry, Exchange, Membership, Role
 from timebank.services.exchanges import lifecycle as exchanges
@@ -82,6 +84,13 @@ def make_bank(**policy) -> Bank:
     ledger.ensure_accounts(community)
     db.session.commit()
     return bank
+
+
+@pytest.fixture
+def demo(app) -> Community:
+    """The demo community (``timebank demo``), loaded into the test's database."""
+    transaction(load_demo)
+    return db.session.scalar(select(Community).where(Community.slug == DEMO_SLUG))
 
 
 @pytest.fixture

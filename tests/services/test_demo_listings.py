@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from tests.services.test_demo_story import demo  # noqa: F401 -- the fixture
 from timebank.extensions import db
 from timebank.models import Community, Listing, Profile
 from timebank.services.auth import users
 from timebank.services.listings import search, showcase
 
 
-def test_demo_listings_name_entries_of_the_list_and_some_durations(demo):  # noqa: F811
+def test_demo_listings_name_entries_of_the_list_and_some_durations(demo):
     community: Community = demo
     rows = db.session.scalars(select(Listing).where(Listing.community_id == community.id)).all()
     assert rows and all(r.neighbourhood_id is not None and r.neighbourhood is None for r in rows)

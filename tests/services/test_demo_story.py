@@ -6,16 +6,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 
-from timebank.database import transaction
-from timebank.demo import DEMO_SLUG, load_demo
 from timebank.extensions import db
 from timebank.models import (
     Account,
     Arrangement,
-    Community,
     Exchange,
     Listing,
     Membership,
@@ -24,12 +20,6 @@ from timebank.models import (
 )
 from timebank.services.metrics import api as metrics
 from timebank.services.metrics.periods import Period, quarter_of
-
-
-@pytest.fixture
-def demo(app) -> Community:
-    transaction(load_demo)
-    return db.session.scalar(select(Community).where(Community.slug == DEMO_SLUG))
 
 
 def _quarters_back(count: int) -> list[Period]:
