@@ -88,7 +88,7 @@ def test_register_approve_log_in_switch_language_log_out(
     expect_language(visitor, lang)
     assert_accessible(visitor)
     visitor.goto(home)
-    expect(visitor.locator(f"main nav a[href='{home}members/']")).to_be_visible()
+    expect(visitor.locator(f"main nav a[href='{home}people/']")).to_be_visible()
     assert_accessible(visitor)
     RESULTS.mkdir(parents=True, exist_ok=True)
     visitor.screenshot(path=RESULTS / f"community-home-{lang}.png", full_page=True)
