@@ -114,23 +114,11 @@ def ensure(membership: Membership) -> Profile:
 
 
 def _place(membership: Membership, data: ProfileInput, text: str | None) -> dict:
-    """Where the member lives: an entry of the list (an active one, or the one they
-    already had), or words when it is not listed; words that name an active entry are
-    that entry. ``InvalidInput`` for an entry that is not offered."""
+    """Where the member lives, by the shared rule (``neighbourhoods.place``)."""
     community = db.session.get_one(Community, membership.community_id)
     current = profile_of(membership)
-    if data.neighbourhood_id is not None:
-        entry = neighbourhoods.get(community, data.neighbourhood_id)
-        kept = current is not None and current.neighbourhood_id == data.neighbourhood_id
-        if entry is None or not (entry.active or kept):
-            raise InvalidInput(
-                _l("Choose a neighbourhood from the list."), field="neighbourhood_id"
-            )
-        return {"neighbourhood_id": entry.id, "neighbourhood": None}
-    entry = neighbourhoods.match(community, text)
-    if entry is not None:
-        return {"neighbourhood_id": entry.id, "neighbourhood": None}
-    return {"neighbourhood_id": None, "neighbourhood": text}
+    had = current.neighbourhood_id if current is not None else None
+    return neighbourhoods.place(community, data.neighbourhood_id, text, had=had)
 
 
 def _clean(data: ProfileInput) -> dict:

@@ -67,22 +67,14 @@ def _text(value: str | None, field: str, limit: int, *, required: bool = False) 
 
 
 def _place(community: Community, data: ListingInput, current: Listing | None) -> dict:
-    """An active entry of the list (or the retired one the listing already has), or
-    words: those that name an active entry are that entry. ``InvalidInput`` (field
-    ``neighbourhood_id``) for an entry that is not offered."""
-    if data.neighbourhood_id is not None:
-        entry = neighbourhoods.get(community, data.neighbourhood_id)
-        kept = current is not None and current.neighbourhood_id == data.neighbourhood_id
-        if entry is None or not (entry.active or kept):
-            raise InvalidInput(
-                _l("Choose a neighbourhood from the list."), field="neighbourhood_id"
-            )
-        return {"neighbourhood_id": entry.id, "neighbourhood": None}
-    text = _text(data.neighbourhood, "neighbourhood", MAX_NEIGHBOURHOOD)
-    entry = neighbourhoods.match(community, text)
-    if entry is not None:
-        return {"neighbourhood_id": entry.id, "neighbourhood": None}
-    return {"neighbourhood_id": None, "neighbourhood": text}
+    """The listing's place by the shared rule (``neighbourhoods.place``)."""
+    text = (
+        None
+        if data.neighbourhood_id is not None
+        else _text(data.neighbourhood, "neighbourhood", MAX_NEIGHBOURHOOD)
+    )
+    had = current.neighbourhood_id if current is not None else None
+    return neighbourhoods.place(community, data.neighbourhood_id, text, had=had)
 
 
 def check_duration(minutes: int | None) -> int | None:

@@ -69,6 +69,27 @@ def match(community: Community, text: str | None) -> Neighbourhood | None:
     return None
 
 
+def place(
+    community: Community, neighbourhood_id: int | None, text: str | None, *, had: int | None
+) -> dict:
+    """Where a profile or a listing is: an entry of the list (an active one, or ``had``,
+    the one it already has), or words when the place is not listed; words that name an
+    active entry are that entry. The values to store (``neighbourhood_id``,
+    ``neighbourhood``); ``InvalidInput`` on ``neighbourhood_id`` for an entry that is not
+    offered."""
+    if neighbourhood_id is not None:
+        entry = get(community, neighbourhood_id)
+        if entry is None or not (entry.active or had == neighbourhood_id):
+            raise InvalidInput(
+                _l("Choose a neighbourhood from the list."), field="neighbourhood_id"
+            )
+        return {"neighbourhood_id": entry.id, "neighbourhood": None}
+    entry = match(community, text)
+    if entry is not None:
+        return {"neighbourhood_id": entry.id, "neighbourhood": None}
+    return {"neighbourhood_id": None, "neighbourhood": text}
+
+
 def choices(community: Community, locale: str, *, keep: int | None = None) -> list[tuple[int, str]]:
     """(id, name) for a select: the active entries, and ``keep`` (a member's current,
     perhaps retired, entry) so that saving a profile does not silently move them."""
